@@ -1,10 +1,48 @@
-//! RouterOS API protocol (work in progress; see issue "RouterOS stack").
+//! RouterOS API protocol: a sans-IO codec, a typed view of sentences, and an async client.
 //!
-//! This crate will hold the sans-IO codec of the RouterOS binary API (word and sentence
-//! framing, reply kinds `!re`, `!done`, `!trap`, `!fatal`, `!empty`) and an async tokio
-//! client (login, tagged concurrent commands, TLS). It knows nothing of PPPoE.
+//! This crate knows nothing of PPPoE: it speaks the MikroTik RouterOS binary API (port 8728,
+//! or 8729 with TLS) and nothing else.
+//!
+//! # Data flow
+//!
+//! ```text
+//!  socket bytes ──► codec::Decoder ──► codec::Sentence ──► proto::Reply ──► client (routes by .tag)
+//!   (any split)     (framing, caps)     (words as bytes)    (UTF-8 lossy)     to the caller's call()/stream()
+//!
+//!  proto::Command ──► codec::encode_sentence ──► one write per sentence
+//! ```
+//!
+//! * [`codec`] frames bytes into sentences and back. It has no socket and no clock, so it is
+//!   shared by the client here and by a server (the `routeros-sim` crate), and framing cannot
+//!   drift between them.
+//! * [`proto`] gives the words meaning: [`proto::Reply`] and [`proto::Command`] for a client,
+//!   [`proto::Request`] and [`proto::matches`] (query evaluation) for a server.
+//!
+//! # Example: the codec
 //!
 //! ```
-//! // Nothing to call yet: the crate exists so that the workspace layout is visible.
+//! use routeros_api::codec::{Decoder, Limits};
+//! use routeros_api::proto::{Command, Reply, ReplyKind};
+//!
+//! // Encode a command as a client would send it.
+//! let mut wire = Vec::new();
+//! Command::new("/system/identity/print").tag("1").encode(&mut wire);
+//! assert_eq!(&wire[..23], b"\x16/system/identity/print");
+//!
+//! // Decode a reply that arrives in two pieces.
+//! let mut bytes = Vec::new();
+//! Reply::re([("name", "MikroTik")].into_iter().collect()).with_tag(Some("1")).to_sentence().encode(&mut bytes);
+//! let mut decoder = Decoder::new(Limits::default());
+//! decoder.feed(&bytes[..5]);
+//! assert!(decoder.next_sentence()?.is_none()); // need more bytes: not an error
+//! decoder.feed(&bytes[5..]);
+//! let reply = Reply::parse(&decoder.next_sentence()?.unwrap())?;
+//! assert_eq!(reply.kind, ReplyKind::Re);
+//! assert_eq!(reply.tag.as_deref(), Some("1"));
+//! assert_eq!(reply.get("name"), Some("MikroTik"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![deny(missing_docs)]
+
+pub mod codec;
+pub mod proto;

@@ -1,0 +1,1284 @@
+//! Typed view of sentences, for both sides of the connection (sans-IO).
+//!
+//! * A client builds a [`Command`] and parses what comes back with [`Reply::parse`].
+//! * A server parses what comes in with [`Request::parse`], filters items with
+//!   [`Request::matches`] and answers with [`Reply`] values turned into sentences by
+//!   [`Reply::to_sentence`].
+//!
+//! Words are bytes at the codec level; here they are text, decoded as UTF-8 with invalid
+//! sequences replaced (lossy), because RouterOS does not promise any encoding.
+//!
+//! Word syntax (RouterOS API):
+//!
+//! | word            | meaning                                                  |
+//! |-----------------|----------------------------------------------------------|
+//! | `/ppp/secret/print` | command (first word of a request)                    |
+//! | `=key=value`    | attribute; the value may contain `=`                     |
+//! | `=.proplist=a,b`| API attribute: which properties to return                |
+//! | `.tag=T`        | API attribute: tag that the replies will carry           |
+//! | `?...`          | query word, see [`QueryWord`]                            |
+//! | `!re` `!done` `!trap` `!fatal` `!empty` | reply kind (first word of a reply) |
+
+use std::fmt;
+
+use crate::codec::Sentence;
+
+/// Ordered `key -> value` pairs, as they appeared on the wire (duplicates kept).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Attributes(Vec<(String, String)>);
+
+impl Attributes {
+    /// No attribute.
+    #[must_use]
+    pub const fn new() -> Self {
+        Self(Vec::new())
+    }
+
+    /// The value of the first attribute named `key`.
+    #[must_use]
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Whether an attribute named `key` is present.
+    #[must_use]
+    pub fn contains(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// Appends a pair (even if the key is already present).
+    pub fn push(&mut self, key: impl Into<String>, value: impl Into<String>) {
+        self.0.push((key.into(), value.into()));
+    }
+
+    /// Sets `key` to `value`: replaces the first pair with that key, or appends.
+    pub fn insert(&mut self, key: impl Into<String>, value: impl Into<String>) {
+        let key = key.into();
+        let value = value.into();
+        match self.0.iter_mut().find(|(k, _)| *k == key) {
+            Some(pair) => pair.1 = value,
+            None => self.0.push((key, value)),
+        }
+    }
+
+    /// Removes every pair named `key`, returning the first value.
+    pub fn remove(&mut self, key: &str) -> Option<String> {
+        let mut first = None;
+        self.0.retain_mut(|(k, v)| {
+            if k == key {
+                if first.is_none() {
+                    first = Some(std::mem::take(v));
+                }
+                false
+            } else {
+                true
+            }
+        });
+        first
+    }
+
+    /// The pairs in wire order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &str)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
+    /// Number of pairs.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there is no pair.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The pairs as a vector.
+    #[must_use]
+    pub fn into_vec(self) -> Vec<(String, String)> {
+        self.0
+    }
+
+    /// The pairs as a slice.
+    #[must_use]
+    pub fn as_slice(&self) -> &[(String, String)] {
+        &self.0
+    }
+}
+
+impl From<Vec<(String, String)>> for Attributes {
+    fn from(pairs: Vec<(String, String)>) -> Self {
+        Self(pairs)
+    }
+}
+
+impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for Attributes {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
+        Self(
+            iter.into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        )
+    }
+}
+
+impl IntoIterator for Attributes {
+    type Item = (String, String);
+    type IntoIter = std::vec::IntoIter<(String, String)>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a Attributes {
+    type Item = &'a (String, String);
+    type IntoIter = std::slice::Iter<'a, (String, String)>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+/// Why a sentence is not a well-formed reply or request.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ProtoError {
+    /// The sentence has no word at all.
+    #[error("empty sentence")]
+    EmptySentence,
+    /// A reply's first word is not one of `!re`, `!done`, `!trap`, `!fatal`, `!empty`.
+    #[error("unknown reply word {0:?}")]
+    UnknownReply(String),
+    /// A request's first word is not a command (`/...`).
+    #[error("expected a command word starting with '/', got {0:?}")]
+    NotACommand(String),
+    /// A word that is neither an attribute, an API attribute nor a query.
+    #[error("unexpected word {0:?}")]
+    UnexpectedWord(String),
+    /// A malformed query word.
+    #[error(transparent)]
+    Query(#[from] QueryError),
+}
+
+fn lossy(word: &[u8]) -> String {
+    String::from_utf8_lossy(word).into_owned()
+}
+
+/// Splits `key=value` at the first `=`; a word without `=` is a key with an empty value.
+fn split_pair(s: &str) -> (&str, &str) {
+    s.split_once('=').unwrap_or((s, ""))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Replies
+// ---------------------------------------------------------------------------------------------
+
+/// The first word of a reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ReplyKind {
+    /// `!re`: one row of data.
+    Re,
+    /// `!done`: the command finished (may carry `=ret=`).
+    Done,
+    /// `!trap`: the command failed (`=category=`, `=message=`); a `!done` follows.
+    Trap,
+    /// `!fatal`: the connection is being closed by the router; the next word is the reason.
+    Fatal,
+    /// `!empty` (RouterOS 7.18+): the command has no rows; a `!done` follows.
+    Empty,
+}
+
+impl ReplyKind {
+    /// The word as sent on the wire, e.g. `"!re"`.
+    #[must_use]
+    pub const fn as_word(self) -> &'static str {
+        match self {
+            Self::Re => "!re",
+            Self::Done => "!done",
+            Self::Trap => "!trap",
+            Self::Fatal => "!fatal",
+            Self::Empty => "!empty",
+        }
+    }
+
+    /// Parses a reply word.
+    #[must_use]
+    pub fn from_word(word: &[u8]) -> Option<Self> {
+        Some(match word {
+            b"!re" => Self::Re,
+            b"!done" => Self::Done,
+            b"!trap" => Self::Trap,
+            b"!fatal" => Self::Fatal,
+            b"!empty" => Self::Empty,
+            _ => return None,
+        })
+    }
+
+    /// Whether this reply ends the command it answers (`!done`) or the connection (`!fatal`).
+    #[must_use]
+    pub const fn is_final(self) -> bool {
+        matches!(self, Self::Done | Self::Fatal)
+    }
+}
+
+impl fmt::Display for ReplyKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_word())
+    }
+}
+
+/// Well-known `!trap` categories (the `=category=` attribute).
+pub mod trap_category {
+    /// Missing item or command.
+    pub const MISSING_ITEM_OR_COMMAND: u32 = 0;
+    /// Argument value failure.
+    pub const ARGUMENT_VALUE_FAILURE: u32 = 1;
+    /// Execution of command interrupted (e.g. by `/cancel`).
+    pub const INTERRUPTED: u32 = 2;
+    /// Scripting related failure.
+    pub const SCRIPTING_FAILURE: u32 = 3;
+    /// General failure.
+    pub const GENERAL_FAILURE: u32 = 4;
+    /// API related failure.
+    pub const API_FAILURE: u32 = 5;
+    /// TTY related failure.
+    pub const TTY_FAILURE: u32 = 6;
+    /// Value generated with `:return` command.
+    pub const RETURN_VALUE: u32 = 7;
+}
+
+/// One reply sentence, typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    /// Which reply this is.
+    pub kind: ReplyKind,
+    /// The `.tag=` of the command it answers, if the command was tagged.
+    pub tag: Option<String>,
+    /// `=key=value` words, in order (for `!trap`: `category` and `message`; for `!done`:
+    /// possibly `ret`).
+    pub attributes: Attributes,
+    /// Other API attributes (`.section=` and the like, keyed with their leading dot), `.tag`
+    /// excepted.
+    pub api_attributes: Attributes,
+    /// For `!fatal`: the reason, i.e. the words after `!fatal` that are not attributes
+    /// (joined by a newline if several).
+    pub message: Option<String>,
+}
+
+impl Reply {
+    /// A reply of the given kind with nothing else.
+    #[must_use]
+    pub fn new(kind: ReplyKind) -> Self {
+        Self {
+            kind,
+            tag: None,
+            attributes: Attributes::new(),
+            api_attributes: Attributes::new(),
+            message: None,
+        }
+    }
+
+    /// `!re` with these attributes.
+    #[must_use]
+    pub fn re(attributes: Attributes) -> Self {
+        Self {
+            attributes,
+            ..Self::new(ReplyKind::Re)
+        }
+    }
+
+    /// `!done` with no attribute.
+    #[must_use]
+    pub fn done() -> Self {
+        Self::new(ReplyKind::Done)
+    }
+
+    /// `!done =ret=VALUE` (e.g. the `.id` of an item that `add` created).
+    #[must_use]
+    pub fn done_ret(ret: impl Into<String>) -> Self {
+        let mut reply = Self::done();
+        reply.attributes.push("ret", ret);
+        reply
+    }
+
+    /// `!empty`.
+    #[must_use]
+    pub fn empty() -> Self {
+        Self::new(ReplyKind::Empty)
+    }
+
+    /// `!trap` with an optional `=category=` and a `=message=`.
+    #[must_use]
+    pub fn trap(category: Option<u32>, message: impl Into<String>) -> Self {
+        let mut reply = Self::new(ReplyKind::Trap);
+        if let Some(category) = category {
+            reply.attributes.push("category", category.to_string());
+        }
+        reply.attributes.push("message", message);
+        reply
+    }
+
+    /// `!fatal` followed by the reason word.
+    #[must_use]
+    pub fn fatal(message: impl Into<String>) -> Self {
+        Self {
+            message: Some(message.into()),
+            ..Self::new(ReplyKind::Fatal)
+        }
+    }
+
+    /// The same reply carrying `.tag=TAG` (or none).
+    #[must_use]
+    pub fn with_tag(mut self, tag: Option<impl Into<String>>) -> Self {
+        self.tag = tag.map(Into::into);
+        self
+    }
+
+    /// Parses a reply sentence.
+    ///
+    /// Lenient on purpose: words that are neither `=attributes=` nor `.api=attributes` are
+    /// ignored, except after `!fatal`, where they are the message.
+    ///
+    /// # Errors
+    ///
+    /// [`ProtoError::EmptySentence`] or [`ProtoError::UnknownReply`].
+    pub fn parse(sentence: &Sentence) -> Result<Self, ProtoError> {
+        let (first, rest) = sentence
+            .words()
+            .split_first()
+            .ok_or(ProtoError::EmptySentence)?;
+        let kind =
+            ReplyKind::from_word(first).ok_or_else(|| ProtoError::UnknownReply(lossy(first)))?;
+        let mut reply = Self::new(kind);
+        let mut message: Vec<String> = Vec::new();
+        for word in rest {
+            let text = String::from_utf8_lossy(word);
+            if let Some(pair) = text.strip_prefix('=') {
+                let (k, v) = split_pair(pair);
+                reply.attributes.push(k, v);
+            } else if let Some(tag) = text.strip_prefix(".tag=") {
+                reply.tag = Some(tag.to_owned());
+            } else if text.starts_with('.') {
+                let (k, v) = split_pair(&text);
+                reply.api_attributes.push(k, v);
+            } else if kind == ReplyKind::Fatal {
+                message.push(text.into_owned());
+            }
+        }
+        if kind == ReplyKind::Fatal {
+            reply.message = Some(message.join("\n"));
+        }
+        Ok(reply)
+    }
+
+    /// The reply as a sentence: kind, `!fatal` message, attributes, API attributes, tag.
+    #[must_use]
+    pub fn to_sentence(&self) -> Sentence {
+        let mut words: Vec<Vec<u8>> = Vec::with_capacity(3 + self.attributes.len());
+        words.push(self.kind.as_word().as_bytes().to_vec());
+        if let Some(message) = &self.message {
+            words.push(message.clone().into_bytes());
+        }
+        for (k, v) in self.attributes.iter() {
+            words.push(format!("={k}={v}").into_bytes());
+        }
+        for (k, v) in self.api_attributes.iter() {
+            words.push(format!("{k}={v}").into_bytes());
+        }
+        if let Some(tag) = &self.tag {
+            words.push(format!(".tag={tag}").into_bytes());
+        }
+        Sentence::new(words)
+    }
+
+    /// The value of attribute `key`.
+    #[must_use]
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.attributes.get(key)
+    }
+
+    /// `=ret=` of a `!done` (the id of an added item, the result of a script...).
+    #[must_use]
+    pub fn ret(&self) -> Option<&str> {
+        self.get("ret")
+    }
+
+    /// `=category=` of a `!trap`, if present and numeric.
+    #[must_use]
+    pub fn category(&self) -> Option<u32> {
+        self.get("category").and_then(|c| c.trim().parse().ok())
+    }
+
+    /// The human-readable text: `=message=` of a `!trap`, or the reason of a `!fatal`.
+    #[must_use]
+    pub fn text(&self) -> Option<&str> {
+        match self.kind {
+            ReplyKind::Fatal => self.message.as_deref(),
+            _ => self.get("message"),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Queries
+// ---------------------------------------------------------------------------------------------
+
+/// One operation of a `?#` query word; they act on the stack of query results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum QueryOp {
+    /// `N` (digits, optionally followed by `.`): push a copy of the value at index `N`,
+    /// counted from the bottom of the stack (0 is the first value pushed).
+    Index(usize),
+    /// `!`: replace the top value with its negation.
+    Not,
+    /// `&`: pop two values, push their logical AND.
+    And,
+    /// `|`: pop two values, push their logical OR.
+    Or,
+    /// `.` (not after digits): push a copy of the top value.
+    Dup,
+}
+
+/// A malformed query or one that cannot be evaluated.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum QueryError {
+    /// `?<` and `?>` need `key=value`.
+    #[error("query {0:?} needs key=value")]
+    MissingValue(String),
+    /// A query word with no property name.
+    #[error("query {0:?} has no property name")]
+    MissingKey(String),
+    /// An unknown character in a `?#` operation string.
+    #[error("unknown query operation {op:?} in {word:?}")]
+    UnknownOperation {
+        /// The offending character.
+        op: char,
+        /// The whole word.
+        word: String,
+    },
+    /// An operation needed more values than the stack held.
+    #[error("query stack underflow")]
+    StackUnderflow,
+    /// A `?#N` index past the top of the stack.
+    #[error("query index {0} out of range")]
+    IndexOutOfRange(usize),
+}
+
+/// One query word of a `print` (or `listen`) command.
+///
+/// Query words form a small stack program: each property test pushes `true` or `false`,
+/// `?#` operations combine the values, and an item matches if every value left on the stack
+/// is `true` (an empty stack matches everything). See [`matches`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum QueryWord {
+    /// `?key=value`: the property equals `value`.
+    Eq {
+        /// Property name.
+        key: String,
+        /// Expected value.
+        value: String,
+    },
+    /// `?key`: the item has the property.
+    Has(String),
+    /// `?-key`: the item does not have the property.
+    HasNot(String),
+    /// `?<key=value`: the property is less than `value`.
+    Lt {
+        /// Property name.
+        key: String,
+        /// Bound.
+        value: String,
+    },
+    /// `?>key=value`: the property is greater than `value`.
+    Gt {
+        /// Property name.
+        key: String,
+        /// Bound.
+        value: String,
+    },
+    /// `?#ops`: stack operations.
+    Ops(Vec<QueryOp>),
+}
+
+impl QueryWord {
+    /// `?key=value`.
+    #[must_use]
+    pub fn eq(key: impl Into<String>, value: impl Into<String>) -> Self {
+        Self::Eq {
+            key: key.into(),
+            value: value.into(),
+        }
+    }
+
+    /// `?key`.
+    #[must_use]
+    pub fn has(key: impl Into<String>) -> Self {
+        Self::Has(key.into())
+    }
+
+    /// `?-key`.
+    #[must_use]
+    pub fn has_not(key: impl Into<String>) -> Self {
+        Self::HasNot(key.into())
+    }
+
+    /// `?<key=value`.
+    #[must_use]
+    pub fn lt(key: impl Into<String>, value: impl Into<String>) -> Self {
+        Self::Lt {
+            key: key.into(),
+            value: value.into(),
+        }
+    }
+
+    /// `?>key=value`.
+    #[must_use]
+    pub fn gt(key: impl Into<String>, value: impl Into<String>) -> Self {
+        Self::Gt {
+            key: key.into(),
+            value: value.into(),
+        }
+    }
+
+    /// `?#|`: OR of the two top values.
+    #[must_use]
+    pub fn or() -> Self {
+        Self::Ops(vec![QueryOp::Or])
+    }
+
+    /// `?#&`: AND of the two top values.
+    #[must_use]
+    pub fn and() -> Self {
+        Self::Ops(vec![QueryOp::And])
+    }
+
+    /// `?#!`: negation of the top value.
+    #[must_use]
+    pub fn not() -> Self {
+        Self::Ops(vec![QueryOp::Not])
+    }
+
+    /// `?#` followed by the given operations.
+    #[must_use]
+    pub fn ops(ops: &[QueryOp]) -> Self {
+        Self::Ops(ops.to_vec())
+    }
+
+    /// Parses a query word (with its leading `?`). Both `?key=value` and `?=key=value`
+    /// (as sent by some client libraries) are equality tests.
+    ///
+    /// # Errors
+    ///
+    /// A [`QueryError`] for an unknown `?#` operation or a missing key or value.
+    pub fn parse(word: &str) -> Result<Self, QueryError> {
+        let body = word.strip_prefix('?').unwrap_or(word);
+        let key_value = |rest: &str| -> Result<(String, String), QueryError> {
+            let (k, v) = rest
+                .split_once('=')
+                .ok_or_else(|| QueryError::MissingValue(word.to_owned()))?;
+            if k.is_empty() {
+                return Err(QueryError::MissingKey(word.to_owned()));
+            }
+            Ok((k.to_owned(), v.to_owned()))
+        };
+        let key = |rest: &str| -> Result<String, QueryError> {
+            if rest.is_empty() {
+                Err(QueryError::MissingKey(word.to_owned()))
+            } else {
+                Ok(rest.to_owned())
+            }
+        };
+        Ok(match body.as_bytes().first() {
+            Some(b'#') => Self::Ops(parse_ops(&body[1..], word)?),
+            Some(b'-') => Self::HasNot(key(&body[1..])?),
+            Some(b'<') => {
+                let (key, value) = key_value(&body[1..])?;
+                Self::Lt { key, value }
+            }
+            Some(b'>') => {
+                let (key, value) = key_value(&body[1..])?;
+                Self::Gt { key, value }
+            }
+            Some(b'=') => {
+                let (key, value) = key_value(&body[1..])?;
+                Self::Eq { key, value }
+            }
+            _ => match body.split_once('=') {
+                Some(_) => {
+                    let (key, value) = key_value(body)?;
+                    Self::Eq { key, value }
+                }
+                None => Self::Has(key(body)?),
+            },
+        })
+    }
+}
+
+fn parse_ops(ops: &str, word: &str) -> Result<Vec<QueryOp>, QueryError> {
+    let mut out = Vec::new();
+    let mut chars = ops.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '0'..='9' => {
+                let mut n: usize = c as usize - '0' as usize;
+                while let Some(d) = chars.peek().and_then(|d| d.to_digit(10)) {
+                    n = n.saturating_mul(10).saturating_add(d as usize);
+                    chars.next();
+                }
+                if chars.peek() == Some(&'.') {
+                    chars.next();
+                }
+                out.push(QueryOp::Index(n));
+            }
+            '!' => out.push(QueryOp::Not),
+            '&' => out.push(QueryOp::And),
+            '|' => out.push(QueryOp::Or),
+            '.' => out.push(QueryOp::Dup),
+            op => {
+                return Err(QueryError::UnknownOperation {
+                    op,
+                    word: word.to_owned(),
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+impl fmt::Display for QueryWord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Eq { key, value } => write!(f, "?{key}={value}"),
+            Self::Has(key) => write!(f, "?{key}"),
+            Self::HasNot(key) => write!(f, "?-{key}"),
+            Self::Lt { key, value } => write!(f, "?<{key}={value}"),
+            Self::Gt { key, value } => write!(f, "?>{key}={value}"),
+            Self::Ops(ops) => {
+                f.write_str("?#")?;
+                for op in ops {
+                    match op {
+                        // Always terminated by '.', so that digits of consecutive indices
+                        // and a following Dup stay unambiguous.
+                        QueryOp::Index(n) => write!(f, "{n}.")?,
+                        QueryOp::Not => f.write_str("!")?,
+                        QueryOp::And => f.write_str("&")?,
+                        QueryOp::Or => f.write_str("|")?,
+                        QueryOp::Dup => f.write_str(".")?,
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Compares a property with a query bound: as integers when both parse as integers, else as
+/// text. (RouterOS compares typed values; this is the closest a typeless view can get.)
+fn compare(actual: &str, bound: &str) -> std::cmp::Ordering {
+    match (actual.parse::<i128>(), bound.parse::<i128>()) {
+        (Ok(a), Ok(b)) => a.cmp(&b),
+        _ => actual.cmp(bound),
+    }
+}
+
+/// Evaluates query words against one item, whose properties `lookup` returns.
+///
+/// An item matches when every value left on the stack is `true`; no query matches everything.
+///
+/// # Errors
+///
+/// [`QueryError::StackUnderflow`] or [`QueryError::IndexOutOfRange`] for an ill-formed
+/// `?#` program.
+pub fn matches<'a>(
+    queries: &[QueryWord],
+    lookup: impl Fn(&str) -> Option<&'a str>,
+) -> Result<bool, QueryError> {
+    let mut stack: Vec<bool> = Vec::with_capacity(queries.len());
+    for query in queries {
+        match query {
+            QueryWord::Eq { key, value } => stack.push(lookup(key) == Some(value.as_str())),
+            QueryWord::Has(key) => stack.push(lookup(key).is_some()),
+            QueryWord::HasNot(key) => stack.push(lookup(key).is_none()),
+            QueryWord::Lt { key, value } => {
+                stack.push(lookup(key).is_some_and(|a| compare(a, value).is_lt()));
+            }
+            QueryWord::Gt { key, value } => {
+                stack.push(lookup(key).is_some_and(|a| compare(a, value).is_gt()));
+            }
+            QueryWord::Ops(ops) => {
+                for op in ops {
+                    match op {
+                        QueryOp::Index(n) => {
+                            let v = *stack.get(*n).ok_or(QueryError::IndexOutOfRange(*n))?;
+                            stack.push(v);
+                        }
+                        QueryOp::Not => {
+                            let top = stack.last_mut().ok_or(QueryError::StackUnderflow)?;
+                            *top = !*top;
+                        }
+                        QueryOp::And | QueryOp::Or => {
+                            let (Some(b), Some(a)) = (stack.pop(), stack.pop()) else {
+                                return Err(QueryError::StackUnderflow);
+                            };
+                            stack.push(if *op == QueryOp::And { a && b } else { a || b });
+                        }
+                        QueryOp::Dup => {
+                            let top = *stack.last().ok_or(QueryError::StackUnderflow)?;
+                            stack.push(top);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(stack.into_iter().all(|v| v))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Commands (client side)
+// ---------------------------------------------------------------------------------------------
+
+/// Attribute names whose values [`Command`]'s `Debug` hides.
+const REDACTED: &[&str] = &["password", "response", "passphrase", "secret"];
+
+/// A command sentence under construction.
+///
+/// ```
+/// use routeros_api::proto::{Command, QueryWord};
+///
+/// let cmd = Command::new("/ppp/secret/print")
+///     .query(QueryWord::eq("profile", "Basic"))
+///     .query(QueryWord::eq("profile", "VIP"))
+///     .query(QueryWord::or())
+///     .proplist(&["name", "profile"])
+///     .tag("7");
+/// let words: Vec<String> = cmd.words().map(|w| String::from_utf8_lossy(&w).into_owned()).collect();
+/// assert_eq!(
+///     words,
+///     ["/ppp/secret/print", "?profile=Basic", "?profile=VIP", "?#|", "=.proplist=name,profile", ".tag=7"]
+/// );
+/// ```
+///
+/// `Debug` hides the values of `password`-like attributes, so a command can be logged.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Command {
+    path: String,
+    /// Attribute, API-attribute and query words, in the order they were added.
+    words: Vec<Vec<u8>>,
+    tag: Option<String>,
+}
+
+impl Command {
+    /// A command such as `/ppp/secret/print` or `/system/resource/print`.
+    #[must_use]
+    pub fn new(path: impl Into<String>) -> Self {
+        Self {
+            path: path.into(),
+            words: Vec::new(),
+            tag: None,
+        }
+    }
+
+    /// Adds `=key=value`.
+    #[must_use]
+    pub fn attr(mut self, key: &str, value: impl AsRef<str>) -> Self {
+        self.words
+            .push(format!("={key}={}", value.as_ref()).into_bytes());
+        self
+    }
+
+    /// Adds `=key=value` with a value that is not text.
+    #[must_use]
+    pub fn attr_bytes(mut self, key: &str, value: &[u8]) -> Self {
+        let mut word = Vec::with_capacity(key.len() + value.len() + 2);
+        word.push(b'=');
+        word.extend_from_slice(key.as_bytes());
+        word.push(b'=');
+        word.extend_from_slice(value);
+        self.words.push(word);
+        self
+    }
+
+    /// Adds a query word.
+    #[must_use]
+    pub fn query(mut self, query: QueryWord) -> Self {
+        self.words.push(query.to_string().into_bytes());
+        self
+    }
+
+    /// Adds several query words.
+    #[must_use]
+    pub fn queries(mut self, queries: impl IntoIterator<Item = QueryWord>) -> Self {
+        for q in queries {
+            self = self.query(q);
+        }
+        self
+    }
+
+    /// Adds `=.proplist=a,b,c`: only these properties are returned.
+    #[must_use]
+    pub fn proplist(mut self, props: &[&str]) -> Self {
+        self.words
+            .push(format!("=.proplist={}", props.join(",")).into_bytes());
+        self
+    }
+
+    /// Sets `.tag=TAG`. The [`Client`](crate::client::Client) replaces it with its own tag.
+    #[must_use]
+    pub fn tag(mut self, tag: impl Into<String>) -> Self {
+        self.tag = Some(tag.into());
+        self
+    }
+
+    /// Sets or clears the tag in place.
+    pub fn set_tag(&mut self, tag: Option<String>) {
+        self.tag = tag;
+    }
+
+    /// The tag, if any.
+    #[must_use]
+    pub fn get_tag(&self) -> Option<&str> {
+        self.tag.as_deref()
+    }
+
+    /// The command word, e.g. `/ppp/secret/print`.
+    #[must_use]
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// All words: command, attributes and queries in the order added, then `.tag=`.
+    ///
+    /// The tag word is yielded as `.tag=TAG`, hence the owned-or-borrowed items.
+    pub fn words(&self) -> impl Iterator<Item = std::borrow::Cow<'_, [u8]>> {
+        std::iter::once(std::borrow::Cow::Borrowed(self.path.as_bytes()))
+            .chain(
+                self.words
+                    .iter()
+                    .map(|w| std::borrow::Cow::Borrowed(w.as_slice())),
+            )
+            .chain(
+                self.tag
+                    .iter()
+                    .map(|t| std::borrow::Cow::Owned(format!(".tag={t}").into_bytes())),
+            )
+    }
+
+    /// Appends the encoded sentence to `out`.
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        encode_command(self, out);
+    }
+
+    /// The command as a sentence.
+    #[must_use]
+    pub fn to_sentence(&self) -> Sentence {
+        let mut words: Vec<Vec<u8>> = Vec::with_capacity(self.words.len() + 2);
+        words.push(self.path.clone().into_bytes());
+        words.extend(self.words.iter().cloned());
+        if let Some(tag) = &self.tag {
+            words.push(format!(".tag={tag}").into_bytes());
+        }
+        Sentence::new(words)
+    }
+}
+
+fn encode_command(cmd: &Command, out: &mut Vec<u8>) {
+    use crate::codec::{encode_length, encode_word};
+    encode_word(cmd.path.as_bytes(), out);
+    for w in &cmd.words {
+        if !w.is_empty() {
+            encode_word(w, out);
+        }
+    }
+    if let Some(tag) = &cmd.tag {
+        encode_length(5 + tag.len(), out);
+        out.extend_from_slice(b".tag=");
+        out.extend_from_slice(tag.as_bytes());
+    }
+    out.push(0);
+}
+
+impl fmt::Debug for Command {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let words: Vec<String> = self
+            .words
+            .iter()
+            .map(|w| {
+                let text = String::from_utf8_lossy(w);
+                if let Some(pair) = text.strip_prefix('=') {
+                    let (k, _) = split_pair(pair);
+                    if REDACTED.contains(&k) {
+                        return format!("={k}=<redacted>");
+                    }
+                }
+                text.into_owned()
+            })
+            .collect();
+        f.debug_struct("Command")
+            .field("path", &self.path)
+            .field("words", &words)
+            .field("tag", &self.tag)
+            .finish()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Requests (server side)
+// ---------------------------------------------------------------------------------------------
+
+/// A command sentence as a server sees it.
+///
+/// ```
+/// use routeros_api::codec::Sentence;
+/// use routeros_api::proto::{QueryWord, Request};
+///
+/// let sentence: Sentence = ["/ppp/secret/print", "?name=john123", "=.proplist=name,profile", ".tag=3"]
+///     .into_iter()
+///     .collect();
+/// let req = Request::parse(&sentence).unwrap();
+/// assert_eq!(req.command, "/ppp/secret/print");
+/// assert_eq!(req.tag(), Some("3"));
+/// assert_eq!(req.proplist(), Some(vec!["name", "profile"]));
+/// assert_eq!(req.queries, [QueryWord::eq("name", "john123")]);
+/// assert!(req.matches(|k| (k == "name").then_some("john123")).unwrap());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    /// The command word, e.g. `/ppp/secret/print`.
+    pub command: String,
+    /// `=key=value` words (including `=.id=`), `=.proplist=` excepted.
+    pub attributes: Attributes,
+    /// API attributes keyed with their leading dot: `.tag` (from `.tag=`), `.proplist` (from
+    /// `=.proplist=`), and any other `.name=value` word.
+    pub api_attributes: Attributes,
+    /// Query words in order.
+    pub queries: Vec<QueryWord>,
+}
+
+impl Request {
+    /// Parses a command sentence.
+    ///
+    /// # Errors
+    ///
+    /// [`ProtoError::EmptySentence`], [`ProtoError::NotACommand`] if the first word does not
+    /// start with `/`, [`ProtoError::UnexpectedWord`] for a word of no known kind, and
+    /// [`ProtoError::Query`] for a malformed query word.
+    pub fn parse(sentence: &Sentence) -> Result<Self, ProtoError> {
+        let (first, rest) = sentence
+            .words()
+            .split_first()
+            .ok_or(ProtoError::EmptySentence)?;
+        let command = lossy(first);
+        if !command.starts_with('/') {
+            return Err(ProtoError::NotACommand(command));
+        }
+        let mut req = Self {
+            command,
+            attributes: Attributes::new(),
+            api_attributes: Attributes::new(),
+            queries: Vec::new(),
+        };
+        for word in rest {
+            let text = String::from_utf8_lossy(word);
+            if let Some(pair) = text.strip_prefix('=') {
+                let (k, v) = split_pair(pair);
+                if k == ".proplist" {
+                    req.api_attributes.push(k, v);
+                } else {
+                    req.attributes.push(k, v);
+                }
+            } else if text.starts_with('.') {
+                let (k, v) = split_pair(&text);
+                req.api_attributes.push(k, v);
+            } else if text.starts_with('?') {
+                req.queries.push(QueryWord::parse(&text)?);
+            } else {
+                return Err(ProtoError::UnexpectedWord(text.into_owned()));
+            }
+        }
+        Ok(req)
+    }
+
+    /// The `.tag=` value, if any.
+    #[must_use]
+    pub fn tag(&self) -> Option<&str> {
+        self.api_attributes.get(".tag")
+    }
+
+    /// The `=.proplist=` property names, if given.
+    #[must_use]
+    pub fn proplist(&self) -> Option<Vec<&str>> {
+        self.api_attributes
+            .get(".proplist")
+            .map(|p| p.split(',').filter(|s| !s.is_empty()).collect())
+    }
+
+    /// The value of attribute `key`.
+    #[must_use]
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.attributes.get(key)
+    }
+
+    /// Whether an item (whose properties `lookup` returns) passes the request's queries.
+    ///
+    /// # Errors
+    ///
+    /// As [`matches`].
+    pub fn matches<'a>(
+        &self,
+        lookup: impl Fn(&str) -> Option<&'a str>,
+    ) -> Result<bool, QueryError> {
+        matches(&self.queries, lookup)
+    }
+
+    /// A reply of the given kind carrying this request's tag.
+    #[must_use]
+    pub fn reply(&self, reply: Reply) -> Reply {
+        reply.with_tag(self.tag())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sentence(words: &[&str]) -> Sentence {
+        words.iter().copied().collect()
+    }
+
+    #[test]
+    fn parse_replies() {
+        let check = |words: &[&str], expect: &str| {
+            let got = match Reply::parse(&sentence(words)) {
+                Ok(r) => format!(
+                    "{} tag={:?} attrs={:?} api={:?} msg={:?}",
+                    r.kind,
+                    r.tag,
+                    r.attributes.as_slice(),
+                    r.api_attributes.as_slice(),
+                    r.message
+                ),
+                Err(e) => format!("error: {e}"),
+            };
+            assert_eq!(got, expect, "{words:?}");
+        };
+        check(&["!done"], "!done tag=None attrs=[] api=[] msg=None");
+        check(
+            &["!done", "=ret=*1A", ".tag=4"],
+            r#"!done tag=Some("4") attrs=[("ret", "*1A")] api=[] msg=None"#,
+        );
+        check(
+            &["!re", "=name=a=b", "=comment=", "=.id=*2", ".section=1"],
+            r#"!re tag=None attrs=[("name", "a=b"), ("comment", ""), (".id", "*2")] api=[(".section", "1")] msg=None"#,
+        );
+        check(
+            &[
+                "!trap",
+                "=category=1",
+                "=message=input does not match any value of profile",
+            ],
+            r#"!trap tag=None attrs=[("category", "1"), ("message", "input does not match any value of profile")] api=[] msg=None"#,
+        );
+        check(
+            &["!fatal", "session terminated on request"],
+            r#"!fatal tag=None attrs=[] api=[] msg=Some("session terminated on request")"#,
+        );
+        check(
+            &["!fatal"],
+            r#"!fatal tag=None attrs=[] api=[] msg=Some("")"#,
+        );
+        check(
+            &["!empty", ".tag=9"],
+            r#"!empty tag=Some("9") attrs=[] api=[] msg=None"#,
+        );
+        check(&["!re", "junk"], "!re tag=None attrs=[] api=[] msg=None");
+        check(&["!what"], r#"error: unknown reply word "!what""#);
+        check(&[], "error: empty sentence");
+    }
+
+    #[test]
+    fn reply_helpers_and_round_trip() {
+        let trap = Reply::trap(Some(4), "failure: secret with the same name already exists")
+            .with_tag(Some("12"));
+        assert_eq!(trap.category(), Some(4));
+        assert_eq!(
+            trap.text(),
+            Some("failure: secret with the same name already exists")
+        );
+        let fatal = Reply::fatal("not logged in");
+        assert_eq!(fatal.text(), Some("not logged in"));
+        let done = Reply::done_ret("*5");
+        assert_eq!(done.ret(), Some("*5"));
+        let mut re = Reply::re([("name", "x"), ("value", "a=b")].into_iter().collect());
+        re.api_attributes.push(".section", "0");
+        for reply in [trap, fatal, done, re, Reply::empty().with_tag(Some("1"))] {
+            assert_eq!(Reply::parse(&reply.to_sentence()), Ok(reply));
+        }
+        let words = Reply::fatal("bye").to_sentence().into_words();
+        assert_eq!(words, [b"!fatal".to_vec(), b"bye".to_vec()]);
+        assert!(ReplyKind::Done.is_final() && !ReplyKind::Trap.is_final());
+    }
+
+    #[test]
+    fn query_words() {
+        let check = |word: &str, expect: &str| {
+            let got = match QueryWord::parse(word) {
+                Ok(q) => format!("{q:?} -> {q}"),
+                Err(e) => format!("error: {e}"),
+            };
+            assert_eq!(got, expect, "{word}");
+        };
+        check("?name=x", r#"Eq { key: "name", value: "x" } -> ?name=x"#);
+        check(
+            "?=name=x=y",
+            r#"Eq { key: "name", value: "x=y" } -> ?name=x=y"#,
+        );
+        check("?name=", r#"Eq { key: "name", value: "" } -> ?name="#);
+        check("?name", r#"Has("name") -> ?name"#);
+        check("?-name", r#"HasNot("name") -> ?-name"#);
+        check("?<rx=10", r#"Lt { key: "rx", value: "10" } -> ?<rx=10"#);
+        check("?>rx=10", r#"Gt { key: "rx", value: "10" } -> ?>rx=10"#);
+        check("?#|", "Ops([Or]) -> ?#|");
+        check("?#&!", "Ops([And, Not]) -> ?#&!");
+        check("?#0.1.|", "Ops([Index(0), Index(1), Or]) -> ?#0.1.|");
+        check("?#12|.", "Ops([Index(12), Or, Dup]) -> ?#12.|.");
+        check("?#0..", "Ops([Index(0), Dup]) -> ?#0..");
+        check("?#x", r#"error: unknown query operation 'x' in "?#x""#);
+        check("?>rx", r#"error: query "?>rx" needs key=value"#);
+        check("?", r#"error: query "?" has no property name"#);
+        check("?-", r#"error: query "?-" has no property name"#);
+        check("?=x", r#"error: query "?=x" needs key=value"#);
+        check("?==x", r#"error: query "?==x" has no property name"#);
+    }
+
+    #[test]
+    fn query_evaluation() {
+        let item = [("name", "john123"), ("profile", "VIP"), ("rx", "250")];
+        let lookup = |k: &str| item.iter().find(|(n, _)| *n == k).map(|(_, v)| *v);
+        let check = |words: &[&str], expect: Result<bool, QueryError>| {
+            let queries: Vec<QueryWord> =
+                words.iter().map(|w| QueryWord::parse(w).unwrap()).collect();
+            assert_eq!(matches(&queries, lookup), expect, "{words:?}");
+        };
+        check(&[], Ok(true));
+        check(&["?name=john123"], Ok(true));
+        check(&["?name=jane"], Ok(false));
+        check(&["?name"], Ok(true));
+        check(&["?comment"], Ok(false));
+        check(&["?-comment"], Ok(true));
+        check(&["?>rx=99"], Ok(true));
+        check(&["?<rx=99"], Ok(false));
+        check(&["?<name=k"], Ok(true));
+        check(&["?<comment=k"], Ok(false));
+        check(&["?profile=Basic", "?profile=VIP", "?#|"], Ok(true));
+        check(&["?profile=Basic", "?profile=VIP", "?#&"], Ok(false));
+        check(&["?profile=Basic", "?profile=VIP", "?#|!"], Ok(false));
+        check(&["?profile=Basic", "?profile=VIP"], Ok(false));
+        check(&["?profile=VIP", "?#!"], Ok(false));
+        check(&["?profile=Basic", "?name", "?#0!1&"], Ok(false));
+        check(&["?profile=Basic", "?#0!"], Ok(false));
+        check(&["?profile=Basic", "?#!.&"], Ok(true));
+        check(&["?#|"], Err(QueryError::StackUnderflow));
+        check(&["?#!"], Err(QueryError::StackUnderflow));
+        check(&["?#."], Err(QueryError::StackUnderflow));
+        check(&["?name", "?#3"], Err(QueryError::IndexOutOfRange(3)));
+    }
+
+    #[test]
+    fn commands() {
+        let cmd = Command::new("/ppp/secret/add")
+            .attr("name", "john123")
+            .attr("password", "hunter22")
+            .attr_bytes("comment", b"\xff")
+            .tag("1");
+        let mut direct = Vec::new();
+        cmd.encode(&mut direct);
+        assert_eq!(direct, cmd.to_sentence().to_bytes());
+        assert_eq!(
+            cmd.words().map(|w| w.into_owned()).collect::<Vec<_>>(),
+            cmd.to_sentence().into_words()
+        );
+        let debug = format!("{cmd:?}");
+        assert!(!debug.contains("hunter22"), "{debug}");
+        assert!(debug.contains("=password=<redacted>"), "{debug}");
+        assert_eq!(cmd.get_tag(), Some("1"));
+        assert_eq!(cmd.path(), "/ppp/secret/add");
+        let mut untagged = cmd.clone();
+        untagged.set_tag(None);
+        assert_eq!(untagged.to_sentence().len(), 4);
+    }
+
+    #[test]
+    fn requests() {
+        let req = Request::parse(&sentence(&[
+            "/ppp/secret/set",
+            "=.id=*1",
+            "=comment=a=b",
+            "=.proplist=name,,profile",
+            ".tag=x",
+            "?name=y",
+        ]))
+        .unwrap();
+        assert_eq!(req.get(".id"), Some("*1"));
+        assert_eq!(req.get("comment"), Some("a=b"));
+        assert_eq!(req.proplist(), Some(vec!["name", "profile"]));
+        assert_eq!(req.tag(), Some("x"));
+        assert_eq!(req.queries, [QueryWord::eq("name", "y")]);
+        assert_eq!(req.reply(Reply::done()).tag.as_deref(), Some("x"));
+
+        let err = |words: &[&str]| Request::parse(&sentence(words)).unwrap_err().to_string();
+        assert_eq!(err(&[]), "empty sentence");
+        assert_eq!(
+            err(&["login"]),
+            r#"expected a command word starting with '/', got "login""#
+        );
+        assert_eq!(err(&["/x", "bare"]), r#"unexpected word "bare""#);
+        assert_eq!(
+            err(&["/x", "?#z"]),
+            r#"unknown query operation 'z' in "?#z""#
+        );
+
+        // A Command and a Request agree on every word kind.
+        let cmd = Command::new("/ip/address/print")
+            .attr("interface", "ether1")
+            .query(QueryWord::has_not("disabled"))
+            .query(QueryWord::gt("mtu", "1400"))
+            .query(QueryWord::lt("mtu", "9000"))
+            .query(QueryWord::has("comment"))
+            .query(QueryWord::ops(&[QueryOp::Index(0), QueryOp::Dup]))
+            .query(QueryWord::and())
+            .query(QueryWord::not())
+            .proplist(&["address"])
+            .tag("t");
+        let req = Request::parse(&cmd.to_sentence()).unwrap();
+        assert_eq!(req.command, "/ip/address/print");
+        assert_eq!(req.get("interface"), Some("ether1"));
+        assert_eq!(req.queries.len(), 7);
+        assert_eq!(req.tag(), Some("t"));
+        assert_eq!(req.proplist(), Some(vec!["address"]));
+    }
+
+    #[test]
+    fn attributes() {
+        let mut a = Attributes::new();
+        a.push("k", "1");
+        a.push("k", "2");
+        a.insert("k", "3");
+        a.insert("j", "4");
+        assert_eq!(
+            a.iter().collect::<Vec<_>>(),
+            [("k", "3"), ("k", "2"), ("j", "4")]
+        );
+        assert_eq!(a.remove("k").as_deref(), Some("3"));
+        assert!(!a.contains("k") && a.contains("j"));
+        assert_eq!(a.len(), 1);
+        assert_eq!(a.clone().into_vec(), [("j".to_owned(), "4".to_owned())]);
+        assert_eq!((&a).into_iter().count(), 1);
+        assert_eq!(Attributes::from(a.clone().into_vec()), a);
+        assert!(Attributes::default().is_empty());
+    }
+}
