@@ -1,0 +1,444 @@
+//! The ports: what the engine needs from the outside world, as traits. Adapters implement them
+//! (`routeros-adapter`, `audit-store`, `whatsapp-adapter`); the `testing` feature has in-memory
+//! fakes.
+//!
+//! The futures returned are `Send` so that a tokio front end can spawn the engine's work.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::net::Ipv4Addr;
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use thiserror::Error;
+
+use crate::domain::{CustomerInfo, Password, Role, Username};
+
+/// Where a secret lives: the router's name (several routers may sit behind one [`Router`]) and
+/// RouterOS's internal `.id` (`*1A`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SecretRef {
+    /// The router's configured name.
+    pub router: String,
+    /// RouterOS `.id`.
+    pub id: String,
+}
+
+/// A `/ppp/secret` as read from a router.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Secret {
+    /// Where it lives.
+    pub at: SecretRef,
+    /// The username as the router has it (it may predate our username rules).
+    pub name: String,
+    /// The RouterOS profile name.
+    pub profile: String,
+    /// The static IP (`remote-address`), if any.
+    pub remote_address: Option<Ipv4Addr>,
+    /// The comment (customer information), if any.
+    pub comment: Option<String>,
+    /// `disabled=yes`.
+    pub disabled: bool,
+    /// `last-logged-out`, in the router's local time, if the router reports one.
+    pub last_logged_out: Option<NaiveDateTime>,
+    /// `last-caller-id` (the ONU's MAC at the last login), if any.
+    pub last_caller_id: Option<String>,
+}
+
+/// A `/ppp/active` entry: a connected session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActiveSession {
+    /// The router's name.
+    pub router: String,
+    /// RouterOS `.id`.
+    pub id: String,
+    /// The username.
+    pub name: String,
+    /// The address given to the subscriber.
+    pub address: Option<Ipv4Addr>,
+    /// The caller-id (the ONU's MAC).
+    pub caller_id: Option<String>,
+    /// Time since the session came up.
+    pub uptime: Option<Duration>,
+}
+
+/// Live traffic of a session's interface, from the subscriber's point of view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Traffic {
+    /// Subscriber download (router tx), bits per second.
+    pub download_bps: u64,
+    /// Subscriber upload (router rx), bits per second.
+    pub upload_bps: u64,
+}
+
+/// A secret to create. `service` is always `pppoe`.
+#[derive(Debug, Clone)]
+pub struct NewSecret {
+    /// Username.
+    pub name: Username,
+    /// Password.
+    pub password: Password,
+    /// RouterOS profile name.
+    pub profile: String,
+    /// Static IP for `remote-address` (the subscriber's side).
+    pub remote_address: Option<Ipv4Addr>,
+    /// Customer information for `comment`.
+    pub comment: Option<CustomerInfo>,
+}
+
+/// One change to an existing secret.
+#[derive(Debug, Clone)]
+pub enum SecretChange {
+    /// New password.
+    Password(Password),
+    /// New RouterOS profile.
+    Profile(String),
+    /// New static IP, or none.
+    RemoteAddress(Option<Ipv4Addr>),
+    /// Disable (`true`) or enable.
+    Disabled(bool),
+    /// New comment, or none.
+    Comment(Option<CustomerInfo>),
+}
+
+/// Which secrets a listing wants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ListFilter {
+    /// Every secret.
+    All,
+    /// Usernames containing this text (case-insensitive).
+    NameContains(String),
+    /// Secrets with this RouterOS profile.
+    Profile(String),
+    /// `disabled=no`.
+    Enabled,
+    /// `disabled=yes`.
+    Disabled,
+    /// With an active session.
+    Online,
+    /// Without an active session.
+    Offline,
+}
+
+/// A page of a listing: 1-based number and size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageRequest {
+    /// 1-based page number.
+    pub number: u32,
+    /// Items per page.
+    pub size: u32,
+}
+
+impl PageRequest {
+    /// Index of the first item of the page (0-based).
+    pub fn offset(self) -> usize {
+        (self.number.saturating_sub(1) as usize) * self.size as usize
+    }
+}
+
+/// One secret of a listing with whether it is connected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedSecret {
+    /// The secret.
+    pub secret: Secret,
+    /// Whether it has an active session.
+    pub online: bool,
+}
+
+/// A page of secrets and the number of secrets matching the filter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretPage {
+    /// The secrets of the page, sorted by name.
+    pub items: Vec<ListedSecret>,
+    /// How many secrets match the filter in all.
+    pub total: usize,
+}
+
+/// A `/ppp/profile` as read from a router.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouterProfile {
+    /// Profile name.
+    pub name: String,
+    /// `rate-limit`, if set.
+    pub rate_limit: Option<String>,
+}
+
+/// Who uses an IPv4 address already.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IpUser {
+    /// A secret has it as `remote-address`.
+    Secret(String),
+    /// An active session has it as `address`.
+    Active(String),
+}
+
+/// Errors of a [`Router`].
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum RouterError {
+    /// `failure: secret with the same name already exists`.
+    #[error("a secret with that name already exists")]
+    AlreadyExists,
+    /// `no such item`.
+    #[error("no such item")]
+    NotFound,
+    /// `input does not match any value of profile`.
+    #[error("the router has no such profile")]
+    UnknownProfile,
+    /// The router refused a value.
+    #[error("invalid value: {0}")]
+    InvalidValue(String),
+    /// No connection to the router.
+    #[error("router unreachable: {0}")]
+    Unreachable(String),
+    /// The router did not answer in time.
+    #[error("router timed out")]
+    Timeout,
+    /// Any other refusal (`!trap`), with the router's text.
+    #[error("router refused: {0}")]
+    Rejected(String),
+}
+
+/// The router(s): every operation pppoe-bot performs on `/ppp`.
+///
+/// Look-ups go through server-side queries; an implementation never prints everything to find
+/// one secret. Operations on an existing secret name it by its [`SecretRef`], so that a
+/// multi-router implementation can route them.
+pub trait Router: Send + Sync {
+    /// The secret with exactly this name, if any.
+    fn find_secret(
+        &self,
+        name: &Username,
+    ) -> impl Future<Output = Result<Option<Secret>, RouterError>> + Send;
+
+    /// A page of the secrets matching `filter`, sorted by name, with the total count.
+    fn list_secrets(
+        &self,
+        filter: &ListFilter,
+        page: PageRequest,
+    ) -> impl Future<Output = Result<SecretPage, RouterError>> + Send;
+
+    /// Creates a secret (`service=pppoe`).
+    fn add_secret(
+        &self,
+        secret: &NewSecret,
+    ) -> impl Future<Output = Result<SecretRef, RouterError>> + Send;
+
+    /// Changes one field of a secret.
+    fn update_secret(
+        &self,
+        at: &SecretRef,
+        change: &SecretChange,
+    ) -> impl Future<Output = Result<(), RouterError>> + Send;
+
+    /// Removes a secret.
+    fn remove_secret(&self, at: &SecretRef)
+    -> impl Future<Output = Result<(), RouterError>> + Send;
+
+    /// The active session of a username, if connected.
+    fn active_session(
+        &self,
+        name: &str,
+    ) -> impl Future<Output = Result<Option<ActiveSession>, RouterError>> + Send;
+
+    /// Removes every active session of a username; returns how many were removed.
+    fn kick(&self, name: &str) -> impl Future<Output = Result<usize, RouterError>> + Send;
+
+    /// The router's `/ppp/profile` entries.
+    fn profiles(&self) -> impl Future<Output = Result<Vec<RouterProfile>, RouterError>> + Send;
+
+    /// Live traffic of a connected user's interface (`<pppoe-NAME>`), if connected.
+    fn traffic(
+        &self,
+        name: &str,
+    ) -> impl Future<Output = Result<Option<Traffic>, RouterError>> + Send;
+
+    /// Who already uses `ip`, as a secret's `remote-address` or an active session's address.
+    fn ip_user(
+        &self,
+        ip: Ipv4Addr,
+    ) -> impl Future<Output = Result<Option<IpUser>, RouterError>> + Send;
+}
+
+/// Opaque message id of the messenger (unique per message).
+pub type MessageId = String;
+
+/// Opaque chat address of the messenger (where replies go).
+pub type ChatId = String;
+
+/// Who sent a message, as the messenger could tell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sender {
+    /// A phone number in any common form (`0812...`, `+62 812...`, `62812...@s.whatsapp.net`).
+    Phone(String),
+    /// A WhatsApp LID that could not be resolved to a phone number. Always refused.
+    UnresolvedLid(String),
+}
+
+/// One incoming chat message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Incoming {
+    /// Message id, for at-most-once handling and for quoting.
+    pub id: MessageId,
+    /// Where to reply.
+    pub chat: ChatId,
+    /// The sender.
+    pub sender: Sender,
+    /// The sender's LID, when the messenger knows it (for the audit log).
+    pub sender_lid: Option<String>,
+    /// The text.
+    pub text: String,
+    /// When the sender sent it (the messenger's timestamp).
+    pub sent_at: DateTime<Utc>,
+    /// Whether the chat is a group.
+    pub is_group: bool,
+}
+
+/// One reply to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outgoing {
+    /// Where to send it.
+    pub chat: ChatId,
+    /// The text (WhatsApp formatting).
+    pub text: String,
+    /// The message to quote, if any.
+    pub quoting: Option<MessageId>,
+}
+
+/// Errors of a [`Messenger`].
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum MessengerError {
+    /// The connection is gone.
+    #[error("messenger disconnected: {0}")]
+    Disconnected(String),
+    /// The message was refused.
+    #[error("message not sent: {0}")]
+    Rejected(String),
+}
+
+/// A chat transport: a stream of incoming messages and a way to send replies.
+pub trait Messenger: Send + Sync {
+    /// The next message; `None` when the transport has ended.
+    fn next_message(&self) -> impl Future<Output = Option<Incoming>> + Send;
+
+    /// Sends one message.
+    fn send(&self, message: &Outgoing) -> impl Future<Output = Result<(), MessengerError>> + Send;
+}
+
+/// What became of an attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    /// Done.
+    Ok,
+    /// Refused by access control or the rate limit.
+    Denied,
+    /// Refused by the grammar or validation.
+    Invalid,
+    /// The router or a store failed.
+    Failed,
+    /// Not executed on purpose (stale backlog, duplicate confirmation).
+    Skipped,
+}
+
+impl Outcome {
+    /// The outcome's name in the audit log.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::Denied => "denied",
+            Self::Invalid => "invalid",
+            Self::Failed => "failed",
+            Self::Skipped => "skipped",
+        }
+    }
+
+    /// Parses an outcome name.
+    pub fn parse(text: &str) -> Option<Self> {
+        [
+            Self::Ok,
+            Self::Denied,
+            Self::Invalid,
+            Self::Failed,
+            Self::Skipped,
+        ]
+        .into_iter()
+        .find(|o| o.as_str().eq_ignore_ascii_case(text))
+    }
+}
+
+/// One audited attempt. Passwords never appear in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEvent {
+    /// When the bot handled it.
+    pub at: DateTime<Utc>,
+    /// The sender's normalized phone number, or what the messenger gave if it is none.
+    pub actor_phone: String,
+    /// The sender's WhatsApp LID, if known.
+    pub actor_lid: Option<String>,
+    /// The sender's role, if allowlisted.
+    pub role: Option<Role>,
+    /// The command word (`addpppoe`, ...), or `-` when the message was no command.
+    pub command: String,
+    /// The username concerned.
+    pub target: Option<String>,
+    /// The router concerned.
+    pub router: Option<String>,
+    /// The arguments, passwords replaced by `***`.
+    pub arguments: String,
+    /// The outcome.
+    pub outcome: Outcome,
+    /// Why it was not `ok`.
+    pub error: Option<String>,
+    /// A delete's reason.
+    pub reason: Option<String>,
+    /// How long handling took.
+    pub duration_ms: u64,
+    /// The message id (unique: the at-most-once record).
+    pub message_id: MessageId,
+}
+
+/// Errors of an [`AuditSink`].
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum AuditError {
+    /// This message id has an event already.
+    #[error("message {0} is already recorded")]
+    Duplicate(MessageId),
+    /// The store failed.
+    #[error("audit store failed: {0}")]
+    Store(String),
+}
+
+/// The audit log.
+pub trait AuditSink: Send + Sync {
+    /// Appends one event durably; `Ok` means it survives a crash.
+    fn append(&self, event: AuditEvent) -> impl Future<Output = Result<(), AuditError>> + Send;
+
+    /// Whether an event for this message id exists.
+    fn is_handled(&self, id: &str) -> impl Future<Output = Result<bool, AuditError>> + Send;
+
+    /// When the bot created each of these usernames (the newest successful `addpppoe`), for
+    /// those it created.
+    fn created_at(
+        &self,
+        usernames: &[String],
+    ) -> impl Future<Output = Result<HashMap<String, DateTime<Utc>>, AuditError>> + Send;
+}
+
+/// The time, injected so that tests are deterministic.
+pub trait Clock: Send + Sync {
+    /// Now.
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The system clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    #[allow(clippy::disallowed_methods)]
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}

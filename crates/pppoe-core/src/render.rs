@@ -1,0 +1,1299 @@
+//! Reply texts: the spec's layouts, emoji and `*bold*` labels, in Indonesian (default) or
+//! English. Nothing here does I/O; every function takes the values it shows.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono_tz::Tz;
+
+use crate::command::{Arg, CommandKind, EditField, ParseError};
+use crate::domain::{
+    CustomerInfoError, PasswordError, StaticIpError, UsernameError, customer_name,
+};
+use crate::ports::{ActiveSession, IpUser, ListedSecret, Secret, Traffic};
+use crate::profile::{Profile, ProfileTable, format_speed};
+
+/// The language of replies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Language {
+    /// Bahasa Indonesia (the spec's language).
+    #[default]
+    Indonesian,
+    /// English.
+    English,
+}
+
+impl std::str::FromStr for Language {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "id" | "indonesian" | "bahasa" => Ok(Self::Indonesian),
+            "en" | "english" => Ok(Self::English),
+            other => Err(format!(
+                "unknown language {other:?}: expected \"id\" or \"en\""
+            )),
+        }
+    }
+}
+
+/// The longest message sent in one piece; longer replies are split.
+pub const MAX_MESSAGE_CHARS: usize = 4000;
+
+/// A field rule that a value broke, with what it was about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldError {
+    /// Username rules.
+    Username(UsernameError),
+    /// Password rules.
+    Password(PasswordError),
+    /// A profile that is not in the table.
+    Profile {
+        /// What was typed.
+        found: String,
+        /// The table's names.
+        available: Vec<String>,
+    },
+    /// IP rules.
+    Ip(StaticIpError),
+    /// A status word that is none of enable/disable/aktif/nonaktif.
+    Status(String),
+    /// Customer information rules.
+    Info(CustomerInfoError),
+}
+
+/// What the summary of a secret shows (delete confirmation).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Summary<'a> {
+    /// The secret.
+    pub secret: &'a Secret,
+    /// Its package, if the router profile is in the table.
+    pub profile: Option<&'a Profile>,
+    /// Whether it is connected.
+    pub online: bool,
+}
+
+/// Everything `checkpppoe` shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusView<'a> {
+    /// The secret.
+    pub secret: &'a Secret,
+    /// Its package, if the router profile is in the table.
+    pub profile: Option<&'a Profile>,
+    /// Its active session, if connected.
+    pub session: Option<&'a ActiveSession>,
+    /// Live traffic, if connected and readable.
+    pub traffic: Option<Traffic>,
+}
+
+/// One page of `pppoe`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListView<'a> {
+    /// The filter as typed.
+    pub filter: Option<&'a str>,
+    /// The 1-based page.
+    pub page: u32,
+    /// Items per page.
+    pub page_size: u32,
+    /// Matches in all.
+    pub total: usize,
+    /// The page's items with the bot's creation date, if the bot created them.
+    pub items: Vec<(&'a ListedSecret, Option<DateTime<Utc>>)>,
+}
+
+/// Renders replies in one language and time zone.
+#[derive(Debug, Clone)]
+pub struct Renderer {
+    lang: Language,
+    tz: Tz,
+}
+
+impl Renderer {
+    /// A renderer.
+    pub fn new(lang: Language, tz: Tz) -> Self {
+        Self { lang, tz }
+    }
+
+    /// The language.
+    pub fn language(&self) -> Language {
+        self.lang
+    }
+
+    fn pick(&self, id: &'static str, en: &'static str) -> &'static str {
+        match self.lang {
+            Language::Indonesian => id,
+            Language::English => en,
+        }
+    }
+
+    /// `dd/mm/yyyy HH:MM:SS` in the configured time zone.
+    pub fn datetime(&self, at: DateTime<Utc>) -> String {
+        at.with_timezone(&self.tz)
+            .format("%d/%m/%Y %H:%M:%S")
+            .to_string()
+    }
+
+    /// `dd/mm/yyyy` in the configured time zone.
+    pub fn date(&self, at: DateTime<Utc>) -> String {
+        at.with_timezone(&self.tz).format("%d/%m/%Y").to_string()
+    }
+
+    fn local(&self, at: NaiveDateTime) -> String {
+        at.format("%d/%m/%Y %H:%M:%S").to_string()
+    }
+
+    fn steps(&self, out: &mut String, steps: &[&str]) {
+        let _ = write!(
+            out,
+            "\n\n💡 *{}:*",
+            self.pick("Langkah Selanjutnya", "Next Steps")
+        );
+        for (i, step) in steps.iter().enumerate() {
+            let _ = write!(out, "\n{}. {step}", i + 1);
+        }
+    }
+
+    fn ip_text(&self, ip: Option<std::net::Ipv4Addr>) -> String {
+        match ip {
+            Some(ip) => ip.to_string(),
+            None => self.pick("Dinamis", "Dynamic").to_owned(),
+        }
+    }
+
+    /// `addpppoe` succeeded.
+    #[allow(clippy::too_many_arguments)]
+    pub fn added(
+        &self,
+        username: &str,
+        password: &str,
+        profile: &str,
+        ip: Option<std::net::Ipv4Addr>,
+        info: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> String {
+        let mut out = format!(
+            "✅ *{}*\n\n👤 *Username:* {username}\n🔑 *Password:* {password}\n📊 *Profile:* {profile}\n🌐 *IP Address:* {}\n📱 *{}:* {}\n🕒 *{}:* {}",
+            self.pick("USER PPPoE BERHASIL DITAMBAHKAN", "PPPoE USER ADDED"),
+            self.ip_text(ip),
+            self.pick("Info Pelanggan", "Customer Info"),
+            info.unwrap_or("-"),
+            self.pick("Dibuat Pada", "Created At"),
+            self.datetime(at),
+        );
+        self.steps(
+            &mut out,
+            &[
+                self.pick(
+                    "Set username & password di ONU pelanggan",
+                    "Set the username & password on the customer's ONU",
+                ),
+                self.pick("Test koneksi PPPoE", "Test the PPPoE connection"),
+                self.pick(
+                    "Verifikasi speed sesuai profile",
+                    "Verify the speed matches the profile",
+                ),
+                self.pick(
+                    "Update status di trouble report jika ada",
+                    "Update the trouble report, if any",
+                ),
+            ],
+        );
+        out
+    }
+
+    /// `editpppoe` succeeded. `kicked` is the number of sessions removed (disable).
+    pub fn edited(
+        &self,
+        username: &str,
+        field: EditField,
+        value: &str,
+        kicked: usize,
+        at: DateTime<Utc>,
+    ) -> String {
+        let mut out = format!(
+            "✅ *{}*\n\n👤 *Username:* {username}\n📝 *Field:* {}\n🆕 *{}:* {value}\n🕒 *{}:* {}",
+            self.pick("USER PPPoE BERHASIL DIUPDATE", "PPPoE USER UPDATED"),
+            field.as_str(),
+            self.pick("Value Baru", "New Value"),
+            self.pick("Update Pada", "Updated At"),
+            self.datetime(at),
+        );
+        if kicked > 0 {
+            let _ = write!(
+                out,
+                "\n🔌 *{}:* {}",
+                self.pick("Sesi Aktif", "Active Session"),
+                self.pick("diputus", "disconnected")
+            );
+        }
+        let steps: &[&str] = match field {
+            EditField::Profile => &[
+                self.pick(
+                    "Restart koneksi PPPoE di ONU",
+                    "Restart the PPPoE connection on the ONU",
+                ),
+                self.pick(
+                    "Test speed sesuai profile baru",
+                    "Test the speed of the new profile",
+                ),
+                self.pick(
+                    "Verifikasi bandwidth sesuai paket",
+                    "Verify the bandwidth matches the package",
+                ),
+            ],
+            EditField::Password => &[
+                self.pick(
+                    "Ganti password di ONU pelanggan",
+                    "Change the password on the customer's ONU",
+                ),
+                self.pick(
+                    "Restart koneksi PPPoE di ONU",
+                    "Restart the PPPoE connection on the ONU",
+                ),
+                self.pick("Test koneksi PPPoE", "Test the PPPoE connection"),
+            ],
+            EditField::Ip => &[
+                self.pick(
+                    "Restart koneksi PPPoE agar IP baru dipakai",
+                    "Restart the PPPoE connection so that the new IP is used",
+                ),
+                self.pick(
+                    "Verifikasi IP dengan checkpppoe",
+                    "Verify the IP with checkpppoe",
+                ),
+            ],
+            EditField::Status => &[
+                self.pick(
+                    "Verifikasi status dengan checkpppoe",
+                    "Verify the status with checkpppoe",
+                ),
+                self.pick(
+                    "Update status di trouble report jika ada",
+                    "Update the trouble report, if any",
+                ),
+            ],
+            EditField::Info => &[self.pick(
+                "Verifikasi info dengan checkpppoe",
+                "Verify the information with checkpppoe",
+            )],
+        };
+        self.steps(&mut out, steps);
+        out
+    }
+
+    fn summary(&self, out: &mut String, summary: &Summary<'_>) {
+        let s = summary.secret;
+        let profile = summary
+            .profile
+            .map_or(s.profile.as_str(), |p| p.name.as_str());
+        let _ = write!(
+            out,
+            "\n\n📊 *Profile:* {profile}\n{}",
+            self.status_line(s.disabled)
+        );
+        let _ = write!(out, "\n{}", self.connection_line(summary.online));
+        if let Some(ip) = s.remote_address {
+            let _ = write!(out, "\n🌐 *IP Address:* {ip}");
+        }
+        if let Some(c) = &s.comment {
+            let _ = write!(out, "\n📱 *Customer:* {c}");
+        }
+    }
+
+    /// `delpppoe USER` without a reason (the spec's confirmation).
+    pub fn delete_confirmation(&self, summary: &Summary<'_>) -> String {
+        let name = &summary.secret.name;
+        let mut out = format!(
+            "⚠️ *{}*\n\n{}",
+            self.pick("KONFIRMASI PENGHAPUSAN", "DELETE CONFIRMATION"),
+            match self.lang {
+                Language::Indonesian =>
+                    format!("Anda yakin ingin menghapus user PPPoE \"{name}\"?"),
+                Language::English =>
+                    format!("Are you sure you want to delete PPPoE user \"{name}\"?"),
+            }
+        );
+        self.summary(&mut out, summary);
+        let _ = write!(
+            out,
+            "\n\n{}:\ndelpppoe {name} [{}]\n\n{}:\ndelpppoe {name} {}",
+            self.pick(
+                "Kirim ulang dengan alasan untuk konfirmasi",
+                "Send it again with a reason to confirm"
+            ),
+            self.pick("alasan_penghapusan", "deletion_reason"),
+            self.pick("Contoh", "Example"),
+            self.pick("Pelanggan pindah lokasi", "Customer moved away"),
+        );
+        out
+    }
+
+    /// `delpppoe USER REASON` in code mode: the summary and the code to send back.
+    pub fn delete_code(
+        &self,
+        summary: &Summary<'_>,
+        reason: &str,
+        code: &str,
+        minutes: u64,
+    ) -> String {
+        let name = &summary.secret.name;
+        let mut out = format!(
+            "⚠️ *{}*\n\n{}",
+            self.pick("KONFIRMASI PENGHAPUSAN", "DELETE CONFIRMATION"),
+            match self.lang {
+                Language::Indonesian =>
+                    format!("Anda yakin ingin menghapus user PPPoE \"{name}\"?"),
+                Language::English =>
+                    format!("Are you sure you want to delete PPPoE user \"{name}\"?"),
+            }
+        );
+        self.summary(&mut out, summary);
+        let _ = write!(
+            out,
+            "\n🗑️ *{}:* {reason}\n\n{}:\nya {code}",
+            self.pick("Alasan", "Reason"),
+            match self.lang {
+                Language::Indonesian => format!("Untuk menghapus, balas dalam {minutes} menit"),
+                Language::English => format!("To delete, reply within {minutes} minutes"),
+            },
+        );
+        out
+    }
+
+    /// The user was deleted. `kicked` is the number of sessions removed.
+    pub fn deleted(
+        &self,
+        username: &str,
+        reason: &str,
+        kicked: usize,
+        at: DateTime<Utc>,
+    ) -> String {
+        let mut out = format!(
+            "✅ *{}*\n\n👤 *Username:* {username}\n🗑️ *{}:* {reason}\n🕒 *{}:* {}",
+            self.pick("USER PPPoE BERHASIL DIHAPUS", "PPPoE USER DELETED"),
+            self.pick("Alasan", "Reason"),
+            self.pick("Dihapus Pada", "Deleted At"),
+            self.datetime(at),
+        );
+        if kicked > 0 {
+            let _ = write!(
+                out,
+                "\n🔌 *{}:* {}",
+                self.pick("Sesi Aktif", "Active Session"),
+                self.pick("diputus", "disconnected")
+            );
+        }
+        self.steps(
+            &mut out,
+            &[
+                self.pick(
+                    "Hapus konfigurasi PPPoE di ONU",
+                    "Remove the PPPoE settings from the ONU",
+                ),
+                self.pick(
+                    "Pastikan tidak ada koneksi aktif",
+                    "Make sure no connection is active",
+                ),
+                self.pick(
+                    "Update status di trouble report jika ada",
+                    "Update the trouble report, if any",
+                ),
+                self.pick(
+                    "Catat alasan penghapusan untuk audit",
+                    "Record the reason for the audit",
+                ),
+            ],
+        );
+        out
+    }
+
+    fn status_line(&self, disabled: bool) -> String {
+        if disabled {
+            format!("🔴 *Status:* {}", self.pick("Nonaktif", "Disabled"))
+        } else {
+            format!("🟢 *Status:* {}", self.pick("Aktif", "Enabled"))
+        }
+    }
+
+    fn connection_line(&self, online: bool) -> String {
+        if online {
+            format!(
+                "🟢 *{}:* {}",
+                self.pick("Koneksi", "Connection"),
+                self.pick("Terhubung", "Connected")
+            )
+        } else {
+            format!(
+                "🔴 *{}:* {}",
+                self.pick("Koneksi", "Connection"),
+                self.pick("Terputus", "Disconnected")
+            )
+        }
+    }
+
+    fn command_menu(&self, out: &mut String) {
+        let _ = write!(
+            out,
+            "\n\n💡 *{}:*\n• addpppoe [user] [pass] [profile] [ip] [info] - {}\n• editpppoe [user] [field] [value] - {}\n• delpppoe [user] [{}] - {}\n• pppoe [filter] - {}\n• help pppoe - {}",
+            self.pick("Command yang tersedia", "Available commands"),
+            self.pick("Tambah user baru", "Add a new user"),
+            self.pick("Edit user", "Edit a user"),
+            self.pick("alasan", "reason"),
+            self.pick("Hapus user", "Delete a user"),
+            self.pick("Lihat daftar user", "List users"),
+            self.pick("Bantuan PPPoE", "PPPoE help"),
+        );
+    }
+
+    /// One page of `pppoe`.
+    pub fn list(&self, view: &ListView<'_>, profiles: &ProfileTable) -> String {
+        let mut out = format!("📋 *{}*", self.pick("DAFTAR USER PPPoE", "PPPoE USERS"));
+        let first = (view.page as usize - 1) * view.page_size as usize;
+        if view.items.is_empty() {
+            let _ = write!(out, "\n\n");
+            if view.total == 0 {
+                match (view.filter, self.lang) {
+                    (Some(f), Language::Indonesian) => {
+                        let _ = write!(out, "Tidak ada user yang cocok dengan \"{f}\".");
+                    }
+                    (Some(f), Language::English) => {
+                        let _ = write!(out, "No user matches \"{f}\".");
+                    }
+                    (None, _) => out.push_str(
+                        self.pick("Belum ada user PPPoE.", "There are no PPPoE users yet."),
+                    ),
+                }
+            } else {
+                let pages = view.total.div_ceil(view.page_size as usize);
+                let _ = match self.lang {
+                    Language::Indonesian => write!(
+                        out,
+                        "Halaman {} kosong: ada {} user dalam {pages} halaman.",
+                        view.page, view.total
+                    ),
+                    Language::English => write!(
+                        out,
+                        "Page {} is empty: there are {} users on {pages} pages.",
+                        view.page, view.total
+                    ),
+                };
+            }
+        }
+        for (i, (item, created)) in view.items.iter().enumerate() {
+            let s = &item.secret;
+            let profile = profiles
+                .by_router_profile(&s.profile)
+                .map_or(s.profile.as_str(), |p| p.name.as_str());
+            let _ = write!(
+                out,
+                "\n\n{}. {}\n   {}\n   📊 *Profile:* {profile}\n   🌐 *IP:* {}\n   📱 *Customer:* {}\n   🕒 *Created:* {}",
+                first + i + 1,
+                s.name,
+                self.status_line(s.disabled),
+                self.ip_text(s.remote_address),
+                s.comment.as_deref().map_or("-", customer_name),
+                created.map_or_else(|| "-".to_owned(), |c| self.date(c)),
+            );
+        }
+        let shown_to = first + view.items.len();
+        let paged = view.total > view.page_size as usize || view.page > 1;
+        if !view.items.is_empty() && paged {
+            let next = if shown_to < view.total {
+                let cmd = match view.filter {
+                    Some(f) => format!("pppoe {f} {}", view.page + 1),
+                    None => format!("pppoe {}", view.page + 1),
+                };
+                match self.lang {
+                    Language::Indonesian => format!("\n➡️ Halaman berikutnya: {cmd}"),
+                    Language::English => format!("\n➡️ Next page: {cmd}"),
+                }
+            } else {
+                String::new()
+            };
+            let _ = match self.lang {
+                Language::Indonesian => write!(
+                    out,
+                    "\n\n📄 Menampilkan {}-{shown_to} dari {}{next}",
+                    first + 1,
+                    view.total
+                ),
+                Language::English => write!(
+                    out,
+                    "\n\n📄 Showing {}-{shown_to} of {}{next}",
+                    first + 1,
+                    view.total
+                ),
+            };
+        }
+        self.command_menu(&mut out);
+        out
+    }
+
+    /// `checkpppoe`.
+    pub fn status(&self, view: &StatusView<'_>, now: DateTime<Utc>) -> String {
+        let s = view.secret;
+        let profile = view.profile.map_or(s.profile.as_str(), |p| p.name.as_str());
+        let mut out = format!(
+            "📊 *{}*\n\n👤 *Username:* {}\n📊 *Profile:* {profile}\n{}\n{}",
+            self.pick("STATUS USER PPPoE", "PPPoE USER STATUS"),
+            s.name,
+            self.status_line(s.disabled),
+            self.connection_line(view.session.is_some()),
+        );
+        let ip = view.session.and_then(|a| a.address).or(s.remote_address);
+        let _ = write!(
+            out,
+            "\n🌐 *IP Address:* {}",
+            ip.map_or_else(|| "-".to_owned(), |ip| ip.to_string())
+        );
+        let caller = view
+            .session
+            .and_then(|a| a.caller_id.as_deref())
+            .or(s.last_caller_id.as_deref());
+        if let Some(caller) = caller {
+            let _ = write!(out, "\n📟 *Caller ID:* {caller}");
+        }
+        match view.session {
+            Some(session) => {
+                if let Some(up) = session.uptime {
+                    let _ = write!(out, "\n⏱️ *Uptime:* {}", self.duration(up));
+                }
+                let _ = write!(out, "\n🕒 *Last Seen:* {}", self.datetime(now));
+            }
+            None => {
+                let _ = write!(
+                    out,
+                    "\n🕒 *Last Seen:* {}",
+                    s.last_logged_out
+                        .map_or_else(|| "-".to_owned(), |t| self.local(t))
+                );
+            }
+        }
+        match view.profile {
+            Some(p) => {
+                let _ = write!(
+                    out,
+                    "\n📈 *Bandwidth:* {}↓ / {}↑",
+                    format_speed(p.download_bps),
+                    format_speed(p.upload_bps)
+                );
+            }
+            None => {
+                let _ = write!(out, "\n📈 *Bandwidth:* -");
+            }
+        }
+        if let Some(t) = view.traffic {
+            let _ = write!(
+                out,
+                "\n📶 *{}:* {}↓ / {}↑",
+                self.pick("Trafik Saat Ini", "Current Traffic"),
+                format_speed(t.download_bps),
+                format_speed(t.upload_bps)
+            );
+        }
+        let _ = write!(
+            out,
+            "\n📱 *Customer:* {}",
+            s.comment.as_deref().unwrap_or("-")
+        );
+        let n = &s.name;
+        let _ = write!(
+            out,
+            "\n\n💡 *{}:*\n• editpppoe {n} [field] [value] - {}\n• delpppoe {n} [{}] - {}\n• restartpppoe {n} - {}",
+            self.pick("Command yang tersedia", "Available commands"),
+            self.pick("Edit user", "Edit the user"),
+            self.pick("alasan", "reason"),
+            self.pick("Hapus user", "Delete the user"),
+            self.pick("Restart koneksi", "Restart the connection"),
+        );
+        out
+    }
+
+    /// `1h 02m 03s`-style uptime (`1h 2j 3m` in Indonesian: hari, jam, menit).
+    pub fn duration(&self, d: Duration) -> String {
+        let secs = d.as_secs();
+        let (days, hours, mins, s) = (secs / 86_400, secs / 3600 % 24, secs / 60 % 60, secs % 60);
+        let (du, hu, mu, su) = match self.lang {
+            Language::Indonesian => ("h", "j", "m", "d"),
+            Language::English => ("d", "h", "m", "s"),
+        };
+        let mut parts = Vec::new();
+        if days > 0 {
+            parts.push(format!("{days}{du}"));
+        }
+        if days > 0 || hours > 0 {
+            parts.push(format!("{hours}{hu}"));
+        }
+        parts.push(format!("{mins}{mu}"));
+        if days == 0 {
+            parts.push(format!("{s}{su}"));
+        }
+        parts.join(" ")
+    }
+
+    /// `restartpppoe` removed the session.
+    pub fn restarted(&self, username: &str, at: DateTime<Utc>) -> String {
+        let mut out = format!(
+            "🔄 *{}*\n\n👤 *Username:* {username}\n🕒 *{}:* {}",
+            self.pick(
+                "KONEKSI PPPoE BERHASIL DIRESTART",
+                "PPPoE CONNECTION RESTARTED"
+            ),
+            self.pick("Restart Pada", "Restarted At"),
+            self.datetime(at),
+        );
+        self.steps(
+            &mut out,
+            &[
+                self.pick(
+                    "Tunggu 30-60 detik untuk koneksi stabil",
+                    "Wait 30-60 seconds for the connection to settle",
+                ),
+                self.pick("Test koneksi internet", "Test the internet connection"),
+                self.pick(
+                    "Verifikasi speed sesuai profile",
+                    "Verify the speed matches the profile",
+                ),
+                self.pick(
+                    "Update status di trouble report jika ada",
+                    "Update the trouble report, if any",
+                ),
+            ],
+        );
+        out
+    }
+
+    /// `restartpppoe` for a user who is not connected.
+    pub fn not_connected(&self, username: &str) -> String {
+        match self.lang {
+            Language::Indonesian => format!(
+                "ℹ️ *USER TIDAK TERHUBUNG*\n\nUser \"{username}\" sedang tidak terhubung, tidak ada koneksi untuk direstart.\n\n💡 Cek status: checkpppoe {username}"
+            ),
+            Language::English => format!(
+                "ℹ️ *USER NOT CONNECTED*\n\nUser \"{username}\" is not connected, there is no connection to restart.\n\n💡 Check the status: checkpppoe {username}"
+            ),
+        }
+    }
+
+    /// `help pppoe`: the command reference.
+    pub fn help_pppoe(&self, profiles: &ProfileTable, code_mode: bool) -> String {
+        let mut out = format!("📖 *{}*\n", self.pick("BANTUAN PPPoE", "PPPoE HELP"));
+        let entries: [(&str, &str, &str, &str); 6] = [
+            (
+                "addpppoe [username] [password] [profile] [ip] [info]",
+                "Tambah user baru. IP dan info opsional; password minimal 8 karakter.",
+                "Add a new user. IP and info are optional; passwords have at least 8 characters.",
+                "addpppoe john123 password123 Premium 192.168.1.100 \"John Doe - Jl. Contoh No. 123\"",
+            ),
+            (
+                "editpppoe [username] [field] [value]",
+                "Ubah user. Field: password, profile, ip (- untuk hapus IP statis), status (enable/disable), info.",
+                "Change a user. Fields: password, profile, ip (- clears the static IP), status (enable/disable), info.",
+                "editpppoe john123 profile VIP",
+            ),
+            (
+                "delpppoe [username] [alasan]",
+                "Hapus user. Tanpa alasan, bot meminta konfirmasi.",
+                "Delete a user. Without a reason, the bot asks for confirmation.",
+                "delpppoe john123 Pelanggan pindah lokasi",
+            ),
+            (
+                "pppoe [filter] [halaman]",
+                "Daftar user. Filter: bagian username, nama profile, aktif, nonaktif, online, offline.",
+                "List users. Filter: part of a username, a profile name, aktif, nonaktif, online, offline.",
+                "pppoe Premium 2",
+            ),
+            (
+                "checkpppoe [username]",
+                "Status user: koneksi, IP, caller-id, uptime, bandwidth.",
+                "A user's status: connection, IP, caller-id, uptime, bandwidth.",
+                "checkpppoe john123",
+            ),
+            (
+                "restartpppoe [username]",
+                "Putus koneksi aktif agar ONU login ulang.",
+                "Drop the active connection so that the ONU logs in again.",
+                "restartpppoe john123",
+            ),
+        ];
+        for (i, (usage, id, en, example)) in entries.iter().enumerate() {
+            let _ = write!(
+                out,
+                "\n{}. *{usage}*\n{}\n{}: {example}\n",
+                i + 1,
+                self.pick(id, en),
+                self.pick("Contoh", "Example")
+            );
+        }
+        if code_mode {
+            let _ = write!(
+                out,
+                "\n🔐 {}\n",
+                self.pick(
+                    "Penghapusan dengan alasan dibalas dengan kode; kirim \"ya KODE\" dalam 5 menit untuk menghapus.",
+                    "A delete with a reason is answered with a code; send \"ya CODE\" within 5 minutes to delete."
+                )
+            );
+        }
+        let _ = write!(
+            out,
+            "\n📊 *{}:*",
+            self.pick("Profile yang tersedia", "Available profiles")
+        );
+        for p in profiles.iter() {
+            let _ = write!(
+                out,
+                "\n• {} - {}↓ / {}↑",
+                p.name,
+                format_speed(p.download_bps),
+                format_speed(p.upload_bps)
+            );
+        }
+        out
+    }
+
+    /// `help`: a short menu.
+    pub fn help_general(&self) -> String {
+        let mut out = format!(
+            "🤖 *{}*\n\n{}",
+            self.pick("BOT PPPoE", "PPPoE BOT"),
+            self.pick(
+                "Kelola user PPPoE MikroTik dari WhatsApp.",
+                "Manage MikroTik PPPoE users from WhatsApp."
+            )
+        );
+        self.command_menu(&mut out);
+        let _ = write!(
+            out,
+            "\n• checkpppoe [user] - {}\n• restartpppoe [user] - {}",
+            self.pick("Cek status user", "Check a user's status"),
+            self.pick("Restart koneksi", "Restart a connection"),
+        );
+        out
+    }
+
+    fn error(&self, title: &str, detail: &str, example: Option<&str>) -> String {
+        let mut out = format!("❌ *{title}*\n\n{detail}");
+        if let Some(example) = example {
+            let _ = write!(
+                out,
+                "\n\n💡 *{}:*\n{example}",
+                self.pick("Contoh yang benar", "Correct example")
+            );
+        }
+        out
+    }
+
+    /// A correct example of a command.
+    pub fn example(&self, kind: CommandKind) -> &'static str {
+        match kind {
+            CommandKind::Add => "addpppoe john123 password123 Premium 192.168.1.100 \"John Doe\"",
+            CommandKind::Edit => "editpppoe john123 profile VIP",
+            CommandKind::Delete => self.pick(
+                "delpppoe john123 Pelanggan pindah lokasi",
+                "delpppoe john123 Customer moved away",
+            ),
+            CommandKind::Confirm => "ya 4821",
+            CommandKind::List => "pppoe Premium",
+            CommandKind::Check => "checkpppoe john123",
+            CommandKind::Restart => "restartpppoe john123",
+            CommandKind::Help => "help pppoe",
+        }
+    }
+
+    fn usage(kind: CommandKind) -> &'static str {
+        match kind {
+            CommandKind::Add => "addpppoe [username] [password] [profile] [ip] [info]",
+            CommandKind::Edit => "editpppoe [username] [field] [value]",
+            CommandKind::Delete => "delpppoe [username] [alasan]",
+            CommandKind::Confirm => "ya [kode]",
+            CommandKind::List => "pppoe [filter] [halaman]",
+            CommandKind::Check => "checkpppoe [username]",
+            CommandKind::Restart => "restartpppoe [username]",
+            CommandKind::Help => "help pppoe",
+        }
+    }
+
+    /// A grammar error.
+    pub fn parse_error(&self, err: &ParseError) -> String {
+        let id = self.lang == Language::Indonesian;
+        match err {
+            ParseError::Empty => self.unknown_command(""),
+            ParseError::UnknownCommand { found } => self.unknown_command(found),
+            ParseError::TooLong { len, max } => self.error(
+                self.pick("Pesan terlalu panjang", "Message too long"),
+                &if id {
+                    format!("Pesan berisi {len} karakter, maksimal {max}.")
+                } else {
+                    format!("The message has {len} characters, at most {max} are accepted.")
+                },
+                Some("help pppoe"),
+            ),
+            ParseError::MissingArgument { command, missing } => {
+                let what = missing.placeholder();
+                self.error(
+                    self.pick("Format perintah salah", "Wrong command format"),
+                    &if id {
+                        format!(
+                            "{command}: *{what}* belum diisi.\nFormat: {}",
+                            Self::usage(*command)
+                        )
+                    } else {
+                        format!(
+                            "{command}: *{what}* is missing.\nFormat: {}",
+                            Self::usage(*command)
+                        )
+                    },
+                    Some(self.example_for_arg(*command, *missing)),
+                )
+            }
+            ParseError::TooManyArguments { command, found } => self.error(
+                self.pick("Format perintah salah", "Wrong command format"),
+                &if id {
+                    format!(
+                        "{command}: kelebihan kata \"{found}\".\nFormat: {}",
+                        Self::usage(*command)
+                    )
+                } else {
+                    format!(
+                        "{command}: unexpected word \"{found}\".\nFormat: {}",
+                        Self::usage(*command)
+                    )
+                },
+                Some(self.example(*command)),
+            ),
+            ParseError::UnknownField { found } => self.error(
+                self.pick("Field tidak dikenal", "Unknown field"),
+                &if id {
+                    format!(
+                        "Field \"{found}\" tidak bisa diedit. Field yang bisa diedit: password, profile, ip, status, info."
+                    )
+                } else {
+                    format!(
+                        "Field \"{found}\" cannot be edited. Editable fields: password, profile, ip, status, info."
+                    )
+                },
+                Some(self.example(CommandKind::Edit)),
+            ),
+            ParseError::BadPage { found } => self.error(
+                self.pick("Halaman tidak valid", "Invalid page"),
+                &if id {
+                    format!("Halaman \"{found}\" harus angka mulai dari 1.")
+                } else {
+                    format!("Page \"{found}\" must be a number from 1.")
+                },
+                Some("pppoe Premium 2"),
+            ),
+        }
+    }
+
+    fn example_for_arg(&self, command: CommandKind, arg: Arg) -> &'static str {
+        match (command, arg) {
+            (CommandKind::Edit, Arg::Value) => "editpppoe john123 profile VIP",
+            _ => self.example(command),
+        }
+    }
+
+    /// A field that broke its rule, for `command`.
+    pub fn field_error(&self, command: CommandKind, err: &FieldError) -> String {
+        let id = self.lang == Language::Indonesian;
+        let (title, detail) = match err {
+            FieldError::Username(e) => (
+                self.pick("Username tidak valid", "Invalid username"),
+                match (e, id) {
+                    (UsernameError::Empty, true) => "Username tidak boleh kosong.".to_owned(),
+                    (UsernameError::Empty, false) => "The username must not be empty.".to_owned(),
+                    (UsernameError::TooLong { len, max }, true) => {
+                        format!("Username {len} karakter, maksimal {max}.")
+                    }
+                    (UsernameError::TooLong { len, max }, false) => {
+                        format!("The username has {len} characters, at most {max} are allowed.")
+                    }
+                    (UsernameError::BadChar { found }, true) => format!(
+                        "Username mengandung \"{found}\". Aturan: 1-64 karakter huruf, angka, titik (.), garis bawah (_), @ atau strip (-), tanpa spasi."
+                    ),
+                    (UsernameError::BadChar { found }, false) => format!(
+                        "The username contains \"{found}\". Rule: 1-64 letters, digits, dot (.), underscore (_), @ or dash (-), no spaces."
+                    ),
+                },
+            ),
+            FieldError::Password(e) => (
+                self.pick("Password tidak valid", "Invalid password"),
+                match (e, id) {
+                    (PasswordError::TooShort { len, min }, true) => {
+                        format!("Password hanya {len} karakter. Aturan: minimal {min} karakter.")
+                    }
+                    (PasswordError::TooShort { len, min }, false) => {
+                        format!("The password has only {len} characters. Rule: at least {min}.")
+                    }
+                    (PasswordError::TooLong { len, max }, true) => {
+                        format!("Password {len} karakter. Aturan: maksimal {max} karakter.")
+                    }
+                    (PasswordError::TooLong { len, max }, false) => {
+                        format!("The password has {len} characters. Rule: at most {max}.")
+                    }
+                    (PasswordError::BadChar, true) => "Password hanya boleh berisi huruf, angka dan simbol ASCII, tanpa spasi.".to_owned(),
+                    (PasswordError::BadChar, false) => "Passwords may only contain ASCII letters, digits and symbols, without spaces.".to_owned(),
+                },
+            ),
+            FieldError::Profile { found, available } => (
+                self.pick("Profile tidak valid", "Invalid profile"),
+                if id {
+                    format!(
+                        "Profile \"{found}\" tidak ada. Profile yang tersedia: {}.",
+                        available.join(", ")
+                    )
+                } else {
+                    format!(
+                        "There is no profile \"{found}\". Available profiles: {}.",
+                        available.join(", ")
+                    )
+                },
+            ),
+            FieldError::Ip(e) => (
+                self.pick("IP Address tidak valid", "Invalid IP address"),
+                self.ip_error(e),
+            ),
+            FieldError::Status(found) => (
+                self.pick("Status tidak valid", "Invalid status"),
+                if id {
+                    format!("Status \"{found}\" tidak dikenal. Gunakan enable/disable (atau aktif/nonaktif).")
+                } else {
+                    format!("Status \"{found}\" is unknown. Use enable/disable (or aktif/nonaktif).")
+                },
+            ),
+            FieldError::Info(CustomerInfoError::TooLong { len, max }) => (
+                self.pick("Info pelanggan terlalu panjang", "Customer info too long"),
+                if id {
+                    format!("Info pelanggan {len} karakter, maksimal {max}.")
+                } else {
+                    format!("The customer info has {len} characters, at most {max}.")
+                },
+            ),
+        };
+        let example = match (command, err) {
+            (CommandKind::Edit, FieldError::Password(_)) => {
+                "editpppoe john123 password password456"
+            }
+            (CommandKind::Edit, FieldError::Profile { .. }) => "editpppoe john123 profile VIP",
+            (CommandKind::Edit, FieldError::Ip(_)) => "editpppoe john123 ip 192.168.1.200",
+            (CommandKind::Edit, FieldError::Status(_)) => "editpppoe john123 status disable",
+            (CommandKind::Edit, FieldError::Info(_)) => {
+                "editpppoe john123 info John Doe - Jl. Contoh No. 123"
+            }
+            (kind, _) => self.example(kind),
+        };
+        self.error(title, &detail, Some(example))
+    }
+
+    fn ip_error(&self, e: &StaticIpError) -> String {
+        let id = self.lang == Language::Indonesian;
+        let rule = self.pick(
+            "Aturan: IPv4 unicast tanpa /prefix, bukan alamat network, broadcast, loopback atau multicast.",
+            "Rule: a unicast IPv4 address without /prefix, not a network, broadcast, loopback or multicast address.",
+        );
+        let what = match (e, id) {
+            (StaticIpError::Malformed(t), true) => format!("\"{t}\" bukan alamat IPv4."),
+            (StaticIpError::Malformed(t), false) => format!("\"{t}\" is not an IPv4 address."),
+            (StaticIpError::Unspecified(ip), true) => {
+                format!("{ip} adalah alamat kosong (0.x.x.x).")
+            }
+            (StaticIpError::Unspecified(ip), false) => {
+                format!("{ip} is an unspecified address (0.x.x.x).")
+            }
+            (StaticIpError::Loopback(ip), true) => format!("{ip} adalah alamat loopback."),
+            (StaticIpError::Loopback(ip), false) => format!("{ip} is a loopback address."),
+            (StaticIpError::Multicast(ip), true) => format!("{ip} adalah alamat multicast."),
+            (StaticIpError::Multicast(ip), false) => format!("{ip} is a multicast address."),
+            (StaticIpError::Broadcast(ip), true) => {
+                format!("{ip} adalah alamat broadcast/reserved.")
+            }
+            (StaticIpError::Broadcast(ip), false) => {
+                format!("{ip} is a broadcast or reserved address.")
+            }
+            (StaticIpError::LinkLocal(ip), true) => format!("{ip} adalah alamat link-local."),
+            (StaticIpError::LinkLocal(ip), false) => format!("{ip} is a link-local address."),
+            (StaticIpError::Network(ip), true) => format!("{ip} adalah alamat network."),
+            (StaticIpError::Network(ip), false) => format!("{ip} is a network address."),
+            (StaticIpError::OutsidePools { ip, pools }, true) => {
+                format!("{ip} di luar pool yang diizinkan ({pools}).")
+            }
+            (StaticIpError::OutsidePools { ip, pools }, false) => {
+                format!("{ip} is outside the allowed pools ({pools}).")
+            }
+        };
+        format!("{what}\n{rule}")
+    }
+
+    /// The IP is used by another secret or session (the spec's "IP Address Conflict").
+    pub fn ip_conflict(
+        &self,
+        command: CommandKind,
+        ip: std::net::Ipv4Addr,
+        user: &IpUser,
+    ) -> String {
+        let detail = match (user, self.lang) {
+            (IpUser::Secret(n), Language::Indonesian) => {
+                format!("IP {ip} sudah dipakai oleh user \"{n}\". Pilih IP lain.")
+            }
+            (IpUser::Secret(n), Language::English) => {
+                format!("IP {ip} is already assigned to user \"{n}\". Choose another IP.")
+            }
+            (IpUser::Active(n), Language::Indonesian) => {
+                format!("IP {ip} sedang dipakai oleh koneksi aktif \"{n}\". Pilih IP lain.")
+            }
+            (IpUser::Active(n), Language::English) => {
+                format!("IP {ip} is in use by the active connection of \"{n}\". Choose another IP.")
+            }
+        };
+        let example = match command {
+            CommandKind::Edit => "editpppoe john123 ip 192.168.1.200",
+            _ => self.example(CommandKind::Add),
+        };
+        self.error("IP Address Conflict", &detail, Some(example))
+    }
+
+    /// No secret of that name.
+    pub fn not_found(&self, username: &str) -> String {
+        let prefix: String = username.chars().take(4).collect();
+        match self.lang {
+            Language::Indonesian => self.error(
+                "User PPPoE tidak ditemukan",
+                &format!("User \"{username}\" tidak ada di router."),
+                Some(&format!("pppoe {prefix}")),
+            ),
+            Language::English => self.error(
+                "PPPoE user not found",
+                &format!("There is no user \"{username}\" on the router."),
+                Some(&format!("pppoe {prefix}")),
+            ),
+        }
+    }
+
+    /// A secret of that name exists already.
+    pub fn already_exists(&self, username: &str) -> String {
+        match self.lang {
+            Language::Indonesian => self.error(
+                "Username sudah dipakai",
+                &format!("User \"{username}\" sudah ada di router. Gunakan username lain, atau cek dulu: checkpppoe {username}"),
+                Some("addpppoe john124 password123 Premium"),
+            ),
+            Language::English => self.error(
+                "Username already taken",
+                &format!("User \"{username}\" already exists on the router. Use another username, or check it: checkpppoe {username}"),
+                Some("addpppoe john124 password123 Premium"),
+            ),
+        }
+    }
+
+    /// The router refused a command (`!trap`), in plain words.
+    pub fn router_refused(&self, text: &str) -> String {
+        match self.lang {
+            Language::Indonesian => format!(
+                "❌ *Router menolak perintah*\n\nPesan router: {text}\n\nTidak ada perubahan yang dibuat."
+            ),
+            Language::English => format!(
+                "❌ *The router refused the command*\n\nRouter's message: {text}\n\nNothing was changed."
+            ),
+        }
+    }
+
+    /// The router has no profile the table maps to: a configuration problem.
+    pub fn router_profile_missing(&self, profile: &str) -> String {
+        match self.lang {
+            Language::Indonesian => format!(
+                "❌ *Profile tidak ada di router*\n\nProfile \"{profile}\" ada di daftar paket bot tetapi tidak ada di /ppp/profile router. Hubungi admin untuk memperbaiki konfigurasi."
+            ),
+            Language::English => format!(
+                "❌ *Profile missing on the router*\n\nProfile \"{profile}\" is in the bot's package list but not in the router's /ppp/profile. Ask the admin to fix the configuration."
+            ),
+        }
+    }
+
+    /// An internal failure: a short message and an incident id, never internal error text.
+    pub fn internal_error(&self, incident: &str, unreachable: bool) -> String {
+        match self.lang {
+            Language::Indonesian => format!(
+                "⚠️ *Terjadi gangguan*\n\n{}. Coba lagi beberapa saat lagi; jika berulang, laporkan ke admin.\n🆔 *Insiden:* {incident}",
+                if unreachable {
+                    "Router tidak dapat dihubungi"
+                } else {
+                    "Perintah tidak dapat diproses"
+                }
+            ),
+            Language::English => format!(
+                "⚠️ *Something went wrong*\n\n{}. Try again in a moment; if it happens again, tell the admin.\n🆔 *Incident:* {incident}",
+                if unreachable {
+                    "The router cannot be reached"
+                } else {
+                    "The command could not be processed"
+                }
+            ),
+        }
+    }
+
+    /// The change was made but the audit log could not record it.
+    pub fn audit_warning(&self, incident: &str) -> String {
+        match self.lang {
+            Language::Indonesian => format!(
+                "\n\n⚠️ Catatan audit gagal disimpan. Laporkan ke admin. 🆔 *Insiden:* {incident}"
+            ),
+            Language::English => format!(
+                "\n\n⚠️ The audit log could not record this. Tell the admin. 🆔 *Incident:* {incident}"
+            ),
+        }
+    }
+
+    /// The sender's role may not run the command.
+    pub fn denied(&self, kind: CommandKind) -> String {
+        match self.lang {
+            Language::Indonesian => format!(
+                "⛔ *Akses ditolak*\n\nAnda tidak punya izin menjalankan {kind}. Hubungi admin jika Anda membutuhkannya."
+            ),
+            Language::English => format!(
+                "⛔ *Access denied*\n\nYou may not run {kind}. Ask the admin if you need it."
+            ),
+        }
+    }
+
+    /// The reply to senders that are not on the allowlist (only when configured to reply).
+    pub fn unknown_sender(&self) -> String {
+        self.pick(
+            "⛔ Nomor Anda tidak terdaftar untuk menggunakan bot ini.",
+            "⛔ Your number is not registered to use this bot.",
+        )
+        .to_owned()
+    }
+
+    /// A change command from the backlog was skipped.
+    pub fn stale(&self, command: &str, sent_at: DateTime<Utc>, age: Duration) -> String {
+        let minutes = age.as_secs() / 60;
+        let age_text = match (minutes, self.lang) {
+            (0, Language::Indonesian) => format!("{} detik", age.as_secs()),
+            (0, Language::English) => format!("{} seconds", age.as_secs()),
+            (m, Language::Indonesian) => format!("{m} menit"),
+            (m, Language::English) => format!("{m} minutes"),
+        };
+        match self.lang {
+            Language::Indonesian => format!(
+                "⏭️ *PERINTAH DILEWATI*\n\nPesan \"{command}\" dikirim {} ({age_text} lalu) dan baru diterima sekarang. Perintah yang mengubah data tidak dijalankan dari pesan lama.\n\n💡 Kirim ulang perintahnya jika masih diperlukan.",
+                self.datetime(sent_at)
+            ),
+            Language::English => format!(
+                "⏭️ *COMMAND SKIPPED*\n\nThe message \"{command}\" was sent at {} ({age_text} ago) and arrived only now. Commands that change data are not run from old messages.\n\n💡 Send the command again if it is still needed.",
+                self.datetime(sent_at)
+            ),
+        }
+    }
+
+    /// Too many commands in the last minute.
+    pub fn rate_limited(&self, per_minute: u32) -> String {
+        match self.lang {
+            Language::Indonesian => format!(
+                "⏳ *Terlalu banyak perintah*\n\nMaksimal {per_minute} perintah per menit. Tunggu sebentar lalu coba lagi."
+            ),
+            Language::English => format!(
+                "⏳ *Too many commands*\n\nAt most {per_minute} commands per minute. Wait a moment and try again."
+            ),
+        }
+    }
+
+    /// A word that is no command.
+    pub fn unknown_command(&self, found: &str) -> String {
+        let shown: String = found.chars().take(30).collect();
+        match self.lang {
+            Language::Indonesian if shown.is_empty() => {
+                "❓ Pesan kosong. Kirim *help pppoe* untuk daftar perintah.".to_owned()
+            }
+            Language::English if shown.is_empty() => {
+                "❓ Empty message. Send *help pppoe* for the list of commands.".to_owned()
+            }
+            Language::Indonesian => format!(
+                "❓ Perintah \"{shown}\" tidak dikenal. Kirim *help pppoe* untuk daftar perintah."
+            ),
+            Language::English => {
+                format!(
+                    "❓ Unknown command \"{shown}\". Send *help pppoe* for the list of commands."
+                )
+            }
+        }
+    }
+
+    /// `ya CODE` with no matching pending delete.
+    pub fn bad_code(&self, code: &str) -> String {
+        match self.lang {
+            Language::Indonesian => self.error(
+                "Kode konfirmasi tidak valid",
+                &format!("Tidak ada penghapusan yang menunggu kode \"{code}\", atau kodenya sudah kedaluwarsa (5 menit). Kirim ulang delpppoe dengan alasan untuk kode baru."),
+                Some("delpppoe john123 Pelanggan pindah lokasi"),
+            ),
+            Language::English => self.error(
+                "Invalid confirmation code",
+                &format!("No delete is waiting for code \"{code}\", or the code has expired (5 minutes). Send delpppoe with a reason again for a new code."),
+                Some("delpppoe john123 Customer moved away"),
+            ),
+        }
+    }
+}
+
+/// Splits a reply into messages of at most `max` characters, preferring blank lines, then line
+/// ends, then any character boundary.
+///
+/// ```
+/// use pppoe_core::split_message;
+/// let text = format!("{}\n\n{}", "a".repeat(30), "b".repeat(30));
+/// assert_eq!(split_message(&text, 40).len(), 2);
+/// assert_eq!(split_message("short", 40), vec!["short".to_owned()]);
+/// ```
+pub fn split_message(text: &str, max: usize) -> Vec<String> {
+    let max = max.max(1);
+    let mut parts = Vec::new();
+    let mut rest = text;
+    while rest.chars().count() > max {
+        let limit = rest.char_indices().nth(max).map_or(rest.len(), |(i, _)| i);
+        let window = &rest[..limit];
+        let cut = window
+            .rfind("\n\n")
+            .filter(|&i| i > 0)
+            .or_else(|| window.rfind('\n').filter(|&i| i > 0))
+            .unwrap_or(limit);
+        parts.push(rest[..cut].trim_end().to_owned());
+        rest = rest[cut..].trim_start_matches('\n');
+    }
+    if !rest.is_empty() || parts.is_empty() {
+        parts.push(rest.to_owned());
+    }
+    parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_respects_the_limit_and_loses_nothing() {
+        let items: Vec<String> = (0..300).map(|i| format!("{i}. user{i}\n   line")).collect();
+        let text = items.join("\n\n");
+        let parts = split_message(&text, 4000);
+        assert!(parts.len() > 1);
+        assert!(parts.iter().all(|p| p.chars().count() <= 4000));
+        assert_eq!(parts.join("\n\n"), text);
+        let one_line = "x".repeat(9000);
+        let parts = split_message(&one_line, 4000);
+        assert_eq!(parts.len(), 3);
+        assert_eq!(parts.concat(), one_line);
+    }
+
+    #[test]
+    fn durations() {
+        let r = Renderer::new(Language::English, chrono_tz::Asia::Jakarta);
+        assert_eq!(r.duration(Duration::from_secs(59)), "0m 59s");
+        assert_eq!(r.duration(Duration::from_secs(3 * 3600 + 61)), "3h 1m 1s");
+        assert_eq!(
+            r.duration(Duration::from_secs(2 * 86_400 + 3600)),
+            "2d 1h 0m"
+        );
+        let r = Renderer::new(Language::Indonesian, chrono_tz::Asia::Jakarta);
+        assert_eq!(r.duration(Duration::from_secs(3 * 3600 + 61)), "3j 1m 1d");
+    }
+}

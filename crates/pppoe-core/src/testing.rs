@@ -1,0 +1,540 @@
+//! In-memory fakes of the ports, for tests (feature `testing`). The binary never uses them.
+//!
+//! [`FakeRouter`] keeps secrets and active sessions like RouterOS would and records every call,
+//! so tests can assert that nothing reached the router; [`MemoryAudit`] keeps events in a
+//! vector and refuses a second event for a message id; [`ManualClock`] is set by the test.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::net::Ipv4Addr;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+
+use crate::domain::Username;
+use crate::ports::{
+    ActiveSession, AuditError, AuditEvent, AuditSink, Clock, Incoming, IpUser, ListFilter,
+    ListedSecret, Messenger, MessengerError, NewSecret, Outcome, Outgoing, PageRequest, Router,
+    RouterError, RouterProfile, Secret, SecretChange, SecretPage, SecretRef, Traffic,
+};
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A clock the test sets; clones share the time.
+#[derive(Debug, Clone)]
+pub struct ManualClock(Arc<Mutex<DateTime<Utc>>>);
+
+impl ManualClock {
+    /// A clock at `at`.
+    pub fn new(at: DateTime<Utc>) -> Self {
+        Self(Arc::new(Mutex::new(at)))
+    }
+
+    /// The spec's example time: 15/12/2024 16:30:25 in Asia/Jakarta (09:30:25 UTC).
+    pub fn spec() -> Self {
+        Self::new(Utc.with_ymd_and_hms(2024, 12, 15, 9, 30, 25).unwrap())
+    }
+
+    /// Sets the time.
+    pub fn set(&self, at: DateTime<Utc>) {
+        *lock(&self.0) = at;
+    }
+
+    /// Moves the time forward.
+    pub fn advance(&self, by: Duration) {
+        let mut t = lock(&self.0);
+        *t += chrono::Duration::from_std(by).unwrap_or_default();
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> DateTime<Utc> {
+        *lock(&self.0)
+    }
+}
+
+/// A call that reached the [`FakeRouter`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RouterCall {
+    /// `find_secret`
+    Find(String),
+    /// `list_secrets`
+    List(ListFilter, PageRequest),
+    /// `add_secret`
+    Add(String),
+    /// `update_secret`
+    Update(String, String),
+    /// `remove_secret`
+    Remove(String),
+    /// `active_session`
+    Active(String),
+    /// `kick`
+    Kick(String),
+    /// `profiles`
+    Profiles,
+    /// `traffic`
+    Traffic(String),
+    /// `ip_user`
+    IpUser(Ipv4Addr),
+}
+
+impl RouterCall {
+    /// Whether the call changes the router.
+    pub fn is_write(&self) -> bool {
+        matches!(
+            self,
+            Self::Add(_) | Self::Update(..) | Self::Remove(_) | Self::Kick(_)
+        )
+    }
+}
+
+/// A stored secret of the fake, with its password.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FakeSecret {
+    /// The secret as the port returns it.
+    pub secret: Secret,
+    /// Its password.
+    pub password: String,
+    /// `service`.
+    pub service: String,
+}
+
+#[derive(Debug, Default)]
+struct RouterState {
+    secrets: BTreeMap<String, FakeSecret>,
+    active: BTreeMap<String, ActiveSession>,
+    profiles: Vec<RouterProfile>,
+    calls: Vec<RouterCall>,
+    next_id: u32,
+    fail_next: VecDeque<RouterError>,
+}
+
+/// An in-memory router with RouterOS's rules for `/ppp` (unique names, known profiles).
+#[derive(Debug, Clone)]
+pub struct FakeRouter {
+    name: String,
+    state: Arc<Mutex<RouterState>>,
+}
+
+impl Default for FakeRouter {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl FakeRouter {
+    /// A router named `main` with the default profiles (Basic .. Enterprise) and no secrets.
+    pub fn new() -> Self {
+        let profiles = crate::profile::ProfileTable::default()
+            .iter()
+            .map(|p| RouterProfile {
+                name: p.router_profile.clone(),
+                rate_limit: Some(p.rate_limit()),
+            })
+            .chain(std::iter::once(RouterProfile {
+                name: "default".to_owned(),
+                rate_limit: None,
+            }))
+            .collect();
+        Self {
+            name: "main".to_owned(),
+            state: Arc::new(Mutex::new(RouterState {
+                profiles,
+                next_id: 1,
+                ..RouterState::default()
+            })),
+        }
+    }
+
+    /// The spec's sample users: john123 (Premium, 192.168.1.100, "John Doe", online) and
+    /// jane456 (Standard, 192.168.1.101, "Jane Smith", offline).
+    pub fn with_spec_users() -> Self {
+        let r = Self::new();
+        r.insert(
+            "john123",
+            "password123",
+            "Premium",
+            Some([192, 168, 1, 100]),
+            Some("John Doe"),
+        );
+        r.insert(
+            "jane456",
+            "password456",
+            "Standard",
+            Some([192, 168, 1, 101]),
+            Some("Jane Smith"),
+        );
+        r.connect(
+            "john123",
+            "AA:BB:CC:DD:EE:01",
+            Duration::from_secs(3 * 3600 + 25 * 60),
+        );
+        r
+    }
+
+    /// Adds a secret directly (not recorded as a call).
+    pub fn insert(
+        &self,
+        name: &str,
+        password: &str,
+        profile: &str,
+        ip: Option<[u8; 4]>,
+        comment: Option<&str>,
+    ) {
+        let mut s = lock(&self.state);
+        let id = format!("*{:X}", s.next_id);
+        s.next_id += 1;
+        s.secrets.insert(
+            name.to_owned(),
+            FakeSecret {
+                secret: Secret {
+                    at: SecretRef {
+                        router: self.name.clone(),
+                        id,
+                    },
+                    name: name.to_owned(),
+                    profile: profile.to_owned(),
+                    remote_address: ip.map(Ipv4Addr::from),
+                    comment: comment.map(str::to_owned),
+                    disabled: false,
+                    last_logged_out: None,
+                    last_caller_id: None,
+                },
+                password: password.to_owned(),
+                service: "pppoe".to_owned(),
+            },
+        );
+    }
+
+    /// Brings a session up for an existing secret.
+    pub fn connect(&self, name: &str, caller_id: &str, uptime: Duration) {
+        let mut s = lock(&self.state);
+        let address = s
+            .secrets
+            .get(name)
+            .and_then(|f| f.secret.remote_address)
+            .or(Some(Ipv4Addr::new(10, 20, 0, 2)));
+        let id = format!("*{:X}", 0x8000_0000u32 + s.next_id);
+        s.next_id += 1;
+        s.active.insert(
+            name.to_owned(),
+            ActiveSession {
+                router: self.name.clone(),
+                id,
+                name: name.to_owned(),
+                address,
+                caller_id: Some(caller_id.to_owned()),
+                uptime: Some(uptime),
+            },
+        );
+    }
+
+    /// Makes the next router call fail with `err` (queued, one per call).
+    pub fn fail_next(&self, err: RouterError) {
+        lock(&self.state).fail_next.push_back(err);
+    }
+
+    /// Every call so far.
+    pub fn calls(&self) -> Vec<RouterCall> {
+        lock(&self.state).calls.clone()
+    }
+
+    /// The number of calls that changed the router.
+    pub fn writes(&self) -> usize {
+        lock(&self.state)
+            .calls
+            .iter()
+            .filter(|c| c.is_write())
+            .count()
+    }
+
+    /// A stored secret.
+    pub fn secret(&self, name: &str) -> Option<FakeSecret> {
+        lock(&self.state).secrets.get(name).cloned()
+    }
+
+    /// The number of secrets.
+    pub fn secret_count(&self) -> usize {
+        lock(&self.state).secrets.len()
+    }
+
+    /// Whether a session of `name` is up.
+    pub fn is_online(&self, name: &str) -> bool {
+        lock(&self.state).active.contains_key(name)
+    }
+
+    fn begin(
+        &self,
+        call: RouterCall,
+    ) -> Result<std::sync::MutexGuard<'_, RouterState>, RouterError> {
+        let mut s = lock(&self.state);
+        s.calls.push(call);
+        match s.fail_next.pop_front() {
+            Some(e) => Err(e),
+            None => Ok(s),
+        }
+    }
+}
+
+impl Router for FakeRouter {
+    async fn find_secret(&self, name: &Username) -> Result<Option<Secret>, RouterError> {
+        let s = self.begin(RouterCall::Find(name.as_str().to_owned()))?;
+        Ok(s.secrets.get(name.as_str()).map(|f| f.secret.clone()))
+    }
+
+    async fn list_secrets(
+        &self,
+        filter: &ListFilter,
+        page: PageRequest,
+    ) -> Result<SecretPage, RouterError> {
+        let s = self.begin(RouterCall::List(filter.clone(), page))?;
+        let matching: Vec<ListedSecret> = s
+            .secrets
+            .values()
+            .map(|f| ListedSecret {
+                online: s.active.contains_key(&f.secret.name),
+                secret: f.secret.clone(),
+            })
+            .filter(|l| match filter {
+                ListFilter::All => true,
+                ListFilter::NameContains(t) => {
+                    l.secret.name.to_lowercase().contains(&t.to_lowercase())
+                }
+                ListFilter::Profile(p) => l.secret.profile.eq_ignore_ascii_case(p),
+                ListFilter::Enabled => !l.secret.disabled,
+                ListFilter::Disabled => l.secret.disabled,
+                ListFilter::Online => l.online,
+                ListFilter::Offline => !l.online,
+            })
+            .collect();
+        let total = matching.len();
+        let items = matching
+            .into_iter()
+            .skip(page.offset())
+            .take(page.size as usize)
+            .collect();
+        Ok(SecretPage { items, total })
+    }
+
+    async fn add_secret(&self, new: &NewSecret) -> Result<SecretRef, RouterError> {
+        let mut s = self.begin(RouterCall::Add(new.name.as_str().to_owned()))?;
+        if s.secrets.contains_key(new.name.as_str()) {
+            return Err(RouterError::AlreadyExists);
+        }
+        if !s.profiles.iter().any(|p| p.name == new.profile) {
+            return Err(RouterError::UnknownProfile);
+        }
+        let id = format!("*{:X}", s.next_id);
+        s.next_id += 1;
+        let at = SecretRef {
+            router: self.name.clone(),
+            id,
+        };
+        s.secrets.insert(
+            new.name.as_str().to_owned(),
+            FakeSecret {
+                secret: Secret {
+                    at: at.clone(),
+                    name: new.name.as_str().to_owned(),
+                    profile: new.profile.clone(),
+                    remote_address: new.remote_address,
+                    comment: new.comment.as_ref().map(|c| c.as_str().to_owned()),
+                    disabled: false,
+                    last_logged_out: None,
+                    last_caller_id: None,
+                },
+                password: new.password.expose().to_owned(),
+                service: "pppoe".to_owned(),
+            },
+        );
+        Ok(at)
+    }
+
+    async fn update_secret(
+        &self,
+        at: &SecretRef,
+        change: &SecretChange,
+    ) -> Result<(), RouterError> {
+        let what = match change {
+            SecretChange::Password(_) => "password",
+            SecretChange::Profile(_) => "profile",
+            SecretChange::RemoteAddress(_) => "remote-address",
+            SecretChange::Disabled(_) => "disabled",
+            SecretChange::Comment(_) => "comment",
+        };
+        let mut s = self.begin(RouterCall::Update(at.id.clone(), what.to_owned()))?;
+        if let SecretChange::Profile(p) = change
+            && !s.profiles.iter().any(|q| &q.name == p)
+        {
+            return Err(RouterError::UnknownProfile);
+        }
+        let f = s
+            .secrets
+            .values_mut()
+            .find(|f| f.secret.at == *at)
+            .ok_or(RouterError::NotFound)?;
+        match change {
+            SecretChange::Password(p) => f.password = p.expose().to_owned(),
+            SecretChange::Profile(p) => f.secret.profile = p.clone(),
+            SecretChange::RemoteAddress(ip) => f.secret.remote_address = *ip,
+            SecretChange::Disabled(d) => f.secret.disabled = *d,
+            SecretChange::Comment(c) => {
+                f.secret.comment = c.as_ref().map(|c| c.as_str().to_owned())
+            }
+        }
+        Ok(())
+    }
+
+    async fn remove_secret(&self, at: &SecretRef) -> Result<(), RouterError> {
+        let mut s = self.begin(RouterCall::Remove(at.id.clone()))?;
+        let name = s
+            .secrets
+            .values()
+            .find(|f| f.secret.at == *at)
+            .map(|f| f.secret.name.clone())
+            .ok_or(RouterError::NotFound)?;
+        s.secrets.remove(&name);
+        Ok(())
+    }
+
+    async fn active_session(&self, name: &str) -> Result<Option<ActiveSession>, RouterError> {
+        let s = self.begin(RouterCall::Active(name.to_owned()))?;
+        Ok(s.active.get(name).cloned())
+    }
+
+    async fn kick(&self, name: &str) -> Result<usize, RouterError> {
+        let mut s = self.begin(RouterCall::Kick(name.to_owned()))?;
+        Ok(usize::from(s.active.remove(name).is_some()))
+    }
+
+    async fn profiles(&self) -> Result<Vec<RouterProfile>, RouterError> {
+        let s = self.begin(RouterCall::Profiles)?;
+        Ok(s.profiles.clone())
+    }
+
+    async fn traffic(&self, name: &str) -> Result<Option<Traffic>, RouterError> {
+        let s = self.begin(RouterCall::Traffic(name.to_owned()))?;
+        Ok(s.active.get(name).map(|_| Traffic {
+            download_bps: 12_300_000,
+            upload_bps: 1_200_000,
+        }))
+    }
+
+    async fn ip_user(&self, ip: Ipv4Addr) -> Result<Option<IpUser>, RouterError> {
+        let s = self.begin(RouterCall::IpUser(ip))?;
+        if let Some(f) = s
+            .secrets
+            .values()
+            .find(|f| f.secret.remote_address == Some(ip))
+        {
+            return Ok(Some(IpUser::Secret(f.secret.name.clone())));
+        }
+        Ok(s.active
+            .values()
+            .find(|a| a.address == Some(ip))
+            .map(|a| IpUser::Active(a.name.clone())))
+    }
+}
+
+/// An audit log in memory; refuses a second event for one message id, like the real store.
+#[derive(Debug, Clone, Default)]
+pub struct MemoryAudit {
+    events: Arc<Mutex<Vec<AuditEvent>>>,
+    failing: Arc<Mutex<bool>>,
+}
+
+impl MemoryAudit {
+    /// An empty log.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Every event so far.
+    pub fn events(&self) -> Vec<AuditEvent> {
+        lock(&self.events).clone()
+    }
+
+    /// Makes every call fail (or work again).
+    pub fn set_failing(&self, failing: bool) {
+        *lock(&self.failing) = failing;
+    }
+
+    fn check(&self) -> Result<(), AuditError> {
+        if *lock(&self.failing) {
+            Err(AuditError::Store("disk I/O error".to_owned()))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl AuditSink for MemoryAudit {
+    async fn append(&self, event: AuditEvent) -> Result<(), AuditError> {
+        self.check()?;
+        let mut events = lock(&self.events);
+        if events.iter().any(|e| e.message_id == event.message_id) {
+            return Err(AuditError::Duplicate(event.message_id));
+        }
+        events.push(event);
+        Ok(())
+    }
+
+    async fn is_handled(&self, id: &str) -> Result<bool, AuditError> {
+        self.check()?;
+        Ok(lock(&self.events).iter().any(|e| e.message_id == id))
+    }
+
+    async fn created_at(
+        &self,
+        usernames: &[String],
+    ) -> Result<HashMap<String, DateTime<Utc>>, AuditError> {
+        self.check()?;
+        let events = lock(&self.events);
+        let mut out = HashMap::new();
+        for e in events.iter() {
+            if e.command == "addpppoe"
+                && e.outcome == Outcome::Ok
+                && let Some(t) = &e.target
+                && usernames.contains(t)
+            {
+                out.insert(t.clone(), e.at);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// A messenger fed from a script: yields the queued messages, records what is sent.
+#[derive(Debug, Clone, Default)]
+pub struct ScriptedMessenger {
+    inbox: Arc<Mutex<VecDeque<Incoming>>>,
+    sent: Arc<Mutex<Vec<Outgoing>>>,
+}
+
+impl ScriptedMessenger {
+    /// A messenger that will deliver `messages` in order, then end.
+    pub fn new(messages: impl IntoIterator<Item = Incoming>) -> Self {
+        Self {
+            inbox: Arc::new(Mutex::new(messages.into_iter().collect())),
+            sent: Arc::default(),
+        }
+    }
+
+    /// Everything sent so far.
+    pub fn sent(&self) -> Vec<Outgoing> {
+        lock(&self.sent).clone()
+    }
+}
+
+impl Messenger for ScriptedMessenger {
+    async fn next_message(&self) -> Option<Incoming> {
+        lock(&self.inbox).pop_front()
+    }
+
+    async fn send(&self, message: &Outgoing) -> Result<(), MessengerError> {
+        lock(&self.sent).push(message.clone());
+        Ok(())
+    }
+}
