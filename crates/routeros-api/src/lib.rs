@@ -16,7 +16,26 @@
 //!   shared by the client here and by a server (the `routeros-sim` crate), and framing cannot
 //!   drift between them.
 //! * [`proto`] gives the words meaning: [`proto::Reply`] and [`proto::Command`] for a client,
-//!   [`proto::Request`] and [`proto::matches`] (query evaluation) for a server.
+//!   [`proto::Request`] and [`proto::matches()`] (query evaluation) for a server.
+//! * [`client`] is the tokio side: a driver task owns the socket, writes each sentence in
+//!   one write, and routes replies to concurrent commands by `.tag`. Login (plain, with the
+//!   legacy MD5 challenge as fallback), per-command timeouts, `/cancel`, streaming rows.
+//!
+//! # Example: the client
+//!
+//! ```no_run
+//! use routeros_api::{Client, ClientConfig, ClientError, Command};
+//!
+//! # async fn demo() -> Result<(), ClientError> {
+//! let client = Client::connect(&ClientConfig::new("192.0.2.1", "api-user", "secret")).await?;
+//! match client.call(Command::new("/ppp/secret/add").attr("name", "john123")).await {
+//!     Ok(response) => println!("created {:?}", response.ret()),
+//!     Err(ClientError::Trap { message, .. }) => println!("refused: {message}"),
+//!     Err(other) => return Err(other),
+//! }
+//! # Ok(())
+//! # }
+//! ```
 //!
 //! # Example: the codec
 //!
@@ -44,5 +63,9 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod client;
 pub mod codec;
 pub mod proto;
+
+pub use client::{Client, ClientConfig, ClientError, ReplyStream, Response};
+pub use proto::{Attributes, Command, QueryWord, Reply, ReplyKind, Request};
