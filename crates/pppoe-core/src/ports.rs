@@ -148,7 +148,7 @@ pub struct ListedSecret {
 /// A page of secrets and the number of secrets matching the filter.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SecretPage {
-    /// The secrets of the page, sorted by name.
+    /// The secrets of the page, in the router's order (creation order, as `print` shows them).
     pub items: Vec<ListedSecret>,
     /// How many secrets match the filter in all.
     pub total: usize,
@@ -211,7 +211,7 @@ pub trait Router: Send + Sync {
         name: &Username,
     ) -> impl Future<Output = Result<Option<Secret>, RouterError>> + Send;
 
-    /// A page of the secrets matching `filter`, sorted by name, with the total count.
+    /// A page of the secrets matching `filter`, in the router's order, with the total count.
     fn list_secrets(
         &self,
         filter: &ListFilter,

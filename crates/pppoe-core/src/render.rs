@@ -609,26 +609,26 @@ impl Renderer {
         out
     }
 
-    /// `1h 02m 03s`-style uptime (`1h 2j 3m` in Indonesian: hari, jam, menit).
+    /// An uptime for people: `2d 1h 5m`, `3h 25m`, `4m 10s` (`2 hari 1 jam 5 menit`, ...).
     pub fn duration(&self, d: Duration) -> String {
         let secs = d.as_secs();
         let (days, hours, mins, s) = (secs / 86_400, secs / 3600 % 24, secs / 60 % 60, secs % 60);
-        let (du, hu, mu, su) = match self.lang {
-            Language::Indonesian => ("h", "j", "m", "d"),
-            Language::English => ("d", "h", "m", "s"),
+        let units: [&str; 4] = match self.lang {
+            Language::Indonesian => [" hari", " jam", " menit", " detik"],
+            Language::English => ["d", "h", "m", "s"],
         };
-        let mut parts = Vec::new();
-        if days > 0 {
-            parts.push(format!("{days}{du}"));
-        }
-        if days > 0 || hours > 0 {
-            parts.push(format!("{hours}{hu}"));
-        }
-        parts.push(format!("{mins}{mu}"));
-        if days == 0 {
-            parts.push(format!("{s}{su}"));
-        }
-        parts.join(" ")
+        let parts: Vec<(u64, &str)> = if days > 0 {
+            vec![(days, units[0]), (hours, units[1]), (mins, units[2])]
+        } else if hours > 0 {
+            vec![(hours, units[1]), (mins, units[2])]
+        } else {
+            vec![(mins, units[2]), (s, units[3])]
+        };
+        parts
+            .into_iter()
+            .map(|(n, u)| format!("{n}{u}"))
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 
     /// `restartpppoe` removed the session.

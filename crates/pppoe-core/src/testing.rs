@@ -290,9 +290,12 @@ impl Router for FakeRouter {
         page: PageRequest,
     ) -> Result<SecretPage, RouterError> {
         let s = self.begin(RouterCall::List(filter.clone(), page))?;
-        let matching: Vec<ListedSecret> = s
-            .secrets
-            .values()
+        let mut in_order: Vec<&FakeSecret> = s.secrets.values().collect();
+        in_order.sort_by_key(|f| {
+            u32::from_str_radix(f.secret.at.id.trim_start_matches('*'), 16).unwrap_or(0)
+        });
+        let matching: Vec<ListedSecret> = in_order
+            .into_iter()
             .map(|f| ListedSecret {
                 online: s.active.contains_key(&f.secret.name),
                 secret: f.secret.clone(),

@@ -1,0 +1,9 @@
+//! Integration tests of pppoe-core through its public API, with the in-memory fakes.
+#![allow(unreachable_pub)]
+//! One test binary (see "Delete Cargo Integration Tests"); modules per concern.
+
+mod flows;
+mod golden;
+mod harness;
+mod props;
+mod validation;
