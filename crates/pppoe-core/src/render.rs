@@ -1288,12 +1288,13 @@ mod tests {
     fn durations() {
         let r = Renderer::new(Language::English, chrono_tz::Asia::Jakarta);
         assert_eq!(r.duration(Duration::from_secs(59)), "0m 59s");
-        assert_eq!(r.duration(Duration::from_secs(3 * 3600 + 61)), "3h 1m 1s");
+        assert_eq!(r.duration(Duration::from_secs(3 * 3600 + 61)), "3h 1m");
         assert_eq!(
             r.duration(Duration::from_secs(2 * 86_400 + 3600)),
             "2d 1h 0m"
         );
         let r = Renderer::new(Language::Indonesian, chrono_tz::Asia::Jakarta);
-        assert_eq!(r.duration(Duration::from_secs(3 * 3600 + 61)), "3j 1m 1d");
+        assert_eq!(r.duration(Duration::from_secs(3 * 3600 + 61)), "3 jam 1 menit");
+        assert_eq!(r.duration(Duration::from_secs(70)), "1 menit 10 detik");
     }
 }

@@ -272,6 +272,26 @@ impl ClientConfig {
         self
     }
 
+    /// Use TLS (the `api-ssl` service; default port 8729) with this trust setting.
+    #[cfg(feature = "tls")]
+    #[must_use]
+    pub fn tls(mut self, options: crate::tls::TlsOptions) -> Self {
+        self.tls = Some(options);
+        self
+    }
+
+    /// The connect timeout in force.
+    #[must_use]
+    pub fn get_connect_timeout(&self) -> Duration {
+        self.connect_timeout
+    }
+
+    /// The command timeout in force.
+    #[must_use]
+    pub fn get_command_timeout(&self) -> Duration {
+        self.command_timeout
+    }
+
     /// The host as configured.
     #[must_use]
     pub fn host(&self) -> &str {

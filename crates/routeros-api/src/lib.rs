@@ -66,6 +66,8 @@
 pub mod client;
 pub mod codec;
 pub mod proto;
+#[cfg(feature = "tls")]
+pub mod tls;
 
 pub use client::{Client, ClientConfig, ClientError, ReplyStream, Response};
 pub use proto::{Attributes, Command, QueryWord, Reply, ReplyKind, Request};
