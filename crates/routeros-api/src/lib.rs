@@ -20,6 +20,9 @@
 //! * [`client`] is the tokio side: a driver task owns the socket, writes each sentence in
 //!   one write, and routes replies to concurrent commands by `.tag`. Login (plain, with the
 //!   legacy MD5 challenge as fallback), per-command timeouts, `/cancel`, streaming rows.
+//! * [`tls`] (feature `tls`, on by default) adds `api-ssl` with rustls (ring provider):
+//!   trust a CA file or pin the router certificate's SHA-256 fingerprint; a router whose
+//!   `api-ssl` has no certificate (anonymous DH only) is refused with instructions.
 //!
 //! # Example: the client
 //!
@@ -60,6 +63,25 @@
 //! assert_eq!(reply.tag.as_deref(), Some("1"));
 //! assert_eq!(reply.get("name"), Some("MikroTik"));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Example: TLS, pinning the router's certificate
+//!
+//! ```no_run
+//! # #[cfg(feature = "tls")]
+//! # async fn demo() -> Result<(), routeros_api::ClientError> {
+//! use routeros_api::tls::TlsOptions;
+//! use routeros_api::{Client, ClientConfig};
+//!
+//! // As printed by `openssl x509 -fingerprint -sha256` or `routeros_api::tls::probe_fingerprint`.
+//! let pin = TlsOptions::pin_sha256_hex(
+//!     "0B:9B:0B:82:2F:0D:DD:63:50:E1:5F:B5:1A:4F:DA:71:9E:28:F6:06:4B:28:09:A9:F4:49:70:63:6A:86:5F:96",
+//! )?;
+//! let config = ClientConfig::new("192.0.2.1", "api-user", "secret").tls(pin); // port 8729
+//! let client = Client::connect(&config).await?;
+//! # drop(client);
+//! # Ok(())
+//! # }
 //! ```
 #![deny(missing_docs)]
 

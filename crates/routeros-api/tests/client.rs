@@ -700,3 +700,173 @@ mod streaming {
         assert!(stream.next_row().await.is_none());
     }
 }
+
+#[cfg(feature = "tls")]
+mod tls {
+    use super::*;
+    use routeros_api::tls::{
+        NO_CERTIFICATE_HINT, TlsOptions, fingerprint_sha256, probe_fingerprint,
+    };
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    use tokio::net::TcpListener;
+    use tokio::task::JoinHandle;
+
+    fn data(name: &str) -> String {
+        format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"))
+    }
+
+    fn leaf_der() -> CertificateDer<'static> {
+        CertificateDer::from_pem_file(data("leaf.pem")).unwrap()
+    }
+
+    /// A router with a certificate (`leaf.pem`, signed by `ca.pem`, valid for 127.0.0.1,
+    /// localhost and router.test) that answers one `/system/identity/print`.
+    async fn tls_router() -> (u16, JoinHandle<()>) {
+        let key = PrivateKeyDer::from_pem_file(data("leaf.key")).unwrap();
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![leaf_der()], key)
+        .unwrap();
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = tokio::spawn(async move {
+            let (socket, _) = listener.accept().await.unwrap();
+            // A client that does not trust us aborts the handshake: nothing more to do.
+            let Ok(stream) = acceptor.accept(socket).await else {
+                return;
+            };
+            let mut peer = Peer::new(stream);
+            // probe_fingerprint closes right after the handshake.
+            let Some(login) = peer.recv().await else {
+                return;
+            };
+            assert_eq!(login.get("password"), Some(PASSWORD));
+            peer.send(Reply::done()).await;
+            let req = peer.expect("/system/identity/print").await;
+            peer.answer(&req, &[attrs(&[("name", "tls-router")])]).await;
+            assert!(peer.recv().await.is_none());
+        });
+        (port, server)
+    }
+
+    async fn identity(options: TlsOptions, port: u16) -> Result<String, ClientError> {
+        let client = Client::connect(&config().port(port).tls(options)).await?;
+        let response = client.call(Command::new("/system/identity/print")).await?;
+        Ok(response.rows[0].get("name").unwrap().to_owned())
+    }
+
+    #[tokio::test]
+    async fn ca_file_verifies_the_router() {
+        let (port, server) = tls_router().await;
+        let options = TlsOptions::ca_file(data("ca.pem")).unwrap();
+        assert_eq!(identity(options, port).await.unwrap(), "tls-router");
+        server.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn ca_with_server_name_override() {
+        let (port, server) = tls_router().await;
+        let options = TlsOptions::ca_file(data("ca.pem"))
+            .unwrap()
+            .server_name("router.test");
+        assert_eq!(identity(options, port).await.unwrap(), "tls-router");
+        server.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn pinned_fingerprint_is_accepted() {
+        let (port, server) = tls_router().await;
+        let fingerprint = fingerprint_sha256(&leaf_der());
+        let options = TlsOptions::pin_sha256_hex(&fingerprint).unwrap();
+        assert_eq!(identity(options, port).await.unwrap(), "tls-router");
+        server.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn probe_reads_the_fingerprint() {
+        let (port, server) = tls_router().await;
+        let seen = probe_fingerprint("127.0.0.1", port, Duration::from_secs(10))
+            .await
+            .unwrap();
+        assert_eq!(seen, fingerprint_sha256(&leaf_der()));
+        server.await.unwrap();
+    }
+
+    fn expect_tls_error(result: Result<String, ClientError>, needle: &str) {
+        match result {
+            Err(ClientError::Tls { message, .. }) => {
+                assert!(message.contains(needle), "{message}");
+            }
+            other => panic!("expected a TLS error, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn wrong_pin_is_refused_with_both_fingerprints() {
+        let (port, server) = tls_router().await;
+        let options = TlsOptions::pin_sha256([7; 32]);
+        let result = identity(options, port).await;
+        expect_tls_error(result, &fingerprint_sha256(&leaf_der()));
+        server.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn unrelated_ca_is_refused() {
+        let (port, server) = tls_router().await;
+        let options = TlsOptions::ca_file(data("other-ca.pem")).unwrap();
+        expect_tls_error(identity(options, port).await, "not trusted");
+        server.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn wrong_name_is_refused() {
+        let (port, server) = tls_router().await;
+        let options = TlsOptions::ca_file(data("ca.pem"))
+            .unwrap()
+            .server_name("other.example");
+        expect_tls_error(identity(options, port).await, "not trusted");
+        server.await.unwrap();
+    }
+
+    /// What RouterOS api-ssl without a certificate does to a client that offers no anonymous
+    /// DH suite: a fatal `handshake_failure` alert.
+    async fn anonymous_dh_router() -> (u16, JoinHandle<()>) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut header = [0u8; 5];
+            socket.read_exact(&mut header).await.unwrap();
+            assert_eq!(header[0], 0x16, "a TLS handshake record (ClientHello)");
+            // alert record, TLS 1.2, length 2, level fatal, handshake_failure (40)
+            socket
+                .write_all(&[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28])
+                .await
+                .unwrap();
+            let _ = socket.shutdown().await;
+        });
+        (port, server)
+    }
+
+    #[tokio::test]
+    async fn anonymous_dh_only_router_gets_an_actionable_error() {
+        let (port, server) = anonymous_dh_router().await;
+        let options = TlsOptions::ca_file(data("ca.pem")).unwrap();
+        let result = identity(options, port).await;
+        expect_tls_error(result, "/ip service set api-ssl certificate=");
+        server.await.unwrap();
+
+        let (port, server) = anonymous_dh_router().await;
+        let err = probe_fingerprint("127.0.0.1", port, Duration::from_secs(10))
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains(NO_CERTIFICATE_HINT), "{err}");
+        server.await.unwrap();
+    }
+}
