@@ -1,0 +1,388 @@
+//! Commands after login: each request becomes either a finished reply or a job that streams
+//! (`print`, `listen`, `monitor-traffic`). Changes are made here, synchronously and in the
+//! order requests arrive; only the streaming of replies happens later.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::broadcast;
+
+use crate::format::{self, ItemId};
+use crate::model::{Item, Plain};
+use crate::query::Query;
+use crate::request::Request;
+use crate::state::{Change, SimError, SimState, Table};
+use crate::wire::Out;
+
+/// What to do with a request.
+#[derive(Debug)]
+pub(crate) enum Plan {
+    /// The complete reply.
+    Reply(Out),
+    /// Replies to stream.
+    Job(Job),
+}
+
+/// A command whose replies are produced over time.
+#[derive(Debug)]
+pub(crate) enum Job {
+    Print(PrintJob),
+    Monitor(MonitorJob),
+}
+
+impl Job {
+    /// Runs until cancelled (`listen`, `print =follow=`, `monitor-traffic` without `once`).
+    pub(crate) fn is_endless(&self) -> bool {
+        match self {
+            Self::Print(p) => p.follow.is_some(),
+            Self::Monitor(m) => !m.once,
+        }
+    }
+}
+
+/// `print` / `getall` / `listen`: items snapshotted when the request arrived.
+#[derive(Debug)]
+pub(crate) struct PrintJob {
+    pub(crate) items: Vec<Arc<dyn Item>>,
+    pub(crate) query: Query,
+    pub(crate) proplist: Option<Vec<String>>,
+    pub(crate) count_only: bool,
+    /// Answer an empty result with `!empty` (RouterOS 7.18+).
+    pub(crate) empty_reply: bool,
+    /// After the items, report changes of this menu until cancelled.
+    pub(crate) follow: Option<(Table, broadcast::Receiver<Change>)>,
+    pub(crate) now: i64,
+}
+
+/// `/interface/monitor-traffic`.
+#[derive(Debug)]
+pub(crate) struct MonitorJob {
+    /// The subscriber (session name) behind the interface.
+    pub(crate) name: String,
+    pub(crate) interface: String,
+    pub(crate) once: bool,
+    pub(crate) interval: Duration,
+}
+
+/// Menus that exist: a command under one of them that we do not know is "no such command",
+/// anything else "no such command prefix".
+const MENUS: &[&str] = &[
+    "",
+    "/ppp",
+    "/ppp/secret",
+    "/ppp/active",
+    "/ppp/profile",
+    "/interface",
+    "/system",
+    "/system/resource",
+    "/system/identity",
+];
+
+fn reply(f: impl FnOnce(&mut Out)) -> Plan {
+    let mut out = Out::default();
+    f(&mut out);
+    Plan::Reply(out)
+}
+
+fn fail(error: &SimError, tag: Option<&str>) -> Plan {
+    reply(|out| out.fail(error.category(), &error.to_string(), tag))
+}
+
+fn done(tag: Option<&str>) -> Plan {
+    reply(|out| out.done(tag))
+}
+
+/// Executes a request of a logged-in connection (`/login`, `/cancel` and `/quit` are the
+/// connection's business).
+pub(crate) fn execute(state: &SimState, req: &Request) -> Plan {
+    let tag = req.tag();
+    let (menu, verb) = req.command.rsplit_once('/').unwrap_or(("", ""));
+    let table = match menu {
+        "/ppp/secret" => Some(Table::Secret),
+        "/ppp/active" => Some(Table::Active),
+        "/ppp/profile" => Some(Table::Profile),
+        _ => None,
+    };
+    match (menu, verb, table) {
+        (_, "print" | "getall", Some(table)) => print(state, req, table, false),
+        (_, "listen", Some(table)) => print(state, req, table, true),
+        ("/ppp/secret", "add", _) => secret_add(state, req),
+        ("/ppp/secret", "set", _) => secret_set(state, req, &req.command, None),
+        ("/ppp/secret", "enable", _) => secret_set(state, req, &req.command, Some("no")),
+        ("/ppp/secret", "disable", _) => secret_set(state, req, &req.command, Some("yes")),
+        ("/ppp/secret", "unset", _) => secret_unset(state, req),
+        ("/ppp/secret", "remove", _) => secret_remove(state, req),
+        ("/ppp/active", "remove", _) => active_remove(state, req),
+        ("/interface", "print" | "getall", _) => {
+            let items = state.db().interfaces();
+            plain_print(state, req, items)
+        }
+        ("/interface", "monitor-traffic", _) => monitor(state, req),
+        ("/system/resource", "print" | "getall", _) => {
+            let item = resource(state);
+            plain_print(state, req, vec![Arc::new(item)])
+        }
+        ("/system/identity", "print" | "getall", _) => {
+            let mut item = Plain::default();
+            item.push("name", state.config().identity);
+            plain_print(state, req, vec![Arc::new(item)])
+        }
+        ("/system/identity", "set", _) => match req.get("name") {
+            Some(name) if !name.is_empty() => {
+                state.set_identity(name);
+                state.log_write(&req.command, vec![name.to_owned()]);
+                done(tag)
+            }
+            _ => fail(&SimError::Missing("name".to_owned()), tag),
+        },
+        _ => {
+            let message = if MENUS.contains(&menu) {
+                "no such command"
+            } else {
+                "no such command prefix"
+            };
+            reply(|out| out.fail(None, message, tag))
+        }
+    }
+}
+
+fn print(state: &SimState, req: &Request, table: Table, listen: bool) -> Plan {
+    let query = match Query::parse(&req.queries) {
+        Ok(q) => q,
+        Err(e) => return reply(|out| out.fail(Some(1), &e.0, req.tag())),
+    };
+    let follow_only = listen || req.has("follow-only");
+    let follow = (follow_only || req.has("follow")).then(|| (table, state.subscribe_changes()));
+    let items = if follow_only {
+        Vec::new()
+    } else {
+        state.db().snapshot(table, query.only_eq("name"))
+    };
+    Plan::Job(Job::Print(PrintJob {
+        items,
+        query,
+        proplist: req.proplist.clone(),
+        count_only: req.has("count-only"),
+        empty_reply: state.config().empty_replies && !follow_only,
+        follow,
+        now: state.now(),
+    }))
+}
+
+fn plain_print(state: &SimState, req: &Request, items: Vec<Arc<dyn Item>>) -> Plan {
+    let query = match Query::parse(&req.queries) {
+        Ok(q) => q,
+        Err(e) => return reply(|out| out.fail(Some(1), &e.0, req.tag())),
+    };
+    Plan::Job(Job::Print(PrintJob {
+        items,
+        query,
+        proplist: req.proplist.clone(),
+        count_only: req.has("count-only"),
+        empty_reply: state.config().empty_replies,
+        follow: None,
+        now: state.now(),
+    }))
+}
+
+/// `=.id=` or `=numbers=`, resolved to ids.
+fn targets(state: &SimState, req: &Request, table: Table) -> Result<Vec<ItemId>, SimError> {
+    let numbers = req
+        .get(".id")
+        .or_else(|| req.get("numbers"))
+        .ok_or_else(|| SimError::Missing("numbers".to_owned()))?;
+    state.db().resolve(table, numbers)
+}
+
+/// Attributes other than the item selectors.
+fn changes(req: &Request) -> Vec<(String, String)> {
+    req.attrs
+        .iter()
+        .filter(|(k, _)| k != ".id" && k != "numbers")
+        .cloned()
+        .collect()
+}
+
+fn secret_add(state: &SimState, req: &Request) -> Plan {
+    let result = state.db().add_secret(&changes(req));
+    match result {
+        Ok(secret) => {
+            state.log_write(&req.command, vec![secret.name.clone()]);
+            state.notify(Table::Secret, secret.id);
+            reply(|out| out.done_ret(&secret.id.to_string(), req.tag()))
+        }
+        Err(e) => fail(&e, req.tag()),
+    }
+}
+
+fn secret_set(state: &SimState, req: &Request, command: &str, disabled: Option<&str>) -> Plan {
+    let result = targets(state, req, Table::Secret).and_then(|ids| {
+        let mut attrs = changes(req);
+        if let Some(value) = disabled {
+            attrs = vec![("disabled".to_owned(), value.to_owned())];
+        }
+        let names = state.db().set_secrets(&ids, &attrs)?;
+        Ok((ids, names))
+    });
+    match result {
+        Ok((ids, names)) => {
+            state.log_write(command, names);
+            for id in ids {
+                state.notify(Table::Secret, id);
+            }
+            done(req.tag())
+        }
+        Err(e) => fail(&e, req.tag()),
+    }
+}
+
+fn secret_unset(state: &SimState, req: &Request) -> Plan {
+    let result = targets(state, req, Table::Secret).and_then(|ids| {
+        let value_name = req
+            .get("value-name")
+            .ok_or_else(|| SimError::Missing("value-name".to_owned()))?;
+        let names = state.db().unset_secrets(&ids, value_name)?;
+        Ok((ids, names))
+    });
+    match result {
+        Ok((ids, names)) => {
+            state.log_write(&req.command, names);
+            for id in ids {
+                state.notify(Table::Secret, id);
+            }
+            done(req.tag())
+        }
+        Err(e) => fail(&e, req.tag()),
+    }
+}
+
+fn secret_remove(state: &SimState, req: &Request) -> Plan {
+    let result = targets(state, req, Table::Secret).and_then(|ids| {
+        let names = state.db().remove_secrets(&ids)?;
+        Ok((ids, names))
+    });
+    match result {
+        Ok((ids, names)) => {
+            state.log_write(&req.command, names);
+            for id in ids {
+                state.notify(Table::Secret, id);
+            }
+            done(req.tag())
+        }
+        Err(e) => fail(&e, req.tag()),
+    }
+}
+
+fn active_remove(state: &SimState, req: &Request) -> Plan {
+    let now = state.now();
+    let result = targets(state, req, Table::Active).and_then(|ids| {
+        let ended = state.db().remove_sessions(&ids, now, "admin-disconnect")?;
+        Ok((ids, ended))
+    });
+    match result {
+        Ok((ids, ended)) => {
+            state.log_write(&req.command, ended.iter().map(|(n, _)| n.clone()).collect());
+            for id in ids {
+                state.notify(Table::Active, id);
+            }
+            for secret in ended.into_iter().filter_map(|(_, s)| s) {
+                state.notify(Table::Secret, secret);
+            }
+            done(req.tag())
+        }
+        Err(e) => fail(&e, req.tag()),
+    }
+}
+
+/// The subscriber behind a dynamic PPPoE server interface: `<pppoe-NAME>` as RouterOS names
+/// it (the bare `pppoe-NAME` is accepted too).
+fn interface_user(interface: &str) -> Option<&str> {
+    let inner = interface
+        .strip_prefix('<')
+        .and_then(|s| s.strip_suffix('>'))
+        .unwrap_or(interface);
+    inner.strip_prefix("pppoe-").filter(|n| !n.is_empty())
+}
+
+fn monitor(state: &SimState, req: &Request) -> Plan {
+    let tag = req.tag();
+    let Some(interface) = req.get("interface") else {
+        return fail(&SimError::Missing("interface".to_owned()), tag);
+    };
+    let online = interface_user(interface)
+        .filter(|name| state.db().session_by_name(name).is_some())
+        .map(str::to_owned);
+    let Some(name) = online else {
+        return fail(&SimError::NoMatch("interface".to_owned()), tag);
+    };
+    let interval = match req.get("interval") {
+        Some(text) => match format::parse_duration_ms(text).filter(|ms| *ms > 0) {
+            Some(ms) => Duration::from_millis(ms),
+            None => return fail(&SimError::InvalidValue("interval".to_owned()), tag),
+        },
+        None => state.config().monitor_interval,
+    };
+    Plan::Job(Job::Monitor(MonitorJob {
+        name,
+        interface: interface.to_owned(),
+        once: req.has("once"),
+        interval,
+    }))
+}
+
+/// A monitor sample of a session (zeros once it is gone).
+pub(crate) fn traffic_sample(state: &SimState, job: &MonitorJob, tick: u64) -> Plain {
+    state.db().traffic(&job.name, tick).unwrap_or_else(|| {
+        let mut p = Plain::default();
+        p.push("name", job.interface.clone());
+        for key in [
+            "rx-packets-per-second",
+            "rx-bits-per-second",
+            "tx-packets-per-second",
+            "tx-bits-per-second",
+        ] {
+            p.push(key, "0");
+        }
+        p
+    })
+}
+
+fn resource(state: &SimState) -> Plain {
+    let config = state.config();
+    let uptime = state.router_uptime();
+    let counts = (state.secret_count(), state.active_count());
+    let total: u64 = 4 << 30;
+    let used = 180_000_000 + counts.0 as u64 * 2_000 + counts.1 as u64 * 20_000;
+    let mut p = Plain::default();
+    p.push("uptime", format::duration(uptime));
+    p.push("version", config.version);
+    p.push("build-time", "2025-04-15 10:22:31");
+    p.push("factory-software", "7.1");
+    p.push("free-memory", total.saturating_sub(used).to_string());
+    p.push("total-memory", total.to_string());
+    p.push("cpu", "ARM64");
+    p.push("cpu-count", "4");
+    p.push("cpu-frequency", "1700");
+    p.push("cpu-load", (3 + counts.1 % 20).to_string());
+    p.push("free-hdd-space", "97628160");
+    p.push("total-hdd-space", "134217728");
+    p.push("write-sect-since-reboot", "10250");
+    p.push("write-sect-total", "482113");
+    p.push("architecture-name", "arm64");
+    p.push("board-name", config.board_name);
+    p.push("platform", "MikroTik");
+    p
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interface_names() {
+        assert_eq!(interface_user("<pppoe-john123>"), Some("john123"));
+        assert_eq!(interface_user("pppoe-john123"), Some("john123"));
+        assert_eq!(interface_user("<pppoe->"), None);
+        assert_eq!(interface_user("ether1"), None);
+    }
+}
