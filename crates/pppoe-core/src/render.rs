@@ -1294,7 +1294,10 @@ mod tests {
             "2d 1h 0m"
         );
         let r = Renderer::new(Language::Indonesian, chrono_tz::Asia::Jakarta);
-        assert_eq!(r.duration(Duration::from_secs(3 * 3600 + 61)), "3 jam 1 menit");
+        assert_eq!(
+            r.duration(Duration::from_secs(3 * 3600 + 61)),
+            "3 jam 1 menit"
+        );
         assert_eq!(r.duration(Duration::from_secs(70)), "1 menit 10 detik");
     }
 }

@@ -290,33 +290,39 @@ impl Router for FakeRouter {
         page: PageRequest,
     ) -> Result<SecretPage, RouterError> {
         let s = self.begin(RouterCall::List(filter.clone(), page))?;
-        let mut in_order: Vec<&FakeSecret> = s.secrets.values().collect();
-        in_order.sort_by_key(|f| {
-            u32::from_str_radix(f.secret.at.id.trim_start_matches('*'), 16).unwrap_or(0)
-        });
-        let matching: Vec<ListedSecret> = in_order
-            .into_iter()
-            .map(|f| ListedSecret {
-                online: s.active.contains_key(&f.secret.name),
-                secret: f.secret.clone(),
-            })
-            .filter(|l| match filter {
+        let needle = match filter {
+            ListFilter::NameContains(t) => t.to_lowercase(),
+            _ => String::new(),
+        };
+        let mut matching: Vec<(u32, &FakeSecret, bool)> = s
+            .secrets
+            .values()
+            .map(|f| (f, s.active.contains_key(&f.secret.name)))
+            .filter(|(f, online)| match filter {
                 ListFilter::All => true,
-                ListFilter::NameContains(t) => {
-                    l.secret.name.to_lowercase().contains(&t.to_lowercase())
-                }
-                ListFilter::Profile(p) => l.secret.profile.eq_ignore_ascii_case(p),
-                ListFilter::Enabled => !l.secret.disabled,
-                ListFilter::Disabled => l.secret.disabled,
-                ListFilter::Online => l.online,
-                ListFilter::Offline => !l.online,
+                ListFilter::NameContains(_) => f.secret.name.to_lowercase().contains(&needle),
+                ListFilter::Profile(p) => f.secret.profile.eq_ignore_ascii_case(p),
+                ListFilter::Enabled => !f.secret.disabled,
+                ListFilter::Disabled => f.secret.disabled,
+                ListFilter::Online => *online,
+                ListFilter::Offline => !*online,
+            })
+            .map(|(f, online)| {
+                let order = u32::from_str_radix(f.secret.at.id.trim_start_matches('*'), 16);
+                (order.unwrap_or(0), f, online)
             })
             .collect();
+        // The router's order: creation order, as `print` shows it.
+        matching.sort_unstable_by_key(|(order, ..)| *order);
         let total = matching.len();
         let items = matching
             .into_iter()
             .skip(page.offset())
             .take(page.size as usize)
+            .map(|(_, f, online)| ListedSecret {
+                secret: f.secret.clone(),
+                online,
+            })
             .collect();
         Ok(SecretPage { items, total })
     }
