@@ -182,7 +182,7 @@ async fn connection(stream: TcpStream, state: SimState, stop: watch::Receiver<bo
     state.connection_opened();
     let number = state.connections_accepted();
     let (read, write) = stream.into_split();
-    let (tx, rx) = mpsc::channel(16);
+    let (tx, rx) = mpsc::channel(8);
     let writer = tokio::spawn(write_loop(write, rx, state.clone()));
     let mut conn = Conn {
         state: state.clone(),
@@ -578,6 +578,9 @@ impl JobRunner {
             if out.len() >= CHUNK {
                 let full = std::mem::replace(&mut out, Out::with_capacity(CHUNK + CHUNK / 4));
                 self.send(full).await?;
+                // Let the writer put this chunk on the wire now rather than after the channel
+                // fills up (tokio runs a task woken from here only when this one yields).
+                tokio::task::yield_now().await;
             }
         }
         let Some((table, mut changes)) = job.follow.take() else {
