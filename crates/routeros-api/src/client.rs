@@ -795,7 +795,7 @@ async fn read_reply<S: AsyncRead + Unpin>(
     let mut buf = [0u8; 4096];
     loop {
         if let Some(sentence) = decoder.next_sentence()? {
-            return Ok(Reply::parse(&sentence)?);
+            return Ok(Reply::from_sentence(sentence)?);
         }
         let n = stream.read(&mut buf).await?;
         if n == 0 {
@@ -887,7 +887,7 @@ async fn drive<S>(
         loop {
             loop {
                 match decoder.next_sentence() {
-                    Ok(Some(sentence)) => match Reply::parse(&sentence) {
+                    Ok(Some(sentence)) => match Reply::from_sentence(sentence) {
                         Ok(reply) => {
                             if let Some(cause) = shared.route(reply) {
                                 return cause;

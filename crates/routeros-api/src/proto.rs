@@ -374,6 +374,51 @@ impl Reply {
         Ok(reply)
     }
 
+    /// As [`parse`](Self::parse), consuming the sentence: word buffers are reused for the
+    /// attribute values, which saves an allocation per attribute on large listings.
+    ///
+    /// # Errors
+    ///
+    /// As [`parse`](Self::parse).
+    pub fn from_sentence(sentence: Sentence) -> Result<Self, ProtoError> {
+        let mut words = sentence.into_words().into_iter();
+        let first = words.next().ok_or(ProtoError::EmptySentence)?;
+        let kind =
+            ReplyKind::from_word(&first).ok_or_else(|| ProtoError::UnknownReply(lossy(&first)))?;
+        let mut reply = Self::new(kind);
+        let mut message: Vec<String> = Vec::new();
+        for word in words {
+            let mut text = match String::from_utf8(word) {
+                Ok(text) => text,
+                Err(err) => String::from_utf8_lossy(err.as_bytes()).into_owned(),
+            };
+            if text.starts_with('=') {
+                // The value keeps the word's buffer (values are the long part); the name is
+                // copied out.
+                let (key, value) = match text[1..].find('=') {
+                    Some(i) => {
+                        let key = text[1..=i].to_owned();
+                        text.drain(..i + 2);
+                        (key, text)
+                    }
+                    None => (text[1..].to_owned(), String::new()),
+                };
+                reply.attributes.0.push((key, value));
+            } else if let Some(tag) = text.strip_prefix(".tag=") {
+                reply.tag = Some(tag.to_owned());
+            } else if text.starts_with('.') {
+                let (k, v) = split_pair(&text);
+                reply.api_attributes.push(k, v);
+            } else if kind == ReplyKind::Fatal {
+                message.push(text);
+            }
+        }
+        if kind == ReplyKind::Fatal {
+            reply.message = Some(message.join("\n"));
+        }
+        Ok(reply)
+    }
+
     /// The reply as a sentence: kind, `!fatal` message, attributes, API attributes, tag.
     #[must_use]
     pub fn to_sentence(&self) -> Sentence {
@@ -1125,6 +1170,34 @@ mod tests {
         check(&["!re", "junk"], "!re tag=None attrs=[] api=[] msg=None");
         check(&["!what"], r#"error: unknown reply word "!what""#);
         check(&[], "error: empty sentence");
+    }
+
+    #[test]
+    fn from_sentence_agrees_with_parse() {
+        let cases: &[&[&[u8]]] = &[
+            &[
+                b"!re",
+                b"=name=a=b",
+                b"=comment=",
+                b"=flag",
+                b"=.id=*2",
+                b".section=1",
+                b".tag=5",
+            ],
+            &[b"!trap", b"=message=bad \xff byte", b"=category=1"],
+            &[b"!fatal", b"one", b"two"],
+            &[b"!empty"],
+            &[b"!nope"],
+            &[],
+        ];
+        for words in cases {
+            let sentence = Sentence::new(words.iter().map(|w| w.to_vec()).collect());
+            assert_eq!(
+                Reply::from_sentence(sentence.clone()),
+                Reply::parse(&sentence),
+                "{words:?}"
+            );
+        }
     }
 
     #[test]

@@ -1,0 +1,121 @@
+//! Decode throughput of a realistic reply stream: a `/ppp/secret/print` of 5 000 secrets,
+//! each a `!re` sentence with a tag and 17 attributes, read in 64 KiB chunks as from a socket.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use routeros_api::codec::{Decoder, Limits};
+use routeros_api::proto::{Attributes, Reply};
+
+const SECRETS: usize = 5_000;
+const CHUNK: usize = 64 * 1024;
+
+fn secret_print_stream() -> Vec<u8> {
+    let profiles = ["Basic", "Standard", "Premium", "VIP", "Enterprise"];
+    let mut wire = Vec::new();
+    for i in 0..SECRETS {
+        let row: Attributes = [
+            (".id", format!("*{:X}", i + 1)),
+            ("name", format!("customer{i:05}")),
+            ("service", "pppoe".to_owned()),
+            ("caller-id", String::new()),
+            ("password", format!("pw-{i:08x}")),
+            ("profile", profiles[i % profiles.len()].to_owned()),
+            ("routes", String::new()),
+            ("ipv6-routes", String::new()),
+            ("limit-bytes-in", "0".to_owned()),
+            ("limit-bytes-out", "0".to_owned()),
+            (
+                "remote-address",
+                format!("10.{}.{}.{}", i >> 16, (i >> 8) & 255, i & 255),
+            ),
+            ("last-logged-out", "2025-06-01 10:11:12".to_owned()),
+            (
+                "last-caller-id",
+                format!(
+                    "AA:BB:CC:{:02X}:{:02X}:{:02X}",
+                    i >> 16,
+                    (i >> 8) & 255,
+                    i & 255
+                ),
+            ),
+            ("last-disconnect-reason", "peer-request".to_owned()),
+            (
+                "disabled",
+                if i % 10 == 0 { "true" } else { "false" }.to_owned(),
+            ),
+            ("comment", format!("Jl. Merdeka No. {i}, RT 01/RW 02")),
+            ("expiry", String::new()),
+        ]
+        .into_iter()
+        .collect();
+        Reply::re(row)
+            .with_tag(Some("7"))
+            .to_sentence()
+            .encode(&mut wire);
+    }
+    Reply::done()
+        .with_tag(Some("7"))
+        .to_sentence()
+        .encode(&mut wire);
+    wire
+}
+
+fn decode(c: &mut Criterion) {
+    let wire = secret_print_stream();
+    let mut group = c.benchmark_group("decode");
+    group.throughput(Throughput::Bytes(wire.len() as u64));
+
+    group.bench_function("sentences", |b| {
+        b.iter(|| {
+            let mut decoder = Decoder::new(Limits::default());
+            let mut count = 0;
+            for chunk in wire.chunks(CHUNK) {
+                decoder.feed(black_box(chunk));
+                while let Some(sentence) = decoder.next_sentence().unwrap() {
+                    count += sentence.len();
+                }
+            }
+            assert_eq!(count, SECRETS * 19 + 2);
+        });
+    });
+
+    group.bench_function("replies", |b| {
+        b.iter(|| {
+            let mut decoder = Decoder::new(Limits::default());
+            let mut rows = 0;
+            for chunk in wire.chunks(CHUNK) {
+                decoder.feed(black_box(chunk));
+                while let Some(sentence) = decoder.next_sentence().unwrap() {
+                    let reply = Reply::from_sentence(sentence).unwrap();
+                    rows += usize::from(reply.get("name").is_some());
+                }
+            }
+            assert_eq!(rows, SECRETS);
+        });
+    });
+
+    group.finish();
+
+    // Worst case for an incremental decoder: the transport hands over one byte at a time.
+    let head = &wire[..wire.len() / 20];
+    let mut group = c.benchmark_group("decode_bytewise");
+    group.throughput(Throughput::Bytes(head.len() as u64));
+    group.bench_function("sentences", |b| {
+        b.iter(|| {
+            let mut decoder = Decoder::new(Limits::default());
+            let mut count = 0;
+            for byte in head.chunks(1) {
+                decoder.feed(black_box(byte));
+                while decoder.next_sentence().unwrap().is_some() {
+                    count += 1;
+                }
+            }
+            black_box(count);
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, decode);
+criterion_main!(benches);
