@@ -413,13 +413,22 @@ impl Conn {
                 }
             } else {
                 // Before 6.43 every other /login (plain credentials included) gets a challenge.
-                let mut challenge = [0u8; 16];
-                for pair in challenge.chunks_mut(8) {
-                    pair.copy_from_slice(&self.rng.next_u64().to_be_bytes());
-                }
+                let challenge = self.new_challenge();
                 self.challenge = Some(challenge);
                 out.done_ret(&hex::encode(challenge), tag);
             }
+            return out;
+        }
+        if req.get("name").is_none() {
+            // RouterOS 6.43+ still hands out a challenge for a bare /login, but no longer
+            // accepts the response (below): clients that try the old way first fail the way
+            // they do against a real router.
+            let challenge = self.new_challenge();
+            out.done_ret(&hex::encode(challenge), tag);
+            return out;
+        }
+        if req.has("response") {
+            out.fail(None, INVALID_LOGIN, tag);
             return out;
         }
         let password = req.get("password").unwrap_or("");
@@ -437,6 +446,15 @@ impl Conn {
             out.fail(None, INVALID_LOGIN, tag);
         }
         out
+    }
+
+    /// 16 bytes from the connection's generator (deterministic, as everything here).
+    fn new_challenge(&mut self) -> [u8; 16] {
+        let mut challenge = [0u8; 16];
+        for part in challenge.chunks_mut(8) {
+            part.copy_from_slice(&self.rng.next_u64().to_be_bytes());
+        }
+        challenge
     }
 
     /// `/cancel [=tag=X]`: stops the matching running commands; each ends with

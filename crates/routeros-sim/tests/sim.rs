@@ -138,6 +138,15 @@ async fn login_plain_refused_and_before_login() {
         c.call(&["/login", "=name=nobody", "=password=pw"]).await,
         trap("invalid user name or password (6)")
     );
+    // Like RouterOS 6.43+, a bare /login still gets a challenge, whose answer is refused.
+    let reply = c.call(&["/login"]).await;
+    let challenge = attrs(&reply[0])["ret"].to_owned();
+    let response = legacy_response("pw", &challenge);
+    assert_eq!(
+        c.call(&["/login", "=name=admin", &format!("=response={response}")])
+            .await,
+        trap("invalid user name or password (6)")
+    );
     assert_eq!(
         c.call(&["/login", "=name=admin", "=password=pw"]).await,
         [["!done"]]
