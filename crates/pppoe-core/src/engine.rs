@@ -198,6 +198,20 @@ impl Done {
     }
 }
 
+/// A message that has its place in its sender's queue (see [`Engine::enqueue`]).
+#[derive(Debug)]
+pub struct Queued {
+    ticket: crate::gate::Ticket,
+    incoming: Incoming,
+}
+
+impl Queued {
+    /// The message.
+    pub fn incoming(&self) -> &Incoming {
+        &self.incoming
+    }
+}
+
 /// Turns chat messages into router actions and replies. Generic over the ports; see the crate
 /// documentation for an example.
 #[derive(Debug)]
@@ -245,22 +259,36 @@ impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
     ///
     /// Messages of one sender are handled in the order this method is *called*, even when the
     /// returned futures run concurrently; messages of different senders run concurrently.
-    pub fn handle(&self, incoming: Incoming) -> impl Future<Output = Vec<Outgoing>> + Send + '_
-    where
-        R: Sync,
-        A: Sync,
-        C: Sync,
-    {
+    pub fn handle(&self, incoming: Incoming) -> impl Future<Output = Vec<Outgoing>> + Send + '_ {
+        let queued = self.enqueue(incoming);
+        self.run(queued, std::future::ready)
+    }
+
+    /// Takes the message's place in its sender's queue, now. Pass the result to
+    /// [`run`](Self::run), possibly on another task: messages of one sender run, and their
+    /// replies are delivered, in the order `enqueue` was called.
+    pub fn enqueue(&self, incoming: Incoming) -> Queued {
         let key = match &incoming.sender {
             Sender::Phone(raw) => PhoneNumber::parse(raw, &self.config.default_country_code)
                 .map_or_else(|_| raw.clone(), |p| p.as_str().to_owned()),
             Sender::UnresolvedLid(lid) => lid.clone(),
         };
-        let ticket = self.gate.ticket(&key);
-        async move {
-            let _turn = ticket.await;
-            self.handle_in_order(incoming).await
+        Queued {
+            ticket: self.gate.ticket(&key),
+            incoming,
         }
+    }
+
+    /// Waits for the message's turn, handles it, and runs `deliver` with the replies before
+    /// the sender's next message may start, so that replies keep the order of the commands.
+    pub async fn run<F, Fut>(&self, queued: Queued, deliver: F) -> Fut::Output
+    where
+        F: FnOnce(Vec<Outgoing>) -> Fut,
+        Fut: Future,
+    {
+        let _turn = queued.ticket.await;
+        let replies = self.handle_in_order(queued.incoming).await;
+        deliver(replies).await
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {

@@ -59,7 +59,7 @@ pub use domain::{
     CustomerInfo, Ipv4Net, Password, PhoneNumber, Role, StaticIp, SubscriberStatus, Username,
 };
 pub use engine::{
-    AccessEntry, CONFIRMATION_TTL, DeleteConfirmation, Engine, EngineConfig, Permissions,
+    AccessEntry, CONFIRMATION_TTL, DeleteConfirmation, Engine, EngineConfig, Permissions, Queued,
 };
 pub use ports::{
     ActiveSession, AuditError, AuditEvent, AuditSink, ChatId, Clock, Incoming, IpUser, ListFilter,

@@ -464,3 +464,29 @@ fn listing_is_paged_and_split_below_4000_characters() {
     let basic = b.say("pppoe basic 2").join("\n");
     assert!(basic.contains("101-120 dari 120"));
 }
+
+#[test]
+fn replies_are_delivered_in_the_order_the_commands_arrived() {
+    use std::sync::Mutex;
+    let b = Bot::new(FakeRouter::new(), config());
+    let delivered = Mutex::new(Vec::new());
+    let first = b
+        .engine
+        .enqueue(b.message(ADMIN, "addpppoe john123 password123 Premium"));
+    let second = b.engine.enqueue(b.message(ADMIN, "checkpppoe john123"));
+    let deliver = |replies: Vec<pppoe_core::Outgoing>| {
+        delivered
+            .lock()
+            .unwrap()
+            .extend(replies.into_iter().map(|r| r.text));
+        std::future::ready(())
+    };
+    // Run the second first: its delivery still comes after the first's.
+    block_on(join(
+        b.engine.run(second, deliver),
+        b.engine.run(first, deliver),
+    ));
+    let texts = delivered.into_inner().unwrap();
+    assert!(texts[0].starts_with("✅ *USER PPPoE BERHASIL DITAMBAHKAN*"));
+    assert!(texts[1].starts_with("📊 *STATUS USER PPPoE*"));
+}
