@@ -1,0 +1,226 @@
+//! The one writer: a task that owns the write connection and appends every event, so the chain
+//! has no forks.
+//!
+//! Appenders send a [`Request`] with a oneshot for the answer. The writer takes whatever is
+//! queued (up to `max_batch` events) and commits it as one transaction: `BEGIN IMMEDIATE`, read
+//! the chain head, and per event in queue order give it the next seq, hash it onto the previous
+//! row and insert it unless its message id is recorded already (in the table or earlier in the
+//! batch); then `COMMIT` (WAL, `synchronous=FULL`: durable once it returns) and only then answer
+//! each appender. If one event's INSERT fails, the transaction is rolled back and retried without
+//! it, so a bad event fails alone.
+
+use std::sync::Arc;
+
+use sqlx::{Connection as _, SqliteConnection};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::StoreError;
+use crate::chain::{GENESIS_HASH, row_hash};
+use crate::row::NewRow;
+
+/// What the writer is asked to do.
+#[derive(Debug)]
+pub(crate) enum Request {
+    /// Append one event; answer once it is committed (or refused).
+    Append {
+        row: Box<NewRow>,
+        ack: oneshot::Sender<Result<(), StoreError>>,
+    },
+    /// Answer once everything queued before is committed.
+    Flush { ack: oneshot::Sender<()> },
+    /// Commit everything queued before, close the connection, answer, stop.
+    Close { ack: oneshot::Sender<()> },
+}
+
+/// Why a transaction was not committed.
+#[derive(Debug)]
+enum Failure {
+    /// The INSERT of the event at this index (of the rows given) failed.
+    Event(usize, sqlx::Error),
+    /// BEGIN, reading the head or COMMIT failed.
+    Transaction(sqlx::Error),
+}
+
+/// Inserts one row unless its message id is recorded already (then no row changes).
+const INSERT: &str = "INSERT INTO audit_log (seq, at, actor_phone, actor_lid, role, command, \
+     target, router, arguments, outcome, error, reason, duration_ms, message_id, prev_hash, hash) \
+     SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16 \
+     WHERE NOT EXISTS (SELECT 1 FROM audit_log WHERE message_id = ?14)";
+
+const HEAD: &str = "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1";
+
+/// The writer task's state.
+#[derive(Debug)]
+pub(crate) struct Writer {
+    conn: SqliteConnection,
+    requests: mpsc::Receiver<Request>,
+    max_batch: usize,
+}
+
+impl Writer {
+    pub(crate) fn new(
+        conn: SqliteConnection,
+        requests: mpsc::Receiver<Request>,
+        max_batch: usize,
+    ) -> Self {
+        Self {
+            conn,
+            requests,
+            max_batch: max_batch.max(1),
+        }
+    }
+
+    /// Serves requests until [`Request::Close`] or until every sender is gone.
+    pub(crate) async fn run(mut self) {
+        let mut batch = Vec::with_capacity(self.max_batch);
+        let mut closing = None;
+        while let Some(first) = self.requests.recv().await {
+            batch.push(first);
+            let mut appends = usize::from(matches!(batch[0], Request::Append { .. }));
+            while appends < self.max_batch && !matches!(batch.last(), Some(Request::Close { .. })) {
+                match self.requests.try_recv() {
+                    Ok(request) => {
+                        appends += usize::from(matches!(request, Request::Append { .. }));
+                        batch.push(request);
+                    }
+                    Err(_) => break,
+                }
+            }
+            closing = self.serve(&mut batch).await;
+            if closing.is_some() {
+                break;
+            }
+        }
+        // Anything queued after Close is dropped with the receiver: its appenders get `Closed`.
+        self.requests.close();
+        if let Err(error) = self.conn.close().await {
+            tracing::warn!(error = %error, "closing the audit write connection failed");
+        }
+        if let Some(ack) = closing {
+            let _ = ack.send(());
+        }
+    }
+
+    /// Commits the batch's appends, then answers every request in it. Returns the close
+    /// request's answer channel, if the batch ends with one.
+    async fn serve(&mut self, batch: &mut Vec<Request>) -> Option<oneshot::Sender<()>> {
+        let mut rows = Vec::with_capacity(batch.len());
+        let mut answers = Vec::with_capacity(batch.len());
+        let mut flushes = Vec::new();
+        let mut close = None;
+        for request in batch.drain(..) {
+            match request {
+                Request::Append { row, ack } => {
+                    rows.push(*row);
+                    answers.push(ack);
+                }
+                Request::Flush { ack } => flushes.push(ack),
+                Request::Close { ack } => close = Some(ack),
+            }
+        }
+        let results = self.commit(&rows).await;
+        for (ack, result) in answers.into_iter().zip(results) {
+            // An appender that stopped waiting is no reason to fail the others.
+            let _ = ack.send(result);
+        }
+        for ack in flushes {
+            let _ = ack.send(());
+        }
+        close
+    }
+
+    /// One result per row, in order.
+    ///
+    /// When an event's INSERT fails, the transaction is rolled back and retried without that
+    /// event, which alone gets the error. When the transaction itself fails (BEGIN, COMMIT:
+    /// locked, disk full), every remaining event gets the error.
+    async fn commit(&mut self, rows: &[NewRow]) -> Vec<Result<(), StoreError>> {
+        let mut results: Vec<Option<Result<(), StoreError>>> = rows.iter().map(|_| None).collect();
+        let mut pending: Vec<usize> = (0..rows.len()).collect();
+        while !pending.is_empty() {
+            let batch: Vec<&NewRow> = pending.iter().map(|&i| &rows[i]).collect();
+            match self.transaction(&batch).await {
+                Ok(outcomes) => {
+                    for (&i, outcome) in pending.iter().zip(outcomes) {
+                        results[i] = Some(outcome);
+                    }
+                    break;
+                }
+                Err(Failure::Event(k, error)) => {
+                    let i = pending.remove(k);
+                    tracing::error!(
+                        error = %error,
+                        message_id = %rows[i].message_id,
+                        "audit append failed"
+                    );
+                    results[i] = Some(Err(error.into()));
+                }
+                Err(Failure::Transaction(error)) => {
+                    tracing::error!(error = %error, events = pending.len(), "audit commit failed");
+                    let error = Arc::new(error);
+                    for &i in &pending {
+                        results[i] = Some(Err(StoreError::Database(Arc::clone(&error))));
+                    }
+                    break;
+                }
+            }
+        }
+        results
+            .into_iter()
+            .map(|r| r.unwrap_or(Err(StoreError::Closed)))
+            .collect()
+    }
+
+    /// Appends `rows` in one transaction. `Err` means nothing was committed.
+    async fn transaction(
+        &mut self,
+        rows: &[&NewRow],
+    ) -> Result<Vec<Result<(), StoreError>>, Failure> {
+        let mut tx = self
+            .conn
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(Failure::Transaction)?;
+        let head: Option<(i64, String)> = sqlx::query_as(HEAD)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(Failure::Transaction)?;
+        let (mut seq, mut prev_hash) = head.unwrap_or_else(|| (0, GENESIS_HASH.to_owned()));
+        let mut results = Vec::with_capacity(rows.len());
+        for (k, row) in rows.iter().enumerate() {
+            let next = seq + 1;
+            let hash = row_hash(&prev_hash, &row.fields(next));
+            let inserted = sqlx::query(INSERT)
+                .bind(next)
+                .bind(&row.at)
+                .bind(&row.actor_phone)
+                .bind(&row.actor_lid)
+                .bind(row.role)
+                .bind(&row.command)
+                .bind(&row.target)
+                .bind(&row.router)
+                .bind(&row.arguments)
+                .bind(row.outcome)
+                .bind(&row.error)
+                .bind(&row.reason)
+                .bind(row.duration_ms)
+                .bind(&row.message_id)
+                .bind(&prev_hash)
+                .bind(&hash)
+                .execute(&mut *tx)
+                .await
+                .map_err(|error| Failure::Event(k, error))?
+                .rows_affected();
+            if inserted == 1 {
+                seq = next;
+                prev_hash = hash;
+                results.push(Ok(()));
+            } else {
+                results.push(Err(StoreError::Duplicate(row.message_id.clone())));
+            }
+        }
+        tx.commit().await.map_err(Failure::Transaction)?;
+        tracing::trace!(events = rows.len(), head = seq, "audit batch committed");
+        Ok(results)
+    }
+}
