@@ -1,0 +1,848 @@
+//! audit-store over real SQLite files in temporary directories.
+
+use std::collections::HashSet;
+use std::io::{BufRead as _, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use audit_store::{AuditQuery, AuditStore, ChainProblem, GENESIS_HASH, StoreError, StoreOptions};
+use chrono::{DateTime, Duration, TimeZone as _, Utc};
+use pppoe_core::{AuditError, AuditEvent, AuditSink, Outcome, Role};
+use sqlx::{Connection as _, SqliteConnection};
+use tempfile::TempDir;
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2024, 12, 15, 9, 30, 25).unwrap()
+}
+
+/// A successful `editpppoe` by a technician, `minutes` after [`t0`].
+fn event(id: &str) -> AuditEvent {
+    AuditEvent {
+        at: t0(),
+        actor_phone: "6281234567890".into(),
+        actor_lid: None,
+        role: Some(Role::Technician),
+        command: "editpppoe".into(),
+        target: Some("john123".into()),
+        router: Some("core-1".into()),
+        arguments: "john123 password ***".into(),
+        outcome: Outcome::Ok,
+        error: None,
+        reason: None,
+        duration_ms: 12,
+        message_id: id.into(),
+    }
+}
+
+struct TestStore {
+    dir: TempDir,
+    store: AuditStore,
+}
+
+impl TestStore {
+    async fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let store = AuditStore::open(dir.path().join("audit.db"), StoreOptions::default())
+            .await
+            .unwrap();
+        Self { dir, store }
+    }
+
+    fn path(&self) -> PathBuf {
+        self.dir.path().join("audit.db")
+    }
+
+    async fn append_all(&self, events: impl IntoIterator<Item = AuditEvent>) {
+        for e in events {
+            self.store.append(e).await.unwrap();
+        }
+    }
+
+    /// A connection that bypasses the store, as a tamperer would use.
+    async fn raw(&self) -> SqliteConnection {
+        SqliteConnection::connect(&format!("sqlite://{}", self.path().display()))
+            .await
+            .unwrap()
+    }
+}
+
+async fn execute(conn: &mut SqliteConnection, sql: &str) -> Result<u64, sqlx::Error> {
+    sqlx::query(sql)
+        .execute(conn)
+        .await
+        .map(|r| r.rows_affected())
+}
+
+fn ids(rows: &[audit_store::AuditRow]) -> Vec<&str> {
+    rows.iter().map(|r| r.message_id.as_str()).collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Append and read back
+
+#[tokio::test]
+async fn append_and_read_back() {
+    let t = TestStore::new().await;
+    let first = AuditEvent {
+        at: t0() + Duration::microseconds(123_456),
+        actor_lid: Some("12345@lid".into()),
+        role: Some(Role::Admin),
+        command: "delpppoe".into(),
+        arguments: "john123 pindah rumah".into(),
+        reason: Some("pindah rumah".into()),
+        ..event("m1")
+    };
+    let second = AuditEvent {
+        at: t0() + Duration::seconds(1),
+        role: None,
+        command: "-".into(),
+        target: None,
+        router: None,
+        arguments: "halo".into(),
+        outcome: Outcome::Denied,
+        error: Some("not allowlisted".into()),
+        duration_ms: 0,
+        ..event("m2")
+    };
+    t.append_all([first.clone(), second.clone()]).await;
+
+    let rows = t.store.query(&AuditQuery::default()).await.unwrap();
+    assert_eq!(ids(&rows), ["m2", "m1"], "newest first");
+    let (r2, r1) = (&rows[0], &rows[1]);
+    assert_eq!((r1.seq, r2.seq), (1, 2));
+    assert_eq!(r1.prev_hash, GENESIS_HASH);
+    assert_eq!(r2.prev_hash, r1.hash);
+    assert_eq!(r1.hash.len(), 64);
+    // Stored at millisecond precision.
+    assert_eq!(
+        r1.to_event(),
+        AuditEvent {
+            at: t0() + Duration::milliseconds(123),
+            ..first
+        }
+    );
+    assert_eq!(r2.to_event(), second);
+
+    assert_eq!(t.store.count().await.unwrap(), 2);
+    assert!(t.store.is_handled("m1").await.unwrap());
+    assert!(!t.store.is_handled("m3").await.unwrap());
+
+    // The raw columns are what the auditor's documentation says.
+    let mut raw = t.raw().await;
+    let (at, role, outcome): (String, Option<String>, String) =
+        sqlx::query_as("SELECT at, role, outcome FROM audit_log WHERE seq = 1")
+            .fetch_one(&mut raw)
+            .await
+            .unwrap();
+    assert_eq!(
+        (at.as_str(), role.as_deref(), outcome.as_str()),
+        ("2024-12-15T09:30:25.123Z", Some("admin"), "ok")
+    );
+    let view: (i64, String, String, Option<String>, String) = sqlx::query_as(
+        r#"SELECT "no", "time", actor, "user", outcome FROM audit_view WHERE "no" = 2"#,
+    )
+    .fetch_one(&mut raw)
+    .await
+    .unwrap();
+    assert_eq!(
+        view,
+        (
+            2,
+            "2024-12-15T09:30:26.000Z".into(),
+            "6281234567890".into(),
+            None,
+            "denied".into()
+        )
+    );
+    let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(&mut raw)
+        .await
+        .unwrap();
+    assert_eq!(journal, "wal");
+}
+
+/// Uses the store only through the engine's port.
+async fn exercise_port(sink: &impl AuditSink) {
+    sink.append(event("m1")).await.unwrap();
+    assert_eq!(
+        sink.append(event("m1")).await,
+        Err(AuditError::Duplicate("m1".into()))
+    );
+    assert!(sink.is_handled("m1").await.unwrap());
+    assert!(!sink.is_handled("m2").await.unwrap());
+}
+
+#[tokio::test]
+async fn the_port_works_through_the_trait() {
+    let t = TestStore::new().await;
+    exercise_port(&t.store).await;
+    assert_eq!(t.store.count().await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn reopening_continues_the_chain() {
+    let t = TestStore::new().await;
+    t.append_all([event("m1"), event("m2")]).await;
+    t.store.close().await;
+    assert!(matches!(
+        t.store.append(event("m3")).await,
+        Err(StoreError::Closed)
+    ));
+
+    let store = AuditStore::open(t.path(), StoreOptions::default())
+        .await
+        .unwrap();
+    store.append(event("m3")).await.unwrap();
+    let report = store.verify().await.unwrap();
+    assert!(report.is_intact(), "{report:?}");
+    assert_eq!(report.rows_checked, 3);
+    assert_eq!(report.head.unwrap().seq, 3);
+    store.flush().await;
+    store.close().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// At most once
+
+#[tokio::test]
+async fn a_duplicate_message_id_is_refused_and_not_stored() {
+    let t = TestStore::new().await;
+    t.store.append(event("m1")).await.unwrap();
+    let again = AuditEvent {
+        outcome: Outcome::Failed,
+        ..event("m1")
+    };
+    let refused = t.store.append(again).await;
+    assert!(
+        matches!(&refused, Err(StoreError::Duplicate(id)) if id == "m1"),
+        "{refused:?}"
+    );
+    t.store.append(event("m2")).await.unwrap();
+
+    let rows = t.store.query(&AuditQuery::default()).await.unwrap();
+    assert_eq!(ids(&rows), ["m2", "m1"]);
+    assert_eq!(rows[1].outcome, Outcome::Ok, "the first event stays");
+    assert_eq!(rows[0].seq, 2, "the refused event took no seq");
+    assert!(t.store.verify().await.unwrap().is_intact());
+}
+
+#[tokio::test]
+async fn duplicates_within_one_batch_fail_alone() {
+    let t = TestStore::new().await;
+    // join! polls each append once, in order, before the writer task runs (one thread): all five
+    // are queued when the writer wakes, so it commits them in one transaction.
+    let s = &t.store;
+    let results = tokio::join!(
+        s.append(event("a")),
+        s.append(event("b")),
+        s.append(event("a")),
+        s.append(event("c")),
+        s.append(event("b")),
+    );
+    assert!(results.0.is_ok() && results.1.is_ok() && results.3.is_ok());
+    assert!(matches!(results.2, Err(StoreError::Duplicate(ref id)) if id == "a"));
+    assert!(matches!(results.4, Err(StoreError::Duplicate(ref id)) if id == "b"));
+    let rows = s.query(&AuditQuery::default()).await.unwrap();
+    assert_eq!(ids(&rows), ["c", "b", "a"]);
+    assert!(s.verify().await.unwrap().is_intact());
+}
+
+#[tokio::test]
+async fn a_failing_event_fails_alone() {
+    let t = TestStore::new().await;
+    // Year 10000 does not fit the `at` format: the CHECK constraint refuses the row, which
+    // rolls back the whole batch; the writer then retries the events one by one.
+    let bad = AuditEvent {
+        at: Utc.with_ymd_and_hms(10000, 1, 1, 0, 0, 0).unwrap(),
+        ..event("bad")
+    };
+    let s = &t.store;
+    let (a, b, c) = tokio::join!(s.append(event("a")), s.append(bad), s.append(event("c")));
+    assert!(a.is_ok() && c.is_ok(), "{a:?} {c:?}");
+    let error = b.unwrap_err();
+    assert!(matches!(error, StoreError::Database(_)), "{error:?}");
+    assert!(
+        AuditError::from(error)
+            .to_string()
+            .contains("CHECK constraint failed"),
+        "the port's error carries the cause"
+    );
+    assert_eq!(ids(&s.query(&AuditQuery::new()).await.unwrap()), ["c", "a"]);
+    assert!(s.verify().await.unwrap().is_intact());
+}
+
+#[tokio::test]
+async fn flush_and_close_wait_for_queued_events() {
+    let t = TestStore::new().await;
+    let s = &t.store;
+    // join! enqueues in this order before the writer runs: a, b, flush, c, close, d.
+    let (a, b, count_after_flush, c, (), d) = tokio::join!(
+        s.append(event("a")),
+        s.append(event("b")),
+        async {
+            s.flush().await;
+            // Not through the store: close() is closing its read pool meanwhile.
+            let count: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log")
+                .fetch_one(&mut t.raw().await)
+                .await
+                .unwrap();
+            count
+        },
+        s.append(event("c")),
+        s.close(),
+        s.append(event("d")),
+    );
+    assert!(a.is_ok() && b.is_ok() && c.is_ok());
+    assert!(count_after_flush >= 2);
+    assert!(matches!(d, Err(StoreError::Closed)), "{d:?}");
+    assert!(matches!(
+        s.append(event("e")).await,
+        Err(StoreError::Closed)
+    ));
+    s.flush().await; // nothing to flush: returns at once
+
+    let reopened = AuditStore::open(t.path(), StoreOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        ids(&reopened.query(&AuditQuery::new()).await.unwrap()),
+        ["c", "b", "a"]
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Append-only
+
+#[tokio::test]
+async fn triggers_refuse_update_delete_and_replace() {
+    let t = TestStore::new().await;
+    t.append_all([event("m1"), event("m2")]).await;
+    let mut raw = t.raw().await;
+    for sql in [
+        "UPDATE audit_log SET outcome = 'failed' WHERE seq = 1",
+        "DELETE FROM audit_log WHERE seq = 2",
+        "DELETE FROM audit_log",
+        "INSERT OR REPLACE INTO audit_log SELECT * FROM audit_log WHERE seq = 1",
+        "INSERT INTO audit_log (seq, at, actor_phone, command, arguments, outcome, duration_ms, \
+         message_id, prev_hash, hash) SELECT 5, at, actor_phone, command, arguments, outcome, \
+         duration_ms, 'new', prev_hash, hash FROM audit_log WHERE seq = 2",
+    ] {
+        let error = execute(&mut raw, sql).await.unwrap_err();
+        assert!(
+            error.to_string().contains("audit_log is append-only"),
+            "{sql}: {error}"
+        );
+    }
+    assert_eq!(t.store.count().await.unwrap(), 2);
+    assert!(t.store.verify().await.unwrap().is_intact());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Verify
+
+#[tokio::test]
+async fn verify_passes_on_a_fresh_log() {
+    let t = TestStore::new().await;
+    let empty = t.store.verify().await.unwrap();
+    assert!(empty.is_intact());
+    assert_eq!((empty.rows_checked, empty.head), (0, None));
+
+    // More than one page of the chain walk.
+    for i in 0..1500 {
+        t.store.append(event(&format!("m{i}"))).await.unwrap();
+    }
+    let report = t.store.verify().await.unwrap();
+    assert!(report.is_intact(), "{report:?}");
+    assert_eq!(report.rows_checked, 1500);
+    assert_eq!(report.head.unwrap().seq, 1500);
+}
+
+#[tokio::test]
+async fn verify_names_an_altered_row() {
+    let t = TestStore::new().await;
+    t.append_all((1..=5).map(|i| event(&format!("m{i}")))).await;
+    let mut raw = t.raw().await;
+    execute(&mut raw, "DROP TRIGGER audit_log_no_update")
+        .await
+        .unwrap();
+    let changed = execute(
+        &mut raw,
+        "UPDATE audit_log SET arguments = 'john123 password hunter2' WHERE seq = 3",
+    )
+    .await
+    .unwrap();
+    assert_eq!(changed, 1);
+
+    let report = t.store.verify().await.unwrap();
+    let broken = report.broken.clone().unwrap();
+    assert_eq!(broken.seq, 3);
+    assert!(
+        matches!(broken.problem, ChainProblem::HashMismatch { .. }),
+        "{broken:?}"
+    );
+    assert_eq!(report.head.unwrap().seq, 2);
+    assert_eq!(report.rows_checked, 3);
+    assert!(broken.to_string().starts_with("row 3: hash "), "{broken}");
+}
+
+#[tokio::test]
+async fn verify_names_a_row_whose_prev_hash_was_changed() {
+    let t = TestStore::new().await;
+    t.append_all((1..=4).map(|i| event(&format!("m{i}")))).await;
+    let mut raw = t.raw().await;
+    execute(&mut raw, "DROP TRIGGER audit_log_no_update")
+        .await
+        .unwrap();
+    execute(
+        &mut raw,
+        &format!(
+            "UPDATE audit_log SET prev_hash = '{}' WHERE seq = 2",
+            "a".repeat(64)
+        ),
+    )
+    .await
+    .unwrap();
+
+    let broken = t.store.verify().await.unwrap().broken.unwrap();
+    assert_eq!(broken.seq, 2);
+    assert!(
+        matches!(&broken.problem, ChainProblem::PrevHashMismatch { stored, .. } if stored == &"a".repeat(64)),
+        "{broken:?}"
+    );
+}
+
+#[tokio::test]
+async fn verify_names_the_row_after_a_deleted_one() {
+    let t = TestStore::new().await;
+    t.append_all((1..=5).map(|i| event(&format!("m{i}")))).await;
+    let mut raw = t.raw().await;
+    execute(&mut raw, "DROP TRIGGER audit_log_no_delete")
+        .await
+        .unwrap();
+    execute(&mut raw, "DELETE FROM audit_log WHERE seq = 2")
+        .await
+        .unwrap();
+
+    let report = t.store.verify().await.unwrap();
+    let broken = report.broken.unwrap();
+    assert_eq!(broken.seq, 3);
+    assert_eq!(broken.problem, ChainProblem::Gap { expected: 2 });
+    assert_eq!(broken.to_string(), "row 3: row 2 is missing (deleted)");
+    assert_eq!(report.head.unwrap().seq, 1);
+
+    // Deleting the first row is a gap too.
+    execute(&mut raw, "DELETE FROM audit_log WHERE seq = 1")
+        .await
+        .unwrap();
+    let broken = t.store.verify().await.unwrap().broken.unwrap();
+    assert_eq!(broken.seq, 3);
+    assert_eq!(broken.problem, ChainProblem::Gap { expected: 1 });
+    assert_eq!(
+        broken.to_string(),
+        "row 3: rows 1 to 2 are missing (deleted)"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// created_at
+
+#[tokio::test]
+async fn created_at_is_the_newest_successful_addpppoe() {
+    let t = TestStore::new().await;
+    let add = |id: &str, user: &str, minutes: i64, outcome: Outcome| AuditEvent {
+        at: t0() + Duration::minutes(minutes),
+        command: "addpppoe".into(),
+        target: Some(user.into()),
+        outcome,
+        ..event(id)
+    };
+    t.append_all([
+        add("1", "john", 1, Outcome::Ok),
+        add("2", "bob", 2, Outcome::Failed),
+        add("3", "alice", 3, Outcome::Ok),
+        AuditEvent {
+            command: "delpppoe".into(),
+            at: t0() + Duration::minutes(4),
+            ..event("4")
+        },
+        add("5", "john", 5, Outcome::Ok),
+        add("6", "john", 6, Outcome::Denied),
+        AuditEvent {
+            at: t0() + Duration::minutes(7),
+            target: Some("carol".into()),
+            ..event("7")
+        },
+    ])
+    .await;
+
+    let names = ["john", "bob", "alice", "carol", "nobody"].map(String::from);
+    let created = t.store.created_at(&names).await.unwrap();
+    assert_eq!(created.len(), 2, "{created:?}");
+    assert_eq!(created["john"], t0() + Duration::minutes(5));
+    assert_eq!(created["alice"], t0() + Duration::minutes(3));
+    assert!(t.store.created_at(&[]).await.unwrap().is_empty());
+
+    // More names than one query takes.
+    let many: Vec<String> = (0..1200)
+        .map(|i| format!("x{i}"))
+        .chain(["alice".into()])
+        .collect();
+    let created = AuditSink::created_at(&t.store, &many).await.unwrap();
+    assert_eq!(created.keys().collect::<Vec<_>>(), ["alice"]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Queries
+
+async fn populated() -> TestStore {
+    let t = TestStore::new().await;
+    // 30 events, one a minute: actors alternate, commands cycle, every fifth is denied.
+    let commands = ["addpppoe", "editpppoe", "delpppoe"];
+    t.append_all((0..30).map(|i| AuditEvent {
+        at: t0() + Duration::minutes(i),
+        actor_phone: if i % 2 == 0 { "62811" } else { "62822" }.into(),
+        command: commands[i as usize % 3].into(),
+        target: Some(format!("user{}", i % 4)),
+        outcome: if i % 5 == 0 {
+            Outcome::Denied
+        } else {
+            Outcome::Ok
+        },
+        ..event(&format!("m{i}"))
+    }))
+    .await;
+    t
+}
+
+#[tokio::test]
+async fn queries_filter_newest_first() {
+    let t = populated().await;
+    let check = |query: AuditQuery, expected: Vec<usize>| {
+        let store = t.store.clone();
+        async move {
+            let rows = store.query(&query).await.unwrap();
+            let got: Vec<String> = rows.iter().map(|r| r.message_id.clone()).collect();
+            let want: Vec<String> = expected.iter().map(|i| format!("m{i}")).collect();
+            assert_eq!(got, want, "{query:?}");
+            assert_eq!(
+                store.count_matching(&query).await.unwrap(),
+                expected.len() as u64
+            );
+        }
+    };
+    let newest_first = |keep: &dyn Fn(usize) -> bool| (0..30).rev().filter(|&i| keep(i)).collect();
+
+    check(AuditQuery::new(), newest_first(&|_| true)).await;
+    check(
+        AuditQuery::new().actor("62822"),
+        newest_first(&|i| i % 2 == 1),
+    )
+    .await;
+    check(
+        AuditQuery::new().username("user3"),
+        newest_first(&|i| i % 4 == 3),
+    )
+    .await;
+    check(
+        AuditQuery::new().command("delpppoe"),
+        newest_first(&|i| i % 3 == 2),
+    )
+    .await;
+    check(
+        AuditQuery::new().outcome(Outcome::Denied),
+        newest_first(&|i| i % 5 == 0),
+    )
+    .await;
+    check(
+        AuditQuery::new()
+            .since(t0() + Duration::minutes(10))
+            .until(t0() + Duration::minutes(20)),
+        newest_first(&|i| (10..20).contains(&i)),
+    )
+    .await;
+    check(
+        AuditQuery {
+            actor: Some("62811".into()),
+            command: Some("addpppoe".into()),
+            outcome: Some(Outcome::Ok),
+            since: Some(t0() + Duration::seconds(1)),
+            ..AuditQuery::default()
+        },
+        newest_first(&|i| i % 2 == 0 && i % 3 == 0 && i % 5 != 0),
+    )
+    .await;
+    check(AuditQuery::new().username("nobody"), vec![]).await;
+}
+
+#[tokio::test]
+async fn queries_page() {
+    let t = populated().await;
+    let mut seen = Vec::new();
+    for page in 0.. {
+        let rows = t
+            .store
+            .query(&AuditQuery::new().limit(7).offset(page * 7))
+            .await
+            .unwrap();
+        if rows.is_empty() {
+            break;
+        }
+        assert!(rows.len() == 7 || page == 4, "page {page}: {}", rows.len());
+        seen.extend(rows.into_iter().map(|r| r.seq));
+    }
+    assert_eq!(seen, (1..=30).rev().collect::<Vec<i64>>());
+
+    let denied_page_2 = t
+        .store
+        .query(
+            &AuditQuery::new()
+                .outcome(Outcome::Denied)
+                .limit(2)
+                .offset(2),
+        )
+        .await
+        .unwrap();
+    assert_eq!(ids(&denied_page_2), ["m15", "m10"]);
+    // Paging ignores limit and offset in the total.
+    assert_eq!(
+        t.store
+            .count_matching(&AuditQuery::new().limit(1).offset(5))
+            .await
+            .unwrap(),
+        30
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Read-only
+
+#[tokio::test]
+async fn read_only_reads_and_never_creates_or_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.db");
+    let error = AuditStore::open_read_only(&missing).await.unwrap_err();
+    assert!(matches!(error, StoreError::NotFound { .. }), "{error:?}");
+    assert!(error.to_string().contains("does not exist"), "{error}");
+    assert!(!missing.exists());
+
+    let t = TestStore::new().await;
+    t.append_all([event("m1"), event("m2")]).await;
+
+    // While the bot has it open...
+    let reader = AuditStore::open_read_only(t.path()).await.unwrap();
+    assert_eq!(reader.count().await.unwrap(), 2);
+    assert!(reader.verify().await.unwrap().is_intact());
+    assert!(matches!(
+        reader.append(event("m3")).await,
+        Err(StoreError::ReadOnly)
+    ));
+    reader.close().await;
+
+    // ...and after it closed it (WAL checkpointed, -wal and -shm removed).
+    t.store.close().await;
+    let reader = AuditStore::open_read_only(t.path()).await.unwrap();
+    assert_eq!(
+        ids(&reader.query(&AuditQuery::new()).await.unwrap()),
+        ["m2", "m1"]
+    );
+    reader.close().await;
+
+    // An SQLite file of something else.
+    let other = dir.path().join("other.db");
+    let mut conn = SqliteConnection::connect(&format!("sqlite://{}?mode=rwc", other.display()))
+        .await
+        .unwrap();
+    execute(&mut conn, "CREATE TABLE t (x)").await.unwrap();
+    conn.close().await.unwrap();
+    let error = AuditStore::open_read_only(&other).await.unwrap_err();
+    assert!(
+        matches!(error, StoreError::NotAnAuditLog { .. }),
+        "{error:?}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Concurrency
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_appends_make_one_chain() {
+    let t = TestStore::new().await;
+    let mut tasks = tokio::task::JoinSet::new();
+    for task in 0..50 {
+        let store = t.store.clone();
+        tasks.spawn(async move {
+            for n in 0..40 {
+                store.append(event(&format!("t{task}-{n}"))).await.unwrap();
+            }
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        done.unwrap();
+    }
+
+    assert_eq!(t.store.count().await.unwrap(), 2000);
+    let report = t.store.verify().await.unwrap();
+    assert!(report.is_intact(), "{report:?}");
+    assert_eq!(report.rows_checked, 2000);
+    let rows = t.store.query(&AuditQuery::new()).await.unwrap();
+    let distinct: HashSet<&str> = rows.iter().map(|r| r.message_id.as_str()).collect();
+    assert_eq!(distinct.len(), 2000);
+    assert_eq!(
+        rows.iter().map(|r| r.seq).collect::<Vec<_>>(),
+        (1..=2000).rev().collect::<Vec<i64>>()
+    );
+    // Each task's events are in the order it sent them.
+    for task in 0..50 {
+        let prefix = format!("t{task}-");
+        let mine: Vec<&str> = rows
+            .iter()
+            .rev()
+            .filter_map(|r| r.message_id.strip_prefix(&prefix))
+            .collect();
+        let want: Vec<String> = (0..40).map(|n| n.to_string()).collect();
+        assert_eq!(mine, want);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Crash
+
+/// Kills the child when dropped, so a failing test leaves no process behind.
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn acknowledged_events_survive_sigkill() {
+    const ACKED: usize = 300;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("audit.db");
+
+    let mut acked = HashSet::new();
+    for round in 0..2 {
+        let mut child = KillOnDrop(
+            Command::new(env!("CARGO_BIN_EXE_audit-append-loop"))
+                .arg(&path)
+                .arg(format!("r{round}"))
+                .stdout(Stdio::piped())
+                .spawn()
+                .unwrap(),
+        );
+        let mut lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
+        let before = acked.len();
+        while acked.len() < before + ACKED {
+            let id = lines
+                .next()
+                .expect("the child stopped before acknowledging enough events")
+                .unwrap();
+            acked.insert(id);
+        }
+        // SIGKILL, in the middle of its appends.
+        child.0.kill().unwrap();
+        child.0.wait().unwrap();
+    }
+
+    let store = AuditStore::open(&path, StoreOptions::default())
+        .await
+        .unwrap();
+    let report = store.verify().await.unwrap();
+    assert!(report.is_intact(), "{report:?}");
+    let stored: HashSet<String> = store
+        .query(&AuditQuery::new())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.message_id)
+        .collect();
+    let lost: Vec<&String> = acked.iter().filter(|id| !stored.contains(*id)).collect();
+    assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
+    assert!(stored.len() >= 2 * ACKED);
+    assert_eq!(report.rows_checked, stored.len() as u64);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The auditor's Python script (docs/auditor.md) agrees with verify
+
+fn auditor_script() -> String {
+    let doc = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/auditor.md"
+    ))
+    .unwrap();
+    let start = doc
+        .find("```python\n")
+        .expect("docs/auditor.md has a python block")
+        + 10;
+    let len = doc[start..].find("```").unwrap();
+    doc[start..start + len].to_owned()
+}
+
+fn run_python(script: &str, db: &Path) -> Option<(bool, String)> {
+    let out = match Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(db)
+        .output()
+    {
+        Ok(out) => out,
+        Err(error) => {
+            eprintln!("skipped: python3 is not available ({error})");
+            return None;
+        }
+    };
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    Some((out.status.success(), text))
+}
+
+#[tokio::test]
+async fn the_documented_python_script_recomputes_the_chain() {
+    let t = TestStore::new().await;
+    t.append_all([
+        AuditEvent {
+            actor_lid: Some("1@lid".into()),
+            reason: Some("pelanggan berhenti — ganti ISP".into()),
+            command: "delpppoe".into(),
+            ..event("m1")
+        },
+        AuditEvent {
+            role: None,
+            target: None,
+            router: None,
+            error: Some("ditolak".into()),
+            outcome: Outcome::Denied,
+            ..event("m2")
+        },
+        event("m3"),
+    ])
+    .await;
+    t.store.flush().await;
+    let script = auditor_script();
+    let Some((ok, text)) = run_python(&script, &t.path()) else {
+        return;
+    };
+    assert!(ok, "{text}");
+    assert!(text.contains("chain intact: 3 rows"), "{text}");
+
+    let mut raw = t.raw().await;
+    execute(&mut raw, "DROP TRIGGER audit_log_no_update")
+        .await
+        .unwrap();
+    execute(
+        &mut raw,
+        "UPDATE audit_log SET duration_ms = 13 WHERE seq = 2",
+    )
+    .await
+    .unwrap();
+    let (ok, text) = run_python(&script, &t.path()).unwrap();
+    assert!(!ok, "{text}");
+    assert!(text.contains("row 2"), "{text}");
+}
