@@ -386,6 +386,10 @@ impl Reply {
         let kind =
             ReplyKind::from_word(&first).ok_or_else(|| ProtoError::UnknownReply(lossy(&first)))?;
         let mut reply = Self::new(kind);
+        // Sized once: nearly every word of a reply is an attribute, and growing the vector
+        // by doubling would cost a few reallocations per row and leave up to half of it
+        // unused while a long listing is held in memory.
+        reply.attributes.0.reserve_exact(words.len());
         let mut message: Vec<String> = Vec::new();
         for word in words {
             let mut text = match String::from_utf8(word) {
