@@ -378,6 +378,22 @@ impl AuditStore {
             .collect()
     }
 
+    /// Up to `limit` rows with a seq greater than `after`, oldest first: for exporting the whole
+    /// log page by page (`after` = the last seq of the previous page, 0 to start). Unlike offset
+    /// paging, rows appended meanwhile neither shift nor repeat a page.
+    pub async fn rows_after(&self, after: i64, limit: u32) -> Result<Vec<AuditRow>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?"
+        ))
+        .bind(after)
+        .bind(i64::from(limit))
+        .fetch_all(&self.inner.read)
+        .await?;
+        rows.iter()
+            .map(|row| AuditRow::try_from(RawRow::from_row(row)?))
+            .collect()
+    }
+
     /// How many rows match `query`'s filters (its `limit` and `offset` are ignored): the total
     /// for paging.
     pub async fn count_matching(&self, query: &AuditQuery) -> Result<u64, StoreError> {

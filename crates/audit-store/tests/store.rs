@@ -595,6 +595,21 @@ async fn queries_page() {
     }
     assert_eq!(seen, (1..=30).rev().collect::<Vec<i64>>());
 
+    // Keyset pages, oldest first, for exports.
+    let mut exported = Vec::new();
+    let mut after = 0;
+    loop {
+        let rows = t.store.rows_after(after, 8).await.unwrap();
+        let Some(last) = rows.last() else { break };
+        after = last.seq;
+        if exported.len() == 8 {
+            // Appends meanwhile neither shift nor repeat a page.
+            t.store.append(event("late")).await.unwrap();
+        }
+        exported.extend(rows.iter().map(|r| r.seq));
+    }
+    assert_eq!(exported, (1..=31).collect::<Vec<i64>>());
+
     let denied_page_2 = t
         .store
         .query(
@@ -612,7 +627,7 @@ async fn queries_page() {
             .count_matching(&AuditQuery::new().limit(1).offset(5))
             .await
             .unwrap(),
-        30
+        31
     );
 }
 
