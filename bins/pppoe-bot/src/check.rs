@@ -1,0 +1,94 @@
+//! `pppoe-bot check-config`: the config parses, each router answers, and the package table
+//! matches the router's `/ppp/profile`.
+
+use std::path::Path;
+
+use pppoe_core::{RateLimit, Router};
+use routeros_adapter::{RouterOs, RouterOsConfig};
+
+use crate::config::Config;
+
+/// Prints what is wrong in plain words; `Ok(true)` if all is well.
+pub(crate) async fn check_config(path: &Path) -> anyhow::Result<bool> {
+    let config = Config::load(path)?;
+    println!("config: {} parses", path.display());
+    let table = config.profile_table()?;
+    let mut ok = true;
+    for r in &config.routers {
+        let client = match r.client_config() {
+            Ok(c) => c,
+            Err(e) => {
+                println!("router {:?}: {e:#}", r.name);
+                ok = false;
+                continue;
+            }
+        };
+        let router = RouterOs::new(RouterOsConfig::new(r.name.clone(), client));
+        let health = match router.health().await {
+            Ok(h) => h,
+            Err(e) => {
+                println!("router {:?} ({}): cannot use the API: {e}", r.name, r.host);
+                ok = false;
+                continue;
+            }
+        };
+        println!(
+            "router {:?} ({}): connected, identity {:?}{}",
+            r.name,
+            r.host,
+            health.identity,
+            health
+                .version
+                .map(|v| format!(", RouterOS {v}"))
+                .unwrap_or_default()
+        );
+        let profiles = match router.profiles().await {
+            Ok(p) => p,
+            Err(e) => {
+                println!("router {:?}: cannot read /ppp/profile: {e}", r.name);
+                ok = false;
+                continue;
+            }
+        };
+        for p in table.iter() {
+            let Some(on_router) = profiles.iter().find(|rp| rp.name == p.router_profile) else {
+                println!(
+                    "  package {:?}: the router has no /ppp/profile named {:?}; create it or fix router_profile",
+                    p.name, p.router_profile
+                );
+                ok = false;
+                continue;
+            };
+            let want = p.rate_limit();
+            match on_router.rate_limit.as_deref().map(RateLimit::parse) {
+                None => {
+                    println!(
+                        "  package {:?}: /ppp/profile {:?} has no rate-limit; expected {want}",
+                        p.name, p.router_profile
+                    );
+                    ok = false;
+                }
+                Some(Err(e)) => {
+                    println!("  package {:?}: {e}", p.name);
+                    ok = false;
+                }
+                Some(Ok(rl))
+                    if rl.download_bps != p.download_bps || rl.upload_bps != p.upload_bps =>
+                {
+                    println!(
+                        "  package {:?}: /ppp/profile {:?} has rate-limit {} but the table says {want} ({} down, {} up)",
+                        p.name,
+                        p.router_profile,
+                        on_router.rate_limit.as_deref().unwrap_or_default(),
+                        pppoe_core::profile::format_speed(p.download_bps),
+                        pppoe_core::profile::format_speed(p.upload_bps),
+                    );
+                    ok = false;
+                }
+                Some(Ok(_)) => println!("  package {:?}: ok ({want})", p.name),
+            }
+        }
+    }
+    println!("{}", if ok { "all is well" } else { "problems found" });
+    Ok(ok)
+}

@@ -1,0 +1,586 @@
+//! The TOML configuration (see `config.example.toml`). Every value is checked while it is read,
+//! so an error names the key and the line; unknown keys are errors too.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use pppoe_core::{
+    AccessEntry, CommandKind, DeleteConfirmation, EngineConfig, Ipv4Net, Language, Permissions,
+    PhoneNumber, Profile, ProfileTable, RateLimit, Role,
+};
+use serde::Deserialize;
+use serde::de::{self, Deserializer};
+
+/// A secret value: `Debug` and `Display` never show it.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub(crate) struct SecretString(String);
+
+impl SecretString {
+    pub(crate) fn new(value: String) -> Self {
+        Self(value)
+    }
+
+    pub(crate) fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SecretString {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("\"***\"")
+    }
+}
+
+/// The whole file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Config {
+    /// `id` (default) or `en`.
+    #[serde(default, deserialize_with = "language")]
+    pub(crate) language: Language,
+    /// IANA time zone of the dates shown, default `Asia/Jakarta`.
+    #[serde(default = "default_tz", deserialize_with = "time_zone")]
+    pub(crate) time_zone: chrono_tz::Tz,
+    /// Changes from messages older than this on arrival are skipped.
+    #[serde(default = "default_max_age")]
+    pub(crate) max_message_age_secs: u64,
+    /// Longest accepted message.
+    #[serde(default = "default_max_len")]
+    pub(crate) max_message_len: usize,
+    /// Commands per sender per minute.
+    #[serde(default = "default_rate")]
+    pub(crate) rate_limit_per_minute: u32,
+    /// `reason` (the spec) or `code`.
+    #[serde(default, deserialize_with = "delete_confirmation")]
+    pub(crate) delete_confirmation: DeleteConfirmation,
+    /// Answer senders that are not on the allowlist.
+    #[serde(default)]
+    pub(crate) reply_to_unknown: bool,
+    /// Users per listing page.
+    #[serde(default = "default_page_size", deserialize_with = "page_size")]
+    pub(crate) page_size: u32,
+    /// Country code for numbers written with a leading 0.
+    #[serde(default = "default_country", deserialize_with = "country_code")]
+    pub(crate) default_country_code: String,
+    /// Pools static IPs must lie in.
+    #[serde(default, deserialize_with = "pools")]
+    pub(crate) pools: Vec<Ipv4Net>,
+    /// Files.
+    #[serde(default)]
+    pub(crate) paths: Paths,
+    /// The routers (exactly one for now).
+    pub(crate) routers: Vec<RouterConfig>,
+    /// Allowlisted numbers.
+    pub(crate) access: Vec<AccessConfig>,
+    /// Which roles may run which command.
+    #[serde(default, deserialize_with = "permissions")]
+    pub(crate) permissions: Option<Permissions>,
+    /// The packages (default: the spec's five).
+    #[serde(default)]
+    pub(crate) profiles: Vec<ProfileConfig>,
+}
+
+fn default_tz() -> chrono_tz::Tz {
+    chrono_tz::Asia::Jakarta
+}
+fn default_max_age() -> u64 {
+    120
+}
+fn default_max_len() -> usize {
+    pppoe_core::command::DEFAULT_MAX_LEN
+}
+fn default_rate() -> u32 {
+    30
+}
+fn default_page_size() -> u32 {
+    20
+}
+fn default_country() -> String {
+    "62".to_owned()
+}
+
+/// Where files live.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Paths {
+    /// The audit database.
+    #[serde(default = "default_audit_db")]
+    pub(crate) audit_db: PathBuf,
+}
+
+impl Default for Paths {
+    fn default() -> Self {
+        Self {
+            audit_db: default_audit_db(),
+        }
+    }
+}
+
+fn default_audit_db() -> PathBuf {
+    PathBuf::from("pppoe-audit.db")
+}
+
+/// One router.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RouterConfig {
+    /// Its name in replies and the audit log.
+    pub(crate) name: String,
+    /// Host name or address.
+    pub(crate) host: String,
+    /// API port (default 8728, or 8729 with TLS).
+    #[serde(default)]
+    pub(crate) port: Option<u16>,
+    /// API user.
+    pub(crate) user: String,
+    /// The password, inline (prefer `password_env` or `password_file`).
+    #[serde(default)]
+    pub(crate) password: Option<SecretString>,
+    /// The name of an environment variable holding the password.
+    #[serde(default)]
+    pub(crate) password_env: Option<String>,
+    /// A file holding the password (first line).
+    #[serde(default)]
+    pub(crate) password_file: Option<PathBuf>,
+    /// api-ssl settings; absent or `false`: plain API.
+    #[serde(default)]
+    pub(crate) tls: Option<TlsConfig>,
+    /// Seconds allowed for each command (default 30).
+    #[serde(default = "default_command_timeout")]
+    pub(crate) timeout_secs: u64,
+}
+
+fn default_command_timeout() -> u64 {
+    30
+}
+
+/// api-ssl: verify against a CA file or pin the certificate's SHA-256 fingerprint.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TlsConfig {
+    /// PEM file of the CA that signed the router's certificate.
+    #[serde(default)]
+    pub(crate) ca_file: Option<PathBuf>,
+    /// SHA-256 fingerprint of the router's certificate (hex, colons allowed).
+    #[serde(default)]
+    pub(crate) fingerprint: Option<String>,
+    /// The name to verify, when `host` is an address that is not in the certificate.
+    #[serde(default)]
+    pub(crate) server_name: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for SecretString {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(Self)
+    }
+}
+
+/// One allowlisted number.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AccessConfig {
+    /// The number, in any common form.
+    pub(crate) phone: String,
+    /// `admin` or `technician`.
+    #[serde(deserialize_with = "role")]
+    pub(crate) role: Role,
+    /// A name for people reading logs.
+    #[serde(default)]
+    pub(crate) name: String,
+}
+
+/// One package.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ProfileConfig {
+    /// The name technicians type.
+    pub(crate) name: String,
+    /// The RouterOS profile (default: the same name).
+    #[serde(default)]
+    pub(crate) router_profile: Option<String>,
+    /// RouterOS rate-limit, `UPLOAD/DOWNLOAD` from the router's side (`25M/50M`).
+    #[serde(deserialize_with = "rate_limit")]
+    pub(crate) rate_limit: RateLimit,
+    /// Shown in help.
+    #[serde(default)]
+    pub(crate) description: String,
+}
+
+fn language<'de, D: Deserializer<'de>>(d: D) -> Result<Language, D::Error> {
+    String::deserialize(d)?.parse().map_err(de::Error::custom)
+}
+
+fn time_zone<'de, D: Deserializer<'de>>(d: D) -> Result<chrono_tz::Tz, D::Error> {
+    let text = String::deserialize(d)?;
+    text.parse().map_err(|_| {
+        de::Error::custom(format!(
+            "unknown time zone {text:?}: use an IANA name such as \"Asia/Jakarta\", \"Asia/Makassar\" or \"Asia/Jayapura\""
+        ))
+    })
+}
+
+fn delete_confirmation<'de, D: Deserializer<'de>>(d: D) -> Result<DeleteConfirmation, D::Error> {
+    match String::deserialize(d)?.as_str() {
+        "reason" => Ok(DeleteConfirmation::Reason),
+        "code" => Ok(DeleteConfirmation::Code),
+        other => Err(de::Error::custom(format!(
+            "unknown delete_confirmation {other:?}: expected \"reason\" or \"code\""
+        ))),
+    }
+}
+
+fn page_size<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    let n = u32::deserialize(d)?;
+    if (1..=100).contains(&n) {
+        Ok(n)
+    } else {
+        Err(de::Error::custom(format!(
+            "page_size {n} must be between 1 and 100"
+        )))
+    }
+}
+
+fn country_code<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let text = String::deserialize(d)?;
+    let digits = text.trim_start_matches('+');
+    if (1..=3).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(digits.to_owned())
+    } else {
+        Err(de::Error::custom(format!(
+            "default_country_code {text:?} must be 1 to 3 digits, e.g. \"62\""
+        )))
+    }
+}
+
+fn pools<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Ipv4Net>, D::Error> {
+    Vec::<String>::deserialize(d)?
+        .iter()
+        .map(|p| Ipv4Net::parse(p).map_err(de::Error::custom))
+        .collect()
+}
+
+fn role<'de, D: Deserializer<'de>>(d: D) -> Result<Role, D::Error> {
+    String::deserialize(d)?.parse().map_err(de::Error::custom)
+}
+
+fn rate_limit<'de, D: Deserializer<'de>>(d: D) -> Result<RateLimit, D::Error> {
+    RateLimit::parse(&String::deserialize(d)?).map_err(de::Error::custom)
+}
+
+fn permissions<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Permissions>, D::Error> {
+    let table = HashMap::<String, Vec<String>>::deserialize(d)?;
+    let mut permissions = Permissions::default();
+    for (command, roles) in table {
+        let kind = CommandKind::from_word(&command).ok_or_else(|| {
+            de::Error::custom(format!(
+                "unknown command {command:?} in [permissions]: expected one of addpppoe, editpppoe, delpppoe, ya, pppoe, checkpppoe, restartpppoe, help"
+            ))
+        })?;
+        let roles = roles
+            .iter()
+            .map(|r| r.parse::<Role>())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(de::Error::custom)?;
+        permissions.set(kind, roles);
+    }
+    Ok(Some(permissions))
+}
+
+/// Returns the 1-based line of a byte offset.
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+impl Config {
+    /// Reads and checks a config file.
+    pub(crate) fn load(path: &Path) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the config file {}", path.display()))?;
+        Self::parse(&text).with_context(|| format!("in {}", path.display()))
+    }
+
+    /// Parses and checks config text.
+    pub(crate) fn parse(text: &str) -> anyhow::Result<Self> {
+        let config: Self = match toml::from_str(text) {
+            Ok(c) => c,
+            Err(e) => {
+                let line = e.span().map(|s| line_of(text, s.start));
+                let message = e.message().trim_end();
+                match line {
+                    Some(line) => bail!("line {line}: {message}"),
+                    None => bail!("{message}"),
+                }
+            }
+        };
+        config.check(text)?;
+        Ok(config)
+    }
+
+    fn check(&self, text: &str) -> anyhow::Result<()> {
+        let line_of_key = |needle: &str| {
+            text.find(needle)
+                .map_or_else(String::new, |o| format!("line {}: ", line_of(text, o)))
+        };
+        if self.routers.is_empty() {
+            bail!(
+                "no router configured: add a [[routers]] table with name, host, user and password_env"
+            );
+        }
+        if self.routers.len() > 1 {
+            bail!(
+                "{}{} routers are configured, but this version drives exactly one: keep one [[routers]] table",
+                line_of_key("[[routers]]"),
+                self.routers.len()
+            );
+        }
+        for r in &self.routers {
+            let sources = [
+                r.password.is_some(),
+                r.password_env.is_some(),
+                r.password_file.is_some(),
+            ]
+            .iter()
+            .filter(|s| **s)
+            .count();
+            if sources != 1 {
+                bail!(
+                    "{}router {:?}: give exactly one of password, password_env or password_file",
+                    line_of_key(&format!("\"{}\"", r.name)),
+                    r.name
+                );
+            }
+            if let Some(tls) = &r.tls
+                && tls.ca_file.is_none() == tls.fingerprint.is_none()
+            {
+                bail!(
+                    "{}router {:?}: [routers.tls] needs exactly one of ca_file or fingerprint",
+                    line_of_key("tls"),
+                    r.name
+                );
+            }
+            if r.timeout_secs == 0 {
+                bail!("router {:?}: timeout_secs must be at least 1", r.name);
+            }
+        }
+        if self.access.is_empty() {
+            bail!(
+                "no [[access]] entry: add at least one admin number (there is no built-in administrator)"
+            );
+        }
+        for a in &self.access {
+            PhoneNumber::parse(&a.phone, &self.default_country_code)
+                .map_err(|e| anyhow::anyhow!("{}[[access]] phone: {e}", line_of_key(&a.phone)))?;
+        }
+        if !self.profiles.is_empty() {
+            self.profile_table()?;
+        }
+        Ok(())
+    }
+
+    /// The package table: the configured one, or the spec's default.
+    pub(crate) fn profile_table(&self) -> anyhow::Result<ProfileTable> {
+        if self.profiles.is_empty() {
+            return Ok(ProfileTable::default());
+        }
+        let profiles = self
+            .profiles
+            .iter()
+            .map(|p| Profile {
+                name: p.name.clone(),
+                router_profile: p.router_profile.clone().unwrap_or_else(|| p.name.clone()),
+                download_bps: p.rate_limit.download_bps,
+                upload_bps: p.rate_limit.upload_bps,
+                description: p.description.clone(),
+            })
+            .collect();
+        ProfileTable::new(profiles).context("[[profiles]]")
+    }
+
+    /// The engine's settings.
+    pub(crate) fn engine_config(&self) -> anyhow::Result<EngineConfig> {
+        let access = self
+            .access
+            .iter()
+            .map(|a| {
+                Ok(AccessEntry {
+                    phone: PhoneNumber::parse(&a.phone, &self.default_country_code)?,
+                    role: a.role,
+                    name: a.name.clone(),
+                })
+            })
+            .collect::<Result<Vec<_>, pppoe_core::domain::PhoneNumberError>>()?;
+        Ok(EngineConfig {
+            access,
+            permissions: self.permissions.clone().unwrap_or_default(),
+            profiles: self.profile_table()?,
+            pools: self.pools.clone(),
+            language: self.language,
+            time_zone: self.time_zone,
+            max_message_age: Duration::from_secs(self.max_message_age_secs),
+            rate_limit_per_minute: self.rate_limit_per_minute,
+            max_message_len: self.max_message_len,
+            delete_confirmation: self.delete_confirmation,
+            reply_to_unknown: self.reply_to_unknown,
+            page_size: self.page_size,
+            default_country_code: self.default_country_code.clone(),
+        })
+    }
+}
+
+impl RouterConfig {
+    /// The password from wherever the config says it is.
+    pub(crate) fn password(&self) -> anyhow::Result<SecretString> {
+        if let Some(p) = &self.password {
+            return Ok(p.clone());
+        }
+        if let Some(var) = &self.password_env {
+            return std::env::var(var).map(SecretString::new).with_context(|| {
+                format!(
+                    "router {:?}: the environment variable {var} (password_env) is not set",
+                    self.name
+                )
+            });
+        }
+        if let Some(file) = &self.password_file {
+            let text = std::fs::read_to_string(file).with_context(|| {
+                format!(
+                    "router {:?}: cannot read password_file {}",
+                    self.name,
+                    file.display()
+                )
+            })?;
+            return Ok(SecretString::new(
+                text.lines().next().unwrap_or_default().to_owned(),
+            ));
+        }
+        bail!("router {:?}: no password configured", self.name)
+    }
+
+    /// Client settings for routeros-api.
+    pub(crate) fn client_config(&self) -> anyhow::Result<routeros_api::ClientConfig> {
+        let password = self.password()?;
+        let mut client = routeros_api::ClientConfig::new(
+            self.host.clone(),
+            self.user.clone(),
+            password.expose(),
+        )
+        .command_timeout(Duration::from_secs(self.timeout_secs));
+        if let Some(port) = self.port {
+            client = client.port(port);
+        }
+        if let Some(tls) = &self.tls {
+            let mut options = match (&tls.ca_file, &tls.fingerprint) {
+                (Some(ca), _) => routeros_api::tls::TlsOptions::ca_file(ca)
+                    .with_context(|| format!("router {:?}: tls.ca_file", self.name))?,
+                (None, Some(fp)) => routeros_api::tls::TlsOptions::pin_sha256_hex(fp)
+                    .with_context(|| format!("router {:?}: tls.fingerprint", self.name))?,
+                (None, None) => bail!("router {:?}: tls needs ca_file or fingerprint", self.name),
+            };
+            if let Some(name) = &tls.server_name {
+                options = options.server_name(name.clone());
+            }
+            client = client.tls(options);
+        }
+        Ok(client)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+language = "id"
+time_zone = "Asia/Jakarta"
+
+[paths]
+audit_db = "/tmp/a.db"
+
+[[routers]]
+name = "core-1"
+host = "192.0.2.1"
+user = "pppoe-bot"
+password_env = "ROUTER_PW"
+
+[[access]]
+phone = "0812-3456-7890"
+role = "admin"
+name = "NOC"
+"#;
+
+    fn error(text: &str) -> String {
+        format!("{:#}", Config::parse(text).unwrap_err())
+    }
+
+    #[test]
+    fn a_good_config_parses() {
+        let c = Config::parse(GOOD).unwrap();
+        assert_eq!(c.routers[0].name, "core-1");
+        let e = c.engine_config().unwrap();
+        assert_eq!(e.access[0].phone.as_str(), "6281234567890");
+        assert_eq!(e.profiles.names().len(), 5);
+        assert!(!format!("{c:?}").contains("ROUTER_PW=")); // nothing secret inline here
+    }
+
+    #[test]
+    fn bad_configs_name_the_line() {
+        let missing_router = GOOD.replace(
+            "[[routers]]\nname = \"core-1\"\nhost = \"192.0.2.1\"\nuser = \"pppoe-bot\"\npassword_env = \"ROUTER_PW\"\n",
+            "",
+        );
+        assert!(
+            error(&missing_router).contains("missing field `routers`"),
+            "{}",
+            error(&missing_router)
+        );
+
+        let bad_port = GOOD.replace("user = \"pppoe-bot\"", "port = 99999\nuser = \"pppoe-bot\"");
+        let e = error(&bad_port);
+        assert!(e.starts_with("line 11:"), "{e}");
+
+        let unknown = GOOD.replace("language = \"id\"", "language = \"id\"\ncolour = \"blue\"");
+        let e = error(&unknown);
+        assert!(e.starts_with("line 3:") && e.contains("colour"), "{e}");
+
+        let bad_rate = format!("{GOOD}\n[[profiles]]\nname = \"Gold\"\nrate_limit = \"10X/5M\"\n");
+        let e = error(&bad_rate);
+        let line = bad_rate.lines().position(|l| l.contains("10X/5M")).unwrap() + 1;
+        assert!(
+            e.starts_with(&format!("line {line}:")) && e.contains("10X/5M"),
+            "{e}"
+        );
+
+        let two_passwords = GOOD.replace(
+            "password_env = \"ROUTER_PW\"",
+            "password_env = \"ROUTER_PW\"\npassword = \"x\"",
+        );
+        assert!(error(&two_passwords).contains("exactly one of password"));
+
+        let bad_phone = GOOD.replace("0812-3456-7890", "12345@lid");
+        let e = error(&bad_phone);
+        assert!(e.starts_with("line 15:") && e.contains("LID"), "{e}");
+
+        let bad_tz = GOOD.replace("Asia/Jakarta", "Asia/Bandung");
+        assert!(error(&bad_tz).contains("unknown time zone"));
+    }
+
+    #[test]
+    fn secrets_are_redacted() {
+        let inline = GOOD.replace(
+            "password_env = \"ROUTER_PW\"",
+            "password = \"s3cret-router\"",
+        );
+        let c = Config::parse(&inline).unwrap();
+        assert!(!format!("{c:?}").contains("s3cret-router"));
+        assert!(!format!("{:?}", c.routers[0].client_config().unwrap()).contains("s3cret-router"));
+    }
+
+    #[test]
+    fn the_example_config_parses() {
+        let text = include_str!("../../../config.example.toml");
+        Config::parse(text).unwrap();
+    }
+}

@@ -1,0 +1,108 @@
+//! `pppoe-bot demo`: the embedded default. routeros-sim on loopback (the spec's sample users
+//! and a few hundred generated ones), the real RouterOS client over TCP, the real engine, the
+//! real audit store in a local file, and the console instead of WhatsApp.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use audit_store::{AuditStore, StoreOptions};
+use pppoe_core::{
+    AccessEntry, Clock, Engine, EngineConfig, Language, PhoneNumber, Role, SystemClock,
+};
+use routeros_adapter::{RouterOs, RouterOsConfig};
+use routeros_api::ClientConfig;
+use routeros_sim::{SimServer, SimState};
+
+use crate::console::Console;
+use crate::serve::{serve, shutdown_signal};
+
+/// The demo's admin number.
+pub(crate) const DEMO_ADMIN: &str = "081234567890";
+/// The demo's technician number.
+pub(crate) const DEMO_TECHNICIAN: &str = "081298765432";
+
+/// Options of `pppoe-bot demo`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct DemoArgs {
+    /// The audit database file.
+    #[arg(long, default_value = "pppoe-demo.db")]
+    pub(crate) db: PathBuf,
+    /// Act as this phone number (default: the demo admin). The demo technician is
+    /// 081298765432; any other number is unknown to the bot.
+    #[arg(long = "as", value_name = "PHONE")]
+    pub(crate) as_phone: Option<String>,
+    /// Generated subscribers besides the spec's john123 and jane456.
+    #[arg(long, default_value_t = 300)]
+    pub(crate) subscribers: usize,
+    /// Reply language: id or en.
+    #[arg(long, default_value = "id")]
+    pub(crate) language: Language,
+}
+
+pub(crate) async fn demo(args: DemoArgs) -> anyhow::Result<()> {
+    let state = SimState::new();
+    state
+        .add_example_users()
+        .context("seeding the simulated router")?;
+    state.add_seeded(args.subscribers, 2024);
+    // A fresh API password per run: the demo ships no credentials.
+    let password = format!(
+        "demo-{:x}",
+        SystemClock.now().timestamp_nanos_opt().unwrap_or_default() ^ i64::from(std::process::id())
+    );
+    state.add_user("pppoe-bot", &password);
+    state.set_identity("demo-router");
+    let server = SimServer::start(state)
+        .await
+        .context("starting the simulated router on 127.0.0.1")?;
+    let client = ClientConfig::new("127.0.0.1", "pppoe-bot", password).port(server.addr().port());
+    let router = RouterOs::new(RouterOsConfig::new("demo-router", client));
+    let store = AuditStore::open(&args.db, StoreOptions::default())
+        .await
+        .with_context(|| format!("opening the audit log {}", args.db.display()))?;
+
+    let config = EngineConfig {
+        access: vec![
+            AccessEntry {
+                phone: PhoneNumber::parse(DEMO_ADMIN, "62")?,
+                role: Role::Admin,
+                name: "Demo admin".into(),
+            },
+            AccessEntry {
+                phone: PhoneNumber::parse(DEMO_TECHNICIAN, "62")?,
+                role: Role::Technician,
+                name: "Demo technician".into(),
+            },
+        ],
+        language: args.language,
+        ..EngineConfig::default()
+    };
+    let acting = args
+        .as_phone
+        .clone()
+        .unwrap_or_else(|| DEMO_ADMIN.to_owned());
+    let role = PhoneNumber::parse(&acting, "62")
+        .ok()
+        .and_then(|p| config.access.iter().find(|a| a.phone == p))
+        .map_or("not on the allowlist: the bot will stay silent", |a| {
+            a.role.as_str()
+        });
+    let engine = Arc::new(Engine::new(router, store.clone(), SystemClock, config));
+    let console = Arc::new(Console::start(acting.clone()));
+
+    println!(
+        "pppoe-bot demo: a simulated RouterOS 7 router on {} ({} subscribers, john123 and jane456 among them)",
+        server.addr(),
+        server.state().secret_count()
+    );
+    println!("audit log: {}", args.db.display());
+    println!("you are {acting} ({role}); type `help pppoe`, one command per line; Ctrl-D ends.\n");
+    console.prompt();
+
+    let shutdown = shutdown_signal();
+    serve(engine, Arc::clone(&console), shutdown).await;
+    store.close().await;
+    server.shutdown().await;
+    Ok(())
+}

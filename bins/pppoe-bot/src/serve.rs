@@ -1,0 +1,91 @@
+//! The message loop: messenger in, engine, messenger out; graceful shutdown.
+
+use std::sync::Arc;
+
+use pppoe_core::{AuditSink, Clock, Engine, Messenger, Router};
+use tokio::task::JoinSet;
+
+/// Feeds every message to the engine, one task per message (the engine keeps each sender's
+/// order, replies included), until the messenger ends or `shutdown` completes; then finishes
+/// the messages in flight. Returns how many messages were taken.
+pub(crate) async fn serve<R, A, C, M>(
+    engine: Arc<Engine<R, A, C>>,
+    messenger: Arc<M>,
+    shutdown: impl Future<Output = ()>,
+) -> u64
+where
+    R: Router + 'static,
+    A: AuditSink + 'static,
+    C: Clock + 'static,
+    M: Messenger + 'static,
+{
+    let mut tasks = JoinSet::new();
+    let mut taken = 0;
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            biased;
+            () = &mut shutdown => {
+                tracing::info!(in_flight = tasks.len(), "shutting down: no new messages; finishing those in flight");
+                break;
+            }
+            Some(done) = tasks.join_next(), if !tasks.is_empty() => {
+                if let Err(e) = done {
+                    tracing::error!(error = %e, "a message task failed");
+                }
+            }
+            message = messenger.next_message() => {
+                let Some(message) = message else { break };
+                taken += 1;
+                let queued = engine.enqueue(message);
+                let engine = Arc::clone(&engine);
+                let messenger = Arc::clone(&messenger);
+                tasks.spawn(async move {
+                    engine
+                        .run(queued, |replies| async move {
+                            for reply in &replies {
+                                if let Err(e) = messenger.send(reply).await {
+                                    tracing::error!(error = %e, chat = %reply.chat, "reply not sent");
+                                }
+                            }
+                        })
+                        .await;
+                });
+            }
+        }
+    }
+    while let Some(done) = tasks.join_next().await {
+        if let Err(e) = done {
+            tracing::error!(error = %e, "a message task failed");
+        }
+    }
+    taken
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+pub(crate) async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => tracing::info!("SIGINT received"),
+        () = term => tracing::info!("SIGTERM received"),
+    }
+}

@@ -1,0 +1,104 @@
+//! The whole stack in one process under load: 50 concurrent senders x 40 commands through the
+//! engine, the RouterOS client over TCP to routeros-sim, and the SQLite audit store.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use audit_store::{AuditQuery, AuditStore, StoreOptions};
+use pppoe_core::{
+    AccessEntry, Clock, Engine, EngineConfig, Incoming, PhoneNumber, Role, Sender, SystemClock,
+};
+use routeros_adapter::{RouterOs, RouterOsConfig};
+use routeros_api::ClientConfig;
+use routeros_sim::{SimServer, SimState};
+
+const SENDERS: usize = 50;
+const COMMANDS: usize = 40;
+
+fn phone(i: usize) -> String {
+    format!("0812{:08}", 10_000 + i)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fifty_senders_times_forty_commands_give_exactly_2000_chained_rows() {
+    let state = SimState::new().with_user("api", "api-secret");
+    state.add_example_users().unwrap();
+    let server = SimServer::start(state).await.unwrap();
+    let client = ClientConfig::new("127.0.0.1", "api", "api-secret")
+        .port(server.addr().port())
+        .command_timeout(Duration::from_secs(30));
+    let router = RouterOs::new(RouterOsConfig::new("core-1", client));
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("audit.db");
+    let store = AuditStore::open(&db, StoreOptions::default())
+        .await
+        .unwrap();
+    let config = EngineConfig {
+        access: (0..SENDERS)
+            .map(|i| AccessEntry {
+                phone: PhoneNumber::parse(&phone(i), "62").unwrap(),
+                role: if i % 2 == 0 {
+                    Role::Admin
+                } else {
+                    Role::Technician
+                },
+                name: format!("tech {i}"),
+            })
+            .collect(),
+        rate_limit_per_minute: 1000,
+        ..EngineConfig::default()
+    };
+    let engine = Arc::new(Engine::new(router, store.clone(), SystemClock, config));
+
+    let mut senders = Vec::new();
+    for s in 0..SENDERS {
+        let engine = Arc::clone(&engine);
+        senders.push(tokio::spawn(async move {
+            let mut ok = 0;
+            for c in 0..COMMANDS {
+                // Each sender adds, edits, checks and deletes its own subscribers; half the
+                // checks read a user that every sender shares.
+                let user = format!("s{s:02}u{}", c / 4);
+                let text = match c % 4 {
+                    2 if (c / 4) % 2 == 0 => "checkpppoe john123".to_owned(),
+                    0 => format!("addpppoe {user} password123 Basic"),
+                    1 => format!("editpppoe {user} profile VIP"),
+                    2 => format!("checkpppoe {user}"),
+                    _ => format!("delpppoe {user} load test"),
+                };
+                let msg = Incoming {
+                    id: format!("load-{s}-{c}"),
+                    chat: format!("{}@s.whatsapp.net", phone(s)),
+                    sender: Sender::Phone(phone(s)),
+                    sender_lid: None,
+                    text,
+                    sent_at: SystemClock.now(),
+                    is_group: false,
+                };
+                let replies = engine.handle(msg).await;
+                assert_eq!(replies.len(), 1);
+                if replies[0].text.starts_with('✅') || replies[0].text.starts_with('📊') {
+                    ok += 1;
+                }
+            }
+            ok
+        }));
+    }
+    let mut successes = 0;
+    for s in senders {
+        successes += s.await.unwrap();
+    }
+    store.flush().await;
+    assert_eq!(store.count().await.unwrap(), (SENDERS * COMMANDS) as u64);
+    let report = store.verify().await.unwrap();
+    assert!(report.is_intact(), "{report:?}");
+    let rows = store.query(&AuditQuery::new().limit(5000)).await.unwrap();
+    let ids: HashSet<_> = rows.iter().map(|r| r.message_id.clone()).collect();
+    assert_eq!(ids.len(), SENDERS * COMMANDS, "no duplicate message id");
+    assert_eq!(successes, SENDERS * COMMANDS, "every command succeeded");
+    // Each sender's own users were all deleted again; nothing else changed.
+    assert_eq!(server.state().secret_count(), 2);
+    store.close().await;
+    server.shutdown().await;
+}

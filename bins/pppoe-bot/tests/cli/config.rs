@@ -1,0 +1,133 @@
+//! `check-config` and bad config files through the binary.
+
+use std::time::Duration;
+
+use routeros_sim::{SimServer, SimState};
+
+use crate::{run, stdout};
+
+fn config_for(port: u16, extra: &str) -> String {
+    format!(
+        r#"
+[[routers]]
+name = "core-1"
+host = "127.0.0.1"
+port = {port}
+user = "api"
+password_file = "PWFILE"
+timeout_secs = 5
+
+[[access]]
+phone = "0812-3456-7890"
+role = "admin"
+{extra}
+"#
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_config_compares_packages_with_the_router() {
+    let server = SimServer::start(SimState::new().with_user("api", "api-secret"))
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let pw = dir.path().join("pw");
+    std::fs::write(&pw, "api-secret\n").unwrap();
+    let path = dir.path().join("good.toml");
+    std::fs::write(
+        &path,
+        config_for(server.addr().port(), "").replace("PWFILE", pw.to_str().unwrap()),
+    )
+    .unwrap();
+    let p = path.to_str().unwrap().to_owned();
+    let out = tokio::task::spawn_blocking(move || run(&["check-config", "--config", &p], ""))
+        .await
+        .unwrap();
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("connected"));
+    assert!(text.contains("package \"Premium\": ok (25M/50M)"), "{text}");
+    assert!(text.ends_with("all is well\n"));
+
+    // A package whose speed differs from the router's profile.
+    let mismatch = config_for(
+        server.addr().port(),
+        "[[profiles]]\nname = \"Premium\"\nrate_limit = \"30M/60M\"\n\n[[profiles]]\nname = \"Gold\"\nrate_limit = \"50M/100M\"\n",
+    )
+    .replace("PWFILE", pw.to_str().unwrap());
+    std::fs::write(&path, mismatch).unwrap();
+    let p = path.to_str().unwrap().to_owned();
+    let out = tokio::task::spawn_blocking(move || run(&["check-config", "--config", &p], ""))
+        .await
+        .unwrap();
+    let text = stdout(&out);
+    assert!(!out.status.success());
+    assert!(
+        text.contains("has rate-limit 25M/50M but the table says 30M/60M"),
+        "{text}"
+    );
+    assert!(
+        text.contains("the router has no /ppp/profile named \"Gold\""),
+        "{text}"
+    );
+
+    // A router that refuses the login.
+    std::fs::write(&pw, "wrong\n").unwrap();
+    std::fs::write(
+        &path,
+        config_for(server.addr().port(), "").replace("PWFILE", pw.to_str().unwrap()),
+    )
+    .unwrap();
+    let p = path.to_str().unwrap().to_owned();
+    let out = tokio::task::spawn_blocking(move || run(&["check-config", "--config", &p], ""))
+        .await
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        stdout(&out).contains("cannot use the API"),
+        "{}",
+        stdout(&out)
+    );
+    let _ = Duration::ZERO;
+    server.shutdown().await;
+}
+
+#[test]
+fn bad_config_files_give_one_clear_error_naming_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "unknown key",
+            "language = \"id\"\nlanguag = \"en\"\n",
+            "line 2:",
+        ),
+        (
+            "missing router",
+            "[[access]]\nphone = \"0812-3456-7890\"\nrole = \"admin\"\n",
+            "missing field `routers`",
+        ),
+        (
+            "bad port",
+            "[[routers]]\nname = \"a\"\nhost = \"b\"\nport = 70000\nuser = \"u\"\npassword = \"p\"\n",
+            "line 4:",
+        ),
+        (
+            "bad rate",
+            "[[profiles]]\nname = \"Gold\"\nrate_limit = \"fast\"\n",
+            "line 3:",
+        ),
+    ];
+    for (name, text, want) in cases {
+        let path = dir.path().join(format!("{}.toml", name.replace(' ', "_")));
+        std::fs::write(&path, text).unwrap();
+        let out = run(&["check-config", "--config", path.to_str().unwrap()], "");
+        assert!(!out.status.success(), "{name}");
+        let err = crate::stderr(&out);
+        assert!(err.contains(want), "{name}: want {want:?} in {err}");
+        assert_eq!(
+            err.lines().filter(|l| l.starts_with("error:")).count(),
+            1,
+            "{name}: {err}"
+        );
+    }
+}

@@ -1,0 +1,231 @@
+//! `pppoe-bot demo` with the spec's three flows, then the audit CLI on its log.
+
+use audit_store::{AuditQuery, AuditStore};
+use pppoe_core::Outcome;
+
+use crate::{run, sqlite, stderr, stdout};
+
+const FLOWS: &str = "\
+addpppoe budi01 password123 Premium
+checkpppoe budi01
+checkpppoe john123
+editpppoe john123 profile VIP
+restartpppoe john123
+checkpppoe john123
+checkpppoe jane456
+delpppoe jane456
+delpppoe jane456 Pelanggan pindah lokasi
+checkpppoe jane456
+pppoe budi01
+";
+
+/// Splits the demo's output into replies: a reply starts with its title line, an emoji and a
+/// `*bold*` title without a colon (`✅ *USER PPPoE BERHASIL DITAMBAHKAN*`).
+fn replies(out: &str) -> Vec<String> {
+    let body = out.split_once("Ctrl-D ends.\n\n").map_or(out, |(_, b)| b);
+    let mut replies: Vec<String> = Vec::new();
+    for block in body.trim_end().split("\n\n") {
+        let first = block.lines().next().unwrap_or_default();
+        let title = first.ends_with('*') && !first.contains(':') && first.contains(" *");
+        match replies.last_mut() {
+            Some(last) if !title => {
+                last.push_str("\n\n");
+                last.push_str(block);
+            }
+            _ => replies.push(block.to_owned()),
+        }
+    }
+    replies
+}
+
+#[test]
+fn the_demo_runs_the_spec_flows_over_tcp_and_audits_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let out = run(&["demo", "--db", db.to_str().unwrap()], FLOWS);
+    assert!(out.status.success(), "stderr: {}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.starts_with("pppoe-bot demo: a simulated RouterOS 7 router on 127.0.0.1:"));
+    assert!(
+        !text.contains("\x1b["),
+        "no terminal escapes when stdout is a pipe"
+    );
+    let r = replies(&text);
+    assert_eq!(r.len(), 11, "{r:#?}");
+
+    // Scenario 1: new installation.
+    assert!(
+        r[0].starts_with("✅ *USER PPPoE BERHASIL DITAMBAHKAN*"),
+        "{}",
+        r[0]
+    );
+    assert!(r[0].contains("🔑 *Password:* password123"));
+    assert!(r[1].contains("👤 *Username:* budi01") && r[1].contains("🔴 *Koneksi:* Terputus"));
+    // Scenario 2: upgrade (the router's state is read back over TCP).
+    assert!(r[2].contains("📊 *Profile:* Premium") && r[2].contains("🟢 *Koneksi:* Terhubung"));
+    assert!(r[3].contains("🆕 *Value Baru:* VIP"));
+    assert!(r[4].starts_with("🔄 *KONEKSI PPPoE BERHASIL DIRESTART*"));
+    assert!(r[5].contains("📊 *Profile:* VIP"), "{}", r[5]);
+    assert!(r[5].contains("🔴 *Koneksi:* Terputus"), "kicked: {}", r[5]);
+    // Scenario 3: removal.
+    assert!(r[6].contains("👤 *Username:* jane456"));
+    assert!(r[7].contains("Kirim ulang dengan alasan untuk konfirmasi"));
+    assert!(r[8].starts_with("✅ *USER PPPoE BERHASIL DIHAPUS*"));
+    assert!(r[8].contains("🗑️ *Alasan:* Pelanggan pindah lokasi"));
+    assert!(r[9].contains("User \"jane456\" tidak ada di router"));
+    // The listing shows the bot's own creation date for budi01.
+    assert!(
+        r[10].contains("1. budi01") && !r[10].contains("🕒 *Created:* -"),
+        "{}",
+        r[10]
+    );
+
+    // The audit rows, read back from the SQLite file.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let rows = rt.block_on(async {
+        let store = AuditStore::open_read_only(&db).await.unwrap();
+        let report = store.verify().await.unwrap();
+        assert!(report.is_intact());
+        store.query(&AuditQuery::new().limit(100)).await.unwrap()
+    });
+    assert_eq!(rows.len(), 11);
+    let oldest_first: Vec<_> = rows
+        .iter()
+        .rev()
+        .map(|r| (r.command.as_str(), r.outcome))
+        .collect();
+    assert_eq!(oldest_first[0], ("addpppoe", Outcome::Ok));
+    assert_eq!(oldest_first[7], ("delpppoe", Outcome::Skipped));
+    assert_eq!(oldest_first[8], ("delpppoe", Outcome::Ok));
+    let delete = rows
+        .iter()
+        .find(|r| r.outcome == Outcome::Ok && r.command == "delpppoe")
+        .unwrap();
+    assert_eq!(delete.reason.as_deref(), Some("Pelanggan pindah lokasi"));
+    assert_eq!(delete.router.as_deref(), Some("demo-router"));
+    assert!(rows.iter().all(|r| !r.arguments.contains("password123")));
+
+    // The auditor's CLI.
+    let list = run(
+        &[
+            "audit",
+            "list",
+            "--db",
+            db.to_str().unwrap(),
+            "--command",
+            "delpppoe",
+        ],
+        "",
+    );
+    assert!(list.status.success());
+    let listed = stdout(&list);
+    assert!(
+        listed.contains("reason: Pelanggan pindah lokasi"),
+        "{listed}"
+    );
+    assert_eq!(listed.lines().count(), 3, "header + 2 rows: {listed}");
+    let csv = run(
+        &[
+            "audit",
+            "list",
+            "--db",
+            db.to_str().unwrap(),
+            "--outcome",
+            "ok",
+            "--format",
+            "csv",
+        ],
+        "",
+    );
+    assert!(stdout(&csv).starts_with("seq,time,actor_phone"));
+    let json = run(&["audit", "export", "--db", db.to_str().unwrap()], "");
+    let exported: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+    let exported = exported.as_array().unwrap();
+    assert_eq!(exported.len(), 11);
+    assert_eq!(exported[0]["seq"], 1);
+    assert_eq!(exported[0]["command"], "addpppoe");
+    assert_eq!(exported[0]["hash"].as_str().unwrap().len(), 64);
+
+    let verify = run(&["audit", "verify", "--db", db.to_str().unwrap()], "");
+    assert!(verify.status.success());
+    assert!(stdout(&verify).starts_with("audit log intact: 11 rows"));
+
+    // Tampering: an altered row is named.
+    sqlite(
+        &db,
+        "DROP TRIGGER IF EXISTS audit_log_no_update; DROP TRIGGER IF EXISTS audit_log_no_delete;
+         UPDATE audit_log SET reason = 'iseng' WHERE seq = 9;",
+    );
+    let verify = run(&["audit", "verify", "--db", db.to_str().unwrap()], "");
+    assert!(
+        !verify.status.success(),
+        "an altered row must fail verification"
+    );
+    assert!(stdout(&verify).contains("row 9"), "{}", stdout(&verify));
+}
+
+#[test]
+fn a_deleted_row_is_named_by_audit_verify() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let out = run(
+        &["demo", "--db", db.to_str().unwrap()],
+        "checkpppoe john123\ncheckpppoe jane456\npppoe\nhelp\n",
+    );
+    assert!(out.status.success());
+    sqlite(
+        &db,
+        "DROP TRIGGER IF EXISTS audit_log_no_update; DROP TRIGGER IF EXISTS audit_log_no_delete;
+         DELETE FROM audit_log WHERE seq = 2;",
+    );
+    let verify = run(&["audit", "verify", "--db", db.to_str().unwrap()], "");
+    assert!(!verify.status.success());
+    assert!(
+        stdout(&verify).contains("row 2 is missing"),
+        "{}",
+        stdout(&verify)
+    );
+}
+
+#[test]
+fn an_unknown_number_gets_silence_and_is_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let out = run(
+        &[
+            "demo",
+            "--db",
+            db.to_str().unwrap(),
+            "--as",
+            "+62 811-0000-0000",
+        ],
+        "delpppoe john123 iseng\n",
+    );
+    assert!(out.status.success());
+    let text = stdout(&out);
+    assert!(text.contains("not on the allowlist"));
+    assert!(!text.contains("BERHASIL"), "{text}");
+    let list = run(
+        &[
+            "audit",
+            "list",
+            "--db",
+            db.to_str().unwrap(),
+            "--outcome",
+            "denied",
+        ],
+        "",
+    );
+    assert!(stdout(&list).contains("6281100000000"), "{}", stdout(&list));
+}
+
+#[test]
+fn the_demo_speaks_english_on_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let out = run(
+        &["demo", "--db", db.to_str().unwrap(), "--language", "en"],
+        "checkpppoe john123\n",
+    );
+    assert!(stdout(&out).contains("📊 *PPPoE USER STATUS*"));
+}

@@ -1,0 +1,52 @@
+//! The binary end to end: `pppoe-bot demo` driven through piped stdin, the auditor's CLI on a
+//! real SQLite file, `check-config` against routeros-sim, and the whole stack under 50
+//! concurrent senders.
+#![allow(unreachable_pub)]
+
+mod concurrency;
+mod config;
+mod demo;
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_pppoe-bot");
+
+/// Runs the binary with `stdin` piped in; returns its output.
+pub fn run(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the pppoe-bot binary runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Runs Python's sqlite3 on the database (what an auditor or an attacker would use).
+pub fn sqlite(db: &Path, script: &str) {
+    let status = Command::new("python3")
+        .arg("-c")
+        .arg("import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()")
+        .arg(db)
+        .arg(script)
+        .status()
+        .expect("python3 runs");
+    assert!(status.success(), "sqlite script failed: {script}");
+}
