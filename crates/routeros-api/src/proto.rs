@@ -397,15 +397,25 @@ impl Reply {
                 Err(err) => String::from_utf8_lossy(err.as_bytes()).into_owned(),
             };
             if text.starts_with('=') {
-                // The value keeps the word's buffer (values are the long part); the name is
-                // copied out.
-                let (key, value) = match text[1..].find('=') {
-                    Some(i) => {
+                // One of the two keeps the word's buffer, the other is copied out: the value
+                // if there is one (values are the long part), else the name, so that an
+                // empty value costs no allocation. Names are short: a plain byte scan finds
+                // the '=' sooner than a memchr set up for long haystacks.
+                let (key, value) = match text.bytes().skip(1).position(|b| b == b'=') {
+                    Some(i) if i + 2 < text.len() => {
                         let key = text[1..=i].to_owned();
                         text.drain(..i + 2);
                         (key, text)
                     }
-                    None => (text[1..].to_owned(), String::new()),
+                    Some(i) => {
+                        text.truncate(i + 1);
+                        text.remove(0);
+                        (text, String::new())
+                    }
+                    None => {
+                        text.remove(0);
+                        (text, String::new())
+                    }
                 };
                 reply.attributes.0.push((key, value));
             } else if let Some(tag) = text.strip_prefix(".tag=") {
@@ -1291,6 +1301,16 @@ mod tests {
                 b".tag=5",
             ],
             &[b"!trap", b"=message=bad \xff byte", b"=category=1"],
+            &[
+                b"!re",
+                b"=",
+                b"==",
+                b"==x",
+                b"=k=",
+                b"=\xff=",
+                b"=\xff",
+                b"=k=\xff=v",
+            ],
             &[b"!fatal", b"one", b"two"],
             &[b"!empty"],
             &[b"!nope"],
@@ -1303,6 +1323,25 @@ mod tests {
                 Reply::parse(&sentence),
                 "{words:?}"
             );
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn from_sentence_agrees_with_parse_on_any_words(
+            first in proptest::sample::select(vec!["!re", "!done", "!trap", "!fatal", "!empty"]),
+            words in proptest::collection::vec(
+                proptest::collection::vec(
+                    proptest::sample::select(vec![b'=', b'.', b'a', b't', b'g', 0xff, 0xc3]),
+                    0..8,
+                ),
+                0..8,
+            ),
+        ) {
+            let mut all = vec![first.as_bytes().to_vec()];
+            all.extend(words);
+            let sentence = Sentence::new(all);
+            proptest::prop_assert_eq!(Reply::from_sentence(sentence.clone()), Reply::parse(&sentence));
         }
     }
 
