@@ -1,0 +1,136 @@
+"""Turns the result files of bench/peers.sh into markdown tables.
+
+usage: report.py RESULTS_DIR
+
+Each result file holds the output lines of one benchmark client:
+`print MS ROWS` per run, `addrm MS ITERATIONS` per round, `reply_bytes N`, `rss BASE PEAK`.
+"""
+
+import os
+import statistics
+import sys
+
+PRINT_CLIENTS = [
+    # (file, label, is ours)
+    ("print-raw", "raw socket (floor: blocking std TcpStream + our codec)", False),
+    ("print-ours", "**ours**: `Client::call`, rows collected (multi-thread runtime, as the bot)", True),
+    ("print-ours-stream", "ours: `Client::stream`, rows counted as they arrive (multi-thread)", True),
+    ("print-ours-ct", "ours: `Client::call`, current-thread runtime", True),
+    ("print-librouteros", "Python librouteros 4.2.2", False),
+    ("print-routeros_api", "Python RouterOS-api 0.21.0", False),
+    ("print-node-routeros", "Node node-routeros 1.6.9", False),
+]
+PEERS = ["librouteros", "routeros_api", "node-routeros"]
+
+
+def read(results, name):
+    """Lines of a result file split into words, grouped by their first word; None if absent."""
+    path = os.path.join(results, name + ".txt")
+    if not os.path.exists(path):
+        return None
+    out = {}
+    with open(path) as f:
+        for line in f:
+            words = line.split()
+            if words:
+                out.setdefault(words[0], []).append(words[1:])
+    return out
+
+
+def median(values):
+    return statistics.median(values) if values else None
+
+
+def mib(kib_or_bytes, unit="kib"):
+    return kib_or_bytes / 1024 if unit == "kib" else kib_or_bytes / (1024 * 1024)
+
+
+def fmt(x, digits=1):
+    return "n/a" if x is None else f"{x:,.{digits}f}"
+
+
+def main():
+    results = sys.argv[1]
+    out = []
+
+    # --- print all -----------------------------------------------------------------------
+    raw = read(results, "print-raw") or {}
+    reply_bytes = int(raw["reply_bytes"][-1][0]) if "reply_bytes" in raw else None
+    medians = {}
+    rows_seen = {}
+    for name, _, _ in PRINT_CLIENTS:
+        data = read(results, name)
+        if data and "print" in data:
+            medians[name] = median([float(w[0]) for w in data["print"]])
+            rows_seen[name] = sorted({int(w[1]) for w in data["print"]})
+    ours = medians.get("print-ours")
+    runs = max((len((read(results, n) or {}).get("print", [])) for n, _, _ in PRINT_CLIENTS), default=0)
+    rows = rows_seen.get("print-raw", ["?"])
+    out.append(f"### Print all {rows[0]:,} secrets (`/ppp/secret/print`) over loopback" if rows != ["?"] else "### Print all secrets")
+    out.append("")
+    if reply_bytes:
+        out.append(f"Reply on the wire: {reply_bytes:,} bytes ({mib(reply_bytes, 'bytes'):.2f} MiB), "
+                   f"{rows[0]:,} `!re` sentences and `!done`. Median of {runs} runs per client, one connection each, same simulator.")
+        out.append("")
+    out.append("| client | median ms | time / ours | rows | peak RSS MiB (after login) | peak RSS / reply |")
+    out.append("|---|---:|---:|---:|---:|---:|")
+    for name, label, _ in PRINT_CLIENTS:
+        data = read(results, name)
+        if data is None or name not in medians:
+            out.append(f"| {label} | failed | | | | |")
+            continue
+        m = medians[name]
+        ratio = "1" if name == "print-ours" else "n/a" if ours is None else f"{m / ours:.2f}"
+        rss = data.get("rss")
+        if rss:
+            base, peak = int(rss[-1][0]), int(rss[-1][1])
+            rss_text = f"{mib(peak):.1f} ({mib(base):.1f})"
+            per_reply = f"{peak * 1024 / reply_bytes:.1f}x" if reply_bytes else "n/a"
+        else:
+            rss_text, per_reply = "", ""
+        out.append(f"| {label} | {fmt(m)} | {ratio} | {','.join(map(str, rows_seen[name]))} | {rss_text} | {per_reply} |")
+    peer_medians = {p: medians.get("print-" + p) for p in PEERS if medians.get("print-" + p)}
+    out.append("")
+    if ours and peer_medians:
+        fastest = min(peer_medians, key=peer_medians.get)
+        speedup = peer_medians[fastest] / ours
+        out.append(f"Target \"at least 10x faster than the fastest of them\": fastest peer is {fastest} "
+                   f"({fmt(peer_medians[fastest])} ms); ours is {speedup:.1f}x faster: "
+                   f"**{'met' if speedup >= 10 else 'not met'}**.")
+    ours_data = read(results, "print-ours") or {}
+    if reply_bytes and "rss" in ours_data:
+        peak = int(ours_data["rss"][-1][1]) * 1024
+        out.append(f"Target \"peak memory of our process under 3x the reply's size\" (`Client::call`): "
+                   f"{peak / reply_bytes:.1f}x: **{'met' if peak < 3 * reply_bytes else 'not met'}**.")
+    out.append("")
+
+    # --- add + remove --------------------------------------------------------------------
+    out.append("### Sequential add + remove round trips")
+    out.append("")
+    out.append("| client | iterations | rounds | median total ms | per add+remove µs | vs raw floor |")
+    out.append("|---|---:|---:|---:|---:|---:|")
+    per_pair = {}
+    for name, label in [("addrm-raw", "raw socket (floor)"), ("addrm-ours", "**ours** (`Client::call`, multi-thread)"),
+                        ("addrm-ours-ct", "ours, current-thread runtime")] + \
+                       [("addrm-" + p, p) for p in PEERS]:
+        data = read(results, name)
+        if not data or "addrm" not in data:
+            out.append(f"| {label} | failed | | | | |")
+            continue
+        totals = [float(w[0]) for w in data["addrm"]]
+        iterations = int(data["addrm"][0][1])
+        total = median(totals)
+        per_pair[name] = total * 1e3 / iterations
+        floor = per_pair.get("addrm-raw")
+        vs = f"{per_pair[name] / floor:.2f}x" if floor and name != "addrm-raw" else ""
+        out.append(f"| {label} | {iterations:,} | {len(totals)} | {fmt(total)} | {fmt(per_pair[name])} | {vs} |")
+    out.append("")
+    if "addrm-raw" in per_pair and "addrm-ours" in per_pair:
+        r = per_pair["addrm-ours"] / per_pair["addrm-raw"]
+        out.append(f"Target \"within 1.5x of the sim's own floor\": {r:.2f}x: **{'met' if r <= 1.5 else 'not met'}**.")
+        out.append("")
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    main()
