@@ -38,6 +38,9 @@ pub(crate) struct DemoArgs {
     /// Reply language: id or en.
     #[arg(long, default_value = "id")]
     pub(crate) language: Language,
+    /// Commands per sender per minute (raise it to script thousands of commands).
+    #[arg(long, default_value_t = 30)]
+    pub(crate) rate_limit: u32,
 }
 
 pub(crate) async fn demo(args: DemoArgs) -> anyhow::Result<()> {
@@ -76,6 +79,7 @@ pub(crate) async fn demo(args: DemoArgs) -> anyhow::Result<()> {
             },
         ],
         language: args.language,
+        rate_limit_per_minute: args.rate_limit,
         ..EngineConfig::default()
     };
     let acting = args

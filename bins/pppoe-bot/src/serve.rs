@@ -3,7 +3,12 @@
 use std::sync::Arc;
 
 use pppoe_core::{AuditSink, Clock, Engine, Messenger, Router};
+use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
+
+/// Messages handled at once. Taking more waits (backpressure), so a burst such as the backlog
+/// after a reconnect, or a script piped into the demo, does not pile up in memory.
+pub(crate) const MAX_IN_FLIGHT: usize = 64;
 
 /// Feeds every message to the engine, one task per message (the engine keeps each sender's
 /// order, replies included), until the messenger ends or `shutdown` completes; then finishes
@@ -20,46 +25,60 @@ where
     M: Messenger + 'static,
 {
     let mut tasks = JoinSet::new();
+    let permits = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
     let mut taken = 0;
     tokio::pin!(shutdown);
     loop {
-        tokio::select! {
-            biased;
-            () = &mut shutdown => {
-                tracing::info!(in_flight = tasks.len(), "shutting down: no new messages; finishing those in flight");
-                break;
-            }
-            Some(done) = tasks.join_next(), if !tasks.is_empty() => {
-                if let Err(e) = done {
-                    tracing::error!(error = %e, "a message task failed");
-                }
-            }
-            message = messenger.next_message() => {
-                let Some(message) = message else { break };
-                taken += 1;
-                let queued = engine.enqueue(message);
-                let engine = Arc::clone(&engine);
-                let messenger = Arc::clone(&messenger);
-                tasks.spawn(async move {
-                    engine
-                        .run(queued, |replies| async move {
-                            for reply in &replies {
-                                if let Err(e) = messenger.send(reply).await {
-                                    tracing::error!(error = %e, chat = %reply.chat, "reply not sent");
-                                }
-                            }
-                        })
-                        .await;
-                });
-            }
+        while let Some(done) = tasks.try_join_next() {
+            report(done);
         }
+        let permit = tokio::select! {
+            biased;
+            () = &mut shutdown => break,
+            permit = Arc::clone(&permits).acquire_owned() => match permit {
+                Ok(p) => p,
+                Err(_) => break,
+            },
+        };
+        let message = tokio::select! {
+            biased;
+            () = &mut shutdown => break,
+            message = messenger.next_message() => message,
+        };
+        let Some(message) = message else { break };
+        taken += 1;
+        let queued = engine.enqueue(message);
+        let engine = Arc::clone(&engine);
+        let messenger = Arc::clone(&messenger);
+        tasks.spawn(async move {
+            engine
+                .run(queued, |replies| async move {
+                    for reply in &replies {
+                        if let Err(e) = messenger.send(reply).await {
+                            tracing::error!(error = %e, chat = %reply.chat, "reply not sent");
+                        }
+                    }
+                })
+                .await;
+            drop(permit);
+        });
+    }
+    if !tasks.is_empty() {
+        tracing::info!(
+            in_flight = tasks.len(),
+            "no new messages; finishing those in flight"
+        );
     }
     while let Some(done) = tasks.join_next().await {
-        if let Err(e) = done {
-            tracing::error!(error = %e, "a message task failed");
-        }
+        report(done);
     }
     taken
+}
+
+fn report(done: Result<(), tokio::task::JoinError>) {
+    if let Err(e) = done {
+        tracing::error!(error = %e, "a message task failed");
+    }
 }
 
 /// Completes on SIGINT (Ctrl-C) or SIGTERM.
