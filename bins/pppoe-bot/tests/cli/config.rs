@@ -1,7 +1,5 @@
 //! `check-config` and bad config files through the binary.
 
-use std::time::Duration;
-
 use routeros_sim::{SimServer, SimState};
 
 use crate::{run, stdout};
@@ -88,7 +86,6 @@ async fn check_config_compares_packages_with_the_router() {
         "{}",
         stdout(&out)
     );
-    let _ = Duration::ZERO;
     server.shutdown().await;
 }
 
@@ -130,4 +127,64 @@ fn bad_config_files_give_one_clear_error_naming_the_line() {
             "{name}: {err}"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_finishes_in_flight_work_and_exits_0_on_sigterm() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::{Command, Stdio};
+
+    let state = SimState::new().with_user("api", "api-secret");
+    state.add_example_users().unwrap();
+    let server = SimServer::start(state).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let pw = dir.path().join("pw");
+    std::fs::write(&pw, "api-secret\n").unwrap();
+    let db = dir.path().join("audit.db");
+    let path = dir.path().join("config.toml");
+    std::fs::write(
+        &path,
+        config_for(
+            server.addr().port(),
+            &format!("\n[paths]\naudit_db = {:?}\n", db.to_str().unwrap()),
+        )
+        .replace("PWFILE", pw.to_str().unwrap()),
+    )
+    .unwrap();
+    let config = path.to_str().unwrap().to_owned();
+    let db_path = db.clone();
+    let (code, audit) = tokio::task::spawn_blocking(move || {
+        let mut child = Command::new(crate::BIN)
+            .args(["run", "--config", &config])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        writeln!(stdin, "checkpppoe john123").unwrap();
+        // Wait for the whole reply (its last line), then ask the bot to stop.
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        while out.read_line(&mut line).unwrap() > 0 {
+            if line.contains("restartpppoe john123 - Restart koneksi") {
+                break;
+            }
+            line.clear();
+        }
+        let status = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let code = child.wait().unwrap();
+        drop(stdin);
+        let audit = crate::run(&["audit", "list", "--db", db_path.to_str().unwrap()], "");
+        (code, stdout(&audit))
+    })
+    .await
+    .unwrap();
+    assert!(code.success(), "exit status after SIGTERM: {code:?}");
+    assert!(audit.contains("checkpppoe  john123  ok"), "{audit}");
+    server.shutdown().await;
 }

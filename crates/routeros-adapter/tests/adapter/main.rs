@@ -492,3 +492,33 @@ async fn a_slow_router_times_out_with_a_typed_error() {
         Err(RouterError::Timeout)
     );
 }
+
+#[tokio::test]
+async fn a_listing_cut_mid_reply_is_a_typed_error_and_the_next_one_works() {
+    let state = examples();
+    state.add_seeded(2000, 5);
+    let (server, router) = sim(state).await;
+    router.find_secret(&user("john123")).await.unwrap();
+    server.state().inject(Fault::CloseAfterReplies(100));
+    let cut = router
+        .list_secrets(
+            &ListFilter::All,
+            PageRequest {
+                number: 1,
+                size: 20,
+            },
+        )
+        .await;
+    assert!(matches!(cut, Err(RouterError::Unreachable(_))), "{cut:?}");
+    let page = router
+        .list_secrets(
+            &ListFilter::All,
+            PageRequest {
+                number: 1,
+                size: 20,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(page.total, 2002);
+}
