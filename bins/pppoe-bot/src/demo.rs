@@ -47,7 +47,7 @@ pub(crate) async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     let state = SimState::new();
     state
         .add_example_users()
-        .context("seeding the simulated router")?;
+        .context("seeding routeros-sim")?;
     state.add_seeded(args.subscribers, 2024);
     // A fresh API password per run: the demo ships no credentials.
     let password = format!(
@@ -58,7 +58,7 @@ pub(crate) async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     state.set_identity("demo-router");
     let server = SimServer::start(state)
         .await
-        .context("starting the simulated router on 127.0.0.1")?;
+        .context("starting routeros-sim on 127.0.0.1")?;
     let client = ClientConfig::new("127.0.0.1", "pppoe-bot", password).port(server.addr().port());
     let router = RouterOs::new(RouterOsConfig::new("demo-router", client));
     let store = AuditStore::open(&args.db, StoreOptions::default())
@@ -96,7 +96,7 @@ pub(crate) async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     let console = Arc::new(Console::start(acting.clone()));
 
     println!(
-        "pppoe-bot demo: a simulated RouterOS 7 router on {} ({} subscribers, john123 and jane456 among them)",
+        "pppoe-bot demo: routeros-sim (a RouterOS 7 API server) on {} ({} subscribers, john123 and jane456 among them)",
         server.addr(),
         server.state().secret_count()
     );

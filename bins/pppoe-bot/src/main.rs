@@ -50,7 +50,7 @@ enum MessengerKind {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// The embedded default: a simulated router, the real engine and audit log, the console.
+    /// The embedded default: routeros-sim on loopback, the real engine and audit log, the console.
     Demo(demo::DemoArgs),
     /// Production: the configured router and messenger.
     Run {

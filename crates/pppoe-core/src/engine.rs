@@ -196,6 +196,11 @@ impl Done {
         self.router = Some(router.to_owned());
         self
     }
+
+    fn reason(mut self, reason: &str) -> Self {
+        self.reason = Some(reason.to_owned());
+        self
+    }
 }
 
 /// A message that has its place in its sender's queue (see [`Engine::enqueue`]).
@@ -927,7 +932,7 @@ impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
                     profile,
                     online,
                 };
-                let mut done = Done::new(
+                let done = Done::new(
                     Outcome::Skipped,
                     self.renderer.delete_code(
                         &summary,
@@ -937,8 +942,8 @@ impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
                     ),
                 )
                 .error("waiting for the confirmation code")
-                .router(&secret.at.router);
-                done.reason = Some(reason.to_owned());
+                .router(&secret.at.router)
+                .reason(reason);
                 Ok(done)
             }
         }
@@ -952,10 +957,11 @@ impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
     ) -> Result<Done, RouterError> {
         self.router.remove_secret(&secret.at).await?;
         let kicked = self.router.kick(&secret.name).await?;
-        let mut done = Done::ok(self.renderer.deleted(&secret.name, reason, kicked, now))
-            .router(&secret.at.router);
-        done.reason = Some(reason.to_owned());
-        Ok(done)
+        Ok(
+            Done::ok(self.renderer.deleted(&secret.name, reason, kicked, now))
+                .router(&secret.at.router)
+                .reason(reason),
+        )
     }
 
     async fn confirm(

@@ -300,8 +300,8 @@ impl Renderer {
         }
     }
 
-    /// `delpppoe USER` without a reason (the spec's confirmation).
-    pub fn delete_confirmation(&self, summary: &Summary<'_>) -> String {
+    /// The title, the question and the summary shared by both confirmations.
+    fn delete_question(&self, summary: &Summary<'_>) -> String {
         let name = &summary.secret.name;
         let mut out = format!(
             "⚠️ *{}*\n\n{}",
@@ -314,6 +314,13 @@ impl Renderer {
             }
         );
         self.summary(&mut out, summary);
+        out
+    }
+
+    /// `delpppoe USER` without a reason (the spec's confirmation).
+    pub fn delete_confirmation(&self, summary: &Summary<'_>) -> String {
+        let name = &summary.secret.name;
+        let mut out = self.delete_question(summary);
         let _ = write!(
             out,
             "\n\n{}:\ndelpppoe {name} [{}]\n\n{}:\ndelpppoe {name} {}",
@@ -336,18 +343,7 @@ impl Renderer {
         code: &str,
         minutes: u64,
     ) -> String {
-        let name = &summary.secret.name;
-        let mut out = format!(
-            "⚠️ *{}*\n\n{}",
-            self.pick("KONFIRMASI PENGHAPUSAN", "DELETE CONFIRMATION"),
-            match self.lang {
-                Language::Indonesian =>
-                    format!("Anda yakin ingin menghapus user PPPoE \"{name}\"?"),
-                Language::English =>
-                    format!("Are you sure you want to delete PPPoE user \"{name}\"?"),
-            }
-        );
-        self.summary(&mut out, summary);
+        let mut out = self.delete_question(summary);
         let _ = write!(
             out,
             "\n🗑️ *{}:* {reason}\n\n{}:\nya {code}",
