@@ -71,7 +71,7 @@ pub(crate) struct Config {
     /// Files.
     #[serde(default)]
     pub(crate) paths: Paths,
-    /// The routers (exactly one for now).
+    /// The routers: look-ups search all of them.
     pub(crate) routers: Vec<RouterConfig>,
     /// Allowlisted numbers.
     pub(crate) access: Vec<AccessConfig>,
@@ -190,6 +190,9 @@ pub(crate) struct AccessConfig {
     /// A name for people reading logs.
     #[serde(default)]
     pub(crate) name: String,
+    /// The router this sender's new subscribers are created on (default: the first).
+    #[serde(default)]
+    pub(crate) router: Option<String>,
 }
 
 /// One package.
@@ -329,14 +332,14 @@ impl Config {
                 "no router configured: add a [[routers]] table with name, host, user and password_env"
             );
         }
-        if self.routers.len() > 1 {
-            bail!(
-                "{}{} routers are configured, but this version drives exactly one: keep one [[routers]] table",
-                line_of_key("[[routers]]"),
-                self.routers.len()
-            );
-        }
-        for r in &self.routers {
+        for (i, r) in self.routers.iter().enumerate() {
+            if self.routers[..i].iter().any(|q| q.name == r.name) {
+                bail!(
+                    "{}two routers are named {:?}: router names must be unique",
+                    line_of_key(&format!("\"{}\"", r.name)),
+                    r.name
+                );
+            }
             let sources = [
                 r.password.is_some(),
                 r.password_env.is_some(),
@@ -401,6 +404,15 @@ impl Config {
 
     /// The engine's settings.
     pub(crate) fn engine_config(&self) -> anyhow::Result<EngineConfig> {
+        let mut home_routers = HashMap::new();
+        for a in &self.access {
+            if let Some(router) = &a.router {
+                home_routers.insert(
+                    PhoneNumber::parse(&a.phone, &self.default_country_code)?,
+                    router.clone(),
+                );
+            }
+        }
         let access = self
             .access
             .iter()
@@ -426,6 +438,7 @@ impl Config {
             reply_to_unknown: self.reply_to_unknown,
             page_size: self.page_size,
             default_country_code: self.default_country_code.clone(),
+            home_routers,
         })
     }
 }

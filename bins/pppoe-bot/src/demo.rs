@@ -45,9 +45,7 @@ pub(crate) struct DemoArgs {
 
 pub(crate) async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     let state = SimState::new();
-    state
-        .add_example_users()
-        .context("seeding routeros-sim")?;
+    state.add_example_users().context("seeding routeros-sim")?;
     state.add_seeded(args.subscribers, 2024);
     // A fresh API password per run: the demo ships no credentials.
     let password = format!(

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use audit_store::{AuditStore, StoreOptions};
 use clap::{Parser, Subcommand, ValueEnum};
-use pppoe_core::{Engine, SystemClock};
+use pppoe_core::{Engine, RouterSet, SystemClock};
 use routeros_adapter::{RouterOs, RouterOsConfig};
 
 use crate::config::Config;
@@ -112,16 +112,20 @@ async fn run(
 ) -> anyhow::Result<()> {
     let config = Config::load(&config_path)?;
     let engine_config = config.engine_config()?;
-    let r = &config.routers[0];
-    let router = RouterOs::new(RouterOsConfig::new(r.name.clone(), r.client_config()?));
-    match router.health().await {
-        Ok(h) => {
-            tracing::info!(router = %r.name, identity = %h.identity, version = ?h.version, "router reachable")
+    let mut routers = Vec::new();
+    for r in &config.routers {
+        let router = RouterOs::new(RouterOsConfig::new(r.name.clone(), r.client_config()?));
+        match router.health().await {
+            Ok(h) => {
+                tracing::info!(router = %r.name, identity = %h.identity, version = ?h.version, "router reachable");
+            }
+            Err(e) => {
+                tracing::warn!(router = %r.name, error = %e, "router not reachable yet; commands will retry the connection");
+            }
         }
-        Err(e) => {
-            tracing::warn!(router = %r.name, error = %e, "router not reachable yet; commands will retry the connection")
-        }
+        routers.push((r.name.clone(), router));
     }
+    let router = RouterSet::new(routers)?;
     let store = AuditStore::open(&config.paths.audit_db, StoreOptions::default())
         .await
         .with_context(|| format!("opening the audit log {}", config.paths.audit_db.display()))?;

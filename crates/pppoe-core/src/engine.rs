@@ -107,6 +107,9 @@ pub struct EngineConfig {
     pub page_size: u32,
     /// Country code for numbers written with a leading 0.
     pub default_country_code: String,
+    /// The router new subscribers of a sender are created on, when several are configured
+    /// (see [`RouterSet`](crate::RouterSet)); senders not listed use the first router.
+    pub home_routers: HashMap<PhoneNumber, String>,
 }
 
 impl Default for EngineConfig {
@@ -125,6 +128,7 @@ impl Default for EngineConfig {
             reply_to_unknown: false,
             page_size: 20,
             default_country_code: "62".to_owned(),
+            home_routers: HashMap::new(),
         }
     }
 }
@@ -567,23 +571,7 @@ impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
         now: DateTime<Utc>,
     ) -> Done {
         let result = match command {
-            Command::Add {
-                username,
-                password,
-                profile,
-                ip,
-                info,
-            } => {
-                self.add(
-                    username,
-                    password,
-                    profile,
-                    ip.as_deref(),
-                    info.as_deref(),
-                    now,
-                )
-                .await
-            }
+            Command::Add { .. } => self.add(command, phone, now).await,
             Command::Edit {
                 username,
                 field,
@@ -687,13 +675,21 @@ impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
 
     async fn add(
         &self,
-        username: &str,
-        password: &str,
-        profile: &str,
-        ip: Option<&str>,
-        info: Option<&str>,
+        command: &Command,
+        phone: &PhoneNumber,
         now: DateTime<Utc>,
     ) -> Result<Done, RouterError> {
+        let Command::Add {
+            username,
+            password,
+            profile,
+            ip,
+            info,
+        } = command
+        else {
+            return Err(RouterError::Rejected("not an addpppoe command".into()));
+        };
+        let (ip, info) = (ip.as_deref(), info.as_deref());
         let kind = CommandKind::Add;
         let name = match self.parse_username(kind, username) {
             Ok(n) => n,
@@ -743,6 +739,7 @@ impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
             profile: profile.router_profile.clone(),
             remote_address: ip,
             comment: comment.clone(),
+            router: self.config.home_routers.get(phone).cloned(),
         };
         match self.router.add_secret(&new).await {
             Ok(at) => Ok(Done::ok(self.renderer.added(
@@ -1022,10 +1019,7 @@ impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
     }
 
     async fn list(&self, filter: Option<&str>, page: u32) -> Result<Done, RouterError> {
-        let request = PageRequest {
-            number: page,
-            size: self.config.page_size,
-        };
+        let request = PageRequest::page(page, self.config.page_size);
         let result = self
             .router
             .list_secrets(&self.list_filter(filter), request)

@@ -48,6 +48,7 @@ pub mod command;
 pub mod domain;
 mod engine;
 mod gate;
+mod multi;
 pub mod ports;
 pub mod profile;
 pub mod render;
@@ -61,6 +62,7 @@ pub use domain::{
 pub use engine::{
     AccessEntry, CONFIRMATION_TTL, DeleteConfirmation, Engine, EngineConfig, Permissions, Queued,
 };
+pub use multi::{RouterSet, RouterSetError};
 pub use ports::{
     ActiveSession, AuditError, AuditEvent, AuditSink, ChatId, Clock, Incoming, IpUser, ListFilter,
     ListedSecret, MessageId, Messenger, MessengerError, NewSecret, Outcome, Outgoing, PageRequest,

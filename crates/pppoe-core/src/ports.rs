@@ -84,6 +84,9 @@ pub struct NewSecret {
     pub remote_address: Option<Ipv4Addr>,
     /// Customer information for `comment`.
     pub comment: Option<CustomerInfo>,
+    /// The router to create it on, when several sit behind one [`Router`] (the sender's home
+    /// router); `None`: the first.
+    pub router: Option<String>,
 }
 
 /// One change to an existing secret.
@@ -120,19 +123,27 @@ pub enum ListFilter {
     Offline,
 }
 
-/// A page of a listing: 1-based number and size.
+/// Which slice of a listing to return: skip `offset` matches, return at most `limit`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PageRequest {
-    /// 1-based page number.
-    pub number: u32,
-    /// Items per page.
-    pub size: u32,
+    /// Matches to skip.
+    pub offset: usize,
+    /// Most items to return.
+    pub limit: usize,
 }
 
 impl PageRequest {
-    /// Index of the first item of the page (0-based).
-    pub fn offset(self) -> usize {
-        (self.number.saturating_sub(1) as usize) * self.size as usize
+    /// Page `number` (1-based) of pages of `size` items.
+    ///
+    /// ```
+    /// use pppoe_core::PageRequest;
+    /// assert_eq!(PageRequest::page(3, 20), PageRequest { offset: 40, limit: 20 });
+    /// ```
+    pub fn page(number: u32, size: u32) -> Self {
+        Self {
+            offset: (number.saturating_sub(1) as usize) * size as usize,
+            limit: size as usize,
+        }
     }
 }
 

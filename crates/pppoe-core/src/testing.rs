@@ -127,6 +127,11 @@ impl Default for FakeRouter {
 impl FakeRouter {
     /// A router named `main` with the default profiles (Basic .. Enterprise) and no secrets.
     pub fn new() -> Self {
+        Self::named("main")
+    }
+
+    /// A router with that name, the default profiles and no secrets.
+    pub fn named(name: &str) -> Self {
         let profiles = crate::profile::ProfileTable::default()
             .iter()
             .map(|p| RouterProfile {
@@ -139,7 +144,7 @@ impl FakeRouter {
             }))
             .collect();
         Self {
-            name: "main".to_owned(),
+            name: name.to_owned(),
             state: Arc::new(Mutex::new(RouterState {
                 profiles,
                 next_id: 1,
@@ -317,8 +322,8 @@ impl Router for FakeRouter {
         let total = matching.len();
         let items = matching
             .into_iter()
-            .skip(page.offset())
-            .take(page.size as usize)
+            .skip(page.offset)
+            .take(page.limit)
             .map(|(_, f, online)| ListedSecret {
                 secret: f.secret.clone(),
                 online,

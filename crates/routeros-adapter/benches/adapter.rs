@@ -44,10 +44,7 @@ fn bench(c: &mut Criterion) {
             router
                 .list_secrets(
                     &ListFilter::NameContains("a".into()),
-                    PageRequest {
-                        number: 3,
-                        size: 20,
-                    },
+                    PageRequest::page(3, 20),
                 )
                 .await
                 .unwrap()

@@ -373,7 +373,7 @@ impl Router for RouterOs {
         };
         let client = self.client().await?;
         let mut stream = client.stream(command).map_err(map_error)?;
-        let (first, size) = (page.offset(), page.size as usize);
+        let (first, size) = (page.offset, page.limit);
         let mut total = 0usize;
         let mut items: Vec<Secret> = Vec::with_capacity(size.min(200));
         let deadline = self.config.client.get_command_timeout();

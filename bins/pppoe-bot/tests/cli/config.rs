@@ -188,3 +188,57 @@ async fn run_finishes_in_flight_work_and_exits_0_on_sigterm() {
     assert!(audit.contains("checkpppoe  john123  ok"), "{audit}");
     server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn several_routers_are_searched_and_adds_go_to_the_home_router() {
+    let one = SimState::new().with_user("api", "api-secret");
+    one.add_example_users().unwrap();
+    let two = SimState::new().with_user("api", "api-secret");
+    let s1 = SimServer::start(one).await.unwrap();
+    let s2 = SimServer::start(two).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("audit.db");
+    let path = dir.path().join("config.toml");
+    let router = |name: &str, port: u16| {
+        format!(
+            "[[routers]]\nname = \"{name}\"\nhost = \"127.0.0.1\"\nport = {port}\nuser = \"api\"\npassword = \"api-secret\"\n\n"
+        )
+    };
+    std::fs::write(
+        &path,
+        format!(
+            "[paths]\naudit_db = {:?}\n\n{}{}[[access]]\nphone = \"0812-3456-7890\"\nrole = \"admin\"\nrouter = \"core-2\"\n",
+            db.to_str().unwrap(),
+            router("core-1", s1.addr().port()),
+            router("core-2", s2.addr().port()),
+        ),
+    )
+    .unwrap();
+    let config = path.to_str().unwrap().to_owned();
+    let out = tokio::task::spawn_blocking(move || {
+        run(
+            &["run", "--config", &config],
+            "addpppoe budi01 password123 Basic\ncheckpppoe john123\ncheckpppoe budi01\npppoe\n",
+        )
+    })
+    .await
+    .unwrap();
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}{}", crate::stderr(&out));
+    assert!(
+        s2.state().secret("budi01").is_some(),
+        "created on the home router"
+    );
+    assert!(s1.state().secret("budi01").is_none());
+    assert!(
+        text.contains("👤 *Username:* john123"),
+        "found on core-1: {text}"
+    );
+    assert!(text.contains("👤 *Username:* budi01"));
+    assert!(
+        text.contains("3. budi01"),
+        "the listing spans both routers: {text}"
+    );
+    s1.shutdown().await;
+    s2.shutdown().await;
+}

@@ -45,7 +45,9 @@ fn the_demo_runs_the_spec_flows_over_tcp_and_audits_them() {
     let out = run(&["demo", "--db", db.to_str().unwrap()], FLOWS);
     assert!(out.status.success(), "stderr: {}", stderr(&out));
     let text = stdout(&out);
-    assert!(text.starts_with("pppoe-bot demo: routeros-sim (a RouterOS 7 API server) on 127.0.0.1:"));
+    assert!(
+        text.starts_with("pppoe-bot demo: routeros-sim (a RouterOS 7 API server) on 127.0.0.1:")
+    );
     assert!(
         !text.contains("\x1b["),
         "no terminal escapes when stdout is a pipe"

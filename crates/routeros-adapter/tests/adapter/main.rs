@@ -50,6 +50,7 @@ fn new_secret(name: &str, ip: Option<[u8; 4]>) -> NewSecret {
         profile: "Premium".into(),
         remote_address: ip.map(Ipv4Addr::from),
         comment: CustomerInfo::parse("Budi - Jl. Mawar 1").unwrap(),
+        router: None,
     }
 }
 
@@ -199,13 +200,7 @@ async fn listing_filters_pages_and_counts() {
     state.add_seeded(300, 11);
     let (server, router) = sim(state).await;
     let all = router
-        .list_secrets(
-            &ListFilter::All,
-            PageRequest {
-                number: 1,
-                size: 20,
-            },
-        )
+        .list_secrets(&ListFilter::All, PageRequest::page(1, 20))
         .await
         .unwrap();
     assert_eq!(all.total, 302);
@@ -218,13 +213,7 @@ async fn listing_filters_pages_and_counts() {
     assert!(!all.items[1].online);
 
     let last = router
-        .list_secrets(
-            &ListFilter::All,
-            PageRequest {
-                number: 16,
-                size: 20,
-            },
-        )
+        .list_secrets(&ListFilter::All, PageRequest::page(16, 20))
         .await
         .unwrap();
     assert_eq!(last.items.len(), 2);
@@ -232,10 +221,7 @@ async fn listing_filters_pages_and_counts() {
     let premium = router
         .list_secrets(
             &ListFilter::Profile("Premium".into()),
-            PageRequest {
-                number: 1,
-                size: 500,
-            },
+            PageRequest::page(1, 500),
         )
         .await
         .unwrap();
@@ -249,48 +235,24 @@ async fn listing_filters_pages_and_counts() {
     assert!(premium.items.iter().all(|i| i.secret.profile == "Premium"));
 
     let online = router
-        .list_secrets(
-            &ListFilter::Online,
-            PageRequest {
-                number: 1,
-                size: 500,
-            },
-        )
+        .list_secrets(&ListFilter::Online, PageRequest::page(1, 500))
         .await
         .unwrap();
     assert_eq!(online.total, server.state().active_count());
     assert!(online.items.iter().all(|i| i.online));
     let offline = router
-        .list_secrets(
-            &ListFilter::Offline,
-            PageRequest {
-                number: 1,
-                size: 500,
-            },
-        )
+        .list_secrets(&ListFilter::Offline, PageRequest::page(1, 500))
         .await
         .unwrap();
     assert_eq!(online.total + offline.total, 302);
 
     let disabled = router
-        .list_secrets(
-            &ListFilter::Disabled,
-            PageRequest {
-                number: 1,
-                size: 500,
-            },
-        )
+        .list_secrets(&ListFilter::Disabled, PageRequest::page(1, 500))
         .await
         .unwrap();
     assert!(disabled.items.iter().all(|i| i.secret.disabled));
     let enabled = router
-        .list_secrets(
-            &ListFilter::Enabled,
-            PageRequest {
-                number: 1,
-                size: 500,
-            },
-        )
+        .list_secrets(&ListFilter::Enabled, PageRequest::page(1, 500))
         .await
         .unwrap();
     assert_eq!(enabled.total + disabled.total, 302);
@@ -298,10 +260,7 @@ async fn listing_filters_pages_and_counts() {
     let jo = router
         .list_secrets(
             &ListFilter::NameContains("JOHN".into()),
-            PageRequest {
-                number: 1,
-                size: 20,
-            },
+            PageRequest::page(1, 20),
         )
         .await
         .unwrap();
@@ -321,13 +280,7 @@ async fn empty_prints_work_with_and_without_the_empty_reply() {
         let (_server, router) = sim(state).await;
         assert_eq!(router.find_secret(&user("ghost")).await.unwrap(), None);
         let page = router
-            .list_secrets(
-                &ListFilter::All,
-                PageRequest {
-                    number: 1,
-                    size: 20,
-                },
-            )
+            .list_secrets(&ListFilter::All, PageRequest::page(1, 20))
             .await
             .unwrap();
         assert_eq!((page.total, page.items.len()), (0, 0));
@@ -501,23 +454,11 @@ async fn a_listing_cut_mid_reply_is_a_typed_error_and_the_next_one_works() {
     router.find_secret(&user("john123")).await.unwrap();
     server.state().inject(Fault::CloseAfterReplies(100));
     let cut = router
-        .list_secrets(
-            &ListFilter::All,
-            PageRequest {
-                number: 1,
-                size: 20,
-            },
-        )
+        .list_secrets(&ListFilter::All, PageRequest::page(1, 20))
         .await;
     assert!(matches!(cut, Err(RouterError::Unreachable(_))), "{cut:?}");
     let page = router
-        .list_secrets(
-            &ListFilter::All,
-            PageRequest {
-                number: 1,
-                size: 20,
-            },
-        )
+        .list_secrets(&ListFilter::All, PageRequest::page(1, 20))
         .await
         .unwrap();
     assert_eq!(page.total, 2002);
