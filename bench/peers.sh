@@ -125,7 +125,7 @@ bench() {
     fi
 }
 TARGET=(127.0.0.1 "$PORT" "$USER_NAME" "$PASSWORD")
-PY=(env PYTHONPATH="$WORK/py:$HERE" python3)
+PY=(env PYTHONDONTWRITEBYTECODE=1 PYTHONPATH="$WORK/py:$HERE" python3)
 NODE=(env NODE_PATH="$WORK/node/node_modules" node)
 
 echo "print all ($RUNS runs each)" >&2
