@@ -1,0 +1,108 @@
+//! Settings of the adapter. The binary builds them from its TOML config.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use pppoe_core::{Language, PhoneNumber};
+
+/// How fast replies go out. WhatsApp flags numbers that send in bursts; these limits keep the
+/// bot's traffic at the pace of a fast human typist.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PacingConfig {
+    /// At least this long between two messages to one chat (default 1 s).
+    pub per_chat_interval: Duration,
+    /// At most this many messages in any 60 s, all chats together (default 20).
+    pub per_minute: u32,
+    /// Each message waits a further random time in `[0, jitter]` (default 700 ms), so that the
+    /// timing is never machine-regular.
+    pub jitter: Duration,
+    /// Seed of the jitter's generator; `None` seeds from the clock. Tests set it.
+    pub seed: Option<u64>,
+}
+
+impl Default for PacingConfig {
+    fn default() -> Self {
+        Self {
+            per_chat_interval: Duration::from_secs(1),
+            per_minute: 20,
+            jitter: Duration::from_millis(700),
+            seed: None,
+        }
+    }
+}
+
+/// Settings of the WhatsApp adapter.
+#[derive(Debug, Clone)]
+pub struct WhatsAppConfig {
+    /// The session file (wa-rs's SQLite store). `pppoe-bot pair` creates it; `run` reuses it.
+    /// Only one process may use it at a time (a lock file `<session>.lock` enforces that).
+    pub session_path: PathBuf,
+    /// Group chats the bot answers in, as JIDs (`120363012345678901@g.us`). Empty: none.
+    /// The sender must still be on the allowlist: the engine checks that.
+    pub allowed_groups: Vec<String>,
+    /// Numbers told when the connection ends for good, if that is still possible.
+    pub admins: Vec<PhoneNumber>,
+    /// Outgoing pace.
+    pub pacing: PacingConfig,
+    /// Language of the adapter's own texts ("please resend", notices to admins).
+    pub language: Language,
+    /// How long messages wait so that a batch delivered out of order (the offline backlog) is
+    /// put back in the order sent (default 400 ms).
+    pub reorder_window: Duration,
+    /// How long after a message could not be decrypted the sender is asked to resend it, if
+    /// wa-rs's retry has not delivered it by then (default 15 s).
+    pub undecryptable_grace: Duration,
+    /// How long `connect` waits for the first connection before it returns anyway (wa-rs keeps
+    /// trying in the background; default 60 s).
+    pub connect_timeout: Duration,
+}
+
+impl WhatsAppConfig {
+    /// Defaults for everything but the session file.
+    pub fn new(session_path: impl Into<PathBuf>) -> Self {
+        Self {
+            session_path: session_path.into(),
+            allowed_groups: Vec::new(),
+            admins: Vec::new(),
+            pacing: PacingConfig::default(),
+            language: Language::default(),
+            reorder_window: Duration::from_millis(400),
+            undecryptable_grace: Duration::from_secs(15),
+            connect_timeout: Duration::from_secs(60),
+        }
+    }
+
+    /// `<session>.lock`: the file whose lock makes one process per session.
+    pub fn lock_path(&self) -> PathBuf {
+        with_suffix(&self.session_path, ".lock")
+    }
+
+    /// `<session>.qr.png`: where `pair` writes the current QR code as an image.
+    pub fn qr_png_path(&self) -> PathBuf {
+        with_suffix(&self.session_path, ".qr.png")
+    }
+}
+
+fn with_suffix(path: &std::path::Path, suffix: &str) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn side_files_sit_next_to_the_session() {
+        let c = WhatsAppConfig::new("/var/lib/pppoe-bot/whatsapp.db");
+        assert_eq!(
+            c.lock_path(),
+            PathBuf::from("/var/lib/pppoe-bot/whatsapp.db.lock")
+        );
+        assert_eq!(
+            c.qr_png_path(),
+            PathBuf::from("/var/lib/pppoe-bot/whatsapp.db.qr.png")
+        );
+    }
+}

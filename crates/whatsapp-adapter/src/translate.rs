@@ -1,0 +1,657 @@
+//! Incoming translation: a wa-rs message event in, a decision out. Pure: no client, no clock.
+
+use std::collections::HashSet;
+
+use pppoe_core::Incoming;
+use wa_rs::Jid;
+use wa_rs::types::events::{DecryptFailMode, UndecryptableMessage};
+use wa_rs::types::message::{EditAttribute, MessageInfo};
+use wa_rs::wa_rs_proto::whatsapp as wa;
+use wa_rs::wa_rs_proto::whatsapp::message::protocol_message::Type as ProtocolType;
+
+use crate::identity::{Identity, LidMap, resolve_sender};
+
+/// Why a message is not handed to the engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IgnoreReason {
+    /// Sent by this account (from the phone or this device).
+    OwnMessage,
+    /// A status update (`status@broadcast`).
+    StatusBroadcast,
+    /// A broadcast list.
+    BroadcastList,
+    /// A channel post (`@newsletter`).
+    Newsletter,
+    /// A group that is not allowlisted.
+    GroupNotAllowed,
+    /// A chat that is neither a person nor a group (bots, interop, ...).
+    UnsupportedChat,
+    /// A sender that is neither a phone number nor a LID.
+    UnsupportedSender,
+    /// An edit of an earlier message (commands are not re-run by editing them).
+    Edit,
+    /// A reaction.
+    Reaction,
+    /// A protocol message (revoke, key share, ephemeral setting, ...).
+    Protocol,
+    /// No text: a sticker, audio, location, contact, poll, media without caption, ...
+    NoText,
+    /// WhatsApp itself hides this decryption failure (it was an edit or similar).
+    HiddenFailure,
+}
+
+/// What to do with a message event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Translation {
+    /// Hand it to the engine.
+    Command(Incoming),
+    /// Drop it, for this reason.
+    Ignore(IgnoreReason),
+    /// It could not be decrypted: ask the sender to resend (if still unreadable after wa-rs's
+    /// own retry, and only if the sender is allowlisted).
+    Undecryptable {
+        /// Where to answer.
+        chat: String,
+        /// The message id.
+        id: String,
+        /// Who sent it.
+        identity: Identity,
+    },
+}
+
+/// Translates wa-rs message events, given the adapter's policy and the start-up LID map.
+#[derive(Debug, Clone, Default)]
+pub struct Translator {
+    allowed_groups: HashSet<String>,
+    lids: LidMap,
+}
+
+/// The text a message carries: plain (`conversation`), extended text, or the caption of an
+/// image, video or document; wrappers (ephemeral, view-once, document-with-caption) are opened.
+/// `None` when there is no text.
+pub fn extract_text(message: &wa::Message) -> Option<&str> {
+    let base = unwrap_wrappers(message);
+    let text = base
+        .conversation
+        .as_deref()
+        .or_else(|| base.extended_text_message.as_ref()?.text.as_deref())
+        .or_else(|| base.image_message.as_ref()?.caption.as_deref())
+        .or_else(|| base.video_message.as_ref()?.caption.as_deref())
+        .or_else(|| base.document_message.as_ref()?.caption.as_deref())?;
+    (!text.trim().is_empty()).then_some(text)
+}
+
+/// Opens the containers that carry an ordinary message. Not `edited_message`: an edit is not a
+/// new command.
+fn unwrap_wrappers(message: &wa::Message) -> &wa::Message {
+    let mut current = message;
+    for _ in 0..4 {
+        let inner = [
+            current
+                .device_sent_message
+                .as_ref()
+                .and_then(|m| m.message.as_deref()),
+            current
+                .ephemeral_message
+                .as_ref()
+                .and_then(|m| m.message.as_deref()),
+            current
+                .view_once_message
+                .as_ref()
+                .and_then(|m| m.message.as_deref()),
+            current
+                .view_once_message_v2
+                .as_ref()
+                .and_then(|m| m.message.as_deref()),
+            current
+                .document_with_caption_message
+                .as_ref()
+                .and_then(|m| m.message.as_deref()),
+        ]
+        .into_iter()
+        .flatten()
+        .next();
+        match inner {
+            Some(m) => current = m,
+            None => break,
+        }
+    }
+    current
+}
+
+/// Why a message without usable text is dropped, when the reason is more specific than
+/// [`IgnoreReason::NoText`].
+fn content_reason(message: &wa::Message) -> Option<IgnoreReason> {
+    let base = unwrap_wrappers(message);
+    if message.edited_message.is_some() || base.edited_message.is_some() {
+        return Some(IgnoreReason::Edit);
+    }
+    if let Some(p) = &base.protocol_message {
+        let edit = p.edited_message.is_some() || p.r#type == Some(ProtocolType::MessageEdit as i32);
+        return Some(if edit {
+            IgnoreReason::Edit
+        } else {
+            IgnoreReason::Protocol
+        });
+    }
+    if base.reaction_message.is_some() || base.enc_reaction_message.is_some() {
+        return Some(IgnoreReason::Reaction);
+    }
+    None
+}
+
+impl Translator {
+    /// A translator answering in `allowed_groups` (JIDs like `120363...@g.us`), with the LIDs
+    /// resolved at start-up.
+    pub fn new(allowed_groups: impl IntoIterator<Item = String>, lids: LidMap) -> Self {
+        Self {
+            allowed_groups: allowed_groups
+                .into_iter()
+                .map(|g| g.trim().to_owned())
+                .collect(),
+            lids,
+        }
+    }
+
+    /// The start-up LID map.
+    pub fn lids(&self) -> &LidMap {
+        &self.lids
+    }
+
+    /// Replaces the start-up LID map (after a reconnect resolved the allowlist again).
+    pub fn set_lids(&mut self, lids: LidMap) {
+        self.lids = lids;
+    }
+
+    /// Whether the sender must be looked up in wa-rs's LID store before translating: a LID
+    /// whose phone number neither `sender_alt` nor the start-up map gives. The driver asks the
+    /// store and passes the answer to [`translate`](Self::translate).
+    pub fn needs_library_lookup(&self, info: &MessageInfo) -> bool {
+        resolve_sender(
+            &info.source.sender,
+            info.source.sender_alt.as_ref(),
+            &self.lids,
+            None,
+        )
+        .is_some_and(|id| matches!(id.sender, pppoe_core::Sender::UnresolvedLid(_)))
+    }
+
+    /// Checks that apply to any message of a chat, readable or not.
+    fn chat_check(&self, info: &MessageInfo) -> Result<(), IgnoreReason> {
+        let chat = &info.source.chat;
+        if info.source.is_from_me {
+            return Err(IgnoreReason::OwnMessage);
+        }
+        match chat.server.as_str() {
+            "broadcast" if chat.user == "status" => Err(IgnoreReason::StatusBroadcast),
+            "broadcast" => Err(IgnoreReason::BroadcastList),
+            "newsletter" => Err(IgnoreReason::Newsletter),
+            "g.us" => {
+                if self.allowed_groups.contains(&chat.to_non_ad().to_string()) {
+                    Ok(())
+                } else {
+                    Err(IgnoreReason::GroupNotAllowed)
+                }
+            }
+            "s.whatsapp.net" | "c.us" | "lid" | "hosted" | "hosted.lid" => Ok(()),
+            _ => Err(IgnoreReason::UnsupportedChat),
+        }
+    }
+
+    fn identity(&self, info: &MessageInfo, library: Option<&str>) -> Option<Identity> {
+        resolve_sender(
+            &info.source.sender,
+            info.source.sender_alt.as_ref(),
+            &self.lids,
+            library,
+        )
+    }
+
+    /// Translates a decrypted message (`Event::Message`). `library` is wa-rs's answer for the
+    /// sender's LID, when [`needs_library_lookup`](Self::needs_library_lookup) said to ask.
+    ///
+    /// ```
+    /// use whatsapp_adapter::translate::{Translation, Translator};
+    /// use wa_rs::types::message::{MessageInfo, MessageSource};
+    /// use wa_rs::wa_rs_proto::whatsapp as wa;
+    ///
+    /// let info = MessageInfo {
+    ///     id: "3EB0C0FFEE".into(),
+    ///     source: MessageSource {
+    ///         chat: "123456789012345@lid".parse().unwrap(),
+    ///         sender: "123456789012345:4@lid".parse().unwrap(),
+    ///         sender_alt: Some("6281234567890@s.whatsapp.net".parse().unwrap()),
+    ///         ..Default::default()
+    ///     },
+    ///     timestamp: chrono::DateTime::from_timestamp(1_734_255_025, 0).unwrap(),
+    ///     ..Default::default()
+    /// };
+    /// let message = wa::Message { conversation: Some("checkpppoe john123".into()), ..Default::default() };
+    /// let Translation::Command(incoming) = Translator::default().translate(&message, &info, None) else {
+    ///     panic!("a command");
+    /// };
+    /// assert_eq!(incoming.text, "checkpppoe john123");
+    /// assert_eq!(incoming.chat, "123456789012345@lid");
+    /// assert_eq!(incoming.sender, pppoe_core::Sender::Phone("6281234567890@s.whatsapp.net".into()));
+    /// assert_eq!(incoming.sender_lid.as_deref(), Some("123456789012345@lid"));
+    /// ```
+    pub fn translate(
+        &self,
+        message: &wa::Message,
+        info: &MessageInfo,
+        library: Option<&str>,
+    ) -> Translation {
+        if let Err(reason) = self.chat_check(info) {
+            return Translation::Ignore(reason);
+        }
+        match info.edit {
+            EditAttribute::Empty => {}
+            EditAttribute::MessageEdit | EditAttribute::AdminEdit => {
+                return Translation::Ignore(IgnoreReason::Edit);
+            }
+            _ => return Translation::Ignore(IgnoreReason::Protocol),
+        }
+        if let Some(reason) = content_reason(message) {
+            return Translation::Ignore(reason);
+        }
+        let Some(text) = extract_text(message) else {
+            return Translation::Ignore(IgnoreReason::NoText);
+        };
+        let Some(identity) = self.identity(info, library) else {
+            return Translation::Ignore(IgnoreReason::UnsupportedSender);
+        };
+        Translation::Command(Incoming {
+            id: info.id.clone(),
+            chat: chat_string(&info.source.chat),
+            sender: identity.sender,
+            sender_lid: identity.lid,
+            text: text.to_owned(),
+            sent_at: info.timestamp,
+            is_group: info.source.chat.server == "g.us",
+        })
+    }
+
+    /// Translates a message that could not be decrypted (`Event::UndecryptableMessage`).
+    pub fn translate_undecryptable(
+        &self,
+        event: &UndecryptableMessage,
+        library: Option<&str>,
+    ) -> Translation {
+        let info = &event.info;
+        if let Err(reason) = self.chat_check(info) {
+            return Translation::Ignore(reason);
+        }
+        if event.decrypt_fail_mode == DecryptFailMode::Hide {
+            return Translation::Ignore(IgnoreReason::HiddenFailure);
+        }
+        if event.is_unavailable {
+            // View-once media and the like: nothing the bot could have read.
+            return Translation::Ignore(IgnoreReason::NoText);
+        }
+        let Some(identity) = self.identity(info, library) else {
+            return Translation::Ignore(IgnoreReason::UnsupportedSender);
+        };
+        Translation::Undecryptable {
+            chat: chat_string(&info.source.chat),
+            id: info.id.clone(),
+            identity,
+        }
+    }
+}
+
+/// The chat as the engine's `ChatId`: the JID without device.
+pub fn chat_string(chat: &Jid) -> String {
+    chat.to_non_ad().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{DateTime, Utc};
+    use pppoe_core::Sender;
+    use wa_rs::types::events::UnavailableType;
+    use wa_rs::types::message::MessageSource;
+    use wa_rs::wa_rs_proto::whatsapp::message as m;
+
+    const PHONE_JID: &str = "6281234567890@s.whatsapp.net";
+    const GROUP: &str = "120363012345678901@g.us";
+
+    fn jid(s: &str) -> Jid {
+        s.parse().unwrap()
+    }
+
+    fn at() -> DateTime<Utc> {
+        DateTime::from_timestamp(1_734_255_025, 0).unwrap()
+    }
+
+    fn dm_info() -> MessageInfo {
+        MessageInfo {
+            id: "3EB0AA01".into(),
+            source: MessageSource {
+                chat: jid(PHONE_JID),
+                sender: jid("6281234567890:3@s.whatsapp.net"),
+                ..Default::default()
+            },
+            timestamp: at(),
+            ..Default::default()
+        }
+    }
+
+    fn group_info(group: &str) -> MessageInfo {
+        MessageInfo {
+            id: "3EB0AA02".into(),
+            source: MessageSource {
+                chat: jid(group),
+                sender: jid("123456789012345:2@lid"),
+                sender_alt: Some(jid(PHONE_JID)),
+                is_group: true,
+                ..Default::default()
+            },
+            timestamp: at(),
+            ..Default::default()
+        }
+    }
+
+    fn text(t: &str) -> wa::Message {
+        wa::Message {
+            conversation: Some(t.into()),
+            ..Default::default()
+        }
+    }
+
+    fn translator() -> Translator {
+        Translator::new([GROUP.to_owned()], LidMap::new())
+    }
+
+    fn command(message: &wa::Message, info: &MessageInfo) -> Incoming {
+        match translator().translate(message, info, None) {
+            Translation::Command(i) => i,
+            other => panic!("expected a command, got {other:?}"),
+        }
+    }
+
+    fn ignored(message: &wa::Message, info: &MessageInfo) -> IgnoreReason {
+        match translator().translate(message, info, None) {
+            Translation::Ignore(r) => r,
+            other => panic!("expected to be ignored, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn plain_text() {
+        let i = command(&text("checkpppoe john123"), &dm_info());
+        assert_eq!(
+            i,
+            Incoming {
+                id: "3EB0AA01".into(),
+                chat: PHONE_JID.into(),
+                sender: Sender::Phone(PHONE_JID.into()),
+                sender_lid: None,
+                text: "checkpppoe john123".into(),
+                sent_at: at(),
+                is_group: false,
+            }
+        );
+    }
+
+    #[test]
+    fn extended_text() {
+        let msg = wa::Message {
+            extended_text_message: Some(Box::new(m::ExtendedTextMessage {
+                text: Some("pppoe aktif 2".into()),
+                ..Default::default()
+            })),
+            ..Default::default()
+        };
+        assert_eq!(command(&msg, &dm_info()).text, "pppoe aktif 2");
+    }
+
+    #[test]
+    fn captions_of_image_video_and_document() {
+        let image = wa::Message {
+            image_message: Some(Box::new(m::ImageMessage {
+                caption: Some("checkpppoe john123".into()),
+                ..Default::default()
+            })),
+            ..Default::default()
+        };
+        let video = wa::Message {
+            video_message: Some(Box::new(m::VideoMessage {
+                caption: Some("restartpppoe john123".into()),
+                ..Default::default()
+            })),
+            ..Default::default()
+        };
+        let document = wa::Message {
+            document_message: Some(Box::new(m::DocumentMessage {
+                caption: Some("help pppoe".into()),
+                ..Default::default()
+            })),
+            ..Default::default()
+        };
+        // Documents with captions come wrapped.
+        let wrapped_document = wa::Message {
+            document_with_caption_message: Some(Box::new(m::FutureProofMessage {
+                message: Some(Box::new(document.clone())),
+            })),
+            ..Default::default()
+        };
+        assert_eq!(command(&image, &dm_info()).text, "checkpppoe john123");
+        assert_eq!(command(&video, &dm_info()).text, "restartpppoe john123");
+        assert_eq!(command(&document, &dm_info()).text, "help pppoe");
+        assert_eq!(command(&wrapped_document, &dm_info()).text, "help pppoe");
+    }
+
+    #[test]
+    fn disappearing_and_view_once_wrappers_are_opened() {
+        let ephemeral = wa::Message {
+            ephemeral_message: Some(Box::new(m::FutureProofMessage {
+                message: Some(Box::new(text("checkpppoe jane456"))),
+            })),
+            ..Default::default()
+        };
+        assert_eq!(command(&ephemeral, &dm_info()).text, "checkpppoe jane456");
+        let view_once = wa::Message {
+            view_once_message_v2: Some(Box::new(m::FutureProofMessage {
+                message: Some(Box::new(wa::Message {
+                    image_message: Some(Box::new(m::ImageMessage {
+                        caption: Some("checkpppoe jane456".into()),
+                        ..Default::default()
+                    })),
+                    ..Default::default()
+                })),
+            })),
+            ..Default::default()
+        };
+        assert_eq!(command(&view_once, &dm_info()).text, "checkpppoe jane456");
+    }
+
+    #[test]
+    fn own_messages_are_ignored() {
+        let mut info = dm_info();
+        info.source.is_from_me = true;
+        assert_eq!(
+            ignored(&text("delpppoe john123 x"), &info),
+            IgnoreReason::OwnMessage
+        );
+    }
+
+    #[test]
+    fn status_broadcast_lists_and_newsletters_are_ignored() {
+        let mut info = dm_info();
+        info.source.chat = jid("status@broadcast");
+        assert_eq!(ignored(&text("hi"), &info), IgnoreReason::StatusBroadcast);
+        info.source.chat = jid("1234567890@broadcast");
+        assert_eq!(ignored(&text("hi"), &info), IgnoreReason::BroadcastList);
+        info.source.chat = jid("120363000000000000@newsletter");
+        assert_eq!(ignored(&text("hi"), &info), IgnoreReason::Newsletter);
+        info.source.chat = jid("1313555000@bot");
+        assert_eq!(ignored(&text("hi"), &info), IgnoreReason::UnsupportedChat);
+    }
+
+    #[test]
+    fn edits_are_ignored_in_every_form() {
+        // The stanza's edit attribute.
+        let mut info = dm_info();
+        info.edit = EditAttribute::MessageEdit;
+        assert_eq!(
+            ignored(&text("delpppoe john123 x"), &info),
+            IgnoreReason::Edit
+        );
+        info.edit = EditAttribute::SenderRevoke;
+        assert_eq!(ignored(&text("x"), &info), IgnoreReason::Protocol);
+        // A protocol message of type MESSAGE_EDIT carrying the new text.
+        let edit = wa::Message {
+            protocol_message: Some(Box::new(m::ProtocolMessage {
+                r#type: Some(ProtocolType::MessageEdit as i32),
+                edited_message: Some(Box::new(text("delpppoe john123 moved"))),
+                ..Default::default()
+            })),
+            ..Default::default()
+        };
+        assert_eq!(ignored(&edit, &dm_info()), IgnoreReason::Edit);
+        // The edited-message wrapper.
+        let wrapped = wa::Message {
+            edited_message: Some(Box::new(m::FutureProofMessage {
+                message: Some(Box::new(text("delpppoe john123 moved"))),
+            })),
+            ..Default::default()
+        };
+        assert_eq!(ignored(&wrapped, &dm_info()), IgnoreReason::Edit);
+        // Inside a disappearing-messages wrapper.
+        let ephemeral_edit = wa::Message {
+            ephemeral_message: Some(Box::new(m::FutureProofMessage {
+                message: Some(Box::new(edit)),
+            })),
+            ..Default::default()
+        };
+        assert_eq!(ignored(&ephemeral_edit, &dm_info()), IgnoreReason::Edit);
+    }
+
+    #[test]
+    fn reactions_and_protocol_messages_are_ignored() {
+        let reaction = wa::Message {
+            reaction_message: Some(m::ReactionMessage {
+                text: Some("👍".into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        assert_eq!(ignored(&reaction, &dm_info()), IgnoreReason::Reaction);
+        let revoke = wa::Message {
+            protocol_message: Some(Box::new(m::ProtocolMessage {
+                r#type: Some(ProtocolType::Revoke as i32),
+                ..Default::default()
+            })),
+            ..Default::default()
+        };
+        assert_eq!(ignored(&revoke, &dm_info()), IgnoreReason::Protocol);
+    }
+
+    #[test]
+    fn messages_without_text_are_ignored() {
+        let sticker = wa::Message {
+            sticker_message: Some(Box::new(m::StickerMessage::default())),
+            ..Default::default()
+        };
+        let bare_image = wa::Message {
+            image_message: Some(Box::new(m::ImageMessage::default())),
+            ..Default::default()
+        };
+        for msg in [sticker, bare_image, text("   "), wa::Message::default()] {
+            assert_eq!(ignored(&msg, &dm_info()), IgnoreReason::NoText);
+        }
+    }
+
+    #[test]
+    fn groups_only_when_allowlisted() {
+        let i = command(&text("checkpppoe john123"), &group_info(GROUP));
+        assert!(i.is_group);
+        assert_eq!(i.chat, GROUP);
+        assert_eq!(i.sender, Sender::Phone(PHONE_JID.into()));
+        assert_eq!(i.sender_lid.as_deref(), Some("123456789012345@lid"));
+        assert_eq!(
+            ignored(
+                &text("checkpppoe john123"),
+                &group_info("120363099999999999@g.us")
+            ),
+            IgnoreReason::GroupNotAllowed
+        );
+        // No group is allowed by default.
+        assert_eq!(
+            Translator::default().translate(&text("help"), &group_info(GROUP), None),
+            Translation::Ignore(IgnoreReason::GroupNotAllowed)
+        );
+    }
+
+    #[test]
+    fn lid_senders_need_a_lookup_only_when_unresolved() {
+        let t = translator();
+        let mut info = dm_info();
+        info.source.chat = jid("123456789012345@lid");
+        info.source.sender = jid("123456789012345:3@lid");
+        assert!(t.needs_library_lookup(&info));
+        match t.translate(&text("help"), &info, None) {
+            Translation::Command(i) => {
+                assert_eq!(
+                    i.sender,
+                    Sender::UnresolvedLid("123456789012345@lid".into())
+                );
+                assert_eq!(i.chat, "123456789012345@lid");
+            }
+            other => panic!("{other:?}"),
+        }
+        match t.translate(&text("help"), &info, Some("6281234567890")) {
+            Translation::Command(i) => assert_eq!(i.sender, Sender::Phone(PHONE_JID.into())),
+            other => panic!("{other:?}"),
+        }
+        info.source.sender_alt = Some(jid(PHONE_JID));
+        assert!(!t.needs_library_lookup(&info));
+        assert!(!t.needs_library_lookup(&dm_info()));
+    }
+
+    fn undecryptable(info: MessageInfo, mode: DecryptFailMode) -> UndecryptableMessage {
+        UndecryptableMessage {
+            info,
+            is_unavailable: false,
+            unavailable_type: UnavailableType::Unknown,
+            decrypt_fail_mode: mode,
+        }
+    }
+
+    #[test]
+    fn undecryptable_messages() {
+        let t = translator();
+        match t.translate_undecryptable(&undecryptable(dm_info(), DecryptFailMode::Show), None) {
+            Translation::Undecryptable { chat, id, identity } => {
+                assert_eq!(chat, PHONE_JID);
+                assert_eq!(id, "3EB0AA01");
+                assert_eq!(identity.phone(), Some("6281234567890"));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            t.translate_undecryptable(&undecryptable(dm_info(), DecryptFailMode::Hide), None),
+            Translation::Ignore(IgnoreReason::HiddenFailure)
+        );
+        let mut own = dm_info();
+        own.source.is_from_me = true;
+        assert_eq!(
+            t.translate_undecryptable(&undecryptable(own, DecryptFailMode::Show), None),
+            Translation::Ignore(IgnoreReason::OwnMessage)
+        );
+        assert_eq!(
+            t.translate_undecryptable(
+                &undecryptable(group_info("120363099999999999@g.us"), DecryptFailMode::Show),
+                None
+            ),
+            Translation::Ignore(IgnoreReason::GroupNotAllowed)
+        );
+        let mut status = dm_info();
+        status.source.chat = jid("status@broadcast");
+        assert_eq!(
+            t.translate_undecryptable(&undecryptable(status, DecryptFailMode::Show), None),
+            Translation::Ignore(IgnoreReason::StatusBroadcast)
+        );
+    }
+}
