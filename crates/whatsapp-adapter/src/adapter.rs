@@ -1,0 +1,573 @@
+//! The adapter proper, generic over the [`Link`] to WhatsApp so that everything between the
+//! event bus and the wire runs in tests with a fake link: the event pump (translation,
+//! identity, reordering, resend notices, lifecycle) and the `Messenger` side (typing, quoting,
+//! splitting, pacing).
+//!
+//! ```text
+//!  wa-rs event bus ──(sync handler: push, in dispatch order)──▶ unbounded channel
+//!       │
+//!       ▼  one pump task
+//!  translate + resolve sender ──▶ Reorder (window) ──▶ inbox (bounded) ──▶ next_message
+//!       │ undecryptable: ResendNotices (grace) ──▶ "please resend"        (engine.enqueue
+//!       │ lifecycle: log; Connected: resolve LIDs;                         in this order)
+//!       │            terminal: end the stream, notify admins
+//!  send(Outgoing) ──▶ split ──▶ wait for link ──▶ Pacer ──▶ Link::send (quoting the command)
+//! ```
+
+use std::future::Future;
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::Duration;
+
+use pppoe_core::{
+    Clock, Incoming, MessengerError, Outgoing, PhoneNumber, Sender, SystemClock, parse_command,
+};
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+use wa_rs::Jid;
+use wa_rs::types::events::Event;
+use wa_rs::wa_rs_proto::whatsapp as wa;
+
+use crate::config::WhatsAppConfig;
+use crate::error::TerminalError;
+use crate::identity::{Allowlist, Identity, LidMap, phone_jid_string, user_part};
+use crate::lifecycle::{self, Lifecycle};
+use crate::outgoing::{
+    QuoteCache, Quoted, build_text_message, chunk_text, terminal_notice, undecryptable_notice,
+};
+use crate::pacing::Pacer;
+use crate::reorder::{Reorder, ResendNotices, ResendRequest};
+use crate::translate::{Translation, Translator};
+use crate::typing::{ChatState, Typing};
+
+/// How long a send waits for a dropped connection to come back.
+const SEND_WAIT: Duration = Duration::from_secs(30);
+/// How long the first message waits for the start-up LID resolution.
+const LIDS_WAIT: Duration = Duration::from_secs(10);
+/// How long the admins' notice may take when the link ends.
+const NOTICE_WAIT: Duration = Duration::from_secs(5);
+/// Commands remembered for quoting.
+const QUOTES: usize = 1024;
+/// Messages waiting for the engine.
+const INBOX: usize = 256;
+/// A command without a reply stops counting as "typing" after this.
+const TYPING_TTL: Duration = Duration::from_secs(60);
+
+/// What the adapter needs from WhatsApp. The live implementation wraps a wa-rs `Client`.
+pub(crate) trait Link: Send + Sync + 'static {
+    /// Sends one message.
+    fn send(
+        &self,
+        to: &Jid,
+        message: wa::Message,
+    ) -> impl Future<Output = Result<(), String>> + Send;
+    /// Sets the chat state ("typing…").
+    fn chat_state(&self, to: &Jid, state: ChatState) -> impl Future<Output = ()> + Send;
+    /// wa-rs's LID store: the phone digits of a LID user, if learned.
+    fn phone_for_lid(&self, lid_user: &str) -> impl Future<Output = Option<String>> + Send;
+    /// The contacts API: each number's phone JID and LID (if any).
+    fn lids_of(
+        &self,
+        phones: &[String],
+    ) -> impl Future<Output = Result<Vec<(Jid, Option<Jid>)>, String>> + Send;
+    /// Waits up to `timeout` for the link to be connected and logged in.
+    fn wait_connected(&self, timeout: Duration) -> impl Future<Output = bool> + Send;
+    /// Whether the link is connected and logged in now.
+    fn is_connected(&self) -> bool;
+    /// Closes the link for good.
+    fn disconnect(&self) -> impl Future<Output = ()> + Send;
+}
+
+/// What reaches the pump, in event-bus order.
+#[derive(Debug)]
+pub(crate) enum Input {
+    /// An event of the bus.
+    Event(Box<Event>),
+    /// wa-rs's run loop ended.
+    ClientStopped,
+}
+
+/// The state of the link, for `connect` and for senders.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum LinkState {
+    /// Not connected yet (or reconnecting).
+    Connecting,
+    /// Connected and logged in.
+    Connected,
+    /// Ended: by shutdown (`None`) or for good (`Some`).
+    Ended(Option<TerminalError>),
+}
+
+pub(crate) struct Shared<L> {
+    link: L,
+    config: WhatsAppConfig,
+    allowlist: Allowlist,
+    pacer: Pacer,
+    typing: Mutex<Typing>,
+    quotes: Mutex<QuoteCache>,
+    translator: RwLock<Translator>,
+    presence: mpsc::UnboundedSender<(Jid, ChatState)>,
+    state: watch::Sender<LinkState>,
+    lids_ready: watch::Sender<bool>,
+    shutdown: watch::Sender<bool>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl<L: Link> Shared<L> {
+    fn sender_allowed(&self, sender: &Sender) -> bool {
+        self.allowlist.allows(&Identity {
+            sender: sender.clone(),
+            lid: None,
+        })
+    }
+
+    /// Whether to show "typing" for this message: an allowlisted sender, and in a group only
+    /// for a command (group chatter gets no reply).
+    fn wants_typing(&self, incoming: &Incoming) -> bool {
+        self.sender_allowed(&incoming.sender)
+            && (!incoming.is_group || parse_command(&incoming.text, usize::MAX).is_ok())
+    }
+
+    fn set_chat_state(&self, chat: &str, state: ChatState) {
+        if let Ok(jid) = chat.parse::<Jid>() {
+            // The presence task ends only with `Shared`.
+            let _ = self.presence.send((jid, state));
+        }
+    }
+
+    fn ended(&self) -> Option<LinkState> {
+        let s = self.state.borrow();
+        matches!(*s, LinkState::Ended(_)).then(|| s.clone())
+    }
+
+    /// Sends `out`: split to WhatsApp's limit, each part paced, the first quoting the command.
+    async fn deliver(&self, out: &Outgoing, wait: Duration) -> Result<(), MessengerError> {
+        let jid: Jid = out
+            .chat
+            .parse()
+            .map_err(|_| MessengerError::Rejected(format!("not a WhatsApp chat: {}", out.chat)))?;
+        let quote = out
+            .quoting
+            .as_ref()
+            .and_then(|id| Some((id.clone(), lock(&self.quotes).get(id)?.clone())));
+        let result = async {
+            for (i, part) in chunk_text(&out.text).iter().enumerate() {
+                if !self.link.wait_connected(wait).await {
+                    return Err(MessengerError::Disconnected(
+                        "not connected to WhatsApp".into(),
+                    ));
+                }
+                self.pacer.wait(&out.chat).await;
+                let quote = quote.as_ref().filter(|_| i == 0);
+                let message = build_text_message(part, quote.map(|(id, q)| (id.as_str(), q)));
+                self.link
+                    .send(&jid, message)
+                    .await
+                    .map_err(MessengerError::Rejected)?;
+            }
+            Ok(())
+        }
+        .await;
+        if let Some(id) = &out.quoting {
+            let state = lock(&self.typing).finish(&out.chat, id, Instant::now());
+            if let Some(state) = state {
+                self.set_chat_state(&out.chat, state);
+            }
+        }
+        result
+    }
+
+    async fn send(&self, out: &Outgoing) -> Result<(), MessengerError> {
+        if let Some(LinkState::Ended(why)) = self.ended() {
+            return Err(MessengerError::Disconnected(why.map_or_else(
+                || "the WhatsApp adapter was shut down".to_owned(),
+                |e| e.to_string(),
+            )));
+        }
+        self.deliver(out, SEND_WAIT).await
+    }
+
+    /// Resolves the LIDs of the allowlisted numbers (on every connect).
+    async fn resolve_lids(&self) {
+        let phones = self.allowlist.phones();
+        if !phones.is_empty() {
+            match self.link.lids_of(&phones).await {
+                Ok(found) => {
+                    let mut map = LidMap::new();
+                    let mut without = Vec::new();
+                    for (phone, lid) in &found {
+                        match lid {
+                            Some(lid) if map.insert(lid, phone) => {}
+                            _ => without.push(phone.user.clone()),
+                        }
+                    }
+                    tracing::info!(
+                        resolved = map.len(),
+                        allowlisted = phones.len(),
+                        "resolved the LIDs of allowlisted numbers"
+                    );
+                    if !without.is_empty() {
+                        tracing::warn!(numbers = ?without, "allowlisted numbers without a LID (not on WhatsApp?)");
+                    }
+                    self.translator
+                        .write()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .set_lids(map);
+                }
+                Err(e) => tracing::warn!(
+                    error = %e,
+                    "could not resolve the LIDs of the allowlisted numbers; LID senders rely on \
+                     sender_alt and wa-rs's LID store"
+                ),
+            }
+        }
+        self.lids_ready.send_replace(true);
+    }
+
+    async fn ask_resend(&self, request: ResendRequest) {
+        tracing::warn!(chat = %request.chat, message_id = %request.id, "message could not be decrypted; asking the sender to resend");
+        let out = Outgoing {
+            chat: request.chat,
+            text: undecryptable_notice(self.config.language).to_owned(),
+            quoting: None,
+        };
+        if let Err(e) = self.send(&out).await {
+            tracing::warn!(error = %e, "resend request not sent");
+        }
+    }
+
+    /// Tells the admins that the link ended, if it still can.
+    async fn notify_admins(&self, error: &TerminalError) {
+        if self.config.admins.is_empty() {
+            return;
+        }
+        if !self.link.is_connected() {
+            tracing::warn!(
+                "admins not notified: the WhatsApp connection is already gone (the exit status \
+                 and this log are the notice)"
+            );
+            return;
+        }
+        let text = terminal_notice(self.config.language, error);
+        for admin in &self.config.admins {
+            let out = Outgoing {
+                chat: phone_jid_string(admin.as_str()),
+                text: text.clone(),
+                quoting: None,
+            };
+            match tokio::time::timeout(NOTICE_WAIT, self.deliver(&out, Duration::ZERO)).await {
+                Ok(Ok(())) => tracing::info!(admin = %admin, "admin notified"),
+                Ok(Err(e)) => tracing::warn!(admin = %admin, error = %e, "admin not notified"),
+                Err(_) => tracing::warn!(admin = %admin, "admin not notified: timed out"),
+            }
+        }
+    }
+}
+
+/// The event pump's working state.
+struct Pump<L> {
+    shared: Arc<Shared<L>>,
+    inbox: mpsc::Sender<Incoming>,
+    reorder: Reorder<Incoming>,
+    notices: ResendNotices,
+    lids_waited: bool,
+}
+
+impl<L: Link> Pump<L> {
+    async fn library_lookup(
+        &mut self,
+        info: &wa_rs::types::message::MessageInfo,
+    ) -> Option<String> {
+        if !self.lids_waited {
+            // The first messages after start-up (the offline backlog) wait for the allowlist's
+            // LIDs, so that a LID sender is not refused just because the answer was late.
+            self.lids_waited = true;
+            let mut ready = self.shared.lids_ready.subscribe();
+            if tokio::time::timeout(LIDS_WAIT, ready.wait_for(|r| *r))
+                .await
+                .is_err()
+            {
+                tracing::warn!("the allowlist's LIDs are not resolved yet; going on without");
+            }
+        }
+        let needs = self
+            .shared
+            .translator
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .needs_library_lookup(info);
+        if needs {
+            self.shared
+                .link
+                .phone_for_lid(user_part(&info.source.sender))
+                .await
+        } else {
+            None
+        }
+    }
+
+    /// Handles one event; returns the terminal error that ends the stream, if any.
+    async fn on_event(&mut self, event: Event) -> Option<TerminalError> {
+        match event {
+            Event::Message(message, info) => {
+                let library = self.library_lookup(&info).await;
+                let now = Instant::now();
+                self.notices.decrypted(&info.id);
+                let translation = self
+                    .shared
+                    .translator
+                    .read()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .translate(&message, &info, library.as_deref());
+                match translation {
+                    Translation::Command(incoming) => {
+                        lock(&self.shared.quotes).insert(
+                            incoming.id.clone(),
+                            Quoted {
+                                participant: info.source.sender.to_non_ad().to_string(),
+                                text: incoming.text.clone(),
+                            },
+                        );
+                        let key = match &incoming.sender {
+                            Sender::Phone(p) | Sender::UnresolvedLid(p) => p.clone(),
+                        };
+                        tracing::debug!(message_id = %incoming.id, chat = %incoming.chat, "message for the engine");
+                        self.reorder.push(key, incoming.sent_at, now, incoming);
+                    }
+                    Translation::Ignore(reason) => {
+                        tracing::debug!(message_id = %info.id, ?reason, "message ignored");
+                    }
+                    Translation::Undecryptable { .. } => {}
+                }
+            }
+            Event::UndecryptableMessage(event) => {
+                let library = self.library_lookup(&event.info).await;
+                let now = Instant::now();
+                let translation = self
+                    .shared
+                    .translator
+                    .read()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .translate_undecryptable(&event, library.as_deref());
+                match translation {
+                    Translation::Undecryptable { chat, id, identity }
+                        if self.shared.allowlist.allows(&identity) =>
+                    {
+                        self.notices.undecryptable(chat, id, now);
+                    }
+                    other => {
+                        tracing::debug!(message_id = %event.info.id, ?other, "undecryptable message not answered");
+                    }
+                }
+            }
+            other => {
+                let change = lifecycle::classify(&other, SystemClock.now())?;
+                lifecycle::log(&change);
+                match change {
+                    Lifecycle::Connected => {
+                        self.shared.state.send_replace(LinkState::Connected);
+                        let shared = Arc::clone(&self.shared);
+                        tokio::spawn(async move { shared.resolve_lids().await });
+                    }
+                    Lifecycle::Disconnected | Lifecycle::StreamError { .. } => {
+                        self.shared.state.send_replace(LinkState::Connecting);
+                    }
+                    Lifecycle::Terminal(e) => return Some(e),
+                    Lifecycle::OfflineSyncStarted { .. }
+                    | Lifecycle::OfflineSyncCompleted { .. } => {}
+                }
+            }
+        }
+        None
+    }
+
+    /// Hands on what is due. Returns `false` when the inbox is gone (the adapter was dropped).
+    async fn flush(&mut self) -> bool {
+        let now = Instant::now();
+        for request in self.notices.due(now) {
+            let shared = Arc::clone(&self.shared);
+            tokio::spawn(async move { shared.ask_resend(request).await });
+        }
+        for incoming in self.reorder.pop_due(now) {
+            if self.inbox.send(incoming).await.is_err() {
+                return false;
+            }
+        }
+        true
+    }
+
+    async fn run(
+        mut self,
+        mut input: mpsc::UnboundedReceiver<Input>,
+        mut shutdown: watch::Receiver<bool>,
+    ) -> Result<(), TerminalError> {
+        let result = loop {
+            let next = match (self.reorder.next_due(), self.notices.next_due()) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            tokio::select! {
+                biased;
+                () = async { drop(shutdown.wait_for(|s| *s).await) } => break Ok(()),
+                item = input.recv() => match item {
+                    Some(Input::Event(event)) => {
+                        if let Some(end) = self.on_event(*event).await {
+                            break Err(end);
+                        }
+                    }
+                    Some(Input::ClientStopped) | None => {
+                        // After a shutdown, wa-rs's run loop ending is expected.
+                        let asked = *self.shared.shutdown.borrow();
+                        break if asked { Ok(()) } else { Err(TerminalError::ClientStopped) };
+                    }
+                },
+                () = sleep_until(next), if next.is_some() => {}
+            }
+            if !self.flush().await {
+                break Ok(());
+            }
+        };
+        for dropped in self.reorder.drain() {
+            tracing::warn!(message_id = %dropped.id, chat = %dropped.chat, "message not handled: the WhatsApp connection ended before its turn");
+        }
+        let shared = self.shared;
+        drop(self.inbox);
+        match &result {
+            Ok(()) => {
+                shared.state.send_replace(LinkState::Ended(None));
+            }
+            Err(e) => {
+                shared.notify_admins(e).await;
+                shared.state.send_replace(LinkState::Ended(Some(e.clone())));
+            }
+        }
+        result
+    }
+}
+
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The `Messenger` half: the inbox the pump fills, and sending through the shared state.
+pub(crate) struct Adapter<L> {
+    shared: Arc<Shared<L>>,
+    inbox: tokio::sync::Mutex<mpsc::Receiver<Incoming>>,
+}
+
+impl<L> std::fmt::Debug for Adapter<L> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Adapter").finish_non_exhaustive()
+    }
+}
+
+/// A started adapter: the messenger, the pump's task and its controls.
+pub(crate) struct Started<L> {
+    pub(crate) adapter: Adapter<L>,
+    pub(crate) pump: JoinHandle<Result<(), TerminalError>>,
+}
+
+/// Starts the pump over `input` (the event bus's channel) and the presence task.
+pub(crate) fn start<L: Link>(
+    link: L,
+    config: WhatsAppConfig,
+    allowlisted: &[PhoneNumber],
+    input: mpsc::UnboundedReceiver<Input>,
+) -> Started<L> {
+    let (presence_tx, mut presence_rx) = mpsc::unbounded_channel::<(Jid, ChatState)>();
+    let (inbox_tx, inbox_rx) = mpsc::channel(INBOX);
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let shared = Arc::new(Shared {
+        link,
+        allowlist: Allowlist::new(allowlisted),
+        pacer: Pacer::new(config.pacing.clone()),
+        typing: Mutex::new(Typing::new(TYPING_TTL)),
+        quotes: Mutex::new(QuoteCache::new(QUOTES)),
+        translator: RwLock::new(Translator::new(
+            config.allowed_groups.iter().cloned(),
+            LidMap::new(),
+        )),
+        presence: presence_tx,
+        state: watch::channel(LinkState::Connecting).0,
+        lids_ready: watch::channel(false).0,
+        shutdown: shutdown_tx,
+        config,
+    });
+
+    // Chat states go out one at a time, in the order they were decided.
+    let weak = Arc::downgrade(&shared);
+    tokio::spawn(async move {
+        while let Some((jid, state)) = presence_rx.recv().await {
+            let Some(shared) = weak.upgrade() else { break };
+            shared.link.chat_state(&jid, state).await;
+        }
+    });
+
+    let pump = Pump {
+        shared: Arc::clone(&shared),
+        inbox: inbox_tx,
+        reorder: Reorder::new(shared.config.reorder_window),
+        notices: ResendNotices::new(shared.config.undecryptable_grace),
+        lids_waited: false,
+    };
+    let pump = tokio::spawn(pump.run(input, shutdown_rx));
+    Started {
+        adapter: Adapter {
+            shared,
+            inbox: tokio::sync::Mutex::new(inbox_rx),
+        },
+        pump,
+    }
+}
+
+impl<L: Link> Adapter<L> {
+    pub(crate) async fn next_message(&self) -> Option<Incoming> {
+        let incoming = self.inbox.lock().await.recv().await?;
+        if self.shared.wants_typing(&incoming) {
+            let state =
+                lock(&self.shared.typing).start(&incoming.chat, &incoming.id, Instant::now());
+            if let Some(state) = state {
+                self.shared.set_chat_state(&incoming.chat, state);
+            }
+        }
+        Some(incoming)
+    }
+
+    pub(crate) async fn send(&self, out: &Outgoing) -> Result<(), MessengerError> {
+        self.shared.send(out).await
+    }
+
+    /// Waits until connected, ended, or `timeout`; returns the state then.
+    pub(crate) async fn wait_connected(&self, timeout: Duration) -> LinkState {
+        let mut rx = self.shared.state.subscribe();
+        let _ = tokio::time::timeout(
+            timeout,
+            rx.wait_for(|s| !matches!(s, LinkState::Connecting)),
+        )
+        .await;
+        rx.borrow().clone()
+    }
+
+    /// The terminal error, once the link ended for good.
+    pub(crate) fn terminal_error(&self) -> Option<TerminalError> {
+        match self.shared.ended() {
+            Some(LinkState::Ended(e)) => e,
+            _ => None,
+        }
+    }
+
+    /// Ends the stream and closes the link.
+    pub(crate) async fn shutdown(&self) {
+        self.shared.shutdown.send_replace(true);
+        self.shared.link.disconnect().await;
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,486 @@
+//! The adapter between event bus and wire, over a fake link, under paused time.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use chrono::{DateTime, Utc};
+use wa_rs::types::events::{
+    Connected, DecryptFailMode, LoggedOut, StreamReplaced, UnavailableType, UndecryptableMessage,
+};
+use wa_rs::types::message::{MessageInfo, MessageSource};
+
+use super::*;
+use crate::config::PacingConfig;
+
+const ADMIN: &str = "6281234567890";
+const ADMIN_JID: &str = "6281234567890@s.whatsapp.net";
+const ADMIN_LID: &str = "123456789012345";
+const TECH: &str = "6281311112222";
+const STRANGER: &str = "6289999999999";
+
+#[derive(Default)]
+struct FakeState {
+    sent: Mutex<Vec<(Jid, wa::Message, Instant)>>,
+    states: Mutex<Vec<(Jid, ChatState)>>,
+    library: Mutex<HashMap<String, String>>,
+    contacts: Mutex<HashMap<String, String>>,
+    connected: AtomicBool,
+    lid_queries: AtomicUsize,
+    disconnected: AtomicBool,
+}
+
+#[derive(Clone, Default)]
+struct FakeLink(Arc<FakeState>);
+
+impl FakeLink {
+    fn connected() -> Self {
+        let link = Self::default();
+        link.0.connected.store(true, Ordering::SeqCst);
+        link
+    }
+
+    fn sent(&self) -> Vec<(Jid, wa::Message, Instant)> {
+        lock(&self.0.sent).clone()
+    }
+
+    fn sent_texts(&self) -> Vec<String> {
+        self.sent()
+            .iter()
+            .map(|(_, m, _)| {
+                m.conversation
+                    .clone()
+                    .or_else(|| m.extended_text_message.as_ref()?.text.clone())
+                    .unwrap_or_default()
+            })
+            .collect()
+    }
+
+    fn states(&self) -> Vec<(String, ChatState)> {
+        lock(&self.0.states)
+            .iter()
+            .map(|(j, s)| (j.to_string(), *s))
+            .collect()
+    }
+}
+
+impl Link for FakeLink {
+    async fn send(&self, to: &Jid, message: wa::Message) -> Result<(), String> {
+        lock(&self.0.sent).push((to.clone(), message, Instant::now()));
+        Ok(())
+    }
+
+    async fn chat_state(&self, to: &Jid, state: ChatState) {
+        lock(&self.0.states).push((to.clone(), state));
+    }
+
+    async fn phone_for_lid(&self, lid_user: &str) -> Option<String> {
+        lock(&self.0.library).get(lid_user).cloned()
+    }
+
+    async fn lids_of(&self, phones: &[String]) -> Result<Vec<(Jid, Option<Jid>)>, String> {
+        self.0.lid_queries.fetch_add(1, Ordering::SeqCst);
+        let contacts = lock(&self.0.contacts).clone();
+        Ok(phones
+            .iter()
+            .map(|p| (Jid::pn(p), contacts.get(p).map(Jid::lid)))
+            .collect())
+    }
+
+    async fn wait_connected(&self, _timeout: Duration) -> bool {
+        self.0.connected.load(Ordering::SeqCst)
+    }
+
+    fn is_connected(&self) -> bool {
+        self.0.connected.load(Ordering::SeqCst)
+    }
+
+    async fn disconnect(&self) {
+        self.0.disconnected.store(true, Ordering::SeqCst);
+        self.0.connected.store(false, Ordering::SeqCst);
+    }
+}
+
+struct Harness {
+    link: FakeLink,
+    input: mpsc::UnboundedSender<Input>,
+    adapter: Adapter<FakeLink>,
+    pump: JoinHandle<Result<(), TerminalError>>,
+}
+
+fn config() -> WhatsAppConfig {
+    let mut c = WhatsAppConfig::new("unused.db");
+    c.pacing = PacingConfig {
+        seed: Some(1),
+        ..PacingConfig::default()
+    };
+    c.admins = vec![PhoneNumber::parse(ADMIN, "62").unwrap()];
+    c.allowed_groups = vec!["120363012345678901@g.us".into()];
+    c
+}
+
+fn harness_with(link: FakeLink, config: WhatsAppConfig) -> Harness {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let allowlisted = [
+        PhoneNumber::parse(ADMIN, "62").unwrap(),
+        PhoneNumber::parse(TECH, "62").unwrap(),
+    ];
+    let started = start(link.clone(), config, &allowlisted, rx);
+    Harness {
+        link,
+        input: tx,
+        adapter: started.adapter,
+        pump: started.pump,
+    }
+}
+
+fn harness() -> Harness {
+    harness_with(FakeLink::connected(), config())
+}
+
+fn ts(s: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(1_734_255_000 + s, 0).unwrap()
+}
+
+fn info(id: &str, sender: &str, sender_alt: Option<&str>, at: i64) -> MessageInfo {
+    let sender: Jid = sender.parse().unwrap();
+    MessageInfo {
+        id: id.into(),
+        source: MessageSource {
+            chat: sender.to_non_ad(),
+            sender,
+            sender_alt: sender_alt.map(|s| s.parse().unwrap()),
+            ..Default::default()
+        },
+        timestamp: ts(at),
+        ..Default::default()
+    }
+}
+
+fn text_event(info: MessageInfo, text: &str) -> Input {
+    let message = wa::Message {
+        conversation: Some(text.into()),
+        ..Default::default()
+    };
+    Input::Event(Box::new(Event::Message(Box::new(message), info)))
+}
+
+fn dm(id: &str, phone: &str, at: i64, text: &str) -> Input {
+    text_event(
+        info(id, &format!("{phone}:2@s.whatsapp.net"), None, at),
+        text,
+    )
+}
+
+impl Harness {
+    fn push(&self, input: Input) {
+        self.input.send(input).unwrap();
+    }
+
+    async fn next_ids(&self, n: usize) -> Vec<String> {
+        let mut ids = Vec::new();
+        for _ in 0..n {
+            ids.push(self.adapter.next_message().await.expect("a message").id);
+        }
+        ids
+    }
+
+    /// Reports the connection, as wa-rs does before any message (this resolves the LIDs).
+    fn connect(&self) {
+        self.push(Input::Event(Box::new(Event::Connected(Connected))));
+    }
+
+    /// Lets spawned tasks (presence, notices) run; time is paused, so this is instant.
+    async fn settle(&self) {
+        tokio::time::sleep(Duration::from_secs(5)).await;
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn commands_reach_the_engine_in_the_order_sent() {
+    let h = harness();
+    // wa-rs delivered the admin's second command before the first.
+    h.push(dm("A2", ADMIN, 11, "editpppoe x status enable"));
+    h.push(dm("A1", ADMIN, 10, "editpppoe x status disable"));
+    h.push(dm("T1", TECH, 10, "checkpppoe y"));
+    let ids = h.next_ids(3).await;
+    let pos = |id: &str| ids.iter().position(|i| i == id).unwrap();
+    assert!(pos("A1") < pos("A2"), "{ids:?}");
+    assert!(ids.contains(&"T1".to_owned()));
+}
+
+#[tokio::test(start_paused = true)]
+async fn ignored_messages_never_reach_the_engine() {
+    let h = harness();
+    let mut own = info("OWN", &format!("{ADMIN}@s.whatsapp.net"), None, 1);
+    own.source.is_from_me = true;
+    h.push(text_event(own, "delpppoe john123 x"));
+    let mut status = info("STATUS", &format!("{ADMIN}@s.whatsapp.net"), None, 2);
+    status.source.chat = "status@broadcast".parse().unwrap();
+    h.push(text_event(status, "delpppoe john123 x"));
+    let mut group = info("GROUP", &format!("{ADMIN}@s.whatsapp.net"), None, 3);
+    group.source.chat = "120363099999999999@g.us".parse().unwrap();
+    h.push(text_event(group, "delpppoe john123 x"));
+    h.push(dm("REAL", ADMIN, 4, "help"));
+    assert_eq!(h.next_ids(1).await, ["REAL"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn replies_quote_the_command_show_typing_and_are_paced() {
+    let h = harness();
+    h.push(dm("CMD1", ADMIN, 1, "checkpppoe john123"));
+    let incoming = h.adapter.next_message().await.unwrap();
+    assert_eq!(incoming.chat, ADMIN_JID);
+    h.settle().await;
+    assert_eq!(
+        h.link.states(),
+        [(ADMIN_JID.to_owned(), ChatState::Composing)]
+    );
+
+    let reply = Outgoing {
+        chat: incoming.chat.clone(),
+        text: "first".into(),
+        quoting: Some(incoming.id.clone()),
+    };
+    let more = Outgoing {
+        chat: incoming.chat.clone(),
+        text: "second".into(),
+        quoting: None,
+    };
+    h.adapter.send(&reply).await.unwrap();
+    h.adapter.send(&more).await.unwrap();
+    h.settle().await;
+
+    let sent = h.link.sent();
+    assert_eq!(sent.len(), 2);
+    assert_eq!(sent[0].0.to_string(), ADMIN_JID);
+    let ctx = sent[0]
+        .1
+        .extended_text_message
+        .as_ref()
+        .and_then(|e| e.context_info.as_ref())
+        .expect("the reply quotes the command");
+    assert_eq!(ctx.stanza_id.as_deref(), Some("CMD1"));
+    assert_eq!(ctx.participant.as_deref(), Some(ADMIN_JID));
+    assert_eq!(
+        ctx.quoted_message.as_ref().unwrap().conversation.as_deref(),
+        Some("checkpppoe john123")
+    );
+    assert_eq!(sent[1].1.conversation.as_deref(), Some("second"));
+    assert!(
+        sent[1].2 - sent[0].2 >= Duration::from_secs(1),
+        "one message per second per chat"
+    );
+    assert_eq!(
+        h.link.states(),
+        [
+            (ADMIN_JID.to_owned(), ChatState::Composing),
+            (ADMIN_JID.to_owned(), ChatState::Paused)
+        ]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn long_replies_are_split_and_only_the_first_part_quotes() {
+    let h = harness();
+    h.push(dm("CMD1", ADMIN, 1, "pppoe"));
+    let incoming = h.adapter.next_message().await.unwrap();
+    let text = format!("{}\n{}", "a".repeat(4000), "b".repeat(1000));
+    h.adapter
+        .send(&Outgoing {
+            chat: incoming.chat,
+            text,
+            quoting: Some(incoming.id),
+        })
+        .await
+        .unwrap();
+    let sent = h.link.sent();
+    assert_eq!(sent.len(), 2);
+    assert!(sent[0].1.extended_text_message.is_some());
+    assert!(sent[1].1.conversation.is_some());
+    assert_eq!(h.link.sent_texts(), ["a".repeat(4000), "b".repeat(1000)]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn strangers_and_group_chatter_get_no_typing() {
+    let h = harness();
+    h.push(dm("S1", STRANGER, 1, "help"));
+    let mut chatter = info("G1", &format!("{ADMIN}:1@s.whatsapp.net"), None, 2);
+    chatter.source.chat = "120363012345678901@g.us".parse().unwrap();
+    h.push(text_event(chatter, "good morning all"));
+    assert_eq!(h.next_ids(2).await, ["S1", "G1"]);
+    h.settle().await;
+    assert!(h.link.states().is_empty(), "{:?}", h.link.states());
+}
+
+#[tokio::test(start_paused = true)]
+async fn lids_resolved_at_connect_identify_lid_senders() {
+    let link = FakeLink::connected();
+    lock(&link.0.contacts).insert(ADMIN.into(), ADMIN_LID.into());
+    let h = harness_with(link, config());
+    h.push(Input::Event(Box::new(Event::Connected(Connected))));
+    // A LID sender without sender_alt.
+    h.push(text_event(
+        info("L1", &format!("{ADMIN_LID}:5@lid"), None, 1),
+        "help pppoe",
+    ));
+    let incoming = h.adapter.next_message().await.unwrap();
+    assert_eq!(incoming.sender, Sender::Phone(ADMIN_JID.into()));
+    assert_eq!(incoming.sender_lid.as_deref(), Some("123456789012345@lid"));
+    assert_eq!(incoming.chat, "123456789012345@lid");
+    assert_eq!(h.link.0.lid_queries.load(Ordering::SeqCst), 1);
+    assert_eq!(
+        h.adapter.wait_connected(Duration::ZERO).await,
+        LinkState::Connected
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn wa_rs_lid_store_resolves_lid_senders() {
+    let link = FakeLink::connected();
+    lock(&link.0.library).insert(ADMIN_LID.into(), ADMIN.into());
+    let h = harness_with(link, config());
+    h.push(text_event(
+        info("L1", &format!("{ADMIN_LID}@lid"), None, 1),
+        "help pppoe",
+    ));
+    h.push(text_event(
+        info("L2", "999999999999999@lid", None, 2),
+        "help pppoe",
+    ));
+    let first = h.adapter.next_message().await.unwrap();
+    assert_eq!(first.sender, Sender::Phone(ADMIN_JID.into()));
+    let second = h.adapter.next_message().await.unwrap();
+    assert_eq!(
+        second.sender,
+        Sender::UnresolvedLid("999999999999999@lid".into())
+    );
+}
+
+fn undecryptable(id: &str, phone: &str) -> Input {
+    Input::Event(Box::new(Event::UndecryptableMessage(
+        UndecryptableMessage {
+            info: info(id, &format!("{phone}@s.whatsapp.net"), None, 1),
+            is_unavailable: false,
+            unavailable_type: UnavailableType::Unknown,
+            decrypt_fail_mode: DecryptFailMode::Show,
+        },
+    )))
+}
+
+#[tokio::test(start_paused = true)]
+async fn undecryptable_messages_of_allowlisted_senders_get_please_resend() {
+    let h = harness();
+    h.connect();
+    h.push(undecryptable("U1", ADMIN));
+    h.push(undecryptable("U2", STRANGER));
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    assert!(
+        h.link.sent().is_empty(),
+        "wa-rs's retry gets its chance first"
+    );
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    assert_eq!(
+        h.link.sent_texts(),
+        ["⚠️ Pesan tidak terbaca, kirim ulang."]
+    );
+    assert_eq!(h.link.sent()[0].0.to_string(), ADMIN_JID);
+}
+
+#[tokio::test(start_paused = true)]
+async fn no_resend_request_when_the_retry_delivered_the_message() {
+    let h = harness();
+    h.push(undecryptable("U1", ADMIN));
+    h.push(dm("U1", ADMIN, 1, "checkpppoe john123"));
+    assert_eq!(h.next_ids(1).await, ["U1"]);
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    assert!(h.link.sent().is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn english_resend_request() {
+    let mut c = config();
+    c.language = pppoe_core::Language::English;
+    let h = harness_with(FakeLink::connected(), c);
+    h.connect();
+    h.push(undecryptable("U1", TECH));
+    tokio::time::sleep(Duration::from_secs(20)).await;
+    assert_eq!(
+        h.link.sent_texts(),
+        ["⚠️ Message could not be read, please resend."]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn logged_out_ends_the_stream_with_what_to_do() {
+    let link = FakeLink::default(); // the connection is gone
+    let h = harness_with(link, config());
+    h.push(Input::Event(Box::new(Event::LoggedOut(LoggedOut {
+        on_connect: false,
+        reason: wa_rs::types::events::ConnectFailureReason::LoggedOut,
+    }))));
+    assert_eq!(h.adapter.next_message().await, None);
+    let end = h.pump.await.unwrap().unwrap_err();
+    assert!(matches!(end, TerminalError::LoggedOut { .. }));
+    assert!(end.to_string().contains("run `pppoe-bot pair` again"));
+    assert_eq!(h.adapter.terminal_error(), Some(end));
+    let refused = h
+        .adapter
+        .send(&Outgoing {
+            chat: ADMIN_JID.into(),
+            text: "x".into(),
+            quoting: None,
+        })
+        .await
+        .unwrap_err();
+    assert!(matches!(refused, MessengerError::Disconnected(_)));
+    assert!(h.link.sent().is_empty(), "nobody could be notified");
+}
+
+#[tokio::test(start_paused = true)]
+async fn messages_handed_on_before_the_end_stay_handed_on() {
+    let h = harness();
+    h.connect();
+    h.push(dm("M1", ADMIN, 1, "help"));
+    assert_eq!(h.next_ids(1).await, ["M1"]);
+    h.push(Input::Event(Box::new(Event::StreamReplaced(
+        StreamReplaced,
+    ))));
+    assert_eq!(h.adapter.next_message().await, None);
+}
+
+#[tokio::test(start_paused = true)]
+async fn admins_are_notified_when_the_link_still_works() {
+    let h = harness();
+    h.push(Input::Event(Box::new(Event::StreamReplaced(
+        StreamReplaced,
+    ))));
+    assert_eq!(h.adapter.next_message().await, None);
+    assert_eq!(
+        h.pump.await.unwrap().unwrap_err(),
+        TerminalError::StreamReplaced
+    );
+    let sent = h.link.sent_texts();
+    assert_eq!(sent.len(), 1);
+    assert!(sent[0].contains("one process per session file"), "{sent:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn client_stopping_without_reason_is_terminal() {
+    let h = harness_with(FakeLink::default(), config());
+    h.push(Input::ClientStopped);
+    assert_eq!(h.adapter.next_message().await, None);
+    assert_eq!(
+        h.pump.await.unwrap().unwrap_err(),
+        TerminalError::ClientStopped
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn shutdown_ends_the_stream_cleanly() {
+    let h = harness();
+    h.adapter.shutdown().await;
+    assert_eq!(h.adapter.next_message().await, None);
+    assert_eq!(h.pump.await.unwrap(), Ok(()));
+    assert!(h.link.0.disconnected.load(Ordering::SeqCst));
+    assert_eq!(h.adapter.terminal_error(), None);
+}
