@@ -227,6 +227,9 @@ impl WhatsApp {
     ) -> Result<(Self, Driver), WaError> {
         let lock = SessionLock::acquire(&config)?;
         let session = config.session_path.clone();
+        if !session.exists() {
+            return Err(WaError::NotPaired { path: session });
+        }
         let mut bot = build_bot(&session, None).await?;
         let client = bot.client();
         if client
@@ -321,10 +324,15 @@ mod tests {
     async fn an_unpaired_session_is_refused_before_connecting() {
         let dir = tempfile::tempdir().unwrap();
         let config = WhatsAppConfig::new(dir.path().join("wa.db"));
-        let err = WhatsApp::connect(config, &[]).await.unwrap_err();
+        // No session file at all: nothing is created.
+        let err = WhatsApp::connect(config.clone(), &[]).await.unwrap_err();
         assert!(matches!(err, WaError::NotPaired { .. }), "{err}");
         assert!(err.to_string().contains("run `pppoe-bot pair` first"));
-        assert!(dir.path().join("wa.db").exists(), "the store was created");
+        assert!(!dir.path().join("wa.db").exists());
+        // A store that holds no linked device (pairing never finished).
+        drop(build_bot(&config.session_path, None).await.unwrap());
+        let err = WhatsApp::connect(config, &[]).await.unwrap_err();
+        assert!(matches!(err, WaError::NotPaired { .. }), "{err}");
     }
 
     #[test]

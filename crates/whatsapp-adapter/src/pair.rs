@@ -228,6 +228,21 @@ fn say(out: &mut (dyn Write + Send), text: &str) {
     let _ = out.flush();
 }
 
+/// Writes `bytes` to `path`, readable by the owner only: whoever scans a QR code links their
+/// account to this device.
+fn write_private(path: &Path, bytes: &[u8]) -> Result<(), WaError> {
+    let io = |source| WaError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).map_err(io)?;
+    file.write_all(bytes).map_err(io)
+}
+
 /// Moves `<session>` and its `-wal`/`-shm` files to `<session>.logged-out-<time>`.
 fn move_aside(session: &Path) -> Result<PathBuf, WaError> {
     let stamp = SystemClock.now().format("%Y%m%d%H%M%S");
@@ -325,12 +340,7 @@ async fn watch_pairing(
         match event {
             Event::PairingQrCode { code, timeout } => {
                 let png_path = config.qr_png_path();
-                let png = match qr_png(&code).and_then(|bytes| {
-                    std::fs::write(&png_path, bytes).map_err(|source| WaError::Io {
-                        path: png_path.clone(),
-                        source,
-                    })
-                }) {
+                let png = match qr_png(&code).and_then(|bytes| write_private(&png_path, &bytes)) {
                     Ok(()) => Some(png_path.as_path()),
                     Err(e) => {
                         tracing::warn!(error = %e, "QR code image not written");
@@ -479,6 +489,17 @@ mod tests {
         );
         assert!(qr.contains("Linked devices > Link a device"));
         assert!(qr.contains("/x/wa.db.qr.png"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_qr_image_is_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("wa.db.qr.png");
+        write_private(&path, &qr_png(REF).unwrap()).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
     }
 
     #[test]
