@@ -108,9 +108,6 @@ pub enum WaError {
         human_duration(*.0)
     )]
     PairingTimeout(Duration),
-    /// A phone number for the pairing code is not in international form.
-    #[error("{0:?} is not a phone number in international form (e.g. 6281234567890)")]
-    InvalidPhone(String),
     /// Writing a file (the QR code image) failed.
     #[error("cannot write {}: {source}", path.display())]
     Io {
