@@ -347,6 +347,17 @@ impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
             message_id: msg.id.clone(),
         };
 
+        let parsed = parse_command(&msg.text, self.config.max_message_len);
+        if msg.is_group
+            && matches!(
+                parsed,
+                Err(ParseError::Empty | ParseError::UnknownCommand { .. })
+            )
+        {
+            // Group chatter that is not addressed to the bot: not an attempt, no rate slot.
+            return Vec::new();
+        }
+
         if !self.take_rate_slot(&phone, started) {
             let tell = self.tell_rate_limited(&phone, started);
             let mut ev = event("-");
@@ -355,7 +366,7 @@ impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
                 "rate limit: more than {} commands per minute",
                 self.config.rate_limit_per_minute
             ));
-            ev.arguments = truncate(&msg.text, 200);
+            ev.arguments = redact_unparsed(&msg.text);
             let warning = self.record(ev, started, true).await;
             return if tell {
                 self.reply(
@@ -369,12 +380,8 @@ impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
             };
         }
 
-        let command = match parse_command(&msg.text, self.config.max_message_len) {
+        let command = match parsed {
             Ok(c) => c,
-            Err(ParseError::Empty | ParseError::UnknownCommand { .. }) if msg.is_group => {
-                // Group chatter that is not addressed to the bot.
-                return Vec::new();
-            }
             Err(err) => {
                 let mut ev = event(match &err {
                     ParseError::MissingArgument { command, .. }

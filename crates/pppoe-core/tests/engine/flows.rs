@@ -490,3 +490,38 @@ fn replies_are_delivered_in_the_order_the_commands_arrived() {
     assert!(texts[0].starts_with("✅ *USER PPPoE BERHASIL DITAMBAHKAN*"));
     assert!(texts[1].starts_with("📊 *STATUS USER PPPoE*"));
 }
+
+#[test]
+fn a_rate_limited_add_does_not_leak_its_password() {
+    let b = Bot::new(
+        FakeRouter::new(),
+        EngineConfig {
+            rate_limit_per_minute: 1,
+            ..config()
+        },
+    );
+    b.say("help");
+    b.say("addpppoe budi01 Rahasia-99x Basic");
+    let ev = b.last_event();
+    assert_eq!(ev.outcome, Outcome::Denied);
+    assert_eq!(ev.arguments, "addpppoe budi01 *** Basic");
+    assert_eq!(b.router.writes(), 0);
+}
+
+#[test]
+fn group_chatter_uses_no_rate_slot() {
+    let b = Bot::new(
+        FakeRouter::with_spec_users(),
+        EngineConfig {
+            rate_limit_per_minute: 2,
+            ..config()
+        },
+    );
+    for _ in 0..10 {
+        let mut msg = b.message(ADMIN, "ok siap, otw lokasi");
+        msg.is_group = true;
+        assert!(b.deliver(msg).is_empty());
+    }
+    assert!(b.events().is_empty(), "chatter is not an attempt");
+    assert!(b.say("checkpppoe john123")[0].starts_with("📊"));
+}
