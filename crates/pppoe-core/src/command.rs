@@ -411,6 +411,40 @@ fn join(tokens: &[Token]) -> Option<String> {
     (!text.is_empty()).then(|| text.to_owned())
 }
 
+/// The text of a message that did not parse, for the audit log: the words as the grammar
+/// splits them (quotes respected), with the password of an `addpppoe` or an `editpppoe ...
+/// password` replaced by `***`, so a malformed command never leaks it.
+pub(crate) fn redact_text(text: &str) -> String {
+    let tokens = tokenize(text);
+    let word = |i: usize| {
+        tokens
+            .get(i)
+            .map(|t| clean(t.text.trim_start_matches(['/', '!', '.'])).to_lowercase())
+    };
+    let secret_from = match word(0).as_deref() {
+        Some("addpppoe") => Some((2, 3)),
+        Some("editpppoe")
+            if word(2)
+                .as_deref()
+                .and_then(EditField::parse)
+                .is_some_and(|f| f == EditField::Password) =>
+        {
+            Some((3, usize::MAX))
+        }
+        _ => None,
+    };
+    tokens
+        .iter()
+        .enumerate()
+        .map(|(i, t)| match secret_from {
+            Some((from, to)) if i >= from && i < to => "***".to_owned(),
+            _ if t.quoted => format!("\"{}\"", t.text),
+            _ => t.text.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// The default cap on a message's length, in characters.
 pub const DEFAULT_MAX_LEN: usize = 1000;
 
@@ -817,6 +851,24 @@ mod tests {
             }),
         );
         check("ya", missing(CommandKind::Confirm, Arg::Code));
+    }
+
+    #[test]
+    fn redaction_of_text_that_did_not_parse() {
+        assert_eq!(redact_text("addpppoe john s3cretpass"), "addpppoe john ***");
+        assert_eq!(
+            redact_text("addpppoe \"john doe\" s3cretpass"),
+            "addpppoe \"john doe\" ***"
+        );
+        assert_eq!(
+            redact_text("/EditPPPoE john pass a b"),
+            "/EditPPPoE john pass *** ***"
+        );
+        assert_eq!(
+            redact_text("editpppoe john info a b"),
+            "editpppoe john info a b"
+        );
+        assert_eq!(redact_text("halo   bot"), "halo bot");
     }
 
     #[test]

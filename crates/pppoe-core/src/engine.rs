@@ -1124,37 +1124,10 @@ fn truncate(text: &str, max: usize) -> String {
     t
 }
 
-/// The text of a message that did not parse, for the audit log: a password-bearing command
-/// keeps only its first words, so that a malformed `addpppoe` never leaks its password.
+/// The text of a message that did not parse, for the audit log (passwords masked), at most
+/// 200 characters.
 fn redact_unparsed(text: &str) -> String {
-    let words: Vec<&str> = text.split_whitespace().collect();
-    let Some(first) = words.first() else {
-        return String::new();
-    };
-    let head = first.trim_start_matches(['/', '!', '.']).to_lowercase();
-    let redacted = match head.as_str() {
-        "addpppoe" if words.len() > 2 => {
-            let mut w: Vec<&str> = words.clone();
-            w[2] = "***";
-            w.join(" ")
-        }
-        "editpppoe"
-            if words.get(2).is_some_and(|f| {
-                matches!(
-                    f.to_lowercase().as_str(),
-                    "password" | "pass" | "passwd" | "pw" | "sandi"
-                )
-            }) =>
-        {
-            let mut w: Vec<&str> = words.iter().take(3).copied().collect();
-            if words.len() > 3 {
-                w.push("***");
-            }
-            w.join(" ")
-        }
-        _ => words.join(" "),
-    };
-    truncate(&redacted, 200)
+    truncate(&crate::command::redact_text(text), 200)
 }
 
 #[cfg(test)]
@@ -1169,9 +1142,10 @@ mod tests {
         );
         assert_eq!(
             redact_unparsed("editpppoe john password a b"),
-            "editpppoe john password ***"
+            "editpppoe john password *** ***"
         );
         assert_eq!(redact_unparsed("halo bot"), "halo bot");
+        assert_eq!(redact_unparsed(&"x ".repeat(300)).chars().count(), 201);
     }
 
     #[test]
