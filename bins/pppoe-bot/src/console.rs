@@ -107,6 +107,7 @@ impl Messenger for Console {
                 sender_lid: None,
                 text: line,
                 sent_at: SystemClock.now(),
+                received_at: None,
                 is_group: false,
             });
         }

@@ -69,6 +69,7 @@ fn bench(c: &mut Criterion) {
         sender_lid: None,
         text: text.to_owned(),
         sent_at: clock.now(),
+        received_at: None,
         is_group: false,
     };
     let mut group = c.benchmark_group("engine_handle");

@@ -413,7 +413,8 @@ impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
             return self.reply(&msg, self.renderer.denied(kind) + &warning);
         }
 
-        let age = (started - msg.sent_at).to_std().unwrap_or_default();
+        let arrived = msg.received_at.unwrap_or(started);
+        let age = (arrived - msg.sent_at).to_std().unwrap_or_default();
         if kind.is_mutating() && age > self.config.max_message_age {
             ev.outcome = Outcome::Skipped;
             ev.error = Some(format!(

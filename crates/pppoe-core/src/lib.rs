@@ -34,6 +34,7 @@
 //!     sender_lid: None,
 //!     text: "addpppoe john123 password123 Premium".into(),
 //!     sent_at: pppoe_core::Clock::now(&clock),
+//!     received_at: None,
 //!     is_group: false,
 //! };
 //! let replies = futures::executor::block_on(engine.handle(message));

@@ -301,6 +301,10 @@ pub struct Incoming {
     pub text: String,
     /// When the sender sent it (the messenger's timestamp).
     pub sent_at: DateTime<Utc>,
+    /// When the messenger received it; `None`: when the engine handles it. The stale-change
+    /// rule measures `received_at - sent_at`, so time spent queued behind the sender's earlier
+    /// commands does not make a fresh command stale.
+    pub received_at: Option<DateTime<Utc>>,
     /// Whether the chat is a group.
     pub is_group: bool,
 }

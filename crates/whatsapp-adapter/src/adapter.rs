@@ -323,7 +323,10 @@ impl<L: Link> Pump<L> {
                     .unwrap_or_else(PoisonError::into_inner)
                     .translate(&message, &info, library.as_deref());
                 match translation {
-                    Translation::Command(incoming) => {
+                    Translation::Command(mut incoming) => {
+                        // Arrival time, for the stale-change rule: pacing and queueing after
+                        // this point must not make a fresh command stale.
+                        incoming.received_at = Some(SystemClock.now());
                         lock(&self.shared.quotes).insert(
                             incoming.id.clone(),
                             Quoted {

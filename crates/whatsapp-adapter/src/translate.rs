@@ -267,6 +267,7 @@ impl Translator {
             sender_lid: identity.lid,
             text: text.to_owned(),
             sent_at: info.timestamp,
+            received_at: None,
             is_group: info.source.chat.server == "g.us",
         })
     }
@@ -389,6 +390,7 @@ mod tests {
                 sender_lid: None,
                 text: "checkpppoe john123".into(),
                 sent_at: at(),
+                received_at: None,
                 is_group: false,
             }
         );

@@ -74,6 +74,7 @@ async fn fifty_senders_times_forty_commands_give_exactly_2000_chained_rows() {
                     sender_lid: None,
                     text,
                     sent_at: SystemClock.now(),
+                    received_at: None,
                     is_group: false,
                 };
                 let replies = engine.handle(msg).await;

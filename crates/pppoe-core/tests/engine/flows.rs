@@ -525,3 +525,20 @@ fn group_chatter_uses_no_rate_slot() {
     assert!(b.events().is_empty(), "chatter is not an attempt");
     assert!(b.say("checkpppoe john123")[0].starts_with("📊"));
 }
+
+#[test]
+fn staleness_is_measured_at_arrival_not_after_queueing() {
+    let b = Bot::spec();
+    let mut msg = b.message(ADMIN, "restartpppoe john123");
+    // Sent 5 minutes ago but received 10 s after it was sent: it waited in our queue.
+    msg.sent_at -= chrono::Duration::minutes(5);
+    msg.received_at = Some(msg.sent_at + chrono::Duration::seconds(10));
+    assert!(b.deliver(msg)[0].text.starts_with("🔄"), "not stale");
+    let mut msg = b.message(ADMIN, "editpppoe jane456 status disable");
+    msg.sent_at -= chrono::Duration::minutes(5);
+    msg.received_at = Some(msg.sent_at + chrono::Duration::minutes(3));
+    assert!(
+        b.deliver(msg)[0].text.contains("PERINTAH DILEWATI"),
+        "arrived late: stale"
+    );
+}

@@ -74,6 +74,7 @@ impl Bot {
             sender_lid: None,
             text: text.to_owned(),
             sent_at: self.clock.now(),
+            received_at: None,
             is_group: false,
         }
     }
