@@ -81,6 +81,53 @@ pub(crate) struct Config {
     /// The packages (default: the spec's five).
     #[serde(default)]
     pub(crate) profiles: Vec<ProfileConfig>,
+    /// WhatsApp settings.
+    #[serde(default)]
+    pub(crate) whatsapp: WhatsAppSection,
+}
+
+/// `[whatsapp]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct WhatsAppSection {
+    /// Group chats (JIDs ending in `@g.us`) whose commands are answered.
+    #[serde(default, deserialize_with = "groups")]
+    pub(crate) allowed_groups: Vec<String>,
+    /// At most this many messages sent per minute, all chats together.
+    #[serde(default = "default_per_minute")]
+    pub(crate) messages_per_minute: u32,
+    /// At least this many milliseconds between two messages to one chat.
+    #[serde(default = "default_chat_interval")]
+    pub(crate) chat_interval_ms: u64,
+}
+
+impl Default for WhatsAppSection {
+    fn default() -> Self {
+        Self {
+            allowed_groups: Vec::new(),
+            messages_per_minute: default_per_minute(),
+            chat_interval_ms: default_chat_interval(),
+        }
+    }
+}
+
+fn default_per_minute() -> u32 {
+    20
+}
+fn default_chat_interval() -> u64 {
+    1000
+}
+
+fn groups<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    let groups = Vec::<String>::deserialize(d)?;
+    for g in &groups {
+        if !g.ends_with("@g.us") {
+            return Err(de::Error::custom(format!(
+                "{g:?} is not a group JID: it ends in @g.us, e.g. \"120363012345678901@g.us\""
+            )));
+        }
+    }
+    Ok(groups)
 }
 
 fn default_tz() -> chrono_tz::Tz {
@@ -109,14 +156,22 @@ pub(crate) struct Paths {
     /// The audit database.
     #[serde(default = "default_audit_db")]
     pub(crate) audit_db: PathBuf,
+    /// The WhatsApp session (written by `pppoe-bot pair`).
+    #[serde(default = "default_session")]
+    pub(crate) whatsapp_session: PathBuf,
 }
 
 impl Default for Paths {
     fn default() -> Self {
         Self {
             audit_db: default_audit_db(),
+            whatsapp_session: default_session(),
         }
     }
+}
+
+fn default_session() -> PathBuf {
+    PathBuf::from("whatsapp-session.db")
 }
 
 fn default_audit_db() -> PathBuf {
@@ -400,6 +455,22 @@ impl Config {
             })
             .collect();
         ProfileTable::new(profiles).context("[[profiles]]")
+    }
+
+    /// The WhatsApp adapter's settings.
+    pub(crate) fn whatsapp_config(&self) -> anyhow::Result<whatsapp_adapter::WhatsAppConfig> {
+        let mut config = whatsapp_adapter::WhatsAppConfig::new(self.paths.whatsapp_session.clone());
+        config.allowed_groups = self.whatsapp.allowed_groups.clone();
+        config.language = self.language;
+        config.pacing.per_minute = self.whatsapp.messages_per_minute.max(1);
+        config.pacing.per_chat_interval = Duration::from_millis(self.whatsapp.chat_interval_ms);
+        config.admins = self
+            .access
+            .iter()
+            .filter(|a| a.role == Role::Admin)
+            .map(|a| PhoneNumber::parse(&a.phone, &self.default_country_code))
+            .collect::<Result<_, _>>()?;
+        Ok(config)
     }
 
     /// The engine's settings.

@@ -44,9 +44,15 @@ enum LogFormat {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum MessengerKind {
+    /// WhatsApp, with the session written by `pppoe-bot pair`.
+    Whatsapp,
     /// stdin/stdout, acting as one allowlisted number (try a real router from a terminal).
     Console,
 }
+
+/// Exit status when WhatsApp ended the session for good (logged out, replaced, banned): a
+/// restart cannot help, so the systemd unit does not restart on it.
+const EXIT_WHATSAPP_ENDED: u8 = 3;
 
 #[derive(Debug, Subcommand)]
 enum Command {
@@ -58,11 +64,20 @@ enum Command {
         #[arg(long)]
         config: PathBuf,
         /// Where messages come from.
-        #[arg(long, value_enum, default_value = "console")]
+        #[arg(long, value_enum, default_value = "whatsapp")]
         messenger: MessengerKind,
         /// With the console messenger: act as this number (default: the first [[access]] entry).
         #[arg(long = "as", value_name = "PHONE")]
         as_phone: Option<String>,
+    },
+    /// Links the bot's WhatsApp number: a QR code to scan, or with --phone a pairing code.
+    Pair {
+        /// The config file (its paths.whatsapp_session is where the session is kept).
+        #[arg(long)]
+        config: PathBuf,
+        /// The bot's own number, for "Link with phone number" instead of the QR code.
+        #[arg(long)]
+        phone: Option<String>,
     },
     /// Parses the config, connects to each router and compares the packages with /ppp/profile.
     CheckConfig {
@@ -135,17 +150,55 @@ async fn run(
         SystemClock,
         engine_config,
     ));
-    match messenger {
+    let result = match messenger {
         MessengerKind::Console => {
             let phone = as_phone.unwrap_or_else(|| config.access[0].phone.clone());
             let console = Arc::new(console::Console::start(phone));
             console.prompt();
             let taken = serve::serve(engine, console, serve::shutdown_signal()).await;
             tracing::info!(messages = taken, "stopped");
+            Ok(())
         }
-    }
+        MessengerKind::Whatsapp => run_whatsapp(&config, engine).await,
+    };
     store.close().await;
     tracing::info!("audit log flushed");
+    result
+}
+
+async fn run_whatsapp<R, A, C>(config: &Config, engine: Arc<Engine<R, A, C>>) -> anyhow::Result<()>
+where
+    R: pppoe_core::Router + 'static,
+    A: pppoe_core::AuditSink + 'static,
+    C: pppoe_core::Clock + 'static,
+{
+    let wa_config = config.whatsapp_config()?;
+    let allowlisted: Vec<_> = engine
+        .config()
+        .access
+        .iter()
+        .map(|a| a.phone.clone())
+        .collect();
+    let (whatsapp, driver) = whatsapp_adapter::WhatsApp::connect(wa_config, &allowlisted)
+        .await
+        .context("connecting to WhatsApp")?;
+    let whatsapp = Arc::new(whatsapp);
+    let taken = serve::serve(engine, Arc::clone(&whatsapp), serve::shutdown_signal()).await;
+    tracing::info!(messages = taken, "no more messages; stopping WhatsApp");
+    whatsapp.shutdown().await;
+    driver.wait().await?;
+    Ok(())
+}
+
+async fn pair(config_path: PathBuf, phone: Option<String>) -> anyhow::Result<()> {
+    let config = Config::load(&config_path)?;
+    let wa_config = config.whatsapp_config()?;
+    let phone = phone
+        .map(|p| pppoe_core::PhoneNumber::parse(&p, &config.default_country_code))
+        .transpose()
+        .context("--phone")?;
+    let outcome = whatsapp_adapter::pair(&wa_config, phone.as_ref()).await?;
+    println!("{outcome}");
     Ok(())
 }
 
@@ -175,6 +228,7 @@ fn main() -> ExitCode {
                 messenger,
                 as_phone,
             } => run(config, messenger, as_phone).await.map(|()| true),
+            Command::Pair { config, phone } => pair(config, phone).await.map(|()| true),
             Command::CheckConfig { config } => check::check_config(&config).await,
             Command::Audit(command) => audit_cmd::run(command).await,
         }
@@ -187,7 +241,10 @@ fn main() -> ExitCode {
         Err(e) => {
             use std::io::Write as _;
             let _ = writeln!(std::io::stderr(), "error: {e:#}");
-            ExitCode::FAILURE
+            match e.downcast_ref::<whatsapp_adapter::WaError>() {
+                Some(whatsapp_adapter::WaError::Terminal(_)) => ExitCode::from(EXIT_WHATSAPP_ENDED),
+                _ => ExitCode::FAILURE,
+            }
         }
     }
 }

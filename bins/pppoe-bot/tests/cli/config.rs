@@ -155,7 +155,7 @@ async fn run_finishes_in_flight_work_and_exits_0_on_sigterm() {
     let db_path = db.clone();
     let (code, audit) = tokio::task::spawn_blocking(move || {
         let mut child = Command::new(crate::BIN)
-            .args(["run", "--config", &config])
+            .args(["run", "--config", &config, "--messenger", "console"])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -217,7 +217,7 @@ async fn several_routers_are_searched_and_adds_go_to_the_home_router() {
     let config = path.to_str().unwrap().to_owned();
     let out = tokio::task::spawn_blocking(move || {
         run(
-            &["run", "--config", &config],
+            &["run", "--config", &config, "--messenger", "console"],
             "addpppoe budi01 password123 Basic\ncheckpppoe john123\ncheckpppoe budi01\npppoe\n",
         )
     })
@@ -241,4 +241,25 @@ async fn several_routers_are_searched_and_adds_go_to_the_home_router() {
     );
     s1.shutdown().await;
     s2.shutdown().await;
+}
+
+#[test]
+fn run_with_whatsapp_but_no_paired_session_says_to_pair_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    let session = dir.path().join("wa.db");
+    std::fs::write(
+        &path,
+        format!(
+            "[paths]\naudit_db = {:?}\nwhatsapp_session = {:?}\n\n[[routers]]\nname = \"r\"\nhost = \"127.0.0.1\"\nport = 1\nuser = \"u\"\npassword = \"p\"\ntimeout_secs = 1\n\n[[access]]\nphone = \"0812-3456-7890\"\nrole = \"admin\"\n",
+            dir.path().join("audit.db").to_str().unwrap(),
+            session.to_str().unwrap(),
+        ),
+    )
+    .unwrap();
+    let out = run(&["run", "--config", path.to_str().unwrap()], "");
+    assert!(!out.status.success());
+    let err = crate::stderr(&out);
+    assert!(err.contains("pppoe-bot pair"), "{err}");
+    assert!(!session.exists(), "no session file is created by run");
 }
