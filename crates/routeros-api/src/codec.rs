@@ -16,8 +16,11 @@
 //! stream cannot be interpreted past it, so the [`Decoder`] rejects it.
 //!
 //! Nothing here touches a socket or a clock: bytes go in through [`Decoder::feed`] and
-//! sentences come out of [`Decoder::next_sentence`]; outgoing sentences are appended to a
-//! caller-owned `Vec<u8>` that the caller writes in one go.
+//! sentences come out of [`Decoder::next_words`] (borrowed from the decoder's buffer, no
+//! allocation) or [`Decoder::next_sentence`] (an owned [`Sentence`]); outgoing sentences are
+//! appended to a caller-owned `Vec<u8>` that the caller writes in one go.
+
+use std::fmt;
 
 /// Caps so that a hostile peer cannot exhaust memory.
 ///
@@ -241,16 +244,142 @@ pub enum DecodeError {
     },
 }
 
+/// A decoded sentence borrowed from the [`Decoder`]'s input buffer: its words are slices of
+/// the bytes as received, so decoding it allocates nothing.
+///
+/// Valid until the next call on the decoder. [`to_sentence`](Self::to_sentence) copies it out.
+#[derive(Clone, Copy)]
+pub struct SentenceRef<'a> {
+    /// The sentence's bytes, length prefixes included.
+    bytes: &'a [u8],
+    /// Start (in `bytes`) and length of each word.
+    words: &'a [(usize, usize)],
+}
+
+impl<'a> SentenceRef<'a> {
+    /// Number of words.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.words.len()
+    }
+
+    /// Whether the sentence has no word (never the case for a sentence from a [`Decoder`]).
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.words.is_empty()
+    }
+
+    /// The word at `index`.
+    #[must_use]
+    pub fn word(&self, index: usize) -> Option<&'a [u8]> {
+        self.words
+            .get(index)
+            .map(|&(start, len)| &self.bytes[start..start + len])
+    }
+
+    /// The first word (a command such as `/login`, or a reply kind such as `!re`), if any.
+    #[must_use]
+    pub fn first(&self) -> Option<&'a [u8]> {
+        self.word(0)
+    }
+
+    /// The words, in order.
+    #[must_use]
+    pub fn iter(&self) -> Words<'a> {
+        Words {
+            bytes: self.bytes,
+            words: self.words.iter(),
+        }
+    }
+
+    /// The sentence as received, length prefixes and terminator included.
+    #[must_use]
+    pub fn as_bytes(&self) -> &'a [u8] {
+        self.bytes
+    }
+
+    /// An owned copy.
+    #[must_use]
+    pub fn to_sentence(&self) -> Sentence {
+        Sentence::new(self.iter().map(<[u8]>::to_vec).collect())
+    }
+}
+
+impl fmt::Debug for SentenceRef<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(self.iter().map(String::from_utf8_lossy))
+            .finish()
+    }
+}
+
+impl<'a> IntoIterator for SentenceRef<'a> {
+    type Item = &'a [u8];
+    type IntoIter = Words<'a>;
+    fn into_iter(self) -> Words<'a> {
+        self.iter()
+    }
+}
+
+/// Same words (whatever the form of their length prefixes).
+impl PartialEq for SentenceRef<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for SentenceRef<'_> {}
+
+impl PartialEq<Sentence> for SentenceRef<'_> {
+    fn eq(&self, other: &Sentence) -> bool {
+        self.len() == other.len() && self.iter().eq(other.words().iter().map(Vec::as_slice))
+    }
+}
+
+/// The words of a [`SentenceRef`], in order.
+#[derive(Debug, Clone)]
+pub struct Words<'a> {
+    bytes: &'a [u8],
+    words: std::slice::Iter<'a, (usize, usize)>,
+}
+
+impl<'a> Iterator for Words<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        let &(start, len) = self.words.next()?;
+        Some(&self.bytes[start..start + len])
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.words.size_hint()
+    }
+}
+
+impl DoubleEndedIterator for Words<'_> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        let &(start, len) = self.words.next_back()?;
+        Some(&self.bytes[start..start + len])
+    }
+}
+
+impl ExactSizeIterator for Words<'_> {}
+
+impl std::iter::FusedIterator for Words<'_> {}
+
 /// Incremental sentence decoder.
 ///
 /// Accepts input split at any byte: feed whatever the transport delivered, then call
-/// [`next_sentence`](Self::next_sentence) until it returns `Ok(None)` ("need more bytes").
-/// Empty sentences (a lone terminator) are skipped, as RouterOS does.
+/// [`next_words`](Self::next_words) (or [`next_sentence`](Self::next_sentence)) until it
+/// returns `Ok(None)` ("need more bytes"). Empty sentences (a lone terminator) are skipped, as
+/// RouterOS does.
 ///
-/// Complete words are moved out of the input buffer as soon as they are whole, so a sentence
-/// that arrives in many pieces is parsed once, not re-scanned on every call. The buffer keeps a
-/// read cursor and is compacted only when the consumed part dominates, so decoding is linear
-/// in the input.
+/// A sentence stays where it arrived, in the input buffer, until it is complete: the decoder
+/// records where each complete word starts, so a sentence that arrives in many pieces is parsed
+/// once, not re-scanned on every call, and a complete sentence is handed out as slices of that
+/// buffer ([`SentenceRef`]) without copying. The buffer keeps the start of the sentence being
+/// assembled and is compacted only when the consumed part dominates, so decoding is linear in
+/// the input, and the decoder's own allocations are reused from one sentence to the next.
 ///
 /// ```
 /// use routeros_api::codec::{encode_sentence, Decoder, Limits};
@@ -262,19 +391,26 @@ pub enum DecodeError {
 /// decoder.feed(&wire[..3]);
 /// assert_eq!(decoder.next_sentence(), Ok(None));
 /// decoder.feed(&wire[3..]);
-/// let sentence = decoder.next_sentence().unwrap().unwrap();
-/// assert_eq!(sentence.words(), [b"!done".to_vec(), b"=ret=*1".to_vec()]);
+/// let sentence = decoder.next_words().unwrap().unwrap();
+/// assert_eq!(sentence.first(), Some(&b"!done"[..]));
+/// assert_eq!(sentence.iter().collect::<Vec<_>>(), [&b"!done"[..], b"=ret=*1"]);
 /// assert_eq!(decoder.buffered(), 0);
 /// ```
 #[derive(Debug)]
 pub struct Decoder {
     limits: Limits,
     buf: Vec<u8>,
-    /// Start of the unread part of `buf`.
-    pos: usize,
-    /// Words of the sentence being assembled.
-    words: Vec<Vec<u8>>,
-    /// Sum of the lengths of `words`.
+    /// Start of the sentence being assembled (everything before it has been consumed).
+    start: usize,
+    /// First byte not parsed yet: `start..cursor` holds the complete words of the sentence
+    /// being assembled.
+    cursor: usize,
+    /// Start (relative to `start`, after the length prefix) and length of each complete word
+    /// of the sentence being assembled, or of the sentence returned last.
+    words: Vec<(usize, usize)>,
+    /// `words` describes the sentence returned last: cleared on the next call.
+    returned: bool,
+    /// Sum of the lengths of the complete words of the sentence being assembled.
     sentence_len: usize,
     /// Set on the first error; returned forever after.
     failed: Option<DecodeError>,
@@ -290,8 +426,10 @@ impl Decoder {
         Self {
             limits,
             buf: Vec::new(),
-            pos: 0,
+            start: 0,
+            cursor: 0,
             words: Vec::new(),
+            returned: false,
             sentence_len: 0,
             failed: None,
         }
@@ -305,30 +443,32 @@ impl Decoder {
 
     /// Appends received bytes to the input buffer.
     pub fn feed(&mut self, bytes: &[u8]) {
-        if self.pos == self.buf.len() {
+        if self.start == self.buf.len() {
             self.buf.clear();
-            self.pos = 0;
-        } else if self.pos >= COMPACT_MIN && self.pos >= self.buf.len() / 2 {
+            self.start = 0;
+            self.cursor = 0;
+        } else if self.start >= COMPACT_MIN && self.start >= self.buf.len() / 2 {
             // Amortised O(1) per byte: we only move the tail when at least as many bytes
-            // have been consumed as remain.
-            self.buf.drain(..self.pos);
-            self.pos = 0;
+            // have been consumed as remain. Word positions are relative to `start`.
+            self.buf.drain(..self.start);
+            self.cursor -= self.start;
+            self.start = 0;
         }
         self.buf.extend_from_slice(bytes);
     }
 
-    /// Bytes received but not yet returned as part of a sentence: the unread input plus the
-    /// words of the sentence being assembled.
+    /// Bytes received but not yet returned as part of a sentence: the unparsed input plus the
+    /// complete words (without their length prefixes) of the sentence being assembled.
     #[must_use]
     pub fn buffered(&self) -> usize {
-        self.buf.len() - self.pos + self.sentence_len
+        self.buf.len() - self.cursor + self.sentence_len
     }
 
     /// Whether a sentence has been started but not finished, or input is unread; i.e. whether
     /// an end of stream right now would cut a sentence.
     #[must_use]
     pub fn is_mid_sentence(&self) -> bool {
-        self.pos < self.buf.len() || !self.words.is_empty()
+        self.start < self.buf.len()
     }
 
     /// The next complete sentence, `Ok(None)` if more bytes are needed.
@@ -338,11 +478,25 @@ impl Decoder {
     /// A [`DecodeError`] if the input is not a RouterOS API stream or exceeds the [`Limits`].
     /// The error is sticky: every later call returns it again.
     pub fn next_sentence(&mut self) -> Result<Option<Sentence>, DecodeError> {
+        Ok(self.next_words()?.map(|words| words.to_sentence()))
+    }
+
+    /// As [`next_sentence`](Self::next_sentence), but the sentence is borrowed from the
+    /// decoder's buffer: nothing is allocated. It is valid until the next call on the decoder.
+    ///
+    /// # Errors
+    ///
+    /// As [`next_sentence`](Self::next_sentence).
+    pub fn next_words(&mut self) -> Result<Option<SentenceRef<'_>>, DecodeError> {
         if let Some(err) = &self.failed {
             return Err(err.clone());
         }
         match self.advance() {
-            Ok(found) => Ok(found),
+            Ok(Some(begin)) => Ok(Some(SentenceRef {
+                bytes: &self.buf[begin..self.start],
+                words: &self.words,
+            })),
+            Ok(None) => Ok(None),
             Err(err) => {
                 self.failed = Some(err.clone());
                 Err(err)
@@ -350,20 +504,29 @@ impl Decoder {
         }
     }
 
-    fn advance(&mut self) -> Result<Option<Sentence>, DecodeError> {
+    /// Parses up to the end of the next sentence. On success returns where that sentence
+    /// starts in `buf`; it ends at `start`, and `words` describes it.
+    fn advance(&mut self) -> Result<Option<usize>, DecodeError> {
+        if self.returned {
+            self.words.clear();
+            self.returned = false;
+        }
         loop {
-            let input = &self.buf[self.pos..];
-            let Some((len, prefix)) = decode_length(input)? else {
+            let Some((len, prefix)) = decode_length(&self.buf[self.cursor..])? else {
                 return Ok(None);
             };
             if len == 0 {
-                self.pos += prefix;
+                self.cursor += prefix;
                 if self.words.is_empty() {
                     // Empty sentence: ignored, as RouterOS does.
+                    self.start = self.cursor;
                     continue;
                 }
+                let begin = self.start;
+                self.start = self.cursor;
                 self.sentence_len = 0;
-                return Ok(Some(Sentence::new(std::mem::take(&mut self.words))));
+                self.returned = true;
+                return Ok(Some(begin));
             }
             if len > self.limits.max_word_len {
                 return Err(DecodeError::WordTooLong {
@@ -383,15 +546,15 @@ impl Decoder {
                     max: self.limits.max_words,
                 });
             }
-            let Some(word) = prefix
-                .checked_add(len)
-                .and_then(|end| input.get(prefix..end))
-            else {
-                return Ok(None);
-            };
-            self.words.push(word.to_vec());
-            self.sentence_len = total;
-            self.pos += prefix + len;
+            let word_start = self.cursor + prefix;
+            match word_start.checked_add(len) {
+                Some(end) if end <= self.buf.len() => {
+                    self.words.push((word_start - self.start, len));
+                    self.sentence_len = total;
+                    self.cursor = end;
+                }
+                _ => return Ok(None),
+            }
         }
     }
 }
@@ -638,6 +801,36 @@ mod tests {
         assert!(d.is_mid_sentence());
     }
 
+    #[test]
+    fn borrowed_sentences() {
+        let mut wire = vec![0];
+        encode_sentence(["!re", "=name=x", ".tag=7"], &mut wire);
+        encode_sentence(["!done"], &mut wire);
+        let mut d = Decoder::default();
+        // Split inside the second word: the first word is parsed once and kept in place.
+        d.feed(&wire[..7]);
+        assert_eq!(d.next_words(), Ok(None));
+        assert_eq!(d.buffered(), 5, "two unparsed bytes plus the word !re");
+        d.feed(&wire[7..]);
+        let s = d.next_words().unwrap().unwrap();
+        assert_eq!(s.len(), 3);
+        assert_eq!(s.first(), Some(&b"!re"[..]));
+        assert_eq!(s.word(2), Some(&b".tag=7"[..]));
+        assert_eq!(s.word(3), None);
+        assert_eq!(s.iter().next_back(), Some(&b".tag=7"[..]));
+        assert_eq!(s.iter().len(), 3);
+        assert_eq!(s.as_bytes(), &wire[1..wire.len() - 7]);
+        assert_eq!(format!("{s:?}"), r#"["!re", "=name=x", ".tag=7"]"#);
+        let owned = s.to_sentence();
+        assert_eq!(s, owned);
+        assert_eq!(owned.words()[1], b"=name=x");
+        let s = d.next_words().unwrap().unwrap();
+        assert_eq!(s.into_iter().collect::<Vec<_>>(), [&b"!done"[..]]);
+        assert!(!s.is_empty());
+        assert_eq!(d.next_words(), Ok(None));
+        assert!(!d.is_mid_sentence());
+    }
+
     mod props {
         use super::super::*;
         use proptest::prelude::*;
@@ -659,6 +852,35 @@ mod tests {
                 loop {
                     match d.next_sentence() {
                         Ok(Some(s)) => out.push(s),
+                        Ok(None) => break,
+                        Err(e) => return (out, Some(e)),
+                    }
+                }
+            }
+            (out, None)
+        }
+
+        /// As `decode_all`, through the borrowed sentences of `next_words`.
+        fn decode_all_borrowed(
+            limits: Limits,
+            wire: &[u8],
+            cuts: &[usize],
+        ) -> (Vec<Sentence>, Option<DecodeError>) {
+            let mut points: Vec<usize> = cuts.iter().map(|c| c % (wire.len() + 1)).collect();
+            points.push(0);
+            points.push(wire.len());
+            points.sort_unstable();
+            let mut d = Decoder::new(limits);
+            let mut out = Vec::new();
+            for pair in points.windows(2) {
+                d.feed(&wire[pair[0]..pair[1]]);
+                loop {
+                    match d.next_words() {
+                        Ok(Some(s)) => {
+                            let owned = s.to_sentence();
+                            assert_eq!(s, owned);
+                            out.push(owned);
+                        }
                         Ok(None) => break,
                         Err(e) => return (out, Some(e)),
                     }
@@ -723,6 +945,30 @@ mod tests {
                 let bytewise = decode_all(limits, &bytes, &one_by_one);
                 prop_assert_eq!(&whole, &split);
                 prop_assert_eq!(&whole, &bytewise);
+            }
+
+            #[test]
+            fn borrowed_round_trip(sentences in proptest::collection::vec(proptest::collection::vec(word(), 0..8), 0..6),
+                                   cuts in proptest::collection::vec(any::<usize>(), 0..8)) {
+                let mut wire = Vec::new();
+                for s in &sentences {
+                    encode_sentence(s, &mut wire);
+                }
+                let expect: Vec<Sentence> = sentences
+                    .iter()
+                    .map(|s| Sentence::new(s.iter().filter(|w| !w.is_empty()).cloned().collect()))
+                    .filter(|s| !s.is_empty())
+                    .collect();
+                let (got, err) = decode_all_borrowed(Limits::default(), &wire, &cuts);
+                prop_assert_eq!(err, None);
+                prop_assert_eq!(got, expect);
+            }
+
+            #[test]
+            fn borrowed_and_owned_agree_on_any_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..512),
+                                                     limits in small_limits(),
+                                                     cuts in proptest::collection::vec(any::<usize>(), 0..16)) {
+                prop_assert_eq!(decode_all(limits, &bytes, &cuts), decode_all_borrowed(limits, &bytes, &cuts));
             }
 
             #[test]
