@@ -1,15 +1,18 @@
 //! Async RouterOS API client on tokio.
 //!
 //! One [`Client`] is one logged-in connection. It is cheap to clone and every clone shares the
-//! connection: commands are tagged (`.tag=N`) and run concurrently; a single driver task owns
-//! the socket, writes each sentence in one write, and routes every reply to its command by
-//! tag.
+//! connection: commands are tagged (`.tag=N`) and run concurrently. Each sentence goes out in
+//! one write, made by the calling task itself when nothing is queued ahead of it (else by the
+//! driver task). A single driver task reads the socket, decodes what each read brought, and
+//! hands the replies to their commands by tag, all of one read under one lock.
 //!
 //! * [`Client::call`] collects a command's rows ([`Response`]); a `!trap` becomes
-//!   [`ClientError::Trap`]; `!empty` (RouterOS 7.18+) is zero rows.
+//!   [`ClientError::Trap`]; `!empty` (RouterOS 7.18+) is zero rows. The driver gathers the
+//!   rows; the caller is woken once, at the end.
 //! * [`Client::stream`] yields `!re` rows one at a time ([`ReplyStream`], also a
 //!   [`futures_core::Stream`]), for long listings and for `listen`/`follow` commands. Dropping a
-//!   stream before its `!done` sends `/cancel` for its tag.
+//!   stream before its `!done` sends `/cancel` for its tag. Its queue is bounded while it is
+//!   the only command in flight (see [`Client::stream`] for the trade-off).
 //! * `!fatal`, end of stream and I/O errors end every pending command with the same typed
 //!   error; later calls fail at once. The client does not reconnect: connect a new one.
 //!
@@ -34,19 +37,19 @@
 //! # }
 //! ```
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::io;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::task::{Context, Poll, ready};
+use std::task::{Context, Poll, Waker, ready};
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{Notify, watch};
 
-use crate::codec::{DecodeError, Decoder, Limits};
+use crate::codec::{DecodeError, Decoder, Limits, SentenceRef};
 use crate::proto::{Attributes, Command, ProtoError, Reply, ReplyKind, trap_category};
 
 /// Default port of the plain API service (`/ip service` `api`).
@@ -168,13 +171,6 @@ impl ClientError {
                 | Self::Io(_)
                 | Self::Protocol(_)
         )
-    }
-
-    fn from_trap(reply: &Reply) -> Self {
-        Self::Trap {
-            category: reply.category(),
-            message: reply.text().unwrap_or_default().to_owned(),
-        }
     }
 }
 
@@ -348,76 +344,490 @@ impl Response {
     }
 }
 
-/// What the driver hands to a pending command.
-type Event = Result<Reply, Disconnect>;
+/// Bytes asked of the transport per read.
+const READ_CHUNK: usize = 64 * 1024;
 
-#[derive(Debug)]
-enum Outgoing {
-    Frame(Vec<u8>),
-    Close,
+/// Heap bytes of rows that a stream may have queued, received but not yet taken by its
+/// consumer, before the driver stops reading the socket (while that stream is the only command
+/// the router is still answering; see [`State::must_pause`]). About a thousand rows of
+/// `/ppp/secret/print`.
+const STREAM_QUEUE_LIMIT: usize = 256 * 1024;
+
+/// One command in flight: what the driver has received for it and its handle has not taken.
+#[derive(Debug, Default)]
+struct Pending {
+    /// `!re` rows in order.
+    rows: Vec<Attributes>,
+    /// Heap bytes of `rows`, counted for streams only.
+    queued: usize,
+    /// `!trap`: category and message.
+    trap: Option<(Option<u32>, String)>,
+    /// The attributes of `!done`, until the handle takes them.
+    done: Option<Attributes>,
+    /// The connection ended before `!done`.
+    lost: Option<Disconnect>,
+    /// The router will send nothing more for this command (`!done`, or the connection ended).
+    over: bool,
+    /// The handle, if it waits.
+    waker: Option<Waker>,
+    /// A stream: its handle is woken for every batch of rows, and a full queue can pause the
+    /// reading. A call's handle is woken only when the command ends.
+    streaming: bool,
+}
+
+impl Pending {
+    /// How the command ended, once the rows before it have been taken: `Ok` with the
+    /// attributes of `!done`, or the error. `None` while it runs. With `cancelled`, the
+    /// `interrupted` trap that answers our own `/cancel` is not an error.
+    fn take_end(&mut self, cancelled: bool) -> Option<Result<Attributes, ClientError>> {
+        if let Some((category, message)) = &self.trap
+            && !(cancelled && *category == Some(trap_category::INTERRUPTED))
+        {
+            return Some(Err(ClientError::Trap {
+                category: *category,
+                message: message.clone(),
+            }));
+        }
+        if let Some(done) = self.done.take() {
+            return Some(Ok(done));
+        }
+        self.lost.as_ref().map(|cause| Err(cause.to_error()))
+    }
+
+    fn set_waker(&mut self, waker: &Waker) {
+        match &mut self.waker {
+            Some(old) if old.will_wake(waker) => {}
+            slot => *slot = Some(waker.clone()),
+        }
+    }
 }
 
 #[derive(Debug, Default)]
 struct State {
-    pending: HashMap<String, mpsc::UnboundedSender<Event>>,
+    /// By tag. An entry lives as long as its handle ([`ReplyStream`], or a call in progress).
+    pending: HashMap<u64, Pending>,
     next_tag: u64,
     closed: Option<Disconnect>,
+    /// The driver stopped reading (see [`must_pause`](Self::must_pause)) and waits for
+    /// [`Shared::resume`]. Whoever changes what `must_pause` looks at clears it and notifies.
+    reader_paused: bool,
+}
+
+impl State {
+    /// Whether the driver should stop reading the socket for now: the only command the
+    /// router is still answering is a stream whose queue is full.
+    ///
+    /// Back-pressure on a stream cannot be per command: the RouterOS API has no flow control
+    /// per tag, so not reading means not reading the replies of every command on the
+    /// connection. If another command is in flight, its caller may be the very task that
+    /// would drain the stream (or it may wait for that task): stopping then could deadlock. So
+    /// with more than one command in flight the driver keeps reading and the stream's rows
+    /// keep queueing (compactly, see [`Attributes`]); and since a new command may be sent by
+    /// the stream's own consumer, registering one resumes the reading at once.
+    fn must_pause(&self) -> bool {
+        let mut running = self.pending.values().filter(|p| !p.over);
+        match (running.next(), running.next()) {
+            (Some(only), None) => only.streaming && only.queued > STREAM_QUEUE_LIMIT,
+            _ => false,
+        }
+    }
 }
 
 /// Shared by the client handles and the driver task.
 #[derive(Debug)]
 struct Shared {
     state: Mutex<State>,
+    writer: Mutex<Writer>,
     closed_tx: watch::Sender<bool>,
+    /// Wakes the driver paused by [`State::must_pause`].
+    resume: Notify,
 }
 
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, State> {
-        // A panic while holding this lock cannot leave the map inconsistent (every critical
-        // section is a single insert/remove), so poisoning is ignored.
+        // A panic while holding this lock cannot leave the state inconsistent (every critical
+        // section leaves it valid at each step), so poisoning is ignored.
         self.state
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Marks the connection dead and ends every pending command with `cause`.
+    fn lock_writer(&self) -> MutexGuard<'_, Writer> {
+        self.writer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Sends one encoded sentence: written at once by the calling task if nothing is queued
+    /// ahead of it, else queued for the driver task.
+    fn send(&self, frame: Vec<u8>) {
+        let waker = {
+            let mut writer = self.lock_writer();
+            if writer.send(frame) {
+                writer.waker.take()
+            } else {
+                None
+            }
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+
+    /// Asks the driver to write what is queued, shut the socket down and stop.
+    fn close(&self) {
+        let waker = {
+            let mut writer = self.lock_writer();
+            writer.closing = true;
+            writer.waker.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+
+    /// Registers a command; its tag.
+    fn register(&self, streaming: bool) -> Result<u64, ClientError> {
+        let resume = {
+            let mut state = self.lock();
+            if let Some(cause) = &state.closed {
+                return Err(cause.to_error());
+            }
+            state.next_tag += 1;
+            let tag = state.next_tag;
+            state.pending.insert(
+                tag,
+                Pending {
+                    streaming,
+                    ..Pending::default()
+                },
+            );
+            (tag, std::mem::take(&mut state.reader_paused))
+        };
+        if resume.1 {
+            self.resume.notify_one();
+        }
+        Ok(resume.0)
+    }
+
+    /// Marks the connection dead and ends every running command with `cause`.
     fn shut_down(&self, cause: Disconnect) {
-        let pending = {
+        let mut wakers = Vec::new();
+        {
             let mut state = self.lock();
             if state.closed.is_none() {
                 state.closed = Some(cause.clone());
             }
-            std::mem::take(&mut state.pending)
-        };
-        for tx in pending.into_values() {
-            let _ = tx.send(Err(cause.clone()));
+            for pending in state.pending.values_mut().filter(|p| !p.over) {
+                pending.lost = Some(cause.clone());
+                pending.over = true;
+                wakers.extend(pending.waker.take());
+            }
         }
+        wakers.into_iter().for_each(Waker::wake);
+        // Close our half of the socket (the driver has dropped the other).
+        let io = self.lock_writer().io.take();
+        drop(io);
         self.closed_tx.send_replace(true);
     }
 
-    /// Routes one reply to its command. Returns the cause if the reply ends the connection.
-    fn route(&self, reply: Reply) -> Option<Disconnect> {
-        if reply.kind == ReplyKind::Fatal {
-            return Some(Disconnect::Fatal(reply.message.unwrap_or_default()));
+    /// Hands a batch of replies to their commands, under one lock, then wakes their handles.
+    fn deliver(&self, batch: &mut Batch) {
+        if batch.items.is_empty() {
+            return;
         }
-        // Untagged replies answer fire-and-forget commands (such as the /cancel sent when a
-        // command is dropped); nobody waits for them.
-        let tag = reply.tag.clone()?;
-        let mut state = self.lock();
-        if let Some(tx) = state.pending.get(&tag) {
-            let last = reply.kind == ReplyKind::Done;
-            if tx.send(Ok(reply)).is_err() || last {
-                state.pending.remove(&tag);
+        {
+            let mut state = self.lock();
+            for (tag, item) in batch.items.drain(..) {
+                // Replies to a command whose handle is gone (a dropped stream, a call that
+                // timed out) are dropped.
+                let Some(pending) = state.pending.get_mut(&tag) else {
+                    continue;
+                };
+                let wake = match item {
+                    Item::Rows(mut rows) => {
+                        if pending.streaming {
+                            pending.queued += rows.iter().map(Attributes::heap_size).sum::<usize>();
+                        }
+                        if pending.rows.is_empty() {
+                            pending.rows = rows;
+                        } else {
+                            pending.rows.append(&mut rows);
+                        }
+                        pending.streaming
+                    }
+                    Item::Trap(category, message) => {
+                        pending.trap.get_or_insert((category, message));
+                        true
+                    }
+                    Item::Done(attributes) => {
+                        pending.done = Some(attributes);
+                        pending.over = true;
+                        true
+                    }
+                };
+                if wake {
+                    batch.wakers.extend(pending.waker.take());
+                }
             }
         }
-        None
+        batch.wakers.drain(..).for_each(Waker::wake);
     }
+
+    /// Waits while [`State::must_pause`] says so.
+    async fn wait_for_room(&self) {
+        loop {
+            {
+                let mut state = self.lock();
+                state.reader_paused = state.must_pause();
+                if !state.reader_paused {
+                    return;
+                }
+            }
+            // A notification sent since the lock was released is kept as a permit.
+            self.resume.notified().await;
+        }
+    }
+}
+
+/// The writing half of the connection, shared by the handles and the driver task.
+///
+/// A handle writes its sentence itself when nothing is queued ahead of it: one task hand-off
+/// less per command than going through the driver. What the transport does not accept at once
+/// (a full socket buffer) is queued, and the driver task, woken, writes it. A sentence is never
+/// cut by another: once one is partly written, everything after it is queued behind it.
+struct Writer {
+    /// `None` once the connection has ended.
+    io: Option<Pin<Box<dyn AsyncWrite + Send>>>,
+    /// Sentences not yet written, the first possibly in part.
+    queue: VecDeque<Vec<u8>>,
+    /// Bytes of `queue[0]` already written.
+    written: usize,
+    /// Bytes have been written since the last flush completed.
+    unflushed: bool,
+    /// [`Client::close`] was called, or every handle is gone.
+    closing: bool,
+    /// A write by a handle failed: the driver ends the connection with it.
+    failed: Option<io::Error>,
+    /// The driver task, while it waits for something to write.
+    waker: Option<Waker>,
+}
+
+impl fmt::Debug for Writer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Writer")
+            .field("open", &self.io.is_some())
+            .field("queued", &self.queue.len())
+            .field("written", &self.written)
+            .field("unflushed", &self.unflushed)
+            .field("closing", &self.closing)
+            .field("failed", &self.failed)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Writer {
+    fn new(io: Pin<Box<dyn AsyncWrite + Send>>) -> Self {
+        Self {
+            io: Some(io),
+            queue: VecDeque::new(),
+            written: 0,
+            unflushed: false,
+            closing: false,
+            failed: None,
+            waker: None,
+        }
+    }
+
+    /// Writes `frame` now if nothing is queued and the transport takes all of it; else queues
+    /// it (what is left of it). Returns whether the driver has work.
+    fn send(&mut self, frame: Vec<u8>) -> bool {
+        if self.closing || self.failed.is_some() {
+            // The connection is ending: the command ends with it.
+            return false;
+        }
+        let Some(io) = self.io.as_mut() else {
+            return false;
+        };
+        if !self.queue.is_empty() || self.unflushed {
+            self.queue.push_back(frame);
+            return true;
+        }
+        // Not this task's waker: if the transport is not ready, the driver takes over and
+        // polls it with its own.
+        let mut cx = Context::from_waker(Waker::noop());
+        match io.as_mut().poll_write(&mut cx, &frame) {
+            Poll::Ready(Ok(n)) if n == frame.len() => match io.as_mut().poll_flush(&mut cx) {
+                Poll::Ready(Ok(())) => false,
+                Poll::Ready(Err(err)) => {
+                    self.failed = Some(err);
+                    true
+                }
+                Poll::Pending => {
+                    self.unflushed = true;
+                    true
+                }
+            },
+            Poll::Ready(Ok(0)) => {
+                self.failed = Some(io::ErrorKind::WriteZero.into());
+                true
+            }
+            Poll::Ready(Ok(n)) => {
+                self.written = n;
+                self.queue.push_back(frame);
+                true
+            }
+            Poll::Ready(Err(err)) => {
+                self.failed = Some(err);
+                true
+            }
+            Poll::Pending => {
+                self.queue.push_back(frame);
+                true
+            }
+        }
+    }
+
+    /// The driver's part: writes the queue, flushes, and shuts the socket down when closing.
+    /// Ready with the reason the connection ends: a write error or a local close.
+    fn poll_drive(&mut self, cx: &mut Context<'_>) -> Poll<Disconnect> {
+        if let Some(err) = self.failed.take() {
+            return Poll::Ready(err.into());
+        }
+        let Some(io) = self.io.as_mut() else {
+            return Poll::Ready(Disconnect::Local);
+        };
+        while let Some(frame) = self.queue.front() {
+            match ready!(io.as_mut().poll_write(cx, &frame[self.written..])) {
+                Ok(0) => return Poll::Ready(io::Error::from(io::ErrorKind::WriteZero).into()),
+                Ok(n) => {
+                    self.unflushed = true;
+                    self.written += n;
+                    if self.written == frame.len() {
+                        self.queue.pop_front();
+                        self.written = 0;
+                    }
+                }
+                Err(err) => return Poll::Ready(err.into()),
+            }
+        }
+        if self.unflushed {
+            if let Err(err) = ready!(io.as_mut().poll_flush(cx)) {
+                return Poll::Ready(err.into());
+            }
+            self.unflushed = false;
+        }
+        if self.closing {
+            // Best effort: the connection ends either way.
+            let _ = ready!(io.as_mut().poll_shutdown(cx));
+            return Poll::Ready(Disconnect::Local);
+        }
+        match &mut self.waker {
+            Some(old) if old.will_wake(cx.waker()) => {}
+            slot => *slot = Some(cx.waker().clone()),
+        }
+        Poll::Pending
+    }
+}
+
+/// What the driver decoded from one read, by command, in order.
+#[derive(Debug, Default)]
+struct Batch {
+    items: Vec<(u64, Item)>,
+    /// Handles to wake once the lock is released (kept for its capacity).
+    wakers: Vec<Waker>,
+    /// Rows in the last run of rows: the capacity to start the next one with.
+    run: usize,
+}
+
+#[derive(Debug)]
+enum Item {
+    /// Consecutive `!re` rows of one command.
+    Rows(Vec<Attributes>),
+    Trap(Option<u32>, String),
+    Done(Attributes),
+}
+
+impl Batch {
+    /// Adds one reply. `Err` if it ends the connection (`!fatal`, or not a reply).
+    fn add(
+        &mut self,
+        sentence: &SentenceRef<'_>,
+        scratch: &mut Attributes,
+    ) -> Result<(), Disconnect> {
+        let first = sentence.first().unwrap_or_default();
+        if ReplyKind::from_word(first) == Some(ReplyKind::Re) {
+            // The common case, kept lean: no `Reply`, the tag not copied, the row built in one
+            // allocation. `.tag=` comes last from RouterOS; the last one counts.
+            let tag = sentence
+                .iter()
+                .rev()
+                .find_map(|w| w.strip_prefix(b".tag="))
+                .and_then(parse_tag);
+            // Untagged rows answer nobody (our commands are all tagged).
+            if let Some(tag) = tag {
+                self.row(
+                    tag,
+                    Attributes::from_words(sentence.iter().skip(1), scratch),
+                );
+            }
+            return Ok(());
+        }
+        let reply =
+            Reply::parse_ref(sentence).map_err(|err| Disconnect::Protocol(err.to_string()))?;
+        if reply.kind == ReplyKind::Fatal {
+            return Err(Disconnect::Fatal(reply.message.unwrap_or_default()));
+        }
+        // Untagged replies answer fire-and-forget commands (such as the /cancel sent when a
+        // stream is dropped); nobody waits for them.
+        let Some(tag) = reply.tag.as_deref().and_then(|t| parse_tag(t.as_bytes())) else {
+            return Ok(());
+        };
+        match reply.kind {
+            ReplyKind::Done => self.items.push((tag, Item::Done(reply.attributes))),
+            ReplyKind::Trap => {
+                let category = reply.category();
+                let message = reply.text().unwrap_or_default().to_owned();
+                self.items.push((tag, Item::Trap(category, message)));
+            }
+            // `!empty`: no rows, `!done` follows.
+            ReplyKind::Empty | ReplyKind::Re | ReplyKind::Fatal => {}
+        }
+        Ok(())
+    }
+
+    fn row(&mut self, tag: u64, row: Attributes) {
+        if let Some((last, Item::Rows(rows))) = self.items.last_mut()
+            && *last == tag
+        {
+            rows.push(row);
+            self.run = rows.len();
+            return;
+        }
+        let mut rows = Vec::with_capacity(self.run.max(8));
+        rows.push(row);
+        self.run = 1;
+        self.items.push((tag, Item::Rows(rows)));
+    }
+}
+
+/// Our tags are decimal numbers without leading zeros; anything else is not ours.
+fn parse_tag(text: &[u8]) -> Option<u64> {
+    if text.is_empty() || (text.len() > 1 && text[0] == b'0') {
+        return None;
+    }
+    text.iter().try_fold(0_u64, |n, &b| {
+        if b.is_ascii_digit() {
+            n.checked_mul(10)?.checked_add(u64::from(b - b'0'))
+        } else {
+            None
+        }
+    })
 }
 
 #[derive(Debug)]
 struct Inner {
     shared: Arc<Shared>,
-    outgoing: mpsc::UnboundedSender<Outgoing>,
     command_timeout: Duration,
     closed_rx: watch::Receiver<bool>,
 }
@@ -425,7 +835,7 @@ struct Inner {
 impl Drop for Inner {
     fn drop(&mut self) {
         // The last handle is gone: let the driver close the socket.
-        let _ = self.outgoing.send(Outgoing::Close);
+        self.shared.close();
     }
 }
 
@@ -504,17 +914,18 @@ impl Client {
     where
         S: AsyncRead + AsyncWrite + Send + 'static,
     {
+        let (reader, writer) = tokio::io::split(stream);
         let (closed_tx, closed_rx) = watch::channel(false);
         let shared = Arc::new(Shared {
             state: Mutex::new(State::default()),
+            writer: Mutex::new(Writer::new(Box::pin(writer))),
             closed_tx,
+            resume: Notify::new(),
         });
-        let (outgoing, outgoing_rx) = mpsc::unbounded_channel();
-        tokio::spawn(drive(stream, decoder, Arc::clone(&shared), outgoing_rx));
+        tokio::spawn(drive(reader, decoder, Arc::clone(&shared)));
         Self {
             inner: Arc::new(Inner {
                 shared,
-                outgoing,
                 command_timeout,
                 closed_rx,
             }),
@@ -535,6 +946,9 @@ impl Client {
 
     /// As [`call`](Self::call) with another timeout (`None`: wait for ever).
     ///
+    /// The rows are gathered by the driver task as they arrive, and this task is woken once,
+    /// when the command ends.
+    ///
     /// # Errors
     ///
     /// As [`call`](Self::call).
@@ -543,17 +957,8 @@ impl Client {
         command: Command,
         timeout: Option<Duration>,
     ) -> Result<Response, ClientError> {
-        let mut stream = self.stream(command)?;
-        let collect = async {
-            let mut rows = Vec::new();
-            while let Some(row) = stream.next_row().await {
-                rows.push(row?);
-            }
-            Ok(Response {
-                rows,
-                done: stream.done.take().unwrap_or_default(),
-            })
-        };
+        let mut handle = self.start_command(command, false)?;
+        let collect = std::future::poll_fn(|cx| handle.poll_response(cx));
         match timeout {
             None => collect.await,
             Some(after) => {
@@ -570,46 +975,51 @@ impl Client {
     /// Sends a command and returns its rows as a stream, without collecting them.
     ///
     /// No timeout applies: a `listen` or `follow` command runs until cancelled. Drop the
-    /// stream (or call [`ReplyStream::cancel`]) to stop it. Rows are queued in memory until
-    /// polled, so poll the stream promptly.
+    /// stream (or call [`ReplyStream::cancel`]) to stop it.
+    ///
+    /// Rows that arrive before they are polled are queued. While this stream is the only
+    /// command on the connection that the router is still answering, the queue is bounded
+    /// (about 256 KiB of rows): past that, the client stops reading the socket until the
+    /// stream is polled, and TCP holds the router back. With other commands in flight the
+    /// client keeps reading, so that a slow stream cannot hold up their replies (whose
+    /// callers may be what the stream's consumer waits for); the rows then queue without
+    /// bound, so poll the stream promptly.
     ///
     /// # Errors
     ///
     /// The error that ended the connection, if it has ended.
-    pub fn stream(&self, mut command: Command) -> Result<ReplyStream, ClientError> {
-        let (tx, rx) = mpsc::unbounded_channel();
-        let tag = {
-            let mut state = self.inner.shared.lock();
-            if let Some(cause) = &state.closed {
-                return Err(cause.to_error());
-            }
-            state.next_tag += 1;
-            let tag = state.next_tag.to_string();
-            state.pending.insert(tag.clone(), tx);
-            tag
-        };
-        command.set_tag(Some(tag.clone()));
+    pub fn stream(&self, command: Command) -> Result<ReplyStream, ClientError> {
+        self.start_command(command, true)
+    }
+
+    fn start_command(
+        &self,
+        mut command: Command,
+        streaming: bool,
+    ) -> Result<ReplyStream, ClientError> {
+        let tag = self.inner.shared.register(streaming)?;
+        let tag_text = tag.to_string();
+        command.set_tag(Some(tag_text.clone()));
         let mut frame = Vec::new();
         command.encode(&mut frame);
-        let stream = ReplyStream {
+        // Registered first, so that the driver has somewhere to put the replies. Should the
+        // connection end meanwhile, its shutdown ends the command.
+        self.inner.shared.send(frame);
+        Ok(ReplyStream {
             client: self.clone(),
             tag,
-            rx,
+            tag_text,
+            rows: Vec::new().into_iter(),
             finished: false,
             cancelled: false,
             done: None,
-        };
-        if self.inner.outgoing.send(Outgoing::Frame(frame)).is_err() {
-            // The driver is gone; its shutdown has ended (or will end) the command.
-            return Err(self.closed_error());
-        }
-        Ok(stream)
+        })
     }
 
     /// Closes the connection: pending commands end with [`ClientError::ClosedLocally`].
     /// Waits until the driver task has closed the socket.
     pub async fn close(&self) {
-        let _ = self.inner.outgoing.send(Outgoing::Close);
+        self.inner.shared.close();
         self.closed().await;
     }
 
@@ -628,26 +1038,34 @@ impl Client {
     }
 
     fn closed_error(&self) -> ClientError {
-        self.inner
-            .shared
-            .lock()
-            .closed
-            .as_ref()
-            .map_or(ClientError::ClosedLocally, Disconnect::to_error)
+        closed_error(&self.inner.shared.lock())
     }
 
     /// Sends a sentence whose replies nobody waits for.
     fn send_untracked(&self, command: &Command) {
         let mut frame = Vec::new();
         command.encode(&mut frame);
-        let _ = self.inner.outgoing.send(Outgoing::Frame(frame));
+        self.inner.shared.send(frame);
     }
 
-    /// Number of commands waiting for replies (for tests and metrics).
+    /// Number of commands that the router is still answering (for tests and metrics).
     #[must_use]
     pub fn pending(&self) -> usize {
-        self.inner.shared.lock().pending.len()
+        self.inner
+            .shared
+            .lock()
+            .pending
+            .values()
+            .filter(|p| !p.over)
+            .count()
     }
+}
+
+fn closed_error(state: &State) -> ClientError {
+    state
+        .closed
+        .as_ref()
+        .map_or(ClientError::ClosedLocally, Disconnect::to_error)
 }
 
 /// The rows of one command, as they arrive.
@@ -657,8 +1075,10 @@ impl Client {
 #[derive(Debug)]
 pub struct ReplyStream {
     client: Client,
-    tag: String,
-    rx: mpsc::UnboundedReceiver<Event>,
+    tag: u64,
+    tag_text: String,
+    /// Rows taken from the driver in one go, yielded one at a time.
+    rows: std::vec::IntoIter<Attributes>,
     finished: bool,
     cancelled: bool,
     done: Option<Attributes>,
@@ -668,7 +1088,7 @@ impl ReplyStream {
     /// The `.tag` that the client gave the command.
     #[must_use]
     pub fn tag(&self) -> &str {
-        &self.tag
+        &self.tag_text
     }
 
     /// The next row; `None` after `!done`.
@@ -700,53 +1120,83 @@ impl ReplyStream {
         }
         self.cancelled = true;
         self.client
-            .call(Command::new("/cancel").attr("tag", &self.tag))
+            .call(Command::new("/cancel").attr("tag", &self.tag_text))
             .await
             .map(drop)
     }
 
     fn poll_row(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Attributes, ClientError>>> {
-        loop {
-            if self.finished {
-                return Poll::Ready(None);
-            }
-            let Some(event) = ready!(self.rx.poll_recv(cx)) else {
-                // Unreachable in practice: the sender is dropped only after `!done` or a
-                // disconnect, both delivered first.
-                self.finished = true;
-                return Poll::Ready(Some(Err(self.client.closed_error())));
-            };
-            let reply = match event {
-                Ok(reply) => reply,
-                Err(cause) => {
-                    self.finished = true;
-                    return Poll::Ready(Some(Err(cause.to_error())));
+        if let Some(row) = self.rows.next() {
+            return Poll::Ready(Some(Ok(row)));
+        }
+        if self.finished {
+            return Poll::Ready(None);
+        }
+        let shared = &self.client.inner.shared;
+        let mut resume = false;
+        let end = {
+            let mut guard = shared.lock();
+            let state = &mut *guard;
+            match state.pending.get_mut(&self.tag) {
+                // Only this handle removes its entry: not reached.
+                None => Some(Err(closed_error(state))),
+                Some(pending) if !pending.rows.is_empty() => {
+                    // All the queued rows in one go.
+                    self.rows = std::mem::take(&mut pending.rows).into_iter();
+                    pending.queued = 0;
+                    resume = std::mem::take(&mut state.reader_paused);
+                    None
                 }
-            };
-            match reply.kind {
-                ReplyKind::Re => return Poll::Ready(Some(Ok(reply.attributes))),
-                ReplyKind::Empty => {}
-                ReplyKind::Done => {
-                    self.finished = true;
-                    self.done = Some(reply.attributes);
-                    return Poll::Ready(None);
-                }
-                ReplyKind::Trap => {
-                    if self.cancelled && reply.category() == Some(trap_category::INTERRUPTED) {
-                        // Our own /cancel: the `!done` that follows ends the stream.
-                        continue;
+                Some(pending) => {
+                    let end = pending.take_end(self.cancelled);
+                    if end.is_none() {
+                        pending.set_waker(cx.waker());
                     }
-                    self.finished = true;
-                    return Poll::Ready(Some(Err(ClientError::from_trap(&reply))));
+                    end
                 }
-                ReplyKind::Fatal => {
-                    self.finished = true;
-                    return Poll::Ready(Some(Err(ClientError::Fatal {
-                        message: reply.message.unwrap_or_default(),
-                    })));
-                }
+            }
+        };
+        if resume {
+            shared.resume.notify_one();
+        }
+        if let Some(row) = self.rows.next() {
+            return Poll::Ready(Some(Ok(row)));
+        }
+        match end {
+            None => Poll::Pending,
+            Some(Ok(done)) => {
+                self.finished = true;
+                self.done = Some(done);
+                Poll::Ready(None)
+            }
+            Some(Err(err)) => {
+                self.finished = true;
+                Poll::Ready(Some(Err(err)))
             }
         }
+    }
+
+    /// For [`Client::call`]: the whole response once the command has ended.
+    fn poll_response(&mut self, cx: &mut Context<'_>) -> Poll<Result<Response, ClientError>> {
+        let mut guard = self.client.inner.shared.lock();
+        let state = &mut *guard;
+        let end = match state.pending.get_mut(&self.tag) {
+            // Only this handle removes its entry: not reached.
+            None => Err(closed_error(state)),
+            Some(pending) => match pending.take_end(false) {
+                None => {
+                    pending.set_waker(cx.waker());
+                    return Poll::Pending;
+                }
+                Some(Ok(done)) => Ok(Response {
+                    rows: std::mem::take(&mut pending.rows),
+                    done,
+                }),
+                Some(Err(err)) => Err(err),
+            },
+        };
+        self.finished = true;
+        Poll::Ready(end)
     }
 }
 
@@ -766,19 +1216,21 @@ impl futures_core::FusedStream for ReplyStream {
 
 impl Drop for ReplyStream {
     fn drop(&mut self) {
-        let was_pending = self
-            .client
-            .inner
-            .shared
-            .lock()
-            .pending
-            .remove(&self.tag)
-            .is_some();
-        if was_pending && !self.finished {
+        let shared = &self.client.inner.shared;
+        let (entry, resume) = {
+            let mut state = shared.lock();
+            let entry = state.pending.remove(&self.tag);
+            (entry, std::mem::take(&mut state.reader_paused))
+        };
+        if resume {
+            shared.resume.notify_one();
+        }
+        let running = entry.is_some_and(|p| !p.over);
+        if running && !self.finished {
             // Stop the work on the router; its replies (`!trap` interrupted, `!done`) carry a
             // tag nobody waits for any more and are dropped by the driver.
             self.client
-                .send_untracked(&Command::new("/cancel").attr("tag", &self.tag));
+                .send_untracked(&Command::new("/cancel").attr("tag", &self.tag_text));
         }
     }
 }
@@ -794,8 +1246,8 @@ async fn read_reply<S: AsyncRead + Unpin>(
 ) -> Result<Reply, ClientError> {
     let mut buf = [0u8; 4096];
     loop {
-        if let Some(sentence) = decoder.next_sentence()? {
-            return Ok(Reply::from_sentence(sentence)?);
+        if let Some(sentence) = decoder.next_words()? {
+            return Ok(Reply::parse_ref(&sentence)?);
         }
         let n = stream.read(&mut buf).await?;
         if n == 0 {
@@ -869,36 +1321,36 @@ async fn login<S: AsyncRead + AsyncWrite + Unpin>(
 // Driver
 // ---------------------------------------------------------------------------------------------
 
-/// Owns the socket: writes queued frames, reads and routes replies. Ends at the first of: a
-/// read error or end of stream, `!fatal`, a write error, a local close, or every handle
-/// dropped.
-async fn drive<S>(
-    stream: S,
-    mut decoder: Decoder,
-    shared: Arc<Shared>,
-    mut outgoing: mpsc::UnboundedReceiver<Outgoing>,
-) where
-    S: AsyncRead + AsyncWrite + Send + 'static,
+/// Reads and routes replies, and writes what the handles could not write themselves. Ends at
+/// the first of: a read error or end of stream, `!fatal`, a write error, a local close, or
+/// every handle dropped.
+async fn drive<R>(mut reader: R, mut decoder: Decoder, shared: Arc<Shared>)
+where
+    R: AsyncRead + Unpin,
 {
-    let (mut reader, mut writer) = tokio::io::split(stream);
     let read = async {
-        // Replies already buffered during login come first.
-        let mut buf = vec![0u8; 32 * 1024];
+        let mut buf = vec![0u8; READ_CHUNK];
+        let mut batch = Batch::default();
+        let mut scratch = Attributes::new();
         loop {
-            loop {
-                match decoder.next_sentence() {
-                    Ok(Some(sentence)) => match Reply::from_sentence(sentence) {
-                        Ok(reply) => {
-                            if let Some(cause) = shared.route(reply) {
-                                return cause;
-                            }
+            // Everything that one read brought (and, first, what came with the login reply)
+            // is decoded, then handed over under one lock.
+            let stop = loop {
+                match decoder.next_words() {
+                    Ok(Some(sentence)) => {
+                        if let Err(cause) = batch.add(&sentence, &mut scratch) {
+                            break Some(cause);
                         }
-                        Err(err) => return Disconnect::Protocol(err.to_string()),
-                    },
-                    Ok(None) => break,
-                    Err(err) => return Disconnect::Protocol(err.to_string()),
+                    }
+                    Ok(None) => break None,
+                    Err(err) => break Some(Disconnect::Protocol(err.to_string())),
                 }
+            };
+            shared.deliver(&mut batch);
+            if let Some(cause) = stop {
+                return cause;
             }
+            shared.wait_for_room().await;
             match reader.read(&mut buf).await {
                 Ok(0) => return Disconnect::Eof,
                 Ok(n) => decoder.feed(&buf[..n]),
@@ -906,28 +1358,11 @@ async fn drive<S>(
             }
         }
     };
-    let write = async {
-        while let Some(message) = outgoing.recv().await {
-            match message {
-                Outgoing::Frame(frame) => {
-                    // One write per sentence (the frame is a whole sentence).
-                    let result = async {
-                        writer.write_all(&frame).await?;
-                        writer.flush().await
-                    };
-                    if let Err(err) = result.await {
-                        return Disconnect::from(err);
-                    }
-                }
-                Outgoing::Close => break,
-            }
-        }
-        let _ = writer.shutdown().await;
-        Disconnect::Local
-    };
+    let write = std::future::poll_fn(|cx| shared.lock_writer().poll_drive(cx));
     let cause = tokio::select! {
         cause = read => cause,
         cause = write => cause,
     };
+    drop(reader);
     shared.shut_down(cause);
 }

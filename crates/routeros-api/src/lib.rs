@@ -6,20 +6,25 @@
 //! # Data flow
 //!
 //! ```text
-//!  socket bytes ──► codec::Decoder ──► codec::Sentence ──► proto::Reply ──► client (routes by .tag)
-//!   (any split)     (framing, caps)     (words as bytes)    (UTF-8 lossy)     to the caller's call()/stream()
+//!  socket bytes ──► codec::Decoder ──► codec::SentenceRef ──► proto::Attributes ──► client (routes by .tag)
+//!   (any split)     (framing, caps)     (words borrowed from    (one row, one        to the caller's call()/stream()
+//!                                        the decoder's buffer)   allocation)
 //!
-//!  proto::Command ──► codec::encode_sentence ──► one write per sentence
+//!  proto::Command ──► codec::encode_word ──► one write per sentence (by the caller, or the driver if queued)
 //! ```
 //!
 //! * [`codec`] frames bytes into sentences and back. It has no socket and no clock, so it is
 //!   shared by the client here and by a server (the `routeros-sim` crate), and framing cannot
-//!   drift between them.
-//! * [`proto`] gives the words meaning: [`proto::Reply`] and [`proto::Command`] for a client,
-//!   [`proto::Request`] and [`proto::matches()`] (query evaluation) for a server.
-//! * [`client`] is the tokio side: a driver task owns the socket, writes each sentence in
-//!   one write, and routes replies to concurrent commands by `.tag`. Login (plain, with the
-//!   legacy MD5 challenge as fallback), per-command timeouts, `/cancel`, streaming rows.
+//!   drift between them. [`codec::Decoder::next_words`] lends a sentence out of the input
+//!   buffer; [`codec::Decoder::next_sentence`] gives an owned copy.
+//! * [`proto`] gives the words meaning (text, decoded as UTF-8 with invalid sequences
+//!   replaced): [`proto::Reply`], [`proto::Attributes`] (a row's pairs, packed in one string)
+//!   and [`proto::Command`] for a client, [`proto::Request`] and [`proto::matches()`] (query
+//!   evaluation) for a server.
+//! * [`client`] is the tokio side: a driver task reads the socket and routes replies to
+//!   concurrent commands by `.tag`; each sentence goes out in one write. Login (plain, with
+//!   the legacy MD5 challenge as fallback), per-command timeouts, `/cancel`, streaming rows
+//!   with bounded queueing.
 //! * [`tls`] (feature `tls`, on by default) adds `api-ssl` with rustls (ring provider):
 //!   trust a CA file or pin the router certificate's SHA-256 fingerprint; a router whose
 //!   `api-ssl` has no certificate (anonymous DH only) is refused with instructions.

@@ -21,26 +21,93 @@
 
 use std::fmt;
 
-use crate::codec::Sentence;
+use crate::codec::{Sentence, SentenceRef};
 
 /// Ordered `key -> value` pairs, as they appeared on the wire (duplicates kept).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Attributes(Vec<(String, String)>);
+///
+/// Compact: all the keys and values of a row live in one string, each preceded by its length,
+/// so that a row of a listing costs one allocation of about its size on the wire (a vector of
+/// `(String, String)` pairs cost two allocations and 48 bytes of pair per attribute, about
+/// eight times the wire size). Looking a key up is a linear scan, as it was with a vector of
+/// pairs: rows have a few dozen attributes at most.
+///
+/// ```
+/// use routeros_api::Attributes;
+///
+/// let mut row: Attributes = [("name", "john123"), ("profile", "VIP")].into_iter().collect();
+/// row.insert("profile", "Basic");
+/// row.push("comment", "a=b");
+/// assert_eq!(row.get("profile"), Some("Basic"));
+/// assert_eq!(row.iter().map(|(k, _)| k).collect::<Vec<_>>(), ["name", "profile", "comment"]);
+/// assert_eq!(row.len(), 3);
+/// ```
+#[derive(Clone, PartialEq, Eq, Default, Hash)]
+pub struct Attributes {
+    /// Per pair: the key's length, the key, the value's length, the value. A length is written
+    /// in 6-bit groups, least significant first, one byte per group, with 0x40 set on every
+    /// group but the last: bytes below 0x80, so that the whole stays valid UTF-8. Lengths are
+    /// written in their shortest form, so equal pairs give equal strings.
+    packed: String,
+    /// Number of pairs.
+    len: usize,
+}
+
+/// Appends `n` in the length form of [`Attributes::packed`].
+fn push_len(out: &mut String, mut n: usize) {
+    loop {
+        // Both casts keep 6 bits: lossless.
+        let group = (n & 0x3F) as u8;
+        n >>= 6;
+        if n == 0 {
+            out.push(char::from(group));
+            return;
+        }
+        out.push(char::from(group | 0x40));
+    }
+}
+
+/// Reads a length written by [`push_len`] at `*pos`, moving `*pos` past it.
+fn read_len(bytes: &[u8], pos: &mut usize) -> usize {
+    let mut n = 0;
+    let mut shift = 0;
+    loop {
+        let b = bytes[*pos];
+        *pos += 1;
+        n |= usize::from(b & 0x3F) << shift;
+        if b & 0x40 == 0 {
+            return n;
+        }
+        shift += 6;
+    }
+}
 
 impl Attributes {
     /// No attribute.
     #[must_use]
     pub const fn new() -> Self {
-        Self(Vec::new())
+        Self {
+            packed: String::new(),
+            len: 0,
+        }
     }
 
     /// The value of the first attribute named `key`.
     #[must_use]
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
+        let bytes = self.packed.as_bytes();
+        let mut pos = 0;
+        while pos < bytes.len() {
+            let key_len = read_len(bytes, &mut pos);
+            let key_start = pos;
+            pos += key_len;
+            let value_len = read_len(bytes, &mut pos);
+            let value_start = pos;
+            pos += value_len;
+            if bytes[key_start..key_start + key_len] == *key.as_bytes() {
+                return Some(&self.packed[value_start..pos]);
+            }
+        }
+        None
     }
 
     /// Whether an attribute named `key` is present.
@@ -51,78 +118,193 @@ impl Attributes {
 
     /// Appends a pair (even if the key is already present).
     pub fn push(&mut self, key: impl Into<String>, value: impl Into<String>) {
-        self.0.push((key.into(), value.into()));
+        self.push_str(&key.into(), &value.into());
+    }
+
+    fn push_str(&mut self, key: &str, value: &str) {
+        push_len(&mut self.packed, key.len());
+        self.packed.push_str(key);
+        push_len(&mut self.packed, value.len());
+        self.packed.push_str(value);
+        self.len += 1;
     }
 
     /// Sets `key` to `value`: replaces the first pair with that key, or appends.
     pub fn insert(&mut self, key: impl Into<String>, value: impl Into<String>) {
-        let key = key.into();
-        let value = value.into();
-        match self.0.iter_mut().find(|(k, _)| *k == key) {
-            Some(pair) => pair.1 = value,
-            None => self.0.push((key, value)),
+        let (key, value) = (key.into(), value.into());
+        let (key, value) = (key.as_str(), value.as_str());
+        if !self.contains(key) {
+            self.push_str(key, value);
+            return;
         }
+        let mut out = Self::new();
+        let mut replaced = false;
+        for (k, v) in self.iter() {
+            if k == key && !replaced {
+                replaced = true;
+                out.push_str(k, value);
+            } else {
+                out.push_str(k, v);
+            }
+        }
+        *self = out;
     }
 
     /// Removes every pair named `key`, returning the first value.
     pub fn remove(&mut self, key: &str) -> Option<String> {
-        let mut first = None;
-        self.0.retain_mut(|(k, v)| {
-            if k == key {
-                if first.is_none() {
-                    first = Some(std::mem::take(v));
-                }
-                false
-            } else {
-                true
-            }
-        });
-        first
+        let first = self.get(key)?.to_owned();
+        let mut out = Self::new();
+        for (k, v) in self.iter().filter(|(k, _)| *k != key) {
+            out.push_str(k, v);
+        }
+        *self = out;
+        Some(first)
     }
 
     /// The pairs in wire order.
-    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &str)> {
-        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    #[must_use]
+    pub fn iter(&self) -> Iter<'_> {
+        Iter {
+            packed: &self.packed,
+            pos: 0,
+            remaining: self.len,
+        }
     }
 
     /// Number of pairs.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.len
     }
 
     /// Whether there is no pair.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.len == 0
     }
 
     /// The pairs as a vector.
     #[must_use]
     pub fn into_vec(self) -> Vec<(String, String)> {
-        self.0
+        self.iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect()
     }
 
-    /// The pairs as a slice.
+    /// Bytes this value holds on the heap.
     #[must_use]
-    pub fn as_slice(&self) -> &[(String, String)] {
-        &self.0
+    pub fn heap_size(&self) -> usize {
+        self.packed.capacity()
+    }
+
+    /// Empties, keeping the allocation.
+    fn clear(&mut self) {
+        self.packed.clear();
+        self.len = 0;
+    }
+
+    /// A copy that holds exactly its pairs: one allocation of their size.
+    fn to_exact(&self) -> Self {
+        Self {
+            packed: self.packed.as_str().to_owned(),
+            len: self.len,
+        }
+    }
+
+    /// Appends the pair of an attribute word: `=key=value`, or `=key` (empty value). The word
+    /// is decoded as UTF-8, invalid sequences replaced. Returns `false` (and appends nothing)
+    /// if the word does not start with `=`.
+    fn push_word(&mut self, word: &[u8]) -> bool {
+        let Some(pair) = word.strip_prefix(b"=") else {
+            return false;
+        };
+        let text = String::from_utf8_lossy(pair);
+        let (key, value) = split_pair(&text);
+        self.push_str(key, value);
+        true
+    }
+
+    /// The `=key=value` words among `words`, other words ignored, in one allocation of their
+    /// size. `scratch` is where the pairs are assembled, reused from one row to the next.
+    pub(crate) fn from_words<'w>(
+        words: impl IntoIterator<Item = &'w [u8]>,
+        scratch: &mut Self,
+    ) -> Self {
+        scratch.clear();
+        for word in words {
+            scratch.push_word(word);
+        }
+        scratch.to_exact()
     }
 }
 
+impl fmt::Debug for Attributes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // As a vector of pairs: `Attributes([("name", "x")])`.
+        struct Pairs<'a>(&'a Attributes);
+        impl fmt::Debug for Pairs<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_list().entries(self.0.iter()).finish()
+            }
+        }
+        f.debug_tuple("Attributes").field(&Pairs(self)).finish()
+    }
+}
+
+/// The pairs of an [`Attributes`], in wire order.
+#[derive(Debug, Clone)]
+pub struct Iter<'a> {
+    packed: &'a str,
+    pos: usize,
+    remaining: usize,
+}
+
+impl<'a> Iterator for Iter<'a> {
+    type Item = (&'a str, &'a str);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.remaining == 0 {
+            return None;
+        }
+        self.remaining -= 1;
+        let bytes = self.packed.as_bytes();
+        let key_len = read_len(bytes, &mut self.pos);
+        let key = &self.packed[self.pos..self.pos + key_len];
+        self.pos += key_len;
+        let value_len = read_len(bytes, &mut self.pos);
+        let value = &self.packed[self.pos..self.pos + value_len];
+        self.pos += value_len;
+        Some((key, value))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.remaining, Some(self.remaining))
+    }
+}
+
+impl ExactSizeIterator for Iter<'_> {}
+
+impl std::iter::FusedIterator for Iter<'_> {}
+
 impl From<Vec<(String, String)>> for Attributes {
     fn from(pairs: Vec<(String, String)>) -> Self {
-        Self(pairs)
+        pairs.into_iter().collect()
     }
 }
 
 impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for Attributes {
     fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
-        Self(
-            iter.into_iter()
-                .map(|(k, v)| (k.into(), v.into()))
-                .collect(),
-        )
+        let mut out = Self::new();
+        out.extend(iter);
+        out
+    }
+}
+
+impl<K: Into<String>, V: Into<String>> Extend<(K, V)> for Attributes {
+    fn extend<I: IntoIterator<Item = (K, V)>>(&mut self, iter: I) {
+        for (k, v) in iter {
+            self.push(k, v);
+        }
     }
 }
 
@@ -130,15 +312,15 @@ impl IntoIterator for Attributes {
     type Item = (String, String);
     type IntoIter = std::vec::IntoIter<(String, String)>;
     fn into_iter(self) -> Self::IntoIter {
-        self.0.into_iter()
+        self.into_vec().into_iter()
     }
 }
 
 impl<'a> IntoIterator for &'a Attributes {
-    type Item = &'a (String, String);
-    type IntoIter = std::slice::Iter<'a, (String, String)>;
+    type Item = (&'a str, &'a str);
+    type IntoIter = Iter<'a>;
     fn into_iter(self) -> Self::IntoIter {
-        self.0.iter()
+        self.iter()
     }
 }
 
@@ -346,20 +528,44 @@ impl Reply {
     ///
     /// [`ProtoError::EmptySentence`] or [`ProtoError::UnknownReply`].
     pub fn parse(sentence: &Sentence) -> Result<Self, ProtoError> {
-        let (first, rest) = sentence
-            .words()
-            .split_first()
-            .ok_or(ProtoError::EmptySentence)?;
+        Self::from_words(sentence.words().iter().map(Vec::as_slice))
+    }
+
+    /// As [`parse`](Self::parse), consuming the sentence.
+    ///
+    /// # Errors
+    ///
+    /// As [`parse`](Self::parse).
+    pub fn from_sentence(sentence: Sentence) -> Result<Self, ProtoError> {
+        Self::parse(&sentence)
+    }
+
+    /// As [`parse`](Self::parse), for a sentence borrowed from the
+    /// [`Decoder`](crate::codec::Decoder) ([`Decoder::next_words`](crate::codec::Decoder::next_words)).
+    ///
+    /// # Errors
+    ///
+    /// As [`parse`](Self::parse).
+    pub fn parse_ref(sentence: &SentenceRef<'_>) -> Result<Self, ProtoError> {
+        Self::from_words(sentence.iter())
+    }
+
+    fn from_words<'w>(words: impl IntoIterator<Item = &'w [u8]>) -> Result<Self, ProtoError> {
+        let mut words = words.into_iter();
+        let first = words.next().ok_or(ProtoError::EmptySentence)?;
         let kind =
             ReplyKind::from_word(first).ok_or_else(|| ProtoError::UnknownReply(lossy(first)))?;
         let mut reply = Self::new(kind);
+        // The attributes are assembled here, then copied once into an allocation of their
+        // size: a row held in a long listing carries no spare capacity.
+        let mut attributes = Attributes::new();
         let mut message: Vec<String> = Vec::new();
-        for word in rest {
+        for word in words {
+            if attributes.push_word(word) {
+                continue;
+            }
             let text = String::from_utf8_lossy(word);
-            if let Some(pair) = text.strip_prefix('=') {
-                let (k, v) = split_pair(pair);
-                reply.attributes.push(k, v);
-            } else if let Some(tag) = text.strip_prefix(".tag=") {
+            if let Some(tag) = text.strip_prefix(".tag=") {
                 reply.tag = Some(tag.to_owned());
             } else if text.starts_with('.') {
                 let (k, v) = split_pair(&text);
@@ -368,65 +574,7 @@ impl Reply {
                 message.push(text.into_owned());
             }
         }
-        if kind == ReplyKind::Fatal {
-            reply.message = Some(message.join("\n"));
-        }
-        Ok(reply)
-    }
-
-    /// As [`parse`](Self::parse), consuming the sentence: word buffers are reused for the
-    /// attribute values, which saves an allocation per attribute on large listings.
-    ///
-    /// # Errors
-    ///
-    /// As [`parse`](Self::parse).
-    pub fn from_sentence(sentence: Sentence) -> Result<Self, ProtoError> {
-        let mut words = sentence.into_words().into_iter();
-        let first = words.next().ok_or(ProtoError::EmptySentence)?;
-        let kind =
-            ReplyKind::from_word(&first).ok_or_else(|| ProtoError::UnknownReply(lossy(&first)))?;
-        let mut reply = Self::new(kind);
-        // Sized once: nearly every word of a reply is an attribute, and growing the vector
-        // by doubling would cost a few reallocations per row and leave up to half of it
-        // unused while a long listing is held in memory.
-        reply.attributes.0.reserve_exact(words.len());
-        let mut message: Vec<String> = Vec::new();
-        for word in words {
-            let mut text = match String::from_utf8(word) {
-                Ok(text) => text,
-                Err(err) => String::from_utf8_lossy(err.as_bytes()).into_owned(),
-            };
-            if text.starts_with('=') {
-                // One of the two keeps the word's buffer, the other is copied out: the value
-                // if there is one (values are the long part), else the name, so that an
-                // empty value costs no allocation. Names are short: a plain byte scan finds
-                // the '=' sooner than a memchr set up for long haystacks.
-                let (key, value) = match text.bytes().skip(1).position(|b| b == b'=') {
-                    Some(i) if i + 2 < text.len() => {
-                        let key = text[1..=i].to_owned();
-                        text.drain(..i + 2);
-                        (key, text)
-                    }
-                    Some(i) => {
-                        text.truncate(i + 1);
-                        text.remove(0);
-                        (text, String::new())
-                    }
-                    None => {
-                        text.remove(0);
-                        (text, String::new())
-                    }
-                };
-                reply.attributes.0.push((key, value));
-            } else if let Some(tag) = text.strip_prefix(".tag=") {
-                reply.tag = Some(tag.to_owned());
-            } else if text.starts_with('.') {
-                let (k, v) = split_pair(&text);
-                reply.api_attributes.push(k, v);
-            } else if kind == ReplyKind::Fatal {
-                message.push(text);
-            }
-        }
+        reply.attributes = attributes.to_exact();
         if kind == ReplyKind::Fatal {
             reply.message = Some(message.join("\n"));
         }
@@ -1246,8 +1394,8 @@ mod tests {
                     "{} tag={:?} attrs={:?} api={:?} msg={:?}",
                     r.kind,
                     r.tag,
-                    r.attributes.as_slice(),
-                    r.api_attributes.as_slice(),
+                    r.attributes.iter().collect::<Vec<_>>(),
+                    r.api_attributes.iter().collect::<Vec<_>>(),
                     r.message
                 ),
                 Err(e) => format!("error: {e}"),
@@ -1691,5 +1839,119 @@ mod tests {
         assert_eq!((&a).into_iter().count(), 1);
         assert_eq!(Attributes::from(a.clone().into_vec()), a);
         assert!(Attributes::default().is_empty());
+        assert_eq!(format!("{a:?}"), r#"Attributes([("j", "4")])"#);
+    }
+
+    #[test]
+    fn attributes_lengths_of_every_form() {
+        // One, two, three and four 6-bit groups.
+        for len in [0, 1, 63, 64, 4095, 4096, 262_143, 262_144] {
+            let value = "v".repeat(len);
+            let mut a = Attributes::new();
+            a.push("k", value.clone());
+            a.push("ключ", "значение");
+            a.push("", "");
+            assert_eq!(a.get("k"), Some(value.as_str()), "{len}");
+            assert_eq!(a.get("ключ"), Some("значение"));
+            assert_eq!(a.get(""), Some(""));
+            assert_eq!(a.get("kk"), None);
+            assert_eq!(a.iter().map(|(_, v)| v.len()).sum::<usize>(), len + 16);
+            assert!(a.heap_size() >= len + 16 + 6);
+        }
+    }
+
+    #[test]
+    fn a_row_is_one_allocation_of_its_size() {
+        let words: [&[u8]; 5] = [
+            b"!re",
+            b"=name=john123",
+            b"=disabled=false",
+            b".tag=7",
+            b"junk",
+        ];
+        let mut scratch = Attributes::new();
+        let row = Attributes::from_words(words[1..].iter().copied(), &mut scratch);
+        assert_eq!(
+            row.iter().collect::<Vec<_>>(),
+            [("name", "john123"), ("disabled", "false")]
+        );
+        // Each pair costs its key and value plus one byte per length.
+        assert_eq!(row.heap_size(), "namejohn123disabledfalse".len() + 4);
+    }
+
+    mod attribute_props {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        fn text() -> impl Strategy<Value = String> {
+            prop_oneof![
+                6 => "[a-c=é]{0,3}",
+                3 => ".{0,70}",
+                1 => (60_usize..5000).prop_map(|n| "x".repeat(n)),
+            ]
+        }
+
+        fn word() -> impl Strategy<Value = Vec<u8>> {
+            proptest::collection::vec(
+                proptest::sample::select(vec![b'=', b'.', b'a', b't', b'g', 0xff, 0xc3, 0xa9]),
+                0..10,
+            )
+        }
+
+        proptest! {
+            /// Against the model it replaces: a vector of pairs.
+            #[test]
+            fn attributes_behave_like_a_vector_of_pairs(
+                pairs in proptest::collection::vec((text(), text()), 0..12),
+                probe in text(),
+                value in text(),
+            ) {
+                let a: Attributes = pairs.iter().cloned().collect();
+                prop_assert_eq!(a.len(), pairs.len());
+                prop_assert_eq!(a.is_empty(), pairs.is_empty());
+                let model: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                prop_assert_eq!(a.iter().collect::<Vec<_>>(), model.clone());
+                prop_assert_eq!(a.iter().len(), pairs.len());
+                prop_assert_eq!(
+                    a.get(&probe),
+                    model.iter().find(|(k, _)| *k == probe).map(|(_, v)| *v)
+                );
+                prop_assert_eq!(a.clone().into_vec(), pairs.clone());
+                prop_assert_eq!(Attributes::from(pairs.clone()), a.clone());
+
+                let mut inserted = a.clone();
+                inserted.insert(probe.clone(), value.clone());
+                let mut model_inserted = pairs.clone();
+                match model_inserted.iter_mut().find(|(k, _)| *k == probe) {
+                    Some(pair) => pair.1 = value.clone(),
+                    None => model_inserted.push((probe.clone(), value.clone())),
+                }
+                prop_assert_eq!(inserted.into_vec(), model_inserted);
+
+                let mut removed = a.clone();
+                let first = removed.remove(&probe);
+                prop_assert_eq!(
+                    first,
+                    pairs.iter().find(|(k, _)| *k == probe).map(|(_, v)| v.clone())
+                );
+                let kept: Vec<(String, String)> =
+                    pairs.iter().filter(|(k, _)| *k != probe).cloned().collect();
+                prop_assert_eq!(removed.clone().into_vec(), kept.clone());
+                prop_assert_eq!(removed, kept.into_iter().collect::<Attributes>());
+            }
+
+            /// The client's row path gives the attributes that `Reply::parse` gives.
+            #[test]
+            fn row_path_agrees_with_parse(words in proptest::collection::vec(word(), 0..8)) {
+                let mut all = vec![b"!re".to_vec()];
+                all.extend(words.iter().cloned());
+                let reply = Reply::parse(&Sentence::new(all)).unwrap();
+                let mut scratch = Attributes::new();
+                scratch.push("left", "over");
+                let row = Attributes::from_words(words.iter().map(Vec::as_slice), &mut scratch);
+                prop_assert_eq!(&row, &reply.attributes);
+                prop_assert_eq!(row.heap_size(), row.packed.len());
+            }
+        }
     }
 }

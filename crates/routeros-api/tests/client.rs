@@ -404,6 +404,42 @@ mod commands {
         assert_eq!(writes.load(Ordering::SeqCst), 4);
     }
 
+    /// Through a pipe narrower than any sentence, every write is partial: the rest of a
+    /// sentence is written before any other, however many commands are sent at once.
+    #[tokio::test(start_paused = true)]
+    async fn sentences_stay_whole_through_a_narrow_pipe() {
+        let (a, b) = tokio::io::duplex(7);
+        let mut peer = Peer::new(b);
+        let config = config();
+        let (client, ()) = tokio::join!(Client::from_stream(a, &config), peer.accept_login());
+        let client = client.unwrap();
+        let calls = join_all((0..20).map(|i| {
+            client.call(
+                Command::new("/echo")
+                    .attr("n", i.to_string())
+                    .attr("pad", "p".repeat(100 + i)),
+            )
+        }));
+        let server = async {
+            let mut requests = Vec::new();
+            for _ in 0..20 {
+                let req = peer.expect("/echo").await;
+                let n: usize = req.get("n").unwrap().parse().unwrap();
+                assert_eq!(req.get("pad"), Some("p".repeat(100 + n).as_str()));
+                requests.push(req);
+            }
+            for req in &requests {
+                let n = req.get("n").unwrap();
+                peer.answer(req, &[attrs(&[("n", n)])]).await;
+            }
+        };
+        let (results, ()) = tokio::join!(calls, server);
+        for (i, result) in results.into_iter().enumerate() {
+            assert_eq!(result.unwrap().rows, [attrs(&[("n", &i.to_string())])]);
+        }
+        assert_eq!(client.pending(), 0);
+    }
+
     /// Counts `poll_write` calls that wrote something.
     struct CountWrites {
         inner: DuplexStream,
@@ -674,6 +710,58 @@ mod streaming {
         };
         let (response, ()) = tokio::join!(call, server);
         assert_eq!(response.unwrap().rows, [attrs(&[("ok", "yes")])]);
+    }
+
+    /// Not polled, a stream that is the only command in flight makes the client stop reading
+    /// (its queue stays bounded, TCP holds the router back); a second command resumes the
+    /// reading, so that its reply is never stuck behind the stream's rows.
+    #[tokio::test(start_paused = true)]
+    async fn a_lone_stream_is_back_pressured_but_never_blocks_another_command() {
+        let (client, mut peer) = pair().await;
+        let mut stream = client.stream(Command::new("/log/print")).unwrap();
+        let req = peer.expect("/log/print").await;
+        let rows = 2_000;
+        let message = "m".repeat(1_000);
+        let mut wire = Vec::new();
+        for i in 0..rows {
+            req.reply(Reply::re(attrs(&[
+                ("n", &i.to_string()),
+                ("message", &message),
+            ])))
+            .to_sentence()
+            .encode(&mut wire);
+        }
+        // Write until the client stops taking bytes. With the clock paused, the timeout fires
+        // only once every task is idle: the client has stopped reading for good.
+        let mut sent = 0;
+        while sent < wire.len() {
+            let write = peer.stream.write(&wire[sent..]);
+            match tokio::time::timeout(Duration::from_secs(60), write).await {
+                Ok(n) => sent += n.unwrap(),
+                Err(_) => break,
+            }
+        }
+        assert!(
+            sent < 1 << 20,
+            "the client stopped reading after {sent} of {} bytes",
+            wire.len()
+        );
+        let call = client.call(Command::new("/system/identity/print"));
+        let server = async {
+            peer.send_raw(&wire[sent..]).await;
+            let identity = peer.expect("/system/identity/print").await;
+            peer.answer(&identity, &[attrs(&[("name", "r1")])]).await;
+            peer.send(req.reply(Reply::done())).await;
+        };
+        let (response, ()) = tokio::join!(call, server);
+        assert_eq!(response.unwrap().rows, [attrs(&[("name", "r1")])]);
+        // Every row is still there, in order.
+        for i in 0..rows {
+            let row = stream.next_row().await.unwrap().unwrap();
+            assert_eq!(row.get("n"), Some(i.to_string().as_str()));
+        }
+        assert!(stream.next_row().await.is_none());
+        assert!(stream.done().is_some());
     }
 
     #[tokio::test(start_paused = true)]
