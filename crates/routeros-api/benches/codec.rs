@@ -1,5 +1,8 @@
 //! Decode throughput of a realistic reply stream: a `/ppp/secret/print` of 5 000 secrets,
 //! each a `!re` sentence with a tag and 17 attributes, read in 64 KiB chunks as from a socket.
+//!
+//! `sentences` and `replies` copy each sentence out (`Decoder::next_sentence`, one `Vec` per
+//! word); the `_borrowed` variants use `Decoder::next_words` as the client does.
 
 use std::hint::black_box;
 
@@ -88,6 +91,36 @@ fn decode(c: &mut Criterion) {
                 decoder.feed(black_box(chunk));
                 while let Some(sentence) = decoder.next_sentence().unwrap() {
                     let reply = Reply::from_sentence(sentence).unwrap();
+                    rows += usize::from(reply.get("name").is_some());
+                }
+            }
+            assert_eq!(rows, SECRETS);
+        });
+    });
+
+    // The client's path: sentences borrowed from the decoder's buffer (no allocation).
+    group.bench_function("sentences_borrowed", |b| {
+        b.iter(|| {
+            let mut decoder = Decoder::new(Limits::default());
+            let mut count = 0;
+            for chunk in wire.chunks(CHUNK) {
+                decoder.feed(black_box(chunk));
+                while let Some(sentence) = decoder.next_words().unwrap() {
+                    count += sentence.len();
+                }
+            }
+            assert_eq!(count, SECRETS * 19 + 2);
+        });
+    });
+
+    group.bench_function("replies_borrowed", |b| {
+        b.iter(|| {
+            let mut decoder = Decoder::new(Limits::default());
+            let mut rows = 0;
+            for chunk in wire.chunks(CHUNK) {
+                decoder.feed(black_box(chunk));
+                while let Some(sentence) = decoder.next_words().unwrap() {
+                    let reply = Reply::parse_ref(&sentence).unwrap();
                     rows += usize::from(reply.get("name").is_some());
                 }
             }

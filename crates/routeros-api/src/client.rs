@@ -750,11 +750,7 @@ enum Item {
 
 impl Batch {
     /// Adds one reply. `Err` if it ends the connection (`!fatal`, or not a reply).
-    fn add(
-        &mut self,
-        sentence: &SentenceRef<'_>,
-        scratch: &mut Attributes,
-    ) -> Result<(), Disconnect> {
+    fn add(&mut self, sentence: &SentenceRef<'_>) -> Result<(), Disconnect> {
         let first = sentence.first().unwrap_or_default();
         if ReplyKind::from_word(first) == Some(ReplyKind::Re) {
             // The common case, kept lean: no `Reply`, the tag not copied, the row built in one
@@ -766,10 +762,7 @@ impl Batch {
                 .and_then(parse_tag);
             // Untagged rows answer nobody (our commands are all tagged).
             if let Some(tag) = tag {
-                self.row(
-                    tag,
-                    Attributes::from_words(sentence.iter().skip(1), scratch),
-                );
+                self.row(tag, Attributes::from_words(sentence.iter().skip(1)));
             }
             return Ok(());
         }
@@ -1331,14 +1324,13 @@ where
     let read = async {
         let mut buf = vec![0u8; READ_CHUNK];
         let mut batch = Batch::default();
-        let mut scratch = Attributes::new();
         loop {
             // Everything that one read brought (and, first, what came with the login reply)
             // is decoded, then handed over under one lock.
             let stop = loop {
                 match decoder.next_words() {
                     Ok(Some(sentence)) => {
-                        if let Err(cause) = batch.add(&sentence, &mut scratch) {
+                        if let Err(cause) = batch.add(&sentence) {
                             break Some(cause);
                         }
                     }

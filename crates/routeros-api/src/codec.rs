@@ -412,6 +412,10 @@ pub struct Decoder {
     returned: bool,
     /// Sum of the lengths of the complete words of the sentence being assembled.
     sentence_len: usize,
+    /// Bytes that `buf` must hold past `start` before parsing can progress (the end of the
+    /// word being received): with less, a call returns at once. Makes a byte-by-byte feed
+    /// cost O(1) per byte.
+    need: usize,
     /// Set on the first error; returned forever after.
     failed: Option<DecodeError>,
 }
@@ -431,6 +435,7 @@ impl Decoder {
             words: Vec::new(),
             returned: false,
             sentence_len: 0,
+            need: 0,
             failed: None,
         }
     }
@@ -477,8 +482,9 @@ impl Decoder {
     ///
     /// A [`DecodeError`] if the input is not a RouterOS API stream or exceeds the [`Limits`].
     /// The error is sticky: every later call returns it again.
+    #[inline]
     pub fn next_sentence(&mut self) -> Result<Option<Sentence>, DecodeError> {
-        Ok(self.next_words()?.map(|words| words.to_sentence()))
+        Ok(self.step()?.map(|begin| self.sentence(begin).to_sentence()))
     }
 
     /// As [`next_sentence`](Self::next_sentence), but the sentence is borrowed from the
@@ -487,21 +493,31 @@ impl Decoder {
     /// # Errors
     ///
     /// As [`next_sentence`](Self::next_sentence).
+    #[inline]
     pub fn next_words(&mut self) -> Result<Option<SentenceRef<'_>>, DecodeError> {
+        Ok(self.step()?.map(|begin| self.sentence(begin)))
+    }
+
+    /// The sentence that [`advance`](Self::advance) found at `begin`.
+    fn sentence(&self, begin: usize) -> SentenceRef<'_> {
+        SentenceRef {
+            bytes: &self.buf[begin..self.start],
+            words: &self.words,
+        }
+    }
+
+    /// [`advance`](Self::advance), with the error made sticky.
+    #[inline]
+    fn step(&mut self) -> Result<Option<usize>, DecodeError> {
+        if self.buf.len() - self.start < self.need {
+            // The word being received is still incomplete (`need` is 0 after an error).
+            return Ok(None);
+        }
         if let Some(err) = &self.failed {
             return Err(err.clone());
         }
-        match self.advance() {
-            Ok(Some(begin)) => Ok(Some(SentenceRef {
-                bytes: &self.buf[begin..self.start],
-                words: &self.words,
-            })),
-            Ok(None) => Ok(None),
-            Err(err) => {
-                self.failed = Some(err.clone());
-                Err(err)
-            }
-        }
+        self.advance()
+            .inspect_err(|err| self.failed = Some(err.clone()))
     }
 
     /// Parses up to the end of the next sentence. On success returns where that sentence
@@ -511,6 +527,7 @@ impl Decoder {
             self.words.clear();
             self.returned = false;
         }
+        self.need = 0;
         loop {
             let Some((len, prefix)) = decode_length(&self.buf[self.cursor..])? else {
                 return Ok(None);
@@ -553,7 +570,10 @@ impl Decoder {
                     self.sentence_len = total;
                     self.cursor = end;
                 }
-                _ => return Ok(None),
+                end => {
+                    self.need = end.map_or(usize::MAX, |end| end - self.start);
+                    return Ok(None);
+                }
             }
         }
     }

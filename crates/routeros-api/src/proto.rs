@@ -197,18 +197,37 @@ impl Attributes {
         self.packed.capacity()
     }
 
-    /// Empties, keeping the allocation.
-    fn clear(&mut self) {
-        self.packed.clear();
-        self.len = 0;
-    }
-
-    /// A copy that holds exactly its pairs: one allocation of their size.
-    fn to_exact(&self) -> Self {
-        Self {
-            packed: self.packed.as_str().to_owned(),
-            len: self.len,
+    /// The pairs of the `=key=value` words among `words` (other words ignored), in one
+    /// allocation of exactly their size.
+    ///
+    /// A first pass sizes the row, assuming valid UTF-8; a word that is not (its invalid
+    /// sequences are replaced, which lengthens it) costs a reallocation.
+    pub(crate) fn from_words<'w, I>(words: I) -> Self
+    where
+        I: IntoIterator<Item = &'w [u8]>,
+        I::IntoIter: Clone,
+    {
+        let words = words.into_iter();
+        let size = words
+            .clone()
+            .filter_map(|word| word.strip_prefix(b"="))
+            .map(|pair| {
+                let key = pair.iter().position(|&b| b == b'=').unwrap_or(pair.len());
+                let value = pair.len().saturating_sub(key + 1);
+                len_size(key) + key + len_size(value) + value
+            })
+            .sum();
+        let mut out = Self {
+            packed: String::with_capacity(size),
+            len: 0,
+        };
+        for word in words {
+            out.push_word(word);
         }
+        if out.packed.capacity() != out.packed.len() {
+            out.packed.shrink_to_fit();
+        }
+        out
     }
 
     /// Appends the pair of an attribute word: `=key=value`, or `=key` (empty value). The word
@@ -218,24 +237,21 @@ impl Attributes {
         let Some(pair) = word.strip_prefix(b"=") else {
             return false;
         };
-        let text = String::from_utf8_lossy(pair);
+        let text = text(pair);
         let (key, value) = split_pair(&text);
         self.push_str(key, value);
         true
     }
+}
 
-    /// The `=key=value` words among `words`, other words ignored, in one allocation of their
-    /// size. `scratch` is where the pairs are assembled, reused from one row to the next.
-    pub(crate) fn from_words<'w>(
-        words: impl IntoIterator<Item = &'w [u8]>,
-        scratch: &mut Self,
-    ) -> Self {
-        scratch.clear();
-        for word in words {
-            scratch.push_word(word);
-        }
-        scratch.to_exact()
+/// Bytes that [`push_len`] writes for `n`.
+fn len_size(mut n: usize) -> usize {
+    let mut size = 1;
+    while n >= 0x40 {
+        n >>= 6;
+        size += 1;
     }
+    size
 }
 
 impl fmt::Debug for Attributes {
@@ -346,12 +362,26 @@ pub enum ProtoError {
 }
 
 fn lossy(word: &[u8]) -> String {
-    String::from_utf8_lossy(word).into_owned()
+    text(word).into_owned()
+}
+
+/// A word as text, invalid UTF-8 sequences replaced. (`String::from_utf8_lossy` gives the
+/// same, but `str::from_utf8` checks valid text, the common case, several times faster.)
+fn text(word: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(word) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(word),
+    }
 }
 
 /// Splits `key=value` at the first `=`; a word without `=` is a key with an empty value.
 fn split_pair(s: &str) -> (&str, &str) {
-    s.split_once('=').unwrap_or((s, ""))
+    // Names are short: a plain byte scan finds the '=' sooner than a memchr set up for long
+    // haystacks. ('=' is ASCII, so both sides are on character boundaries.)
+    match s.bytes().position(|b| b == b'=') {
+        Some(i) => (&s[..i], &s[i + 1..]),
+        None => (s, ""),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -550,21 +580,22 @@ impl Reply {
         Self::from_words(sentence.iter())
     }
 
-    fn from_words<'w>(words: impl IntoIterator<Item = &'w [u8]>) -> Result<Self, ProtoError> {
+    fn from_words<'w, I>(words: I) -> Result<Self, ProtoError>
+    where
+        I: IntoIterator<Item = &'w [u8]>,
+        I::IntoIter: Clone,
+    {
         let mut words = words.into_iter();
         let first = words.next().ok_or(ProtoError::EmptySentence)?;
         let kind =
             ReplyKind::from_word(first).ok_or_else(|| ProtoError::UnknownReply(lossy(first)))?;
         let mut reply = Self::new(kind);
-        // The attributes are assembled here, then copied once into an allocation of their
-        // size: a row held in a long listing carries no spare capacity.
-        let mut attributes = Attributes::new();
+        // In one allocation of their size: a row held in a long listing carries no spare
+        // capacity.
+        reply.attributes = Attributes::from_words(words.clone());
         let mut message: Vec<String> = Vec::new();
-        for word in words {
-            if attributes.push_word(word) {
-                continue;
-            }
-            let text = String::from_utf8_lossy(word);
+        for word in words.filter(|w| !w.starts_with(b"=")) {
+            let text = text(word);
             if let Some(tag) = text.strip_prefix(".tag=") {
                 reply.tag = Some(tag.to_owned());
             } else if text.starts_with('.') {
@@ -574,7 +605,6 @@ impl Reply {
                 message.push(text.into_owned());
             }
         }
-        reply.attributes = attributes.to_exact();
         if kind == ReplyKind::Fatal {
             reply.message = Some(message.join("\n"));
         }
@@ -1869,8 +1899,7 @@ mod tests {
             b".tag=7",
             b"junk",
         ];
-        let mut scratch = Attributes::new();
-        let row = Attributes::from_words(words[1..].iter().copied(), &mut scratch);
+        let row = Attributes::from_words(words[1..].iter().copied());
         assert_eq!(
             row.iter().collect::<Vec<_>>(),
             [("name", "john123"), ("disabled", "false")]
@@ -1946,9 +1975,7 @@ mod tests {
                 let mut all = vec![b"!re".to_vec()];
                 all.extend(words.iter().cloned());
                 let reply = Reply::parse(&Sentence::new(all)).unwrap();
-                let mut scratch = Attributes::new();
-                scratch.push("left", "over");
-                let row = Attributes::from_words(words.iter().map(Vec::as_slice), &mut scratch);
+                let row = Attributes::from_words(words.iter().map(Vec::as_slice));
                 prop_assert_eq!(&row, &reply.attributes);
                 prop_assert_eq!(row.heap_size(), row.packed.len());
             }
