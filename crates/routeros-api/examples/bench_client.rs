@@ -10,12 +10,14 @@
 //! `print MS ROWS` per run. `ours` collects the rows (`Client::call`, as the other client
 //! libraries do), `ours-stream` counts them as they arrive (`Client::stream`), `raw` decodes
 //! sentences off a blocking socket and also prints `reply_bytes N` (the reply's size on the
-//! wire). `ours*` end with `rss BASELINE_KIB PEAK_KIB`: resident memory after login and the
-//! process's peak (`VmRSS`, `VmHWM` of /proc/self/status).
+//! wire). `ours*` end with `rss BEFORE_KIB PEAK_KIB`: the process's resident memory after
+//! login, before the first command (`VmRSS` of /proc/self/status), and the whole process's
+//! peak resident memory over its life (`VmHWM`), runtime and binary included.
 //!
 //! `add-remove` adds a secret and removes it again, ITERATIONS times in sequence, and prints
 //! `addrm TOTAL_MS ITERATIONS`. `raw` is the floor: `std::net::TcpStream` with `TCP_NODELAY`,
-//! sentences encoded with the codec's functions, a blocking read until `!done`.
+//! sentences encoded with the codec's functions, a blocking read until `!done`, sentences
+//! decoded in place (`Decoder::next_words`, no allocation).
 //!
 //! Our client runs in a task spawned on a two-worker multi-thread runtime, as the bot's
 //! handlers do; with the environment variable `BENCH_CURRENT_THREAD` set, on a
@@ -26,7 +28,7 @@ use std::net::TcpStream;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use routeros_api::codec::{Decoder, Limits, Sentence, encode_sentence};
+use routeros_api::codec::{Decoder, Limits, Sentence, SentenceRef, encode_sentence};
 use routeros_api::{Client, ClientConfig, Command};
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
@@ -218,14 +220,15 @@ impl Raw {
     }
 
     /// Reads sentences, handing each to `each`, until `!done`; returns `!done`. A `!trap` or
-    /// `!fatal` is an error.
-    fn until_done(&mut self, mut each: impl FnMut(&Sentence)) -> Result<Sentence, Error> {
+    /// `!fatal` is an error. Sentences are borrowed from the decoder's buffer: the floor
+    /// allocates nothing per sentence.
+    fn until_done(&mut self, mut each: impl FnMut(&SentenceRef<'_>)) -> Result<Sentence, Error> {
         loop {
-            while let Some(sentence) = self.decoder.next_sentence()? {
+            while let Some(sentence) = self.decoder.next_words()? {
                 match sentence.first() {
-                    Some(b"!done") => return Ok(sentence),
+                    Some(b"!done") => return Ok(sentence.to_sentence()),
                     Some(b"!trap" | b"!fatal") => {
-                        return Err(format!("router refused: {:?}", sentence.words()).into());
+                        return Err(format!("router refused: {sentence:?}").into());
                     }
                     _ => each(&sentence),
                 }
