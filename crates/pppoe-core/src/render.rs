@@ -475,6 +475,11 @@ impl Renderer {
                 };
             }
         }
+        out.reserve(view.items.len() * 160);
+        let (enabled, disabled) = (
+            self.pick("🟢 *Status:* Aktif", "🟢 *Status:* Enabled"),
+            self.pick("🔴 *Status:* Nonaktif", "🔴 *Status:* Disabled"),
+        );
         for (i, (item, created)) in view.items.iter().enumerate() {
             let s = &item.secret;
             let profile = profiles
@@ -482,14 +487,26 @@ impl Renderer {
                 .map_or(s.profile.as_str(), |p| p.name.as_str());
             let _ = write!(
                 out,
-                "\n\n{}. {}\n   {}\n   📊 *Profile:* {profile}\n   🌐 *IP:* {}\n   📱 *Customer:* {}\n   🕒 *Created:* {}",
+                "\n\n{}. {}\n   {}\n   📊 *Profile:* {profile}\n   🌐 *IP:* ",
                 first + i + 1,
                 s.name,
-                self.status_line(s.disabled),
-                self.ip_text(s.remote_address),
-                s.comment.as_deref().map_or("-", customer_name),
-                created.map_or_else(|| "-".to_owned(), |c| self.date(c)),
+                if s.disabled { disabled } else { enabled },
             );
+            match s.remote_address {
+                Some(ip) => {
+                    let _ = write!(out, "{ip}");
+                }
+                None => out.push_str(self.pick("Dinamis", "Dynamic")),
+            }
+            out.push_str("\n   📱 *Customer:* ");
+            out.push_str(s.comment.as_deref().map_or("-", customer_name));
+            out.push_str("\n   🕒 *Created:* ");
+            match created {
+                Some(c) => {
+                    let _ = write!(out, "{}", c.with_timezone(&self.tz).format("%d/%m/%Y"));
+                }
+                None => out.push('-'),
+            }
         }
         let shown_to = first + view.items.len();
         let paged = view.total > view.page_size as usize || view.page > 1;

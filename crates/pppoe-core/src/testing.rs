@@ -305,7 +305,14 @@ impl Router for FakeRouter {
             .map(|f| (f, s.active.contains_key(&f.secret.name)))
             .filter(|(f, online)| match filter {
                 ListFilter::All => true,
-                ListFilter::NameContains(_) => f.secret.name.to_lowercase().contains(&needle),
+                ListFilter::NameContains(_) => {
+                    needle.is_empty()
+                        || f.secret
+                            .name
+                            .as_bytes()
+                            .windows(needle.len())
+                            .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+                }
                 ListFilter::Profile(p) => f.secret.profile.eq_ignore_ascii_case(p),
                 ListFilter::Enabled => !f.secret.disabled,
                 ListFilter::Disabled => f.secret.disabled,
