@@ -163,8 +163,8 @@ impl Attributes {
 
     /// The pairs in wire order.
     #[must_use]
-    pub fn iter(&self) -> Iter<'_> {
-        Iter {
+    pub fn iter(&self) -> Pairs<'_> {
+        Pairs {
             packed: &self.packed,
             pos: 0,
             remaining: self.len,
@@ -269,13 +269,13 @@ impl fmt::Debug for Attributes {
 
 /// The pairs of an [`Attributes`], in wire order.
 #[derive(Debug, Clone)]
-pub struct Iter<'a> {
+pub struct Pairs<'a> {
     packed: &'a str,
     pos: usize,
     remaining: usize,
 }
 
-impl<'a> Iterator for Iter<'a> {
+impl<'a> Iterator for Pairs<'a> {
     type Item = (&'a str, &'a str);
 
     fn next(&mut self) -> Option<Self::Item> {
@@ -298,9 +298,9 @@ impl<'a> Iterator for Iter<'a> {
     }
 }
 
-impl ExactSizeIterator for Iter<'_> {}
+impl ExactSizeIterator for Pairs<'_> {}
 
-impl std::iter::FusedIterator for Iter<'_> {}
+impl std::iter::FusedIterator for Pairs<'_> {}
 
 impl From<Vec<(String, String)>> for Attributes {
     fn from(pairs: Vec<(String, String)>) -> Self {
@@ -334,7 +334,7 @@ impl IntoIterator for Attributes {
 
 impl<'a> IntoIterator for &'a Attributes {
     type Item = (&'a str, &'a str);
-    type IntoIter = Iter<'a>;
+    type IntoIter = Pairs<'a>;
     fn into_iter(self) -> Self::IntoIter {
         self.iter()
     }

@@ -1,5 +1,5 @@
-//! Arbitrary bytes into the decoder, whole and split: no panic, same result either way, and
-//! every decoded sentence survives the typed parsers.
+//! Arbitrary bytes into the decoder, whole and split: no panic, same result either way (owned
+//! or borrowed sentences), and every decoded sentence survives the typed parsers.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -14,6 +14,27 @@ fn decode(limits: Limits, chunks: &[&[u8]]) -> (Vec<Sentence>, Option<DecodeErro
         loop {
             match decoder.next_sentence() {
                 Ok(Some(sentence)) => out.push(sentence),
+                Ok(None) => break,
+                Err(err) => return (out, Some(err)),
+            }
+        }
+    }
+    (out, None)
+}
+
+/// As `decode`, through the borrowed sentences of `next_words`, each parsed in place.
+fn decode_borrowed(limits: Limits, chunks: &[&[u8]]) -> (Vec<Sentence>, Option<DecodeError>) {
+    let mut decoder = Decoder::new(limits);
+    let mut out = Vec::new();
+    for chunk in chunks {
+        decoder.feed(chunk);
+        loop {
+            match decoder.next_words() {
+                Ok(Some(sentence)) => {
+                    let owned = sentence.to_sentence();
+                    assert_eq!(Reply::parse_ref(&sentence), Reply::parse(&owned));
+                    out.push(owned);
+                }
                 Ok(None) => break,
                 Err(err) => return (out, Some(err)),
             }
@@ -37,6 +58,7 @@ fuzz_target!(|data: &[u8]| {
     let pieces: Vec<&[u8]> = bytes.chunks(step).collect();
     let split = decode(limits, &pieces);
     assert_eq!(whole, split);
+    assert_eq!(whole, decode_borrowed(limits, &pieces));
     for sentence in whole.0 {
         let _ = Request::parse(&sentence);
         let by_ref = Reply::parse(&sentence);
