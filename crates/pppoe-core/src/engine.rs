@@ -647,6 +647,20 @@ impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
         Username::parse(text).map_err(|e| Box::new(self.field_error(kind, FieldError::Username(e))))
     }
 
+    /// The secret a command is about: the username's rules, then the look-up ("not found" is
+    /// an answer, not an error).
+    async fn target(
+        &self,
+        kind: CommandKind,
+        username: &str,
+    ) -> Result<Result<Secret, Box<Done>>, RouterError> {
+        let name = match self.parse_username(kind, username) {
+            Ok(n) => n,
+            Err(done) => return Ok(Err(done)),
+        };
+        Ok(self.existing(&name).await?.map_err(Box::new))
+    }
+
     /// Looks the secret up, or answers "not found".
     async fn existing(&self, username: &Username) -> Result<Result<Secret, Done>, RouterError> {
         Ok(match self.router.find_secret(username).await? {
@@ -1055,13 +1069,9 @@ impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
     }
 
     async fn check(&self, username: &str, now: DateTime<Utc>) -> Result<Done, RouterError> {
-        let name = match self.parse_username(CommandKind::Check, username) {
-            Ok(n) => n,
-            Err(done) => return Ok(*done),
-        };
-        let secret = match self.existing(&name).await? {
+        let secret = match self.target(CommandKind::Check, username).await? {
             Ok(s) => s,
-            Err(done) => return Ok(done),
+            Err(done) => return Ok(*done),
         };
         let session = self.router.active_session(&secret.name).await?;
         let traffic = match &session {
@@ -1084,13 +1094,9 @@ impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
     }
 
     async fn restart(&self, username: &str, now: DateTime<Utc>) -> Result<Done, RouterError> {
-        let name = match self.parse_username(CommandKind::Restart, username) {
-            Ok(n) => n,
-            Err(done) => return Ok(*done),
-        };
-        let secret = match self.existing(&name).await? {
+        let secret = match self.target(CommandKind::Restart, username).await? {
             Ok(s) => s,
-            Err(done) => return Ok(done),
+            Err(done) => return Ok(*done),
         };
         let kicked = self.router.kick(&secret.name).await?;
         Ok(if kicked == 0 {
