@@ -463,3 +463,45 @@ async fn a_listing_cut_mid_reply_is_a_typed_error_and_the_next_one_works() {
         .unwrap();
     assert_eq!(page.total, 2002);
 }
+
+#[tokio::test]
+async fn legacy_md5_login_works_through_the_adapter() {
+    let state = examples();
+    state.set_legacy_login(true);
+    let (server, router) = sim(state).await;
+    assert!(
+        router
+            .find_secret(&user("john123"))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        server
+            .state()
+            .requests()
+            .iter()
+            .any(|r| r.command == "/login")
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_write_whose_reply_is_late_is_never_repeated() {
+    let state = examples().with_user("api", "api-secret");
+    let server = SimServer::start(state).await.unwrap();
+    let client = ClientConfig::new("127.0.0.1", "api", "api-secret")
+        .port(server.addr().port())
+        .command_timeout(Duration::from_millis(200));
+    let router = RouterOs::new(RouterOsConfig::new("core-1", client));
+    router.find_secret(&user("john123")).await.unwrap();
+    server.state().clear_logs();
+    // The router applies the add at once but answers too late, and keeps answering late: the
+    // re-read cannot confirm it either, so the adapter reports a timeout without adding twice.
+    server
+        .state()
+        .set_reply_delay(Some(Duration::from_secs(10)));
+    let result = router.add_secret(&new_secret("budi01", None)).await;
+    assert_eq!(result, Err(RouterError::Timeout));
+    assert_eq!(server.state().writes_to("/ppp/secret/add", "budi01"), 1);
+    assert!(server.state().secret("budi01").is_some());
+}
