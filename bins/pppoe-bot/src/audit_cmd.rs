@@ -189,21 +189,22 @@ pub(crate) async fn run(command: AuditCommand) -> anyhow::Result<bool> {
 }
 
 fn json(row: &AuditRow) -> serde_json::Value {
+    let e = &row.event;
     serde_json::json!({
         "seq": row.seq,
-        "time": row.at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-        "actor_phone": row.actor_phone,
-        "actor_lid": row.actor_lid,
-        "role": row.role.map(pppoe_core::Role::as_str),
-        "command": row.command,
-        "target": row.target,
-        "router": row.router,
-        "arguments": row.arguments,
-        "outcome": row.outcome.as_str(),
-        "error": row.error,
-        "reason": row.reason,
-        "duration_ms": row.duration_ms,
-        "message_id": row.message_id,
+        "time": e.at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        "actor_phone": e.actor_phone,
+        "actor_lid": e.actor_lid,
+        "role": e.role.map(pppoe_core::Role::as_str),
+        "command": e.command,
+        "target": e.target,
+        "router": e.router,
+        "arguments": e.arguments,
+        "outcome": e.outcome.as_str(),
+        "error": e.error,
+        "reason": e.reason,
+        "duration_ms": e.duration_ms,
+        "message_id": e.message_id,
         "prev_hash": row.prev_hash,
         "hash": row.hash,
     })
@@ -233,19 +234,24 @@ fn print_rows(rows: &[AuditRow], format: Format) -> anyhow::Result<()> {
             for r in rows {
                 let fields = [
                     r.seq.to_string(),
-                    r.at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-                    r.actor_phone.clone(),
-                    r.actor_lid.clone().unwrap_or_default(),
-                    r.role.map(|x| x.as_str().to_owned()).unwrap_or_default(),
-                    r.command.clone(),
-                    r.target.clone().unwrap_or_default(),
-                    r.router.clone().unwrap_or_default(),
-                    r.arguments.clone(),
-                    r.outcome.as_str().to_owned(),
-                    r.error.clone().unwrap_or_default(),
-                    r.reason.clone().unwrap_or_default(),
-                    r.duration_ms.to_string(),
-                    r.message_id.clone(),
+                    r.event
+                        .at
+                        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                    r.event.actor_phone.clone(),
+                    r.event.actor_lid.clone().unwrap_or_default(),
+                    r.event
+                        .role
+                        .map(|x| x.as_str().to_owned())
+                        .unwrap_or_default(),
+                    r.event.command.clone(),
+                    r.event.target.clone().unwrap_or_default(),
+                    r.event.router.clone().unwrap_or_default(),
+                    r.event.arguments.clone(),
+                    r.event.outcome.as_str().to_owned(),
+                    r.event.error.clone().unwrap_or_default(),
+                    r.event.reason.clone().unwrap_or_default(),
+                    r.event.duration_ms.to_string(),
+                    r.event.message_id.clone(),
                     r.prev_hash.clone(),
                     r.hash.clone(),
                 ];
@@ -267,19 +273,22 @@ fn print_rows(rows: &[AuditRow], format: Format) -> anyhow::Result<()> {
             let body: Vec<[String; 8]> = rows
                 .iter()
                 .map(|r| {
-                    let detail = match (&r.reason, &r.error) {
+                    let detail = match (&r.event.reason, &r.event.error) {
                         (Some(reason), _) => format!("reason: {reason}"),
                         (None, Some(e)) => e.clone(),
-                        (None, None) => r.arguments.clone(),
+                        (None, None) => r.event.arguments.clone(),
                     };
                     [
                         r.seq.to_string(),
-                        r.at.format("%Y-%m-%d %H:%M:%S").to_string(),
-                        r.actor_phone.clone(),
-                        r.role.map_or("-", pppoe_core::Role::as_str).to_owned(),
-                        r.command.clone(),
-                        r.target.clone().unwrap_or_else(|| "-".into()),
-                        r.outcome.as_str().to_owned(),
+                        r.event.at.format("%Y-%m-%d %H:%M:%S").to_string(),
+                        r.event.actor_phone.clone(),
+                        r.event
+                            .role
+                            .map_or("-", pppoe_core::Role::as_str)
+                            .to_owned(),
+                        r.event.command.clone(),
+                        r.event.target.clone().unwrap_or_else(|| "-".into()),
+                        r.event.outcome.as_str().to_owned(),
                         detail.chars().take(60).collect(),
                     ]
                 })

@@ -54,7 +54,7 @@
 //!
 //!     let rows = store.query(&AuditQuery::new().username("john123")).await?;
 //!     assert_eq!(rows.len(), 1);
-//!     assert_eq!((rows[0].seq, rows[0].command.as_str()), (1, "addpppoe"));
+//!     assert_eq!((rows[0].seq, rows[0].event.command.as_str()), (1, "addpppoe"));
 //!     assert!(store.is_handled("3EB0A1").await?);
 //!     assert!(store.verify().await?.is_intact());
 //!     store.close().await;

@@ -179,19 +179,21 @@ impl TryFrom<RawRow> for AuditRow {
             .map_err(|_| corrupt("duration_ms", &raw.duration_ms.to_string()))?;
         Ok(Self {
             seq,
-            at,
-            actor_phone: raw.actor_phone,
-            actor_lid: raw.actor_lid,
-            role,
-            command: raw.command,
-            target: raw.target,
-            router: raw.router,
-            arguments: raw.arguments,
-            outcome,
-            error: raw.error,
-            reason: raw.reason,
-            duration_ms,
-            message_id: raw.message_id,
+            event: AuditEvent {
+                at,
+                actor_phone: raw.actor_phone,
+                actor_lid: raw.actor_lid,
+                role,
+                command: raw.command,
+                target: raw.target,
+                router: raw.router,
+                arguments: raw.arguments,
+                outcome,
+                error: raw.error,
+                reason: raw.reason,
+                duration_ms,
+                message_id: raw.message_id,
+            },
             prev_hash: raw.prev_hash,
             hash: raw.hash,
         })
@@ -204,57 +206,12 @@ impl TryFrom<RawRow> for AuditRow {
 pub struct AuditRow {
     /// Position in the log: 1, 2, 3... without gaps.
     pub seq: i64,
-    /// When the bot handled the message (UTC, milliseconds).
-    pub at: DateTime<Utc>,
-    /// The sender's normalized phone number, or what the messenger gave if it is none.
-    pub actor_phone: String,
-    /// The sender's WhatsApp LID, if known.
-    pub actor_lid: Option<String>,
-    /// The sender's role, if allowlisted.
-    pub role: Option<Role>,
-    /// The command word, or `-` when the message was no command.
-    pub command: String,
-    /// The PPPoE username concerned.
-    pub target: Option<String>,
-    /// The router concerned.
-    pub router: Option<String>,
-    /// The arguments, passwords replaced by `***`.
-    pub arguments: String,
-    /// The outcome.
-    pub outcome: Outcome,
-    /// Why it was not `ok`.
-    pub error: Option<String>,
-    /// A delete's reason.
-    pub reason: Option<String>,
-    /// How long handling took, in milliseconds.
-    pub duration_ms: u64,
-    /// The messenger's message id.
-    pub message_id: String,
+    /// The event the row records (`at` at millisecond precision).
+    pub event: AuditEvent,
     /// The previous row's hash (64 zeros for row 1), lowercase hex.
     pub prev_hash: String,
     /// This row's hash, lowercase hex.
     pub hash: String,
-}
-
-impl AuditRow {
-    /// The event this row records (`at` at millisecond precision).
-    pub fn to_event(&self) -> AuditEvent {
-        AuditEvent {
-            at: self.at,
-            actor_phone: self.actor_phone.clone(),
-            actor_lid: self.actor_lid.clone(),
-            role: self.role,
-            command: self.command.clone(),
-            target: self.target.clone(),
-            router: self.router.clone(),
-            arguments: self.arguments.clone(),
-            outcome: self.outcome,
-            error: self.error.clone(),
-            reason: self.reason.clone(),
-            duration_ms: self.duration_ms,
-            message_id: self.message_id.clone(),
-        }
-    }
 }
 
 /// Which rows [`AuditStore::query`](crate::AuditStore::query) returns, newest first.

@@ -77,7 +77,7 @@ async fn execute(conn: &mut SqliteConnection, sql: &str) -> Result<u64, sqlx::Er
 }
 
 fn ids(rows: &[audit_store::AuditRow]) -> Vec<&str> {
-    rows.iter().map(|r| r.message_id.as_str()).collect()
+    rows.iter().map(|r| r.event.message_id.as_str()).collect()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -118,13 +118,13 @@ async fn append_and_read_back() {
     assert_eq!(r1.hash.len(), 64);
     // Stored at millisecond precision.
     assert_eq!(
-        r1.to_event(),
+        r1.event.clone(),
         AuditEvent {
             at: t0() + Duration::milliseconds(123),
             ..first
         }
     );
-    assert_eq!(r2.to_event(), second);
+    assert_eq!(r2.event.clone(), second);
 
     assert_eq!(t.store.count().await.unwrap(), 2);
     assert!(t.store.is_handled("m1").await.unwrap());
@@ -224,7 +224,7 @@ async fn a_duplicate_message_id_is_refused_and_not_stored() {
 
     let rows = t.store.query(&AuditQuery::default()).await.unwrap();
     assert_eq!(ids(&rows), ["m2", "m1"]);
-    assert_eq!(rows[1].outcome, Outcome::Ok, "the first event stays");
+    assert_eq!(rows[1].event.outcome, Outcome::Ok, "the first event stays");
     assert_eq!(rows[0].seq, 2, "the refused event took no seq");
     assert!(t.store.verify().await.unwrap().is_intact());
 }
@@ -524,7 +524,7 @@ async fn queries_filter_newest_first() {
         let store = t.store.clone();
         async move {
             let rows = store.query(&query).await.unwrap();
-            let got: Vec<String> = rows.iter().map(|r| r.message_id.clone()).collect();
+            let got: Vec<String> = rows.iter().map(|r| r.event.message_id.clone()).collect();
             let want: Vec<String> = expected.iter().map(|i| format!("m{i}")).collect();
             assert_eq!(got, want, "{query:?}");
             assert_eq!(
@@ -703,7 +703,7 @@ async fn concurrent_appends_make_one_chain() {
     assert!(report.is_intact(), "{report:?}");
     assert_eq!(report.rows_checked, 2000);
     let rows = t.store.query(&AuditQuery::new()).await.unwrap();
-    let distinct: HashSet<&str> = rows.iter().map(|r| r.message_id.as_str()).collect();
+    let distinct: HashSet<&str> = rows.iter().map(|r| r.event.message_id.as_str()).collect();
     assert_eq!(distinct.len(), 2000);
     assert_eq!(
         rows.iter().map(|r| r.seq).collect::<Vec<_>>(),
@@ -715,7 +715,7 @@ async fn concurrent_appends_make_one_chain() {
         let mine: Vec<&str> = rows
             .iter()
             .rev()
-            .filter_map(|r| r.message_id.strip_prefix(&prefix))
+            .filter_map(|r| r.event.message_id.strip_prefix(&prefix))
             .collect();
         let want: Vec<String> = (0..40).map(|n| n.to_string()).collect();
         assert_eq!(mine, want);
@@ -775,7 +775,7 @@ async fn acknowledged_events_survive_sigkill() {
         .await
         .unwrap()
         .into_iter()
-        .map(|r| r.message_id)
+        .map(|r| r.event.message_id)
         .collect();
     let lost: Vec<&String> = acked.iter().filter(|id| !stored.contains(*id)).collect();
     assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");

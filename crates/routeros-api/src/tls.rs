@@ -164,8 +164,8 @@ impl TlsOptions {
             Trust::Roots(roots) => builder.with_root_certificates(Arc::clone(roots)),
             Trust::Pin(pin) => builder
                 .dangerous()
-                .with_custom_certificate_verifier(Arc::new(PinnedCert {
-                    pin: *pin,
+                .with_custom_certificate_verifier(Arc::new(FingerprintVerifier {
+                    mode: FingerprintMode::Pin(*pin),
                     algorithms: provider.signature_verification_algorithms,
                 })),
         };
@@ -206,11 +206,21 @@ pub fn fingerprint_sha256(cert_der: &[u8]) -> String {
     format_fingerprint(&sha256(cert_der))
 }
 
-/// Accepts one certificate, by fingerprint; still verifies handshake signatures with it.
+/// Checks the router's certificate by its SHA-256 fingerprint, and still verifies the
+/// handshake signatures with it.
 #[derive(Debug)]
-struct PinnedCert {
-    pin: [u8; 32],
+struct FingerprintVerifier {
+    mode: FingerprintMode,
     algorithms: WebPkiSupportedAlgorithms,
+}
+
+#[derive(Debug)]
+enum FingerprintMode {
+    /// Accept only this certificate.
+    Pin([u8; 32]),
+    /// Accept any certificate but record its fingerprint; used only by [`probe_fingerprint`],
+    /// which sends no data over the connection.
+    Record(Mutex<Option<[u8; 32]>>),
 }
 
 /// The router's certificate is not the pinned one.
@@ -221,7 +231,7 @@ struct PinMismatch {
     expected: String,
 }
 
-impl ServerCertVerifier for PinnedCert {
+impl ServerCertVerifier for FingerprintVerifier {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
@@ -231,63 +241,21 @@ impl ServerCertVerifier for PinnedCert {
         _now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
         let actual = sha256(end_entity);
-        if actual == self.pin {
-            Ok(ServerCertVerified::assertion())
-        } else {
-            Err(rustls::Error::InvalidCertificate(CertificateError::Other(
-                rustls::OtherError(Arc::new(PinMismatch {
+        match &self.mode {
+            FingerprintMode::Pin(pin) if actual == *pin => Ok(ServerCertVerified::assertion()),
+            FingerprintMode::Pin(pin) => Err(rustls::Error::InvalidCertificate(
+                CertificateError::Other(rustls::OtherError(Arc::new(PinMismatch {
                     actual: format_fingerprint(&actual),
-                    expected: format_fingerprint(&self.pin),
-                })),
-            )))
+                    expected: format_fingerprint(pin),
+                }))),
+            )),
+            FingerprintMode::Record(seen) => {
+                *seen
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(actual);
+                Ok(ServerCertVerified::assertion())
+            }
         }
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.algorithms.supported_schemes()
-    }
-}
-
-/// Accepts any certificate but records its fingerprint; used only by [`probe_fingerprint`],
-/// which sends no data over the connection.
-#[derive(Debug)]
-struct RecordCert {
-    seen: Mutex<Option<[u8; 32]>>,
-    algorithms: WebPkiSupportedAlgorithms,
-}
-
-impl ServerCertVerifier for RecordCert {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        *self
-            .seen
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(sha256(end_entity));
-        Ok(ServerCertVerified::assertion())
     }
 
     fn verify_tls12_signature(
@@ -390,8 +358,8 @@ pub async fn probe_fingerprint(
             source,
         })?;
     let provider = provider();
-    let recorder = Arc::new(RecordCert {
-        seen: Mutex::new(None),
+    let recorder = Arc::new(FingerprintVerifier {
+        mode: FingerprintMode::Record(Mutex::new(None)),
         algorithms: provider.signature_verification_algorithms,
     });
     let config = rustls::ClientConfig::builder_with_provider(provider)
@@ -411,8 +379,10 @@ pub async fn probe_fingerprint(
     })?
     .map_err(handshake_error)?;
     let _ = stream.shutdown().await;
-    let seen = *recorder
-        .seen
+    let FingerprintMode::Record(seen) = &recorder.mode else {
+        return Err(tls_error("the fingerprint probe lost its recorder"));
+    };
+    let seen = *seen
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     seen.map(|fp| format_fingerprint(&fp))

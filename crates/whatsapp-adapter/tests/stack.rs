@@ -108,12 +108,12 @@ async fn the_three_flows_from_a_lid_admin_over_routeros_sim_and_sqlite() {
     store.flush().await;
     let rows = store.query(&AuditQuery::new().limit(50)).await.unwrap();
     assert_eq!(rows.len(), script.len());
-    assert!(rows.iter().all(|r| r.actor_phone == ADMIN_PHONE));
+    assert!(rows.iter().all(|r| r.event.actor_phone == ADMIN_PHONE));
     assert!(
         rows.iter()
-            .all(|r| r.actor_lid.as_deref() == Some("123456789012345@lid"))
+            .all(|r| r.event.actor_lid.as_deref() == Some("123456789012345@lid"))
     );
-    assert!(rows.iter().all(|r| r.outcome == Outcome::Ok));
+    assert!(rows.iter().all(|r| r.event.outcome == Outcome::Ok));
     assert!(store.verify().await.unwrap().is_intact());
     store.close().await;
     server.shutdown().await;

@@ -95,7 +95,7 @@ async fn fifty_senders_times_forty_commands_give_exactly_2000_chained_rows() {
     let report = store.verify().await.unwrap();
     assert!(report.is_intact(), "{report:?}");
     let rows = store.query(&AuditQuery::new().limit(5000)).await.unwrap();
-    let ids: HashSet<_> = rows.iter().map(|r| r.message_id.clone()).collect();
+    let ids: HashSet<_> = rows.iter().map(|r| r.event.message_id.clone()).collect();
     assert_eq!(ids.len(), SENDERS * COMMANDS, "no duplicate message id");
     assert_eq!(successes, SENDERS * COMMANDS, "every command succeeded");
     // Each sender's own users were all deleted again; nothing else changed.

@@ -94,18 +94,24 @@ fn the_demo_runs_the_spec_flows_over_tcp_and_audits_them() {
     let oldest_first: Vec<_> = rows
         .iter()
         .rev()
-        .map(|r| (r.command.as_str(), r.outcome))
+        .map(|r| (r.event.command.as_str(), r.event.outcome))
         .collect();
     assert_eq!(oldest_first[0], ("addpppoe", Outcome::Ok));
     assert_eq!(oldest_first[7], ("delpppoe", Outcome::Skipped));
     assert_eq!(oldest_first[8], ("delpppoe", Outcome::Ok));
     let delete = rows
         .iter()
-        .find(|r| r.outcome == Outcome::Ok && r.command == "delpppoe")
+        .find(|r| r.event.outcome == Outcome::Ok && r.event.command == "delpppoe")
         .unwrap();
-    assert_eq!(delete.reason.as_deref(), Some("Pelanggan pindah lokasi"));
-    assert_eq!(delete.router.as_deref(), Some("demo-router"));
-    assert!(rows.iter().all(|r| !r.arguments.contains("password123")));
+    assert_eq!(
+        delete.event.reason.as_deref(),
+        Some("Pelanggan pindah lokasi")
+    );
+    assert_eq!(delete.event.router.as_deref(), Some("demo-router"));
+    assert!(
+        rows.iter()
+            .all(|r| !r.event.arguments.contains("password123"))
+    );
 
     // The auditor's CLI.
     let list = run(

@@ -22,9 +22,13 @@ async fn sim(state: SimState) -> (SimServer, RouterOs) {
 }
 
 fn router_for(server: &SimServer) -> RouterOs {
+    router_with_timeout(server, Duration::from_secs(5))
+}
+
+fn router_with_timeout(server: &SimServer, command_timeout: Duration) -> RouterOs {
     let client = ClientConfig::new("127.0.0.1", "api", "api-secret")
         .port(server.addr().port())
-        .command_timeout(Duration::from_secs(5))
+        .command_timeout(command_timeout)
         .connect_timeout(Duration::from_secs(5));
     let mut config = RouterOsConfig::new("core-1", client);
     // No waiting between connection attempts, so the reconnection test needs no sleep.
@@ -432,10 +436,7 @@ async fn many_concurrent_operations_share_one_connection() {
 async fn a_slow_router_times_out_with_a_typed_error() {
     let state = examples().with_user("api", "api-secret");
     let server = SimServer::start(state).await.unwrap();
-    let client = ClientConfig::new("127.0.0.1", "api", "api-secret")
-        .port(server.addr().port())
-        .command_timeout(Duration::from_millis(200));
-    let router = RouterOs::new(RouterOsConfig::new("core-1", client));
+    let router = router_with_timeout(&server, Duration::from_millis(200));
     router.find_secret(&user("john123")).await.unwrap();
     server
         .state()
@@ -489,10 +490,7 @@ async fn legacy_md5_login_works_through_the_adapter() {
 async fn a_write_whose_reply_is_late_is_never_repeated() {
     let state = examples().with_user("api", "api-secret");
     let server = SimServer::start(state).await.unwrap();
-    let client = ClientConfig::new("127.0.0.1", "api", "api-secret")
-        .port(server.addr().port())
-        .command_timeout(Duration::from_millis(200));
-    let router = RouterOs::new(RouterOsConfig::new("core-1", client));
+    let router = router_with_timeout(&server, Duration::from_millis(200));
     router.find_secret(&user("john123")).await.unwrap();
     server.state().clear_logs();
     // The router applies the add at once but answers too late, and keeps answering late: the
