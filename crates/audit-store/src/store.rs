@@ -297,6 +297,23 @@ impl AuditStore {
         answer.await.map_err(|_| StoreError::Closed)?
     }
 
+    /// Claims a message id durably before the bot runs a change for it; `Ok(false)` if it was
+    /// claimed before (an earlier attempt was interrupted between the router call and its
+    /// audit row). Claims live in `message_claims`, outside the hash chain.
+    pub async fn claim(&self, message_id: &str, at: DateTime<Utc>) -> Result<bool, StoreError> {
+        let writer = self.inner.writer.as_ref().ok_or(StoreError::ReadOnly)?;
+        let (ack, answer) = oneshot::channel();
+        writer
+            .send(Request::Claim {
+                message_id: message_id.to_owned(),
+                at: crate::row::format_at(at),
+                ack,
+            })
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        answer.await.map_err(|_| StoreError::Closed)?
+    }
+
     /// Waits until every event queued before this call is committed. Call it before exiting
     /// (SIGTERM). A read-only or closed store has nothing to flush.
     pub async fn flush(&self) {
@@ -547,6 +564,10 @@ impl AuditSink for AuditStore {
 
     async fn is_handled(&self, id: &str) -> Result<bool, AuditError> {
         Ok(Self::is_handled(self, id).await?)
+    }
+
+    async fn claim(&self, id: &str, at: DateTime<Utc>) -> Result<bool, AuditError> {
+        Ok(Self::claim(self, id, at).await?)
     }
 
     async fn created_at(

@@ -26,11 +26,20 @@ pub(crate) enum Request {
         row: Box<NewRow>,
         ack: oneshot::Sender<Result<(), StoreError>>,
     },
+    /// Claim a message id (see [`crate::AuditStore::claim`]); answer `true` if it was new.
+    Claim {
+        message_id: String,
+        at: String,
+        ack: oneshot::Sender<Result<bool, StoreError>>,
+    },
     /// Answer once everything queued before is committed.
     Flush { ack: oneshot::Sender<()> },
     /// Commit everything queued before, close the connection, answer, stop.
     Close { ack: oneshot::Sender<()> },
 }
+
+/// A claim waiting in a batch: message id, time, answer channel.
+type PendingClaim = (String, String, oneshot::Sender<Result<bool, StoreError>>);
 
 /// Why a transaction was not committed.
 #[derive(Debug)]
@@ -107,6 +116,7 @@ impl Writer {
         let mut rows = Vec::with_capacity(batch.len());
         let mut answers = Vec::with_capacity(batch.len());
         let mut flushes = Vec::new();
+        let mut claims = Vec::new();
         let mut close = None;
         for request in batch.drain(..) {
             match request {
@@ -114,8 +124,21 @@ impl Writer {
                     rows.push(*row);
                     answers.push(ack);
                 }
+                Request::Claim {
+                    message_id,
+                    at,
+                    ack,
+                } => claims.push((message_id, at, ack)),
                 Request::Flush { ack } => flushes.push(ack),
                 Request::Close { ack } => close = Some(ack),
+            }
+        }
+        if !claims.is_empty() {
+            // A message's claim is always answered before its append is sent, so claims may
+            // be committed ahead of the batch's appends.
+            let results = self.claim(&claims).await;
+            for ((_, _, ack), result) in claims.into_iter().zip(results) {
+                let _ = ack.send(result);
             }
         }
         let results = self.commit(&rows).await;
@@ -127,6 +150,38 @@ impl Writer {
             let _ = ack.send(());
         }
         close
+    }
+
+    /// Inserts the claims in one transaction; `true` for each claim that was new.
+    async fn claim(&mut self, claims: &[PendingClaim]) -> Vec<Result<bool, StoreError>> {
+        let attempt = async {
+            let mut tx = self.conn.begin_with("BEGIN IMMEDIATE").await?;
+            let mut fresh = Vec::with_capacity(claims.len());
+            for (message_id, at, _) in claims {
+                let inserted = sqlx::query(
+                    "INSERT OR IGNORE INTO message_claims (message_id, claimed_at) VALUES (?, ?)",
+                )
+                .bind(message_id)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                fresh.push(inserted == 1);
+            }
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(fresh)
+        };
+        match attempt.await {
+            Ok(fresh) => fresh.into_iter().map(Ok).collect(),
+            Err(error) => {
+                tracing::error!(error = %error, claims = claims.len(), "claiming message ids failed");
+                let error = Arc::new(error);
+                claims
+                    .iter()
+                    .map(|_| Err(StoreError::Database(Arc::clone(&error))))
+                    .collect()
+            }
+        }
     }
 
     /// One result per row, in order.

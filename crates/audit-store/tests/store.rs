@@ -861,3 +861,33 @@ async fn the_documented_python_script_recomputes_the_chain() {
     assert!(!ok, "{text}");
     assert!(text.contains("row 2"), "{text}");
 }
+
+#[tokio::test]
+async fn claims_are_first_come_durable_and_outside_the_chain() {
+    let t = TestStore::new().await;
+    assert!(t.store.claim("m1", t0()).await.unwrap(), "a new claim");
+    assert!(!t.store.claim("m1", t0()).await.unwrap(), "claimed before");
+    assert!(
+        !t.store.is_handled("m1").await.unwrap(),
+        "a claim is no audit row"
+    );
+    t.append_all([event("m1")]).await;
+    t.store.close().await;
+
+    let again = AuditStore::open(t.path(), StoreOptions::default())
+        .await
+        .unwrap();
+    assert!(
+        !again.claim("m1", t0()).await.unwrap(),
+        "claims survive a restart"
+    );
+    assert!(again.claim("m2", t0()).await.unwrap());
+    assert!(again.verify().await.unwrap().is_intact());
+    assert_eq!(again.count().await.unwrap(), 1);
+    again.close().await;
+    let read_only = AuditStore::open_read_only(t.path()).await.unwrap();
+    assert!(matches!(
+        read_only.claim("m3", t0()).await,
+        Err(StoreError::ReadOnly)
+    ));
+}

@@ -26,6 +26,13 @@ impl AuditSink for NullAudit {
     async fn is_handled(&self, _id: &str) -> Result<bool, AuditError> {
         Ok(false)
     }
+    async fn claim(
+        &self,
+        _id: &str,
+        _at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, AuditError> {
+        Ok(true)
+    }
     async fn created_at(
         &self,
         _usernames: &[String],

@@ -430,6 +430,35 @@ impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
             );
         }
 
+        if kind.is_mutating() {
+            // At most once across a crash: the claim is durable before the router is touched,
+            // the audit row is written after. A claim without a row means an earlier attempt
+            // was interrupted; its effect is unknown, so it is not run again.
+            match self.audit.claim(&msg.id, started).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    ev.outcome = Outcome::Skipped;
+                    ev.error = Some(
+                        "an earlier attempt of this message was interrupted; not run again"
+                            .to_owned(),
+                    );
+                    let shown = format!("{} {}", kind.word(), command.target().unwrap_or_default());
+                    let warning = self.record(ev, started, true).await;
+                    return self.reply(
+                        &msg,
+                        self.renderer
+                            .interrupted(shown.trim(), command.target().unwrap_or_default())
+                            + &warning,
+                    );
+                }
+                Err(e) => {
+                    let incident = incident_id(&msg.id);
+                    tracing::error!(%incident, error = %e, message_id = %msg.id, "cannot claim the message id; change not run");
+                    return self.reply(&msg, self.renderer.internal_error(&incident, false));
+                }
+            }
+        }
+
         let done = self.execute(&command, &phone, &msg.id, started).await;
         ev.outcome = done.outcome;
         ev.error = done.error;

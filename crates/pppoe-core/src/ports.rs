@@ -433,6 +433,15 @@ pub trait AuditSink: Send + Sync {
     /// Whether an event for this message id exists.
     fn is_handled(&self, id: &str) -> impl Future<Output = Result<bool, AuditError>> + Send;
 
+    /// Records durably, before a change runs, that this message id is about to change the
+    /// router. `Ok(false)` if it was claimed before: an earlier attempt was interrupted (a
+    /// crash between the router call and the audit row), so it must not run again.
+    fn claim(
+        &self,
+        id: &str,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<bool, AuditError>> + Send;
+
     /// When the bot created each of these usernames (the newest successful `addpppoe`), for
     /// those it created.
     fn created_at(

@@ -1199,6 +1199,24 @@ impl Renderer {
         }
     }
 
+    /// A change whose earlier attempt was interrupted (the bot stopped between the router
+    /// call and its audit record): it is not run again.
+    pub fn interrupted(&self, command: &str, username: &str) -> String {
+        let check = if username.is_empty() {
+            "pppoe".to_owned()
+        } else {
+            format!("checkpppoe {username}")
+        };
+        match self.lang {
+            Language::Indonesian => format!(
+                "⚠️ *PERINTAH TIDAK DIULANG*\n\nPesan \"{command}\" sudah pernah diproses, tetapi bot berhenti sebelum selesai mencatatnya. Hasilnya belum pasti, jadi perintah tidak dijalankan dua kali.\n\n💡 Cek dulu: {check}, lalu kirim ulang jika masih diperlukan."
+            ),
+            Language::English => format!(
+                "⚠️ *COMMAND NOT REPEATED*\n\nThe message \"{command}\" was already being processed when the bot stopped before recording it. Its result is unknown, so it is not run twice.\n\n💡 Check first: {check}, then send it again if still needed."
+            ),
+        }
+    }
+
     /// Too many commands in the last minute.
     pub fn rate_limited(&self, per_minute: u32) -> String {
         match self.lang {

@@ -463,6 +463,7 @@ impl Router for FakeRouter {
 #[derive(Debug, Clone, Default)]
 pub struct MemoryAudit {
     events: Arc<Mutex<Vec<AuditEvent>>>,
+    claims: Arc<Mutex<std::collections::HashSet<String>>>,
     failing: Arc<Mutex<bool>>,
 }
 
@@ -505,6 +506,11 @@ impl AuditSink for MemoryAudit {
     async fn is_handled(&self, id: &str) -> Result<bool, AuditError> {
         self.check()?;
         Ok(lock(&self.events).iter().any(|e| e.message_id == id))
+    }
+
+    async fn claim(&self, id: &str, _at: DateTime<Utc>) -> Result<bool, AuditError> {
+        self.check()?;
+        Ok(lock(&self.claims).insert(id.to_owned()))
     }
 
     async fn created_at(

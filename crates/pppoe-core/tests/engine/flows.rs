@@ -542,3 +542,25 @@ fn staleness_is_measured_at_arrival_not_after_queueing() {
         "arrived late: stale"
     );
 }
+
+#[test]
+fn a_change_interrupted_by_a_crash_is_not_run_again() {
+    use pppoe_core::AuditSink;
+    let b = Bot::new(FakeRouter::with_spec_users(), config());
+    let msg = b.message(ADMIN, "delpppoe jane456 Pelanggan pindah lokasi");
+    // The earlier process claimed the id, then stopped before writing the audit row.
+    assert!(block_on(b.audit.claim(&msg.id, msg.sent_at)).unwrap());
+    let replies = b.deliver(msg);
+    assert!(
+        replies[0].text.contains("PERINTAH TIDAK DIULANG"),
+        "{}",
+        replies[0].text
+    );
+    assert!(replies[0].text.contains("checkpppoe jane456"));
+    assert_eq!(b.router.writes(), 0);
+    assert!(b.router.secret("jane456").is_some());
+    assert_eq!(b.last_event().outcome, Outcome::Skipped);
+    // Read-only commands claim nothing; a fresh change claims its own id and runs.
+    assert!(b.say("checkpppoe jane456")[0].starts_with("📊"));
+    assert!(b.say("delpppoe jane456 pindah")[0].starts_with("✅"));
+}

@@ -250,6 +250,9 @@ fn every_layout(language: Language) {
     msg.sent_at -= chrono::Duration::minutes(10);
     let stale = b.deliver(msg);
     golden(&format!("{l}/stale"), &stale[0].text);
+    let msg = b.message(ADMIN, "restartpppoe john123");
+    futures::executor::block_on(b.audit.claim(&msg.id, msg.sent_at)).unwrap();
+    golden(&format!("{l}/interrupted"), &b.deliver(msg)[0].text);
 
     let strict = Bot::new(
         FakeRouter::with_spec_users(),
