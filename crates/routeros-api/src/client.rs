@@ -132,6 +132,17 @@ pub enum ClientError {
     /// Reading or writing the socket failed.
     #[error("I/O error: {0}")]
     Io(#[from] io::Error),
+    /// The router's TLS certificate is not the trusted one (a pin that does not match, a
+    /// certificate not signed by the configured CA, a wrong name, expired). The message says
+    /// which, in words: for a pin, the router's fingerprint and the pinned one.
+    #[error("{message}")]
+    Certificate {
+        /// What is wrong with the certificate.
+        message: String,
+        /// The underlying error.
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
     /// TLS setup or handshake failed. The message says what to do about it.
     #[error("TLS: {message}")]
     Tls {
@@ -213,14 +224,21 @@ pub struct ClientConfig {
     password: String,
     connect_timeout: Duration,
     command_timeout: Duration,
+    keepalive: Option<Duration>,
     limits: Limits,
     #[cfg(feature = "tls")]
     tls: Option<crate::tls::TlsOptions>,
 }
 
+/// Probes sent after the keepalive idle time, this far apart.
+const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(10);
+/// Unanswered probes after which the kernel ends the connection.
+const KEEPALIVE_PROBES: u32 = 3;
+
 impl ClientConfig {
     /// Settings for `host` (a name or an address) with these credentials; port 8728, connect
-    /// timeout 10 s, command timeout 30 s, default codec [`Limits`].
+    /// timeout 10 s, command timeout 30 s, TCP keepalive after 30 s idle, default codec
+    /// [`Limits`].
     #[must_use]
     pub fn new(
         host: impl Into<String>,
@@ -234,6 +252,7 @@ impl ClientConfig {
             password: password.into(),
             connect_timeout: Duration::from_secs(10),
             command_timeout: Duration::from_secs(30),
+            keepalive: Some(Duration::from_secs(30)),
             limits: Limits::default(),
             #[cfg(feature = "tls")]
             tls: None,
@@ -258,6 +277,16 @@ impl ClientConfig {
     #[must_use]
     pub fn command_timeout(mut self, timeout: Duration) -> Self {
         self.command_timeout = timeout;
+        self
+    }
+
+    /// TCP keepalive: after the connection has been idle this long, the kernel probes the
+    /// router every 10 s and ends the connection after 3 unanswered probes, so that a router
+    /// gone silent (power lost, a NAT entry expired, a black-holed path) shows as a closed
+    /// connection instead of hanging the next command. `None` turns it off.
+    #[must_use]
+    pub fn keepalive(mut self, idle: Option<Duration>) -> Self {
+        self.keepalive = idle;
         self
     }
 
@@ -320,6 +349,7 @@ impl fmt::Debug for ClientConfig {
             .field("password", &"<redacted>")
             .field("connect_timeout", &self.connect_timeout)
             .field("command_timeout", &self.command_timeout)
+            .field("keepalive", &self.keepalive)
             .field("limits", &self.limits);
         #[cfg(feature = "tls")]
         d.field("tls", &self.tls);
@@ -865,6 +895,13 @@ impl Client {
         })?;
         // Sentences are written whole; do not let Nagle hold back the last segment.
         tcp.set_nodelay(true)?;
+        if let Some(idle) = config.keepalive {
+            let keepalive = socket2::TcpKeepalive::new()
+                .with_time(idle)
+                .with_interval(KEEPALIVE_INTERVAL)
+                .with_retries(KEEPALIVE_PROBES);
+            socket2::SockRef::from(&tcp).set_tcp_keepalive(&keepalive)?;
+        }
         #[cfg(feature = "tls")]
         if let Some(tls) = &config.tls {
             let stream = crate::tls::handshake(tcp, config, tls).await?;
@@ -1020,6 +1057,17 @@ impl Client {
     #[must_use]
     pub fn is_closed(&self) -> bool {
         self.inner.shared.lock().closed.is_some()
+    }
+
+    /// Why the connection ended, once it has (`None` while it is open).
+    #[must_use]
+    pub fn close_reason(&self) -> Option<ClientError> {
+        self.inner
+            .shared
+            .lock()
+            .closed
+            .as_ref()
+            .map(Disconnect::to_error)
     }
 
     /// Waits until the connection ends and returns why (for a supervisor that reconnects).

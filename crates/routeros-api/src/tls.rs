@@ -16,7 +16,9 @@
 //!
 //! RouterOS `api-ssl` *without* a certificate only offers anonymous Diffie-Hellman, which
 //! authenticates nobody; rustls does not implement it, the handshake fails, and the error
-//! ([`ClientError::Tls`]) tells the operator how to give the service a certificate.
+//! ([`ClientError::Tls`]) tells the operator how to give the service a certificate. A
+//! certificate that is not the trusted one is [`ClientError::Certificate`], which says why
+//! in words (for a pin: the router's fingerprint and the pinned one).
 
 use std::fmt;
 use std::path::Path;
@@ -302,15 +304,60 @@ fn handshake_error(err: std::io::Error) -> ClientError {
             AlertDescription::HandshakeFailure | AlertDescription::InsufficientSecurity,
         )
         | rustls::Error::PeerIncompatible(_) => NO_CERTIFICATE_HINT.to_owned(),
-        rustls::Error::InvalidCertificate(cert) => format!(
-            "the router's certificate is not trusted ({cert}); check the CA file or the pinned \
-             fingerprint (`/certificate print detail` on the router)"
-        ),
+        rustls::Error::InvalidCertificate(cert) => {
+            return ClientError::Certificate {
+                message: certificate_problem(cert),
+                source: Some(Box::new(err)),
+            };
+        }
         other => format!("handshake failed: {other}"),
     };
     ClientError::Tls {
         message,
         source: Some(Box::new(err)),
+    }
+}
+
+/// Why the router's certificate was refused, in words an operator can act on.
+fn certificate_problem(cert: &CertificateError) -> String {
+    const CHECK: &str = "compare with `/certificate print detail` on the router";
+    match cert {
+        CertificateError::Other(other) => match other.0.downcast_ref::<PinMismatch>() {
+            Some(pin) => format!(
+                "the router's certificate fingerprint is {}, the config pins {} \
+                 (tls.fingerprint); if the router's certificate was replaced on purpose, pin \
+                 the new one, else someone may be intercepting the connection",
+                pin.actual, pin.expected
+            ),
+            None => format!("the router's certificate was refused: {}", other.0),
+        },
+        CertificateError::UnknownIssuer => format!(
+            "the router's certificate is not signed by the configured CA (tls.ca_file); {CHECK}"
+        ),
+        CertificateError::NotValidForName => format!(
+            "the router's certificate is not valid for the configured host name; set \
+             tls.server_name to a name in the certificate, or pin its fingerprint; {CHECK}"
+        ),
+        CertificateError::NotValidForNameContext {
+            expected,
+            presented,
+        } => format!(
+            "the router's certificate is for {}, not for {expected:?}; set tls.server_name to \
+             one of those names, or pin its fingerprint",
+            if presented.is_empty() {
+                "no name".to_owned()
+            } else {
+                presented.join(", ")
+            }
+        ),
+        CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
+            format!("the router's certificate has expired ({cert}); renew it on the router")
+        }
+        CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => format!(
+            "the router's certificate is not valid yet ({cert}); check the clocks of the router \
+             and of this machine"
+        ),
+        other => format!("the router's certificate was refused ({other}); {CHECK}"),
     }
 }
 
