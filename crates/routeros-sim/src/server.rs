@@ -187,6 +187,7 @@ async fn connection(stream: TcpStream, state: SimState, stop: watch::Receiver<bo
     let mut conn = Conn {
         state: state.clone(),
         tx,
+        hung: false,
         logged_in: false,
         challenge: None,
         rng: Rng::new(number.wrapping_mul(0x2545_F491_4F6C_DD1D)),
@@ -245,6 +246,9 @@ async fn write_loop(mut write: OwnedWriteHalf, mut rx: mpsc::Receiver<Msg>, stat
 struct Conn {
     state: SimState,
     tx: mpsc::Sender<Msg>,
+    /// The connection stopped answering ([`crate::Fault::Hang`]): requests are read and
+    /// dropped.
+    hung: bool,
     logged_in: bool,
     challenge: Option<[u8; 16]>,
     rng: Rng,
@@ -347,11 +351,27 @@ impl Conn {
             return Flow::Continue;
         };
         self.state.log_request(&req.command, req.logged_words());
+        if self.hung || self.state.silent() {
+            return Flow::Continue;
+        }
         let mut lose_reply = false;
         match self.state.on_request() {
             Some(RequestFault::Close) => return self.close().await,
             Some(RequestFault::Fatal(message)) => return self.fatal(&message).await,
             Some(RequestFault::LoseReply) => lose_reply = true,
+            Some(RequestFault::Hang) => {
+                self.hung = true;
+                return Flow::Continue;
+            }
+            Some(RequestFault::ExecuteThenHang) => {
+                self.hung = true;
+                if self.logged_in && !matches!(req.command.as_str(), "/login" | "/cancel" | "/quit")
+                {
+                    // The change is made; its reply, a print's rows, never come.
+                    let _ = commands::execute(&self.state, &req);
+                }
+                return Flow::Continue;
+            }
             None => {}
         }
         let tagged = req.tag.is_some();

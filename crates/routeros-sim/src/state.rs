@@ -77,6 +77,14 @@ pub enum Fault {
         /// The reason word after `!fatal`.
         message: String,
     },
+    /// Stop answering on the connection that receives the `n`-th request: neither that
+    /// request nor any later one on it is executed or answered, and the connection stays
+    /// open (a router gone silent while TCP stays up: power lost behind a NAT, a black-holed
+    /// path, a hung API service).
+    Hang(u64),
+    /// Execute the `n`-th request, then stop answering on its connection as with
+    /// [`Fault::Hang`]: a change made whose reply never comes.
+    ExecuteThenHang(u64),
 }
 
 /// What the connection must do with a request, decided by the pending faults.
@@ -85,6 +93,8 @@ pub(crate) enum RequestFault {
     Close,
     LoseReply,
     Fatal(String),
+    Hang,
+    ExecuteThenHang,
 }
 
 /// One change made through the API (not by the test set-up methods).
@@ -174,6 +184,8 @@ impl Default for Config {
 struct FaultState {
     reply_delay: Option<Duration>,
     refuse_login: bool,
+    /// Every connection reads requests and answers none.
+    silent: bool,
     /// Request faults with the number of requests still to come before they fire.
     on_request: Vec<(u64, RequestFault)>,
     /// Reply faults with the number of sentences still allowed.
@@ -1102,7 +1114,17 @@ impl SimState {
                     .push((n.max(1), RequestFault::Fatal(message)));
             }
             Fault::CloseAfterReplies(n) => faults.on_replies.push(n),
+            Fault::Hang(n) => faults.on_request.push((n.max(1), RequestFault::Hang)),
+            Fault::ExecuteThenHang(n) => faults
+                .on_request
+                .push((n.max(1), RequestFault::ExecuteThenHang)),
         }
+    }
+
+    /// While `true`, every connection, open or new, reads what it is sent and answers nothing,
+    /// `/login` included, without closing: the whole router has gone silent.
+    pub fn set_silent(&self, silent: bool) {
+        lock(&self.inner.faults).silent = silent;
     }
 
     /// Delays every reply (login included) by `delay`, `None` to stop. The command is
@@ -1144,6 +1166,10 @@ impl SimState {
 
     pub(crate) fn login_refused(&self) -> bool {
         lock(&self.inner.faults).refuse_login
+    }
+
+    pub(crate) fn silent(&self) -> bool {
+        lock(&self.inner.faults).silent
     }
 
     /// Counts a request against the armed faults.
