@@ -165,6 +165,10 @@ pub struct VerifyReport {
     pub head: Option<ChainHead>,
     /// The first broken row, if any.
     pub broken: Option<ChainBreak>,
+    /// Claims without an audit row (message id and claim time): attempts interrupted by a
+    /// stop, which the bot records as outcome `unknown` at its next start (or, while it runs,
+    /// attempts in progress). They do not make the chain broken.
+    pub claims_without_row: Vec<(String, DateTime<Utc>)>,
 }
 
 impl VerifyReport {
@@ -297,21 +301,54 @@ impl AuditStore {
         answer.await.map_err(|_| StoreError::Closed)?
     }
 
-    /// Claims a message id durably before the bot runs a change for it; `Ok(false)` if it was
-    /// claimed before (an earlier attempt was interrupted between the router call and its
-    /// audit row). Claims live in `message_claims`, outside the hash chain.
-    pub async fn claim(&self, message_id: &str, at: DateTime<Utc>) -> Result<bool, StoreError> {
+    /// Claims `event.message_id` durably before the bot runs a change for it, with what is
+    /// known of the attempt (actor, role, command, target, router, redacted arguments,
+    /// reason); `Ok(false)` if it was claimed before (an earlier attempt was interrupted
+    /// between the router call and its audit row). Claims live in `message_claims`, outside
+    /// the hash chain.
+    pub async fn claim(&self, event: &AuditEvent) -> Result<bool, StoreError> {
         let writer = self.inner.writer.as_ref().ok_or(StoreError::ReadOnly)?;
         let (ack, answer) = oneshot::channel();
         writer
             .send(Request::Claim {
-                message_id: message_id.to_owned(),
-                at: crate::row::format_at(at),
+                row: Box::new(event.clone().into()),
                 ack,
             })
             .await
             .map_err(|_| StoreError::Closed)?;
         answer.await.map_err(|_| StoreError::Closed)?
+    }
+
+    /// The claims without an audit row, oldest first, each as the attempt it was made for
+    /// (outcome [`Outcome::Unknown`](pppoe_core::Outcome::Unknown), no error yet): attempts
+    /// the bot was stopped in (a crash, `kill -9`, a power cut) between the router call and
+    /// the audit row, or attempts running right now when the bot is up.
+    pub async fn interrupted(&self) -> Result<Vec<AuditEvent>, StoreError> {
+        // A database opened read-only may predate the claims (migration 0002) or their
+        // columns (0003): read what is there.
+        let columns: Vec<String> =
+            sqlx::query_scalar("SELECT name FROM pragma_table_info('message_claims')")
+                .fetch_all(&self.inner.read)
+                .await?;
+        if columns.is_empty() {
+            return Ok(Vec::new());
+        }
+        let described = columns.iter().any(|c| c == "actor_phone");
+        let select = if described {
+            "message_id, claimed_at, actor_phone, actor_lid, role, command, target, router, \
+             arguments, reason"
+        } else {
+            "message_id, claimed_at, NULL AS actor_phone, NULL AS actor_lid, NULL AS role, \
+             NULL AS command, NULL AS target, NULL AS router, NULL AS arguments, NULL AS reason"
+        };
+        let rows: Vec<ClaimRow> = sqlx::query_as(&format!(
+            "SELECT {select} FROM message_claims c \
+             WHERE NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.message_id = c.message_id) \
+             ORDER BY c.rowid"
+        ))
+        .fetch_all(&self.inner.read)
+        .await?;
+        rows.into_iter().map(ClaimRow::into_event).collect()
     }
 
     /// Waits until every event queued before this call is committed. Call it before exiting
@@ -427,12 +464,25 @@ impl AuditStore {
 
     /// Walks the chain in seq order and reports the first broken row: a gap in seq (a deleted
     /// row), a `prev_hash` that is not the previous row's hash, or a `hash` that does not match
-    /// the row's contents (an altered row). Hashes the values exactly as stored.
+    /// the row's contents (an altered row). Hashes the values exactly as stored. Also lists
+    /// the claims that have no audit row.
     pub async fn verify(&self) -> Result<VerifyReport, StoreError> {
+        let mut report = self.verify_chain().await?;
+        report.claims_without_row = self
+            .interrupted()
+            .await?
+            .into_iter()
+            .map(|e| (e.message_id, e.at))
+            .collect();
+        Ok(report)
+    }
+
+    async fn verify_chain(&self) -> Result<VerifyReport, StoreError> {
         let mut report = VerifyReport {
             rows_checked: 0,
             head: None,
             broken: None,
+            claims_without_row: Vec::new(),
         };
         let mut after = 0_i64;
         loop {
@@ -483,6 +533,46 @@ impl AuditStore {
                 });
             }
         }
+    }
+}
+
+/// A `message_claims` row. Claims made before migration 0003 have only the id and the time.
+#[derive(Debug, sqlx::FromRow)]
+struct ClaimRow {
+    message_id: String,
+    claimed_at: String,
+    actor_phone: Option<String>,
+    actor_lid: Option<String>,
+    role: Option<String>,
+    command: Option<String>,
+    target: Option<String>,
+    router: Option<String>,
+    arguments: Option<String>,
+    reason: Option<String>,
+}
+
+impl ClaimRow {
+    fn into_event(self) -> Result<AuditEvent, StoreError> {
+        let at = parse_at(&self.claimed_at).ok_or_else(|| StoreError::Corrupt {
+            seq: 0,
+            column: "message_claims.claimed_at",
+            value: self.claimed_at.clone(),
+        })?;
+        Ok(AuditEvent {
+            at,
+            actor_phone: self.actor_phone.unwrap_or_else(|| "-".to_owned()),
+            actor_lid: self.actor_lid,
+            role: self.role.and_then(|r| r.parse().ok()),
+            command: self.command.unwrap_or_else(|| "-".to_owned()),
+            target: self.target,
+            router: self.router,
+            arguments: self.arguments.unwrap_or_default(),
+            outcome: pppoe_core::Outcome::Unknown,
+            error: None,
+            reason: self.reason,
+            duration_ms: 0,
+            message_id: self.message_id,
+        })
     }
 }
 
@@ -566,8 +656,12 @@ impl AuditSink for AuditStore {
         Ok(Self::is_handled(self, id).await?)
     }
 
-    async fn claim(&self, id: &str, at: DateTime<Utc>) -> Result<bool, AuditError> {
-        Ok(Self::claim(self, id, at).await?)
+    async fn claim(&self, event: &AuditEvent) -> Result<bool, AuditError> {
+        Ok(Self::claim(self, event).await?)
+    }
+
+    async fn interrupted(&self) -> Result<Vec<AuditEvent>, AuditError> {
+        Ok(Self::interrupted(self).await?)
     }
 
     async fn created_at(
@@ -575,5 +669,119 @@ impl AuditSink for AuditStore {
         usernames: &[String],
     ) -> Result<HashMap<String, DateTime<Utc>>, AuditError> {
         Ok(Self::created_at(self, usernames).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone as _;
+    use pppoe_core::{Outcome, Role};
+    use sqlx::Connection as _;
+
+    use super::*;
+
+    fn event(id: &str, outcome: Outcome) -> AuditEvent {
+        AuditEvent {
+            at: Utc.with_ymd_and_hms(2024, 12, 15, 9, 30, 25).unwrap(),
+            actor_phone: "6281234567890".into(),
+            actor_lid: None,
+            role: Some(Role::Admin),
+            command: "delpppoe".into(),
+            target: Some("john123".into()),
+            router: Some("core-1".into()),
+            arguments: "john123 pindah".into(),
+            outcome,
+            error: None,
+            reason: Some("pindah".into()),
+            duration_ms: 7,
+            message_id: id.into(),
+        }
+    }
+
+    /// A database written by a release before migration 0003 (outcome `unknown`, claims with
+    /// their attempt) upgrades in place: every row and hash kept, the chain intact.
+    #[tokio::test]
+    async fn migration_0003_keeps_every_row_and_the_chain() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = dir.path().join("old-migrations");
+        std::fs::create_dir(&old).unwrap();
+        for (name, sql) in [
+            (
+                "0001_audit.sql",
+                include_str!("../../../migrations/0001_audit.sql"),
+            ),
+            (
+                "0002_claims.sql",
+                include_str!("../../../migrations/0002_claims.sql"),
+            ),
+        ] {
+            std::fs::write(old.join(name), sql).unwrap();
+        }
+        let path = dir.path().join("audit.db");
+        let mut conn = SqliteConnectOptions::new()
+            .filename(&path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .connect()
+            .await
+            .unwrap();
+        sqlx::migrate::Migrator::new(old.as_path())
+            .await
+            .unwrap()
+            .run(&mut conn)
+            .await
+            .unwrap();
+        sqlx::query("INSERT INTO message_claims (message_id, claimed_at) VALUES ('old-claim', '2024-12-15T09:30:25.000Z')")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        let (sender, receiver) = mpsc::channel(16);
+        let writer = tokio::spawn(Writer::new(conn, receiver, 16).run());
+        for (i, outcome) in [Outcome::Ok, Outcome::Failed, Outcome::Denied]
+            .into_iter()
+            .enumerate()
+        {
+            let (ack, answer) = oneshot::channel();
+            sender
+                .send(Request::Append {
+                    row: Box::new(event(&format!("m{i}"), outcome).into()),
+                    ack,
+                })
+                .await
+                .unwrap();
+            answer.await.unwrap().unwrap();
+        }
+        drop(sender);
+        writer.await.unwrap();
+
+        let store = AuditStore::open(&path, StoreOptions::default())
+            .await
+            .unwrap();
+        let report = store.verify().await.unwrap();
+        assert!(report.is_intact(), "{report:?}");
+        assert_eq!(report.rows_checked, 3);
+        // The old claim has no attempt recorded, and no row: it is reported all the same.
+        let interrupted = store.interrupted().await.unwrap();
+        assert_eq!(interrupted.len(), 1);
+        assert_eq!(interrupted[0].message_id, "old-claim");
+        assert_eq!(interrupted[0].command, "-");
+        // The new outcome is accepted, onto the same chain.
+        store.append(event("m3", Outcome::Unknown)).await.unwrap();
+        let report = store.verify().await.unwrap();
+        assert!(report.is_intact(), "{report:?}");
+        assert_eq!(report.rows_checked, 4);
+        store.close().await;
+        // The triggers are back: the table is still append-only.
+        let mut raw = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+            .await
+            .unwrap();
+        for sql in [
+            "UPDATE audit_log SET outcome = 'ok' WHERE seq = 2",
+            "DELETE FROM audit_log WHERE seq = 4",
+        ] {
+            let refused = sqlx::query(sql).execute(&mut raw).await.unwrap_err();
+            assert!(refused.to_string().contains("append-only"), "{refused}");
+        }
     }
 }

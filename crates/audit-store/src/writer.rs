@@ -26,10 +26,10 @@ pub(crate) enum Request {
         row: Box<NewRow>,
         ack: oneshot::Sender<Result<(), StoreError>>,
     },
-    /// Claim a message id (see [`crate::AuditStore::claim`]); answer `true` if it was new.
+    /// Claim a message id for the attempt described by `row` (see
+    /// [`crate::AuditStore::claim`]); answer `true` if it was new.
     Claim {
-        message_id: String,
-        at: String,
+        row: Box<NewRow>,
         ack: oneshot::Sender<Result<bool, StoreError>>,
     },
     /// Answer once everything queued before is committed.
@@ -38,8 +38,13 @@ pub(crate) enum Request {
     Close { ack: oneshot::Sender<()> },
 }
 
-/// A claim waiting in a batch: message id, time, answer channel.
-type PendingClaim = (String, String, oneshot::Sender<Result<bool, StoreError>>);
+/// A claim waiting in a batch: the attempt, and the answer channel.
+type PendingClaim = (Box<NewRow>, oneshot::Sender<Result<bool, StoreError>>);
+
+/// Inserts a claim unless its message id is claimed already.
+const CLAIM: &str = "INSERT OR IGNORE INTO message_claims (message_id, claimed_at, actor_phone, \
+     actor_lid, role, command, target, router, arguments, reason) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
 
 /// Why a transaction was not committed.
 #[derive(Debug)]
@@ -124,11 +129,7 @@ impl Writer {
                     rows.push(*row);
                     answers.push(ack);
                 }
-                Request::Claim {
-                    message_id,
-                    at,
-                    ack,
-                } => claims.push((message_id, at, ack)),
+                Request::Claim { row, ack } => claims.push((row, ack)),
                 Request::Flush { ack } => flushes.push(ack),
                 Request::Close { ack } => close = Some(ack),
             }
@@ -137,7 +138,7 @@ impl Writer {
             // A message's claim is always answered before its append is sent, so claims may
             // be committed ahead of the batch's appends.
             let results = self.claim(&claims).await;
-            for ((_, _, ack), result) in claims.into_iter().zip(results) {
+            for ((_, ack), result) in claims.into_iter().zip(results) {
                 let _ = ack.send(result);
             }
         }
@@ -157,15 +158,21 @@ impl Writer {
         let attempt = async {
             let mut tx = self.conn.begin_with("BEGIN IMMEDIATE").await?;
             let mut fresh = Vec::with_capacity(claims.len());
-            for (message_id, at, _) in claims {
-                let inserted = sqlx::query(
-                    "INSERT OR IGNORE INTO message_claims (message_id, claimed_at) VALUES (?, ?)",
-                )
-                .bind(message_id)
-                .bind(at)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
+            for (row, _) in claims {
+                let inserted = sqlx::query(CLAIM)
+                    .bind(&row.message_id)
+                    .bind(&row.at)
+                    .bind(&row.actor_phone)
+                    .bind(&row.actor_lid)
+                    .bind(row.role)
+                    .bind(&row.command)
+                    .bind(&row.target)
+                    .bind(&row.router)
+                    .bind(&row.arguments)
+                    .bind(&row.reason)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
                 fresh.push(inserted == 1);
             }
             tx.commit().await?;

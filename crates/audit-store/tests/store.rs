@@ -768,8 +768,42 @@ async fn acknowledged_events_survive_sigkill() {
     let store = AuditStore::open(&path, StoreOptions::default())
         .await
         .unwrap();
+    // Each round left at least its held claim without a row; the next start records every
+    // such attempt as unknown, once.
+    let interrupted = store.interrupted().await.unwrap();
+    assert!(interrupted.len() >= 2, "{interrupted:?}");
+    let engine = pppoe_core::Engine::new(
+        pppoe_core::testing::FakeRouter::new(),
+        store.clone(),
+        pppoe_core::testing::ManualClock::new(t0()),
+        pppoe_core::EngineConfig::default(),
+    );
+    assert_eq!(
+        engine.recover_interrupted().await.unwrap(),
+        interrupted.len()
+    );
+    assert_eq!(engine.recover_interrupted().await.unwrap(), 0);
+    let mut raw = SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    let (claims, one_row_each): (i64, i64) = sqlx::query_as(
+        "SELECT count(*), sum((SELECT count(*) FROM audit_log a WHERE a.message_id = c.message_id) = 1) \
+         FROM message_claims c",
+    )
+    .fetch_one(&mut raw)
+    .await
+    .unwrap();
+    assert_eq!(claims, one_row_each, "every claim has exactly one row");
+    let held: Vec<String> = sqlx::query_scalar(
+        "SELECT message_id FROM audit_log WHERE outcome = 'unknown' AND message_id LIKE '%-held'",
+    )
+    .fetch_all(&mut raw)
+    .await
+    .unwrap();
+    assert_eq!(held.len(), 2, "{held:?}");
     let report = store.verify().await.unwrap();
     assert!(report.is_intact(), "{report:?}");
+    assert!(report.claims_without_row.is_empty());
     let stored: HashSet<String> = store
         .query(&AuditQuery::new())
         .await
@@ -779,7 +813,7 @@ async fn acknowledged_events_survive_sigkill() {
         .collect();
     let lost: Vec<&String> = acked.iter().filter(|id| !stored.contains(*id)).collect();
     assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
-    assert!(stored.len() >= 2 * ACKED);
+    assert!(stored.len() >= 2 * ACKED + 2);
     assert_eq!(report.rows_checked, stored.len() as u64);
 }
 
@@ -865,8 +899,11 @@ async fn the_documented_python_script_recomputes_the_chain() {
 #[tokio::test]
 async fn claims_are_first_come_durable_and_outside_the_chain() {
     let t = TestStore::new().await;
-    assert!(t.store.claim("m1", t0()).await.unwrap(), "a new claim");
-    assert!(!t.store.claim("m1", t0()).await.unwrap(), "claimed before");
+    assert!(t.store.claim(&event("m1")).await.unwrap(), "a new claim");
+    assert!(
+        !t.store.claim(&event("m1")).await.unwrap(),
+        "claimed before"
+    );
     assert!(
         !t.store.is_handled("m1").await.unwrap(),
         "a claim is no audit row"
@@ -878,16 +915,96 @@ async fn claims_are_first_come_durable_and_outside_the_chain() {
         .await
         .unwrap();
     assert!(
-        !again.claim("m1", t0()).await.unwrap(),
+        !again.claim(&event("m1")).await.unwrap(),
         "claims survive a restart"
     );
-    assert!(again.claim("m2", t0()).await.unwrap());
-    assert!(again.verify().await.unwrap().is_intact());
+    assert!(again.claim(&event("m2")).await.unwrap());
+    let report = again.verify().await.unwrap();
+    assert!(report.is_intact());
     assert_eq!(again.count().await.unwrap(), 1);
     again.close().await;
     let read_only = AuditStore::open_read_only(t.path()).await.unwrap();
     assert!(matches!(
-        read_only.claim("m3", t0()).await,
+        read_only.claim(&event("m3")).await,
         Err(StoreError::ReadOnly)
     ));
+}
+
+#[tokio::test]
+async fn a_claim_keeps_the_attempt_and_verify_reports_claims_without_a_row() {
+    let t = TestStore::new().await;
+    let mut delete = event("m1");
+    delete.command = "delpppoe".into();
+    delete.arguments = "john123 pindah".into();
+    delete.reason = Some("pindah".into());
+    assert!(t.store.claim(&delete).await.unwrap());
+    assert!(t.store.claim(&event("m2")).await.unwrap());
+    t.append_all([event("m2")]).await;
+
+    // m1 was interrupted: its claim has no row, and says who did what.
+    let interrupted = t.store.interrupted().await.unwrap();
+    assert_eq!(interrupted.len(), 1);
+    let claimed = &interrupted[0];
+    assert_eq!(claimed.message_id, "m1");
+    assert_eq!(claimed.at, t0());
+    assert_eq!(claimed.actor_phone, "6281234567890");
+    assert_eq!(claimed.role, Some(Role::Technician));
+    assert_eq!(claimed.command, "delpppoe");
+    assert_eq!(claimed.target.as_deref(), Some("john123"));
+    assert_eq!(claimed.router.as_deref(), Some("core-1"));
+    assert_eq!(claimed.arguments, "john123 pindah");
+    assert_eq!(claimed.reason.as_deref(), Some("pindah"));
+    assert_eq!(claimed.outcome, Outcome::Unknown);
+    t.store.close().await;
+
+    let auditor = AuditStore::open_read_only(t.path()).await.unwrap();
+    let report = auditor.verify().await.unwrap();
+    assert!(
+        report.is_intact(),
+        "a claim without a row is no broken chain"
+    );
+    assert_eq!(report.claims_without_row, vec![("m1".to_owned(), t0())]);
+    auditor.close().await;
+
+    // Recorded as unknown at the next start: no claim is left without a row.
+    let again = AuditStore::open(t.path(), StoreOptions::default())
+        .await
+        .unwrap();
+    let mut row = again.interrupted().await.unwrap().remove(0);
+    row.error = Some("interrupted by a stop; effect not confirmed".into());
+    again.append(row).await.unwrap();
+    let report = again.verify().await.unwrap();
+    assert!(report.is_intact());
+    assert!(report.claims_without_row.is_empty());
+    let rows = again.query(&AuditQuery::new()).await.unwrap();
+    assert_eq!(rows[0].event.outcome, Outcome::Unknown);
+}
+
+#[tokio::test]
+async fn outcome_unknown_is_stored_and_filtered() {
+    let t = TestStore::new().await;
+    let mut unknown = event("u1");
+    unknown.outcome = Outcome::Unknown;
+    unknown.error = Some("the result of the change is unknown".into());
+    t.append_all([event("a"), unknown, event("b")]).await;
+    let rows = t
+        .store
+        .query(&AuditQuery {
+            outcome: Some(Outcome::Unknown),
+            ..AuditQuery::new()
+        })
+        .await
+        .unwrap();
+    assert_eq!(ids(&rows), ["u1"]);
+    assert!(t.store.verify().await.unwrap().is_intact());
+    // The constraint still refuses outcomes nobody knows.
+    let mut raw = t.raw().await;
+    let bad = execute(
+        &mut raw,
+        "INSERT INTO audit_log SELECT 4, at, actor_phone, actor_lid, role, command, target, \
+         router, arguments, 'maybe', error, reason, duration_ms, 'x', prev_hash, hash \
+         FROM audit_log WHERE seq = 3",
+    )
+    .await;
+    assert!(bad.is_err());
 }

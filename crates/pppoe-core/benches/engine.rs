@@ -26,12 +26,12 @@ impl AuditSink for NullAudit {
     async fn is_handled(&self, _id: &str) -> Result<bool, AuditError> {
         Ok(false)
     }
-    async fn claim(
-        &self,
-        _id: &str,
-        _at: chrono::DateTime<chrono::Utc>,
-    ) -> Result<bool, AuditError> {
+    async fn claim(&self, event: &AuditEvent) -> Result<bool, AuditError> {
+        black_box(event);
         Ok(true)
+    }
+    async fn interrupted(&self) -> Result<Vec<AuditEvent>, AuditError> {
+        Ok(Vec::new())
     }
     async fn created_at(
         &self,

@@ -7,8 +7,12 @@
 //! profiles and fields are tolerated. Passwords are taken verbatim.
 
 use std::fmt;
+use std::net::Ipv4Addr;
 
 use thiserror::Error;
+
+use crate::domain::RawPassword;
+use crate::profile::ProfileTable;
 
 /// The kinds of command, used for permissions, audit and help.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -107,7 +111,7 @@ impl EditField {
         }
     }
 
-    fn parse(word: &str) -> Option<Self> {
+    pub(crate) fn parse(word: &str) -> Option<Self> {
         Some(match word.to_lowercase().as_str() {
             "password" | "pass" | "passwd" | "pw" | "sandi" => Self::Password,
             "profile" | "profil" | "paket" | "package" => Self::Profile,
@@ -128,6 +132,34 @@ pub enum HelpTopic {
     Pppoe,
 }
 
+/// The new value of an `editpppoe`, as typed, by field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EditValue {
+    /// `password NEW`: verbatim, and a secret from the moment it is read.
+    Password(RawPassword),
+    /// `profile NAME`.
+    Profile(String),
+    /// `ip ADDRESS` or `ip -`.
+    Ip(String),
+    /// `status enable|disable`.
+    Status(String),
+    /// `info TEXT...` (the rest of the line).
+    Info(String),
+}
+
+impl EditValue {
+    /// The field it changes.
+    pub fn field(&self) -> EditField {
+        match self {
+            Self::Password(_) => EditField::Password,
+            Self::Profile(_) => EditField::Profile,
+            Self::Ip(_) => EditField::Ip,
+            Self::Status(_) => EditField::Status,
+            Self::Info(_) => EditField::Info,
+        }
+    }
+}
+
 /// A command with its arguments as typed (quotes removed), before field validation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
@@ -135,8 +167,8 @@ pub enum Command {
     Add {
         /// Username.
         username: String,
-        /// Password, verbatim.
-        password: String,
+        /// Password, verbatim, never shown.
+        password: RawPassword,
         /// Profile as typed.
         profile: String,
         /// The 4th token, when it looks like an IPv4 address.
@@ -148,10 +180,8 @@ pub enum Command {
     Edit {
         /// Username.
         username: String,
-        /// Field.
-        field: EditField,
-        /// New value (the rest of the line for `info`).
-        value: String,
+        /// The field and its new value (the rest of the line for `info`).
+        value: EditValue,
     },
     /// `delpppoe USER [REASON...]`
     Delete {
@@ -216,36 +246,68 @@ impl Command {
         }
     }
 
-    /// The arguments for the audit log, with passwords replaced by `***`.
-    pub fn redacted_arguments(&self) -> String {
+    /// The arguments for the audit log. Passwords are `***`, and so is any value that is not
+    /// what its field takes (a profile not in `profiles`, an IP that is no IPv4 address, an
+    /// unknown status word): a password typed in the wrong place never reaches the log.
+    pub fn redacted_arguments(&self, profiles: &ProfileTable) -> String {
+        let profile = |p: &str| {
+            if profiles.parse(p).is_ok() {
+                p.to_owned()
+            } else {
+                MASK.to_owned()
+            }
+        };
+        let ip = |v: &str| {
+            if is_ip_value(v) {
+                v.to_owned()
+            } else {
+                MASK.to_owned()
+            }
+        };
         match self {
             Self::Add {
                 username,
-                profile,
-                ip,
+                password,
+                profile: p,
+                ip: address,
                 info,
-                ..
             } => {
-                let mut s = format!("{username} *** {profile}");
-                if let Some(ip) = ip {
+                let mut s = format!("{username} {MASK} {}", profile(p));
+                if let Some(address) = address {
                     s.push(' ');
-                    s.push_str(ip);
+                    s.push_str(&ip(address));
                 }
-                if let Some(info) = info {
-                    s.push_str(&format!(" \"{info}\""));
+                // The information is shown only when the words before it are in their places
+                // (a valid password, a known profile): in `addpppoe u1 Basic 10.0.0.1 Pass123x`
+                // the "information" is the password typed one place too far.
+                let in_place = password.check().is_ok() && profiles.parse(p).is_ok();
+                match info {
+                    Some(info) if in_place => {
+                        // Nor the password written again in the information.
+                        let info = info.replace(password.expose(), MASK);
+                        s.push_str(&format!(" \"{info}\""));
+                    }
+                    Some(_) => s.push_str(&format!(" {MASK}")),
+                    None => {}
                 }
                 s
             }
-            Self::Edit {
-                username,
-                field: EditField::Password,
-                ..
-            } => format!("{username} password ***"),
-            Self::Edit {
-                username,
-                field,
-                value,
-            } => format!("{username} {} {value}", field.as_str()),
+            Self::Edit { username, value } => {
+                let shown = match value {
+                    EditValue::Password(_) => MASK.to_owned(),
+                    EditValue::Profile(p) => profile(p),
+                    EditValue::Ip(v) => ip(v),
+                    EditValue::Status(v) => {
+                        if crate::domain::SubscriberStatus::parse(v).is_ok() {
+                            v.clone()
+                        } else {
+                            MASK.to_owned()
+                        }
+                    }
+                    EditValue::Info(v) => v.clone(),
+                };
+                format!("{username} {} {shown}", value.field().as_str())
+            }
             Self::Delete { username, reason } => match reason {
                 Some(r) => format!("{username} {r}"),
                 None => username.clone(),
@@ -262,6 +324,16 @@ impl Command {
             },
         }
     }
+}
+
+/// What the audit log shows instead of a value that may be a password.
+const MASK: &str = "***";
+
+/// An `ip` value the audit log may show: an IPv4 address (with or without a prefix) or the
+/// word that clears it.
+fn is_ip_value(v: &str) -> bool {
+    let addr = v.split_once('/').map_or(v, |(a, _)| a);
+    addr.parse::<Ipv4Addr>().is_ok() || matches!(v, "-" | "none" | "kosong" | "hapus")
 }
 
 /// A positional argument, for error messages.
@@ -296,7 +368,9 @@ impl Arg {
 }
 
 /// Why a text is not a command. Each variant carries what was expected and what was found; the
-/// renderer adds a correct example.
+/// renderer adds a correct example. `Display` (what the audit log stores) names the kind and
+/// the position of the offending word, never the word itself: it may be a password typed in
+/// the wrong place.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[non_exhaustive]
 pub enum ParseError {
@@ -312,7 +386,7 @@ pub enum ParseError {
         max: usize,
     },
     /// The first word is no command.
-    #[error("unknown command {found:?}")]
+    #[error("unknown command word (word 1)")]
     UnknownCommand {
         /// The first word.
         found: String,
@@ -326,24 +400,28 @@ pub enum ParseError {
         missing: Arg,
     },
     /// More arguments than the command takes.
-    #[error("{command}: unexpected {found:?}")]
+    #[error("{command}: unexpected word {position}")]
     TooManyArguments {
         /// The command.
         command: CommandKind,
         /// The first extra argument.
         found: String,
+        /// Its place in the message, counting the command word as 1.
+        position: usize,
     },
     /// `editpppoe` with a field it cannot change.
-    #[error("unknown field {found:?}")]
+    #[error("editpppoe: unknown field (word 3)")]
     UnknownField {
         /// What was typed.
         found: String,
     },
     /// `pppoe FILTER PAGE` with a page that is no positive number.
-    #[error("bad page {found:?}")]
+    #[error("pppoe: the page (word {position}) is not a number from 1")]
     BadPage {
         /// What was typed.
         found: String,
+        /// Its place in the message, counting the command word as 1.
+        position: usize,
     },
 }
 
@@ -411,35 +489,27 @@ fn join(tokens: &[Token]) -> Option<String> {
     (!text.is_empty()).then(|| text.to_owned())
 }
 
-/// The text of a message that did not parse, for the audit log: the words as the grammar
-/// splits them (quotes respected), with the password of an `addpppoe` or an `editpppoe ...
-/// password` replaced by `***`, so a malformed command never leaks it.
-pub(crate) fn redact_text(text: &str) -> String {
-    let tokens = tokenize(text);
-    let word = |i: usize| {
-        tokens
-            .get(i)
-            .map(|t| clean(t.text.trim_start_matches(['/', '!', '.'])).to_lowercase())
-    };
-    let secret_from = match word(0).as_deref() {
-        Some("addpppoe") => Some((2, 3)),
-        Some("editpppoe")
-            if word(2)
-                .as_deref()
-                .and_then(EditField::parse)
-                .is_some_and(|f| f == EditField::Password) =>
-        {
-            Some((3, usize::MAX))
-        }
-        _ => None,
-    };
-    tokens
+/// The text of a message that did not parse, for the audit log, as the grammar splits it
+/// (quotes respected). The command word and the first argument are kept; every later word is
+/// `***` unless it is an edit field word, a profile of `profiles` or an IPv4 address. So a
+/// password survives no typo: not in the command word (`adpppoe`), the field (`pasword`), a
+/// missing field, a swapped order, or an extra word.
+pub(crate) fn redact_text(text: &str, profiles: &ProfileTable) -> String {
+    tokenize(text)
         .iter()
         .enumerate()
-        .map(|(i, t)| match secret_from {
-            Some((from, to)) if i >= from && i < to => "***".to_owned(),
-            _ if t.quoted => format!("\"{}\"", t.text),
-            _ => t.text.clone(),
+        .map(|(i, t)| {
+            let word = clean(&t.text);
+            let keep = i < 2
+                || (!t.quoted
+                    && (EditField::parse(word).is_some()
+                        || profiles.parse(word).is_ok()
+                        || is_ip_value(word)));
+            match (keep, t.quoted) {
+                (false, _) => MASK.to_owned(),
+                (true, true) => format!("\"{}\"", t.text),
+                (true, false) => t.text.clone(),
+            }
         })
         .collect::<Vec<_>>()
         .join(" ")
@@ -455,7 +525,7 @@ pub const DEFAULT_MAX_LEN: usize = 1000;
 /// let cmd = parse_command("/AddPPPoE john123 password123 premium 192.168.1.100 “John Doe”", 1000).unwrap();
 /// assert_eq!(cmd, Command::Add {
 ///     username: "john123".into(),
-///     password: "password123".into(),
+///     password: pppoe_core::domain::RawPassword::new("password123"),
 ///     profile: "premium".into(),
 ///     ip: Some("192.168.1.100".into()),
 ///     info: Some("John Doe".into()),
@@ -500,6 +570,7 @@ pub fn parse_command(text: &str, max_len: usize) -> Result<Command, ParseError> 
             Some(extra) => Err(ParseError::TooManyArguments {
                 command: kind,
                 found: extra.text.clone(),
+                position: n + 2,
             }),
             None => Ok(()),
         }
@@ -508,7 +579,7 @@ pub fn parse_command(text: &str, max_len: usize) -> Result<Command, ParseError> 
     Ok(match kind {
         CommandKind::Add => {
             let username = user(need(0, Arg::Username)?);
-            let password = need(1, Arg::Password)?.text.clone();
+            let password = RawPassword::new(need(1, Arg::Password)?.text.as_str());
             let profile = clean(&need(2, Arg::Profile)?.text).to_owned();
             let mut rest = &args[3..];
             let ip = match rest.first() {
@@ -535,26 +606,28 @@ pub fn parse_command(text: &str, max_len: usize) -> Result<Command, ParseError> 
                 }
             })?;
             let value = match field {
-                EditField::Info => join(&args[2..]).ok_or(ParseError::MissingArgument {
-                    command: kind,
-                    missing: Arg::Value,
-                })?,
+                EditField::Info => {
+                    EditValue::Info(join(&args[2..]).ok_or(ParseError::MissingArgument {
+                        command: kind,
+                        missing: Arg::Value,
+                    })?)
+                }
                 EditField::Password => {
-                    let v = need(2, Arg::Value)?.text.clone();
+                    let v = RawPassword::new(need(2, Arg::Value)?.text.as_str());
                     at_most(3)?;
-                    v
+                    EditValue::Password(v)
                 }
                 EditField::Profile | EditField::Ip | EditField::Status => {
                     let v = clean(&need(2, Arg::Value)?.text).to_owned();
                     at_most(3)?;
-                    v
+                    match field {
+                        EditField::Profile => EditValue::Profile(v),
+                        EditField::Ip => EditValue::Ip(v),
+                        _ => EditValue::Status(v),
+                    }
                 }
             };
-            Command::Edit {
-                username,
-                field,
-                value,
-            }
+            Command::Edit { username, value }
         }
         CommandKind::Delete => Command::Delete {
             username: user(need(0, Arg::Username)?),
@@ -574,6 +647,7 @@ pub fn parse_command(text: &str, max_len: usize) -> Result<Command, ParseError> 
                         .filter(|p| *p > 0)
                         .ok_or_else(|| ParseError::BadPage {
                             found: t.text.clone(),
+                            position: args.len() + 1,
                         })?;
                     (&args[..args.len() - 1], page)
                 }
@@ -583,6 +657,7 @@ pub fn parse_command(text: &str, max_len: usize) -> Result<Command, ParseError> 
                 return Err(ParseError::TooManyArguments {
                     command: kind,
                     found: filter_tokens[1].text.clone(),
+                    position: 3,
                 });
             }
             Command::List {
@@ -619,7 +694,7 @@ mod tests {
     fn add(u: &str, p: &str, prof: &str, ip: Option<&str>, info: Option<&str>) -> Command {
         Command::Add {
             username: u.into(),
-            password: p.into(),
+            password: RawPassword::new(p),
             profile: prof.into(),
             ip: ip.map(Into::into),
             info: info.map(Into::into),
@@ -650,33 +725,32 @@ mod tests {
             "addpppoe john123 password123 Premium",
             Ok(add("john123", "password123", "Premium", None, None)),
         );
-        let edit = |f, v: &str| {
+        let edit = |value| {
             Ok(Command::Edit {
                 username: "john123".into(),
-                field: f,
-                value: v.into(),
+                value,
             })
         };
         check(
             "editpppoe john123 password password456",
-            edit(EditField::Password, "password456"),
+            edit(EditValue::Password(RawPassword::new("password456"))),
         );
         check(
             "editpppoe john123 profile VIP",
-            edit(EditField::Profile, "VIP"),
+            edit(EditValue::Profile("VIP".into())),
         );
         check(
             "editpppoe john123 ip 192.168.1.200",
-            edit(EditField::Ip, "192.168.1.200"),
+            edit(EditValue::Ip("192.168.1.200".into())),
         );
         check(
             "editpppoe john123 status disable",
-            edit(EditField::Status, "disable"),
+            edit(EditValue::Status("disable".into())),
         );
-        check("editpppoe john123 ip -", edit(EditField::Ip, "-"));
+        check("editpppoe john123 ip -", edit(EditValue::Ip("-".into())));
         check(
             "editpppoe john123 info John Doe - Jl. Baru 5",
-            edit(EditField::Info, "John Doe - Jl. Baru 5"),
+            edit(EditValue::Info("John Doe - Jl. Baru 5".into())),
         );
         check(
             "delpppoe john123 Pelanggan pindah lokasi",
@@ -827,6 +901,7 @@ mod tests {
             Err(ParseError::TooManyArguments {
                 command: CommandKind::Edit,
                 found: "word1".into(),
+                position: 5,
             }),
         );
         check("delpppoe", missing(CommandKind::Delete, Arg::Username));
@@ -837,17 +912,22 @@ mod tests {
             Err(ParseError::TooManyArguments {
                 command: CommandKind::Check,
                 found: "doe".into(),
+                position: 3,
             }),
         );
         check(
             "pppoe john 0",
-            Err(ParseError::BadPage { found: "0".into() }),
+            Err(ParseError::BadPage {
+                found: "0".into(),
+                position: 3,
+            }),
         );
         check(
             "pppoe john doe",
             Err(ParseError::TooManyArguments {
                 command: CommandKind::List,
                 found: "doe".into(),
+                position: 3,
             }),
         );
         check("ya", missing(CommandKind::Confirm, Arg::Code));
@@ -855,28 +935,69 @@ mod tests {
 
     #[test]
     fn redaction_of_text_that_did_not_parse() {
-        assert_eq!(redact_text("addpppoe john s3cretpass"), "addpppoe john ***");
+        let p = ProfileTable::default();
+        let r = |t| redact_text(t, &p);
+        assert_eq!(r("addpppoe john s3cretpass"), "addpppoe john ***");
         assert_eq!(
-            redact_text("addpppoe \"john doe\" s3cretpass"),
+            r("addpppoe \"john doe\" s3cretpass"),
             "addpppoe \"john doe\" ***"
         );
         assert_eq!(
-            redact_text("/EditPPPoE john pass a b"),
+            r("/EditPPPoE john pass a b"),
             "/EditPPPoE john pass *** ***"
         );
+        // The typos: the password is masked whatever is misspelled or missing.
+        assert_eq!(r("adpppoe u1 Secret123x Basic"), "adpppoe u1 *** Basic");
         assert_eq!(
-            redact_text("editpppoe john info a b"),
-            "editpppoe john info a b"
+            r("add pppoe u1 Secret123x Basic"),
+            "add pppoe *** *** Basic"
         );
-        assert_eq!(redact_text("halo   bot"), "halo bot");
+        assert_eq!(
+            r("editpppoe john123 pasword Secret456x"),
+            "editpppoe john123 *** ***"
+        );
+        assert_eq!(r("editpppoe john123 Secret789x"), "editpppoe john123 ***");
+        assert_eq!(
+            r("editpppoe john123 ip 10.0.0.1 extra"),
+            "editpppoe john123 ip 10.0.0.1 ***"
+        );
+        assert_eq!(r("halo   bot"), "halo bot");
+    }
+
+    #[test]
+    fn parse_errors_never_quote_the_input() {
+        for text in [
+            "editpppoe john123 password Sup3r Secret99",
+            "editpppoe john123 Secret789x x",
+            "pppoe Secret99 x",
+            "Secret99x",
+            "checkpppoe a Secret99",
+        ] {
+            let err = parse_command(text, DEFAULT_MAX_LEN).unwrap_err();
+            assert!(!err.to_string().contains("Secret"), "{text}: {err}");
+        }
+        let err = parse_command("editpppoe john123 password Sup3r Secret99", 1000).unwrap_err();
+        assert_eq!(err.to_string(), "editpppoe: unexpected word 5");
     }
 
     #[test]
     fn redaction() {
+        let p = ProfileTable::default();
         let cmd = parse_command("addpppoe a secretpass1 Basic 10.0.0.1 Budi", 1000).unwrap();
-        assert_eq!(cmd.redacted_arguments(), "a *** Basic 10.0.0.1 \"Budi\"");
-        assert!(!cmd.redacted_arguments().contains("secretpass1"));
+        assert_eq!(cmd.redacted_arguments(&p), "a *** Basic 10.0.0.1 \"Budi\"");
         let cmd = parse_command("editpppoe a password secretpass2", 1000).unwrap();
-        assert_eq!(cmd.redacted_arguments(), "a password ***");
+        assert_eq!(cmd.redacted_arguments(&p), "a password ***");
+        assert!(!format!("{cmd:?}").contains("secretpass2"));
+        // Swapped: the password sits where the profile goes, or where the information goes.
+        let cmd = parse_command("addpppoe u1 Basic Secret123x", 1000).unwrap();
+        assert_eq!(cmd.redacted_arguments(&p), "u1 *** ***");
+        let cmd = parse_command("addpppoe u1 Basic Basic 10.0.0.1 Secret123x", 1000).unwrap();
+        assert_eq!(cmd.redacted_arguments(&p), "u1 *** Basic 10.0.0.1 ***");
+        let cmd = parse_command("editpppoe a status Secret123x", 1000).unwrap();
+        assert_eq!(cmd.redacted_arguments(&p), "a status ***");
+        let cmd = parse_command("editpppoe a ip Secret123x", 1000).unwrap();
+        assert_eq!(cmd.redacted_arguments(&p), "a ip ***");
+        let cmd = parse_command("editpppoe a ip -", 1000).unwrap();
+        assert_eq!(cmd.redacted_arguments(&p), "a ip -");
     }
 }

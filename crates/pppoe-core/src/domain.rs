@@ -90,6 +90,42 @@ impl FromStr for Username {
     }
 }
 
+/// A password as typed, before its rules are checked: the grammar keeps what may be a password
+/// in this type from the moment it reads it, so that no `Debug`, log line or audit text can
+/// show it. [`RawPassword::check`] turns it into a [`Password`].
+///
+/// ```
+/// use pppoe_core::domain::RawPassword;
+/// let raw = RawPassword::new("s3cret!");
+/// assert_eq!(format!("{raw:?}"), "RawPassword(***)");
+/// assert!(raw.check().is_err()); // too short
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct RawPassword(String);
+
+impl RawPassword {
+    /// Wraps text that may be a password.
+    pub fn new(text: impl Into<String>) -> Self {
+        Self(text.into())
+    }
+
+    /// Checks the password rules.
+    pub fn check(&self) -> Result<Password, PasswordError> {
+        Password::parse(&self.0)
+    }
+
+    /// The text as typed. Never log it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for RawPassword {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("RawPassword(***)")
+    }
+}
+
 /// A PPPoE password: 8 to 64 printable ASCII characters without spaces.
 ///
 /// `Debug` never shows the value; use [`Password::expose`] where the value is really needed
@@ -251,8 +287,9 @@ pub struct StaticIp(Ipv4Addr);
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[non_exhaustive]
 pub enum StaticIpError {
-    /// Not of the form `a.b.c.d` with each part 0-255 (this includes `10.0.0.0/8`).
-    #[error("{0:?} is not an IPv4 address")]
+    /// Not of the form `a.b.c.d` with each part 0-255 (this includes `10.0.0.0/8`). The
+    /// message does not repeat the text: it may be anything typed in the wrong place.
+    #[error("not an IPv4 address of the form a.b.c.d")]
     Malformed(String),
     /// `0.0.0.0/8`.
     #[error("{0} is an unspecified address")]

@@ -13,18 +13,19 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use crate::command::{Command, CommandKind, EditField, HelpTopic, ParseError, parse_command};
+use crate::command::{Command, CommandKind, EditValue, HelpTopic, ParseError, parse_command};
 use crate::domain::{
-    CustomerInfo, Ipv4Net, Password, PhoneNumber, Role, StaticIp, SubscriberStatus, Username,
+    CustomerInfo, Ipv4Net, PhoneNumber, Role, StaticIp, SubscriberStatus, Username,
 };
 use crate::gate::Gate;
 use crate::ports::{
-    AuditEvent, AuditSink, Clock, Incoming, ListFilter, NewSecret, Outcome, Outgoing, PageRequest,
-    Router, RouterError, Secret, SecretChange, SecretRef, Sender,
+    AuditError, AuditEvent, AuditSink, Clock, Incoming, IpUser, ListFilter, NewSecret, Outcome,
+    Outgoing, PageRequest, Router, RouterError, Secret, SecretChange, SecretRef, Sender,
 };
 use crate::profile::ProfileTable;
 use crate::render::{
-    FieldError, Language, ListView, MAX_MESSAGE_CHARS, Renderer, StatusView, Summary, split_message,
+    FieldError, Language, ListView, MAX_MESSAGE_CHARS, Renderer, SessionKick, StatusView, Summary,
+    split_message,
 };
 
 /// One allowlisted number.
@@ -231,6 +232,9 @@ pub struct Engine<R, A, C> {
     config: EngineConfig,
     renderer: Renderer,
     gate: Arc<Gate>,
+    /// Serializes the static-IP changes of this engine: check, write and read-back of one do
+    /// not interleave with another's.
+    ip_gate: Arc<Gate>,
     state: Mutex<State>,
 }
 
@@ -245,6 +249,7 @@ impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
             config,
             renderer,
             gate: Arc::new(Gate::default()),
+            ip_gate: Arc::new(Gate::default()),
             state: Mutex::new(State::default()),
         }
     }
@@ -366,8 +371,8 @@ impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
                 "rate limit: more than {} commands per minute",
                 self.config.rate_limit_per_minute
             ));
-            ev.arguments = redact_unparsed(&msg.text);
-            let warning = self.record(ev, started, true).await;
+            ev.arguments = self.redact_unparsed(&msg.text);
+            let warning = self.record(ev, started).await;
             return if tell {
                 self.reply(
                     &msg,
@@ -395,21 +400,21 @@ impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
                 ev.arguments = if matches!(err, ParseError::TooLong { .. }) {
                     format!("({} characters)", msg.text.chars().count())
                 } else {
-                    redact_unparsed(&msg.text)
+                    self.redact_unparsed(&msg.text)
                 };
-                let warning = self.record(ev, started, false).await;
+                let warning = self.record(ev, started).await;
                 return self.reply(&msg, self.renderer.parse_error(&err) + &warning);
             }
         };
         let kind = command.kind();
         let mut ev = event(kind.word());
         ev.target = command.target().map(str::to_owned);
-        ev.arguments = command.redacted_arguments();
+        ev.arguments = command.redacted_arguments(&self.config.profiles);
 
         if !self.config.permissions.allows(entry.role, kind) {
             ev.outcome = Outcome::Denied;
             ev.error = Some(format!("role {} may not run {kind}", entry.role));
-            let warning = self.record(ev, started, false).await;
+            let warning = self.record(ev, started).await;
             return self.reply(&msg, self.renderer.denied(kind) + &warning);
         }
 
@@ -423,7 +428,7 @@ impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
                 self.config.max_message_age.as_secs()
             ));
             let shown = format!("{} {}", kind.word(), command.target().unwrap_or_default());
-            let warning = self.record(ev, started, true).await;
+            let warning = self.record(ev, started).await;
             return self.reply(
                 &msg,
                 self.renderer.stale(shown.trim(), msg.sent_at, age) + &warning,
@@ -434,7 +439,7 @@ impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
             // At most once across a crash: the claim is durable before the router is touched,
             // the audit row is written after. A claim without a row means an earlier attempt
             // was interrupted; its effect is unknown, so it is not run again.
-            match self.audit.claim(&msg.id, started).await {
+            match self.audit.claim(&ev).await {
                 Ok(true) => {}
                 Ok(false) => {
                     ev.outcome = Outcome::Skipped;
@@ -443,7 +448,7 @@ impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
                             .to_owned(),
                     );
                     let shown = format!("{} {}", kind.word(), command.target().unwrap_or_default());
-                    let warning = self.record(ev, started, true).await;
+                    let warning = self.record(ev, started).await;
                     return self.reply(
                         &msg,
                         self.renderer
@@ -470,13 +475,57 @@ impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
         if done.target.is_some() {
             ev.target = done.target;
         }
-        let warning = self.record(ev, started, kind.is_mutating()).await;
+        let warning = self.record(ev, started).await;
         self.reply(&msg, done.reply + &warning)
+    }
+
+    /// Records, as outcome [`Outcome::Unknown`], every attempt that claimed its message id but
+    /// has no audit row: the bot stopped (a crash, `kill -9`, a power cut) between the router
+    /// call and the audit row, so whether the change happened is not known. Each row says
+    /// what the router shows now for the username concerned, where it can be asked. Call it
+    /// once at start-up, before taking messages. Returns how many attempts it recorded.
+    pub async fn recover_interrupted(&self) -> Result<usize, AuditError> {
+        let claims = self.audit.interrupted().await?;
+        let mut recorded = 0;
+        for mut ev in claims {
+            let checked = self.clock.now();
+            let now_shows = match ev.target.as_deref().map(Username::parse) {
+                Some(Ok(name)) => match self.router.find_secret(&name).await {
+                    Ok(Some(s)) => {
+                        ev.router = Some(s.at.router.clone());
+                        format!(
+                            "the router now has {name}: profile {}, {}, IP {}",
+                            s.profile,
+                            if s.disabled { "disabled" } else { "enabled" },
+                            s.remote_address
+                                .map_or_else(|| "dynamic".to_owned(), |ip| ip.to_string())
+                        )
+                    }
+                    Ok(None) => format!("the router now has no user {name}"),
+                    Err(e) => format!("the router could not be asked ({e})"),
+                },
+                _ => "no username to check".to_owned(),
+            };
+            ev.outcome = Outcome::Unknown;
+            ev.error = Some(format!(
+                "interrupted by a stop; effect not confirmed; {now_shows} (checked {})",
+                checked.format("%Y-%m-%dT%H:%M:%SZ")
+            ));
+            ev.duration_ms = 0;
+            tracing::warn!(message_id = %ev.message_id, command = %ev.command, target = ?ev.target, actor = %ev.actor_phone, error = ?ev.error, "an attempt interrupted by a stop is recorded as unknown");
+            match self.audit.append(ev).await {
+                Ok(()) => recorded += 1,
+                // Recorded meanwhile (another start-up, or the attempt's own row): fine.
+                Err(AuditError::Duplicate(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(recorded)
     }
 
     /// Appends the event, stamping its duration. Returns a warning to append to the reply when
     /// the audit store failed (empty when it worked).
-    async fn record(&self, mut ev: AuditEvent, started: DateTime<Utc>, _mutating: bool) -> String {
+    async fn record(&self, mut ev: AuditEvent, started: DateTime<Utc>) -> String {
         ev.duration_ms =
             u64::try_from((self.clock.now() - started).num_milliseconds()).unwrap_or(0);
         let id = ev.message_id.clone();
@@ -526,9 +575,9 @@ impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
                 Ok(c) => (
                     c.kind().word().to_owned(),
                     c.target().map(str::to_owned),
-                    c.redacted_arguments(),
+                    c.redacted_arguments(&self.config.profiles),
                 ),
-                Err(_) => ("-".to_owned(), None, redact_unparsed(&msg.text)),
+                Err(_) => ("-".to_owned(), None, self.redact_unparsed(&msg.text)),
             };
             let error = match &msg.sender {
                 Sender::UnresolvedLid(_) => {
@@ -551,7 +600,7 @@ impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
                 duration_ms: 0,
                 message_id: msg.id.clone(),
             };
-            self.record(ev, now, false).await;
+            self.record(ev, now).await;
         }
         if self.config.reply_to_unknown && !msg.is_group {
             self.reply(msg, self.renderer.unknown_sender())
@@ -600,6 +649,15 @@ impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
             .collect()
     }
 
+    /// The text of a message that did not parse, for the audit log: every word that may be a
+    /// password masked (see [`crate::command`]), at most 200 characters.
+    fn redact_unparsed(&self, text: &str) -> String {
+        truncate(
+            &crate::command::redact_text(text, &self.config.profiles),
+            200,
+        )
+    }
+
     async fn execute(
         &self,
         command: &Command,
@@ -607,21 +665,36 @@ impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
         message_id: &str,
         now: DateTime<Utc>,
     ) -> Done {
+        let cx = Attempt {
+            command,
+            message_id,
+            now,
+        };
         let result = match command {
-            Command::Add { .. } => self.add(command, phone, now).await,
-            Command::Edit {
+            Command::Add {
                 username,
-                field,
-                value,
-            } => self.edit(username, *field, value, now).await,
-            Command::Delete { username, reason } => {
-                self.delete(username, reason.as_deref(), phone, message_id, now)
-                    .await
+                password,
+                profile,
+                ip,
+                info,
+            } => {
+                let raw = RawAdd {
+                    username,
+                    password,
+                    profile,
+                    ip: ip.as_deref(),
+                    info: info.as_deref(),
+                };
+                self.add(&raw, phone, &cx).await
             }
-            Command::Confirm { code } => self.confirm(code, phone, now).await,
+            Command::Edit { username, value } => self.edit(username, value, &cx).await,
+            Command::Delete { username, reason } => {
+                self.delete(username, reason.as_deref(), phone, &cx).await
+            }
+            Command::Confirm { code } => self.confirm(code, phone, &cx).await,
             Command::List { filter, page } => self.list(filter.as_deref(), *page).await,
             Command::Check { username } => self.check(username, now).await,
-            Command::Restart { username } => self.restart(username, now).await,
+            Command::Restart { username } => self.restart(username, &cx).await,
             Command::Help { topic } => Ok(Done::ok(match topic {
                 HelpTopic::General => self.renderer.help_general(),
                 HelpTopic::Pppoe => self.renderer.help_pppoe(
@@ -630,10 +703,32 @@ impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
                 ),
             })),
         };
-        result.unwrap_or_else(|e| self.router_failure(&e, message_id))
+        let mut done = result.unwrap_or_else(|e| {
+            self.router_failure(&e, message_id, command.kind(), command.target())
+        });
+        // A delete's reason is part of the record whatever became of the delete.
+        if let Command::Delete {
+            reason: Some(reason),
+            ..
+        } = command
+            && done.reason.is_none()
+        {
+            done.reason = Some(reason.clone());
+        }
+        done
     }
 
-    fn router_failure(&self, err: &RouterError, message_id: &str) -> Done {
+    /// The answer when a router call failed before the command's change was made (or, for
+    /// [`RouterError::Unconfirmed`], when it is unknown whether it was).
+    fn router_failure(
+        &self,
+        err: &RouterError,
+        message_id: &str,
+        kind: CommandKind,
+        target: Option<&str>,
+    ) -> Done {
+        let incident = incident_id(message_id);
+        let logged = || format!("{err} (incident {incident})");
         match err {
             RouterError::AlreadyExists | RouterError::NotFound => Done::invalid(
                 err.to_string(),
@@ -648,25 +743,55 @@ impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
                 self.renderer.router_refused(&err.to_string()),
             )
             .error(err.to_string()),
+            RouterError::Unconfirmed(_) => {
+                tracing::error!(%incident, command = %kind, user = ?target, error = %err, "a change was sent but the router did not confirm it; its result is unknown");
+                let shown = format!("{} {}", kind.word(), target.unwrap_or_default());
+                Done::new(
+                    Outcome::Unknown,
+                    self.renderer
+                        .unknown_result(shown.trim(), target, &incident),
+                )
+                .error(logged())
+            }
+            RouterError::LoginRefused(_) => {
+                tracing::error!(%incident, error = %err, "the router refused the bot's login: check the router user and password in the config");
+                Done::new(
+                    Outcome::Failed,
+                    self.renderer.router_login_refused(&incident),
+                )
+                .error(logged())
+            }
+            RouterError::Certificate(_) => {
+                tracing::error!(%incident, error = %err, "the router's TLS certificate is not the configured one");
+                Done::new(Outcome::Failed, self.renderer.router_certificate(&incident))
+                    .error(logged())
+            }
+            RouterError::Busy(_) => {
+                tracing::warn!(%incident, error = %err, "router connection busy; command not sent");
+                Done::new(Outcome::Failed, self.renderer.router_busy()).error(logged())
+            }
             RouterError::Unreachable(_) | RouterError::Timeout => {
-                let incident = incident_id(message_id);
                 tracing::error!(%incident, error = %err, "router failure");
                 Done::new(
                     Outcome::Failed,
                     self.renderer.internal_error(&incident, true),
                 )
-                .error(format!("{err} (incident {incident})"))
+                .error(logged())
             }
         }
     }
 
     fn field_error(&self, kind: CommandKind, err: FieldError) -> Done {
+        // The audit text names the field and the rule, never the value: a password typed in
+        // the wrong place must not reach the log.
         let text = match &err {
             FieldError::Username(e) => format!("username: {e}"),
             FieldError::Password(e) => format!("password: {e}"),
-            FieldError::Profile { found, .. } => format!("profile: unknown profile {found:?}"),
+            FieldError::Profile { .. } => "profile: not in the package table".to_owned(),
             FieldError::Ip(e) => format!("ip: {e}"),
-            FieldError::Status(s) => format!("status: unknown status {s:?}"),
+            FieldError::Status(_) => {
+                "status: not one of enable, disable, aktif, nonaktif".to_owned()
+            }
             FieldError::Info(e) => format!("info: {e}"),
         };
         Done::invalid(text, self.renderer.field_error(kind, &err))
@@ -706,51 +831,133 @@ impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
         &self,
         kind: CommandKind,
         ip: Ipv4Addr,
-        owner: Option<&str>,
+        owner: &str,
     ) -> Result<Result<(), Done>, RouterError> {
-        use crate::ports::IpUser;
-        Ok(match self.router.ip_user(ip).await? {
-            Some(IpUser::Secret(n) | IpUser::Active(n)) if Some(n.as_str()) == owner => Ok(()),
-            Some(user) => {
-                let who = match &user {
-                    IpUser::Secret(n) | IpUser::Active(n) => n.clone(),
-                };
-                Err(Done::invalid(
-                    format!("ip: {ip} is used by {who}"),
-                    self.renderer.ip_conflict(kind, ip, &user),
-                ))
-            }
+        Ok(match self.ip_taken_by(ip, owner).await? {
+            Some(user) => Err(Done::invalid(
+                format!("ip: {ip} is used by {}", user_name(&user)),
+                self.renderer.ip_conflict(kind, ip, &user),
+            )),
             None => Ok(()),
         })
     }
 
+    /// Someone other than `owner` who uses `ip`, if any.
+    async fn ip_taken_by(&self, ip: Ipv4Addr, owner: &str) -> Result<Option<IpUser>, RouterError> {
+        Ok(self
+            .router
+            .ip_users(ip)
+            .await?
+            .into_iter()
+            .find(|u| user_name(u) != owner))
+    }
+
+    /// After a static IP was written: reads it back, and if someone else holds it too (a change
+    /// that raced ours, from another bot or by hand), undoes ours with `undo`. `done` is the
+    /// answer for a clean write; what is returned says what really happened.
+    async fn verify_ip<F, Fut>(
+        &self,
+        cx: &Attempt<'_>,
+        ip: Ipv4Addr,
+        owner: &str,
+        done: Done,
+        undo: F,
+    ) -> Done
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<(), RouterError>>,
+    {
+        let kind = cx.command.kind();
+        let router = done.router.clone().unwrap_or_default();
+        let other = match self.ip_taken_by(ip, owner).await {
+            Ok(None) => return done,
+            Ok(Some(other)) => other,
+            Err(e) => {
+                let incident = incident_id(cx.message_id);
+                tracing::warn!(%incident, %ip, user = owner, error = %e, "the static IP could not be read back after the change");
+                let mut done = done;
+                done.reply.push_str(&self.renderer.ip_not_verified(ip));
+                done.error = Some(format!(
+                    "ip {ip} not read back after the change: {e} (incident {incident})"
+                ));
+                return done;
+            }
+        };
+        let who = user_name(&other).to_owned();
+        tracing::warn!(%ip, user = owner, other = %who, "static IP conflict seen after the change; undoing it");
+        match undo().await {
+            Ok(()) => Done::invalid(
+                format!("ip: {ip} is used by {who} (seen after the change, which was undone)"),
+                self.renderer
+                    .ip_conflict_after_write(kind, ip, &other, owner, true),
+            )
+            .router(&router),
+            Err(e) => {
+                let incident = incident_id(cx.message_id);
+                tracing::error!(%incident, %ip, user = owner, other = %who, error = %e, "undoing a change with a conflicting static IP failed");
+                let outcome = if e.is_unconfirmed() {
+                    Outcome::Unknown
+                } else {
+                    // The change stands on the router: it was made, with a conflict.
+                    Outcome::Ok
+                };
+                Done::new(
+                    outcome,
+                    self.renderer
+                        .ip_conflict_after_write(kind, ip, &other, owner, false),
+                )
+                .error(format!(
+                    "ip: {ip} is also used by {who} (seen after the change); undoing the change failed: {e} (incident {incident})"
+                ))
+                .router(&router)
+            }
+        }
+    }
+
+    /// Disconnects the sessions of a user whose change needs it (delete, disable). The change
+    /// itself is made already, so a failure here is reported beside it, never instead of it.
+    async fn kick_after_change(
+        &self,
+        name: &str,
+        message_id: &str,
+    ) -> (SessionKick, Option<String>) {
+        match self.router.kick(name).await {
+            Ok(0) => (SessionKick::NotConnected, None),
+            Ok(_) => (SessionKick::Disconnected, None),
+            Err(e) => {
+                let incident = incident_id(message_id);
+                tracing::error!(%incident, user = name, error = %e, "the change was made, but its active session was not disconnected");
+                let kick = if e.is_unconfirmed() {
+                    SessionKick::Unconfirmed
+                } else {
+                    SessionKick::Failed
+                };
+                (
+                    kick,
+                    Some(format!(
+                        "disconnecting the active session failed: {e} (incident {incident})"
+                    )),
+                )
+            }
+        }
+    }
+
     async fn add(
         &self,
-        command: &Command,
+        raw: &RawAdd<'_>,
         phone: &PhoneNumber,
-        now: DateTime<Utc>,
+        cx: &Attempt<'_>,
     ) -> Result<Done, RouterError> {
-        let Command::Add {
-            username,
-            password,
-            profile,
-            ip,
-            info,
-        } = command
-        else {
-            return Err(RouterError::Rejected("not an addpppoe command".into()));
-        };
-        let (ip, info) = (ip.as_deref(), info.as_deref());
         let kind = CommandKind::Add;
-        let name = match self.parse_username(kind, username) {
+        let name = match self.parse_username(kind, raw.username) {
             Ok(n) => n,
             Err(done) => return Ok(*done),
         };
-        let password = match Password::parse(password) {
+        let password = match raw.password.check() {
             Ok(p) => p,
             Err(e) => return Ok(self.field_error(kind, FieldError::Password(e))),
         };
-        let profile = match self.config.profiles.parse(profile) {
+        let profile = match self.config.profiles.parse(raw.profile) {
             Ok(p) => self.config.profiles.get(&p).clone(),
             Err(e) => {
                 return Ok(self.field_error(
@@ -762,14 +969,15 @@ impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
                 ));
             }
         };
-        let ip = match ip
+        let ip = match raw
+            .ip
             .map(|ip| StaticIp::parse(ip, &self.config.pools))
             .transpose()
         {
             Ok(ip) => ip.map(StaticIp::addr),
             Err(e) => return Ok(self.field_error(kind, FieldError::Ip(e))),
         };
-        let comment = match info.map(CustomerInfo::parse).transpose() {
+        let comment = match raw.info.map(CustomerInfo::parse).transpose() {
             Ok(c) => c.flatten(),
             Err(e) => return Ok(self.field_error(kind, FieldError::Info(e))),
         };
@@ -779,8 +987,13 @@ impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
                 self.renderer.already_exists(name.as_str()),
             ));
         }
+        // The check, the write and the read-back of a static IP run one at a time.
+        let _ip_turn = match ip {
+            Some(_) => Some(self.ip_gate.ticket(IP_GATE).await),
+            None => None,
+        };
         if let Some(ip) = ip
-            && let Err(done) = self.ip_free(kind, ip, None).await?
+            && let Err(done) = self.ip_free(kind, ip, name.as_str()).await?
         {
             return Ok(done);
         }
@@ -792,100 +1005,126 @@ impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
             comment: comment.clone(),
             router: self.config.home_routers.get(phone).cloned(),
         };
-        match self.router.add_secret(&new).await {
-            Ok(at) => Ok(Done::ok(self.renderer.added(
-                name.as_str(),
-                password.expose(),
-                &profile.name,
-                ip,
-                comment.as_ref().map(CustomerInfo::as_str),
-                now,
-            ))
-            .router(&at.router)),
-            Err(RouterError::AlreadyExists) => Ok(Done::invalid(
-                "username: already exists",
-                self.renderer.already_exists(name.as_str()),
-            )),
-            Err(RouterError::UnknownProfile) => Ok(Done::new(
-                Outcome::Failed,
-                self.renderer
-                    .router_profile_missing(&profile.router_profile),
-            )
-            .error(format!(
-                "router has no profile {:?}",
-                profile.router_profile
-            ))),
-            Err(e) => Err(e),
-        }
+        let at = match self.router.add_secret(&new).await {
+            Ok(at) => at,
+            Err(RouterError::AlreadyExists) => {
+                return Ok(Done::invalid(
+                    "username: already exists",
+                    self.renderer.already_exists(name.as_str()),
+                ));
+            }
+            Err(RouterError::UnknownProfile) => {
+                return Ok(Done::new(
+                    Outcome::Failed,
+                    self.renderer
+                        .router_profile_missing(&profile.router_profile),
+                )
+                .error(format!(
+                    "router has no profile {:?}",
+                    profile.router_profile
+                )));
+            }
+            Err(e) => return Err(e),
+        };
+        let done = Done::ok(self.renderer.added(
+            name.as_str(),
+            password.expose(),
+            &profile.name,
+            ip,
+            comment.as_ref().map(CustomerInfo::as_str),
+            cx.now,
+        ))
+        .router(&at.router);
+        Ok(match ip {
+            Some(ip) => {
+                self.verify_ip(cx, ip, name.as_str(), done, || {
+                    self.router.remove_secret(&at)
+                })
+                .await
+            }
+            None => done,
+        })
+    }
+
+    /// The change an `editpppoe` value asks for, and the value as the reply shows it.
+    fn edit_change(&self, value: &EditValue) -> Result<(SecretChange, String), FieldError> {
+        let clear = |v: &str| matches!(v, "-" | "none" | "kosong" | "hapus");
+        Ok(match value {
+            EditValue::Password(raw) => {
+                let p = raw.check().map_err(FieldError::Password)?;
+                let shown = p.expose().to_owned();
+                (SecretChange::Password(p), shown)
+            }
+            EditValue::Profile(v) => {
+                let p = self
+                    .config
+                    .profiles
+                    .parse(v)
+                    .map_err(|e| FieldError::Profile {
+                        found: e.found,
+                        available: e.available,
+                    })?;
+                let profile = self.config.profiles.get(&p);
+                (
+                    SecretChange::Profile(profile.router_profile.clone()),
+                    profile.name.clone(),
+                )
+            }
+            EditValue::Ip(v) if clear(v) => (
+                SecretChange::RemoteAddress(None),
+                self.pick("- (dinamis)", "- (dynamic)"),
+            ),
+            EditValue::Ip(v) => {
+                let ip = StaticIp::parse(v, &self.config.pools).map_err(FieldError::Ip)?;
+                (SecretChange::RemoteAddress(Some(ip.addr())), ip.to_string())
+            }
+            EditValue::Status(v) => {
+                let s = SubscriberStatus::parse(v).map_err(|e| FieldError::Status(e.0))?;
+                (
+                    SecretChange::Disabled(s == SubscriberStatus::Disabled),
+                    s.as_str().to_owned(),
+                )
+            }
+            EditValue::Info(v) if clear(v) => (SecretChange::Comment(None), "-".to_owned()),
+            EditValue::Info(v) => {
+                let c = CustomerInfo::parse(v).map_err(FieldError::Info)?;
+                let shown = c.as_ref().map_or("-", CustomerInfo::as_str).to_owned();
+                (SecretChange::Comment(c), shown)
+            }
+        })
     }
 
     async fn edit(
         &self,
         username: &str,
-        field: EditField,
-        value: &str,
-        now: DateTime<Utc>,
+        value: &EditValue,
+        cx: &Attempt<'_>,
     ) -> Result<Done, RouterError> {
         let kind = CommandKind::Edit;
         let name = match self.parse_username(kind, username) {
             Ok(n) => n,
             Err(done) => return Ok(*done),
         };
-        let clear = matches!(value, "-" | "none" | "kosong" | "hapus");
         // Validate the value before asking the router anything.
-        let (change, shown) = match field {
-            EditField::Password => match Password::parse(value) {
-                Ok(p) => (SecretChange::Password(p), value.to_owned()),
-                Err(e) => return Ok(self.field_error(kind, FieldError::Password(e))),
-            },
-            EditField::Profile => match self.config.profiles.parse(value) {
-                Ok(p) => {
-                    let profile = self.config.profiles.get(&p);
-                    (
-                        SecretChange::Profile(profile.router_profile.clone()),
-                        profile.name.clone(),
-                    )
-                }
-                Err(e) => {
-                    return Ok(self.field_error(
-                        kind,
-                        FieldError::Profile {
-                            found: e.found,
-                            available: e.available,
-                        },
-                    ));
-                }
-            },
-            EditField::Ip if clear => (
-                SecretChange::RemoteAddress(None),
-                self.pick("- (dinamis)", "- (dynamic)"),
-            ),
-            EditField::Ip => match StaticIp::parse(value, &self.config.pools) {
-                Ok(ip) => (SecretChange::RemoteAddress(Some(ip.addr())), ip.to_string()),
-                Err(e) => return Ok(self.field_error(kind, FieldError::Ip(e))),
-            },
-            EditField::Status => match SubscriberStatus::parse(value) {
-                Ok(s) => (
-                    SecretChange::Disabled(s == SubscriberStatus::Disabled),
-                    s.as_str().to_owned(),
-                ),
-                Err(e) => return Ok(self.field_error(kind, FieldError::Status(e.0))),
-            },
-            EditField::Info if clear => (SecretChange::Comment(None), "-".to_owned()),
-            EditField::Info => match CustomerInfo::parse(value) {
-                Ok(c) => {
-                    let shown = c.as_ref().map_or("-", CustomerInfo::as_str).to_owned();
-                    (SecretChange::Comment(c), shown)
-                }
-                Err(e) => return Ok(self.field_error(kind, FieldError::Info(e))),
-            },
+        let (change, shown) = match self.edit_change(value) {
+            Ok(c) => c,
+            Err(e) => return Ok(self.field_error(kind, e)),
+        };
+        let new_ip = match change {
+            SecretChange::RemoteAddress(Some(ip)) => Some(ip),
+            _ => None,
+        };
+        // The check, the write and the read-back of a static IP run one at a time.
+        let _ip_turn = match new_ip {
+            Some(_) => Some(self.ip_gate.ticket(IP_GATE).await),
+            None => None,
         };
         let secret = match self.existing(&name).await? {
             Ok(s) => s,
             Err(done) => return Ok(done),
         };
-        if let SecretChange::RemoteAddress(Some(ip)) = change
-            && let Err(done) = self.ip_free(kind, ip, Some(&secret.name)).await?
+        if let Some(ip) = new_ip
+            && let Err(done) = self.ip_free(kind, ip, &secret.name).await?
         {
             return Ok(done);
         }
@@ -903,16 +1142,30 @@ impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
             }
             Err(e) => return Err(e),
         }
-        let kicked = match change {
+        let (kick, kick_error) = match change {
             // A disabled secret keeps its session until it is removed.
-            SecretChange::Disabled(true) => self.router.kick(&secret.name).await?,
-            _ => 0,
+            SecretChange::Disabled(true) => {
+                self.kick_after_change(&secret.name, cx.message_id).await
+            }
+            _ => (SessionKick::NotConnected, None),
         };
-        Ok(Done::ok(
-            self.renderer
-                .edited(&secret.name, field, &shown, kicked, now),
-        )
-        .router(&secret.at.router))
+        let mut done =
+            Done::ok(
+                self.renderer
+                    .edited(&secret.name, value.field(), &shown, kick, cx.now),
+            )
+            .router(&secret.at.router);
+        done.error = kick_error.map(|e| format!("disabled; {e}"));
+        Ok(match new_ip {
+            Some(ip) => {
+                let previous = SecretChange::RemoteAddress(secret.remote_address);
+                self.verify_ip(cx, ip, &secret.name, done, || {
+                    self.router.update_secret(&secret.at, &previous)
+                })
+                .await
+            }
+            None => done,
+        })
     }
 
     fn pick(&self, id: &str, en: &str) -> String {
@@ -931,8 +1184,7 @@ impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
         username: &str,
         reason: Option<&str>,
         phone: &PhoneNumber,
-        message_id: &str,
-        now: DateTime<Utc>,
+        cx: &Attempt<'_>,
     ) -> Result<Done, RouterError> {
         let kind = CommandKind::Delete;
         let name = match self.parse_username(kind, username) {
@@ -959,12 +1211,14 @@ impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
             .router(&secret.at.router));
         };
         match self.config.delete_confirmation {
-            DeleteConfirmation::Reason => self.remove(&secret, reason, now).await,
+            DeleteConfirmation::Reason => {
+                Ok(self.remove(&secret, reason, cx.message_id, cx.now).await)
+            }
             DeleteConfirmation::Code => {
                 let online = self.summary_online(&secret).await?;
-                let code = confirmation_code(message_id, phone, now);
+                let code = confirmation_code(cx.message_id, phone, cx.now);
                 let expires =
-                    now + chrono::Duration::from_std(CONFIRMATION_TTL).unwrap_or_default();
+                    cx.now + chrono::Duration::from_std(CONFIRMATION_TTL).unwrap_or_default();
                 self.lock().pending.insert(
                     phone.clone(),
                     PendingDelete {
@@ -997,32 +1251,41 @@ impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
         }
     }
 
+    /// Removes the secret, then disconnects its session. Each step is reported: a session
+    /// that could not be disconnected never turns the delete into a failure.
     async fn remove(
         &self,
         secret: &Secret,
         reason: &str,
+        message_id: &str,
         now: DateTime<Utc>,
-    ) -> Result<Done, RouterError> {
-        self.router.remove_secret(&secret.at).await?;
-        let kicked = self.router.kick(&secret.name).await?;
-        Ok(
-            Done::ok(self.renderer.deleted(&secret.name, reason, kicked, now))
-                .router(&secret.at.router)
-                .reason(reason),
-        )
+    ) -> Done {
+        let router = &secret.at.router;
+        if let Err(e) = self.router.remove_secret(&secret.at).await {
+            return self
+                .router_failure(&e, message_id, CommandKind::Delete, Some(&secret.name))
+                .router(router)
+                .reason(reason);
+        }
+        let (kick, kick_error) = self.kick_after_change(&secret.name, message_id).await;
+        let mut done = Done::ok(self.renderer.deleted(&secret.name, reason, kick, now))
+            .router(router)
+            .reason(reason);
+        done.error = kick_error.map(|e| format!("deleted; {e}"));
+        done
     }
 
     async fn confirm(
         &self,
         code: &str,
         phone: &PhoneNumber,
-        now: DateTime<Utc>,
+        cx: &Attempt<'_>,
     ) -> Result<Done, RouterError> {
         let pending = {
             let mut state = self.lock();
             match state.pending.get(phone) {
-                Some(p) if p.code == code && p.expires > now => state.pending.remove(phone),
-                Some(p) if p.expires <= now => {
+                Some(p) if p.code == code && p.expires > cx.now => state.pending.remove(phone),
+                Some(p) if p.expires <= cx.now => {
                     state.pending.remove(phone);
                     None
                 }
@@ -1035,19 +1298,23 @@ impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
                 self.renderer.bad_code(code),
             ));
         };
-        let mut done = match self.router.find_secret(&pending.username).await? {
-            Some(secret) if secret.at == pending.at => {
-                self.remove(&secret, &pending.reason, now).await?
+        let mut done = match self.router.find_secret(&pending.username).await {
+            Ok(Some(secret)) if secret.at == pending.at => {
+                self.remove(&secret, &pending.reason, cx.message_id, cx.now)
+                    .await
             }
-            _ => {
-                let mut d = Done::invalid(
-                    "no such user",
-                    self.renderer.not_found(pending.username.as_str()),
-                );
-                d.reason = Some(pending.reason.clone());
-                d
-            }
+            Ok(_) => Done::invalid(
+                "no such user",
+                self.renderer.not_found(pending.username.as_str()),
+            ),
+            Err(e) => self.router_failure(
+                &e,
+                cx.message_id,
+                CommandKind::Delete,
+                Some(pending.username.as_str()),
+            ),
         };
+        done.reason = Some(pending.reason.clone());
         done.command = Some(CommandKind::Delete.word());
         done.target = Some(pending.username.as_str().to_owned());
         Ok(done)
@@ -1122,19 +1389,56 @@ impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
         Ok(Done::ok(self.renderer.status(&view, now)).router(&secret.at.router))
     }
 
-    async fn restart(&self, username: &str, now: DateTime<Utc>) -> Result<Done, RouterError> {
-        let secret = match self.target(CommandKind::Restart, username).await? {
-            Ok(s) => s,
+    async fn restart(&self, username: &str, cx: &Attempt<'_>) -> Result<Done, RouterError> {
+        let kind = CommandKind::Restart;
+        let name = match self.parse_username(kind, username) {
+            Ok(n) => n,
             Err(done) => return Ok(*done),
         };
-        let kicked = self.router.kick(&secret.name).await?;
+        let router = match self.existing(&name).await? {
+            Ok(secret) => secret.at.router,
+            // A session can outlive its secret (a delete whose disconnect failed): it can
+            // still be dropped.
+            Err(not_found) => match self.router.active_session(name.as_str()).await? {
+                Some(session) => session.router,
+                None => return Ok(not_found),
+            },
+        };
+        let kicked = self.router.kick(name.as_str()).await?;
         Ok(if kicked == 0 {
-            Done::new(Outcome::Skipped, self.renderer.not_connected(&secret.name))
+            Done::new(Outcome::Skipped, self.renderer.not_connected(name.as_str()))
                 .error("not connected")
-                .router(&secret.at.router)
+                .router(&router)
         } else {
-            Done::ok(self.renderer.restarted(&secret.name, now)).router(&secret.at.router)
+            Done::ok(self.renderer.restarted(name.as_str(), cx.now)).router(&router)
         })
+    }
+}
+
+/// The key of the static-IP gate: one queue for every IP change of the engine (IPs are unique
+/// across all routers behind it).
+const IP_GATE: &str = "static-ip";
+
+/// What an attempt's steps need to know about it.
+struct Attempt<'a> {
+    command: &'a Command,
+    message_id: &'a str,
+    now: DateTime<Utc>,
+}
+
+/// The arguments of an `addpppoe`, as typed.
+struct RawAdd<'a> {
+    username: &'a str,
+    password: &'a crate::domain::RawPassword,
+    profile: &'a str,
+    ip: Option<&'a str>,
+    info: Option<&'a str>,
+}
+
+/// The username of an address's user.
+fn user_name(user: &IpUser) -> &str {
+    match user {
+        IpUser::Secret(n) | IpUser::Active(n) => n,
     }
 }
 
@@ -1160,28 +1464,14 @@ fn truncate(text: &str, max: usize) -> String {
     t
 }
 
-/// The text of a message that did not parse, for the audit log (passwords masked), at most
-/// 200 characters.
-fn redact_unparsed(text: &str) -> String {
-    truncate(&crate::command::redact_text(text), 200)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn redaction_of_unparsed_text() {
-        assert_eq!(
-            redact_unparsed("addpppoe john s3cretpass"),
-            "addpppoe john ***"
-        );
-        assert_eq!(
-            redact_unparsed("editpppoe john password a b"),
-            "editpppoe john password *** ***"
-        );
-        assert_eq!(redact_unparsed("halo bot"), "halo bot");
-        assert_eq!(redact_unparsed(&"x ".repeat(300)).chars().count(), 201);
+    fn truncation() {
+        assert_eq!(truncate(&"x ".repeat(300), 200).chars().count(), 201);
+        assert_eq!(truncate("short", 200), "short");
     }
 
     #[test]

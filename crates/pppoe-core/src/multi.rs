@@ -173,8 +173,13 @@ impl<R: Router> Router for RouterSet<R> {
         first_found(join_all(self.routers.iter().map(|(_, r)| r.traffic(name))).await)
     }
 
-    async fn ip_user(&self, ip: Ipv4Addr) -> Result<Option<IpUser>, RouterError> {
-        first_found(join_all(self.routers.iter().map(|(_, r)| r.ip_user(ip))).await)
+    async fn ip_users(&self, ip: Ipv4Addr) -> Result<Vec<IpUser>, RouterError> {
+        // A router that could not answer might use the address: an error, never "free".
+        let mut users = Vec::new();
+        for result in join_all(self.routers.iter().map(|(_, r)| r.ip_users(ip))).await {
+            users.extend(result?);
+        }
+        Ok(users)
     }
 }
 

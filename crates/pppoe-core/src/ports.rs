@@ -208,6 +208,42 @@ pub enum RouterError {
     /// Any other refusal (`!trap`), with the router's text.
     #[error("router refused: {0}")]
     Rejected(String),
+    /// The router refused the bot's own API login: a wrong user or password in the bot's
+    /// configuration, or a user without the `api` policy. Nothing was sent.
+    #[error("the router refused the bot's login: {0}")]
+    LoginRefused(String),
+    /// The router's TLS certificate is not the one the configuration trusts (pinned
+    /// fingerprint or CA); the text says why, e.g. "the router's certificate fingerprint is X,
+    /// the config pins Y". Nothing was sent.
+    #[error("{0}")]
+    Certificate(String),
+    /// No slot of the router connection came free in time; the command was not sent.
+    #[error("the router connection stayed busy for {0:?}; the command was not sent")]
+    Busy(Duration),
+    /// A change was sent, its reply was lost, and reading the router back failed too: the
+    /// change may or may not have been applied.
+    #[error("the result of the change is unknown: {0}")]
+    Unconfirmed(String),
+}
+
+impl RouterError {
+    /// Whether the error leaves it open whether a change was applied.
+    pub fn is_unconfirmed(&self) -> bool {
+        matches!(self, Self::Unconfirmed(_))
+    }
+
+    /// Whether the router could not be asked at all (no connection, no answer, a refused
+    /// login or certificate, no free slot): nothing about the router is known.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(
+            self,
+            Self::Unreachable(_)
+                | Self::Timeout
+                | Self::LoginRefused(_)
+                | Self::Certificate(_)
+                | Self::Busy(_)
+        )
+    }
 }
 
 /// The router(s): every operation pppoe-bot performs on `/ppp`.
@@ -215,6 +251,11 @@ pub enum RouterError {
 /// Look-ups go through server-side queries; an implementation never prints everything to find
 /// one secret. Operations on an existing secret name it by its [`SecretRef`], so that a
 /// multi-router implementation can route them.
+///
+/// Changes (add, update, remove, kick) report truthfully what happened: `Ok` when done; an
+/// error other than [`RouterError::Unconfirmed`] when nothing was done (not sent, or refused);
+/// [`RouterError::Unconfirmed`] when the change was sent and it cannot be known whether it was
+/// applied.
 pub trait Router: Send + Sync {
     /// The secret with exactly this name, if any.
     fn find_secret(
@@ -264,11 +305,12 @@ pub trait Router: Send + Sync {
         name: &str,
     ) -> impl Future<Output = Result<Option<Traffic>, RouterError>> + Send;
 
-    /// Who already uses `ip`, as a secret's `remote-address` or an active session's address.
-    fn ip_user(
+    /// Everyone who uses `ip`: the secrets that have it as `remote-address`, then the active
+    /// sessions that have it as their address. Empty when it is free.
+    fn ip_users(
         &self,
         ip: Ipv4Addr,
-    ) -> impl Future<Output = Result<Option<IpUser>, RouterError>> + Send;
+    ) -> impl Future<Output = Result<Vec<IpUser>, RouterError>> + Send;
 }
 
 /// Opaque message id of the messenger (unique per message).
@@ -354,6 +396,9 @@ pub enum Outcome {
     Failed,
     /// Not executed on purpose (stale backlog, duplicate confirmation).
     Skipped,
+    /// A change whose result could not be confirmed: its reply was lost and the router could
+    /// not be read back, or the bot stopped before recording it. Check the router.
+    Unknown,
 }
 
 impl Outcome {
@@ -365,20 +410,25 @@ impl Outcome {
             Self::Invalid => "invalid",
             Self::Failed => "failed",
             Self::Skipped => "skipped",
+            Self::Unknown => "unknown",
         }
     }
 
+    /// Every outcome, in the order of the documentation.
+    pub const ALL: [Self; 6] = [
+        Self::Ok,
+        Self::Denied,
+        Self::Invalid,
+        Self::Failed,
+        Self::Skipped,
+        Self::Unknown,
+    ];
+
     /// Parses an outcome name.
     pub fn parse(text: &str) -> Option<Self> {
-        [
-            Self::Ok,
-            Self::Denied,
-            Self::Invalid,
-            Self::Failed,
-            Self::Skipped,
-        ]
-        .into_iter()
-        .find(|o| o.as_str().eq_ignore_ascii_case(text))
+        Self::ALL
+            .into_iter()
+            .find(|o| o.as_str().eq_ignore_ascii_case(text))
     }
 }
 
@@ -433,14 +483,17 @@ pub trait AuditSink: Send + Sync {
     /// Whether an event for this message id exists.
     fn is_handled(&self, id: &str) -> impl Future<Output = Result<bool, AuditError>> + Send;
 
-    /// Records durably, before a change runs, that this message id is about to change the
-    /// router. `Ok(false)` if it was claimed before: an earlier attempt was interrupted (a
-    /// crash between the router call and the audit row), so it must not run again.
-    fn claim(
-        &self,
-        id: &str,
-        at: DateTime<Utc>,
-    ) -> impl Future<Output = Result<bool, AuditError>> + Send;
+    /// Records durably, before a change runs, that `event.message_id` is about to change the
+    /// router, with what is known of the attempt so far (actor, role, command, target,
+    /// redacted arguments). `Ok(false)` if it was claimed before: an earlier attempt was
+    /// interrupted (a stop between the router call and the audit row), so it must not run
+    /// again.
+    fn claim(&self, event: &AuditEvent) -> impl Future<Output = Result<bool, AuditError>> + Send;
+
+    /// The claims that have no audit row (attempts interrupted by a stop), oldest first, as
+    /// they were claimed. [`Engine::recover_interrupted`](crate::Engine::recover_interrupted)
+    /// records each as outcome [`Outcome::Unknown`].
+    fn interrupted(&self) -> impl Future<Output = Result<Vec<AuditEvent>, AuditError>> + Send;
 
     /// When the bot created each of these usernames (the newest successful `addpppoe`), for
     /// those it created.

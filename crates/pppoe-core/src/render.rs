@@ -62,6 +62,20 @@ pub enum FieldError {
     Info(CustomerInfoError),
 }
 
+/// What became of the active session when a change also had to disconnect it (`delpppoe`,
+/// `editpppoe ... status disable`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionKick {
+    /// The user was not connected.
+    NotConnected,
+    /// The session was removed.
+    Disconnected,
+    /// Removing the session failed: it is still up.
+    Failed,
+    /// Whether the session was removed is unknown (its reply was lost).
+    Unconfirmed,
+}
+
 /// What the summary of a secret shows (delete confirmation).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Summary<'a> {
@@ -201,13 +215,13 @@ impl Renderer {
         out
     }
 
-    /// `editpppoe` succeeded. `kicked` is the number of sessions removed (disable).
+    /// `editpppoe` succeeded; `kick` says what became of the active session (disable).
     pub fn edited(
         &self,
         username: &str,
         field: EditField,
         value: &str,
-        kicked: usize,
+        kick: SessionKick,
         at: DateTime<Utc>,
     ) -> String {
         let mut out = format!(
@@ -218,14 +232,7 @@ impl Renderer {
             self.pick("Update Pada", "Updated At"),
             self.datetime(at),
         );
-        if kicked > 0 {
-            let _ = write!(
-                out,
-                "\n🔌 *{}:* {}",
-                self.pick("Sesi Aktif", "Active Session"),
-                self.pick("diputus", "disconnected")
-            );
-        }
+        self.session_line(&mut out, username, kick, false);
         let steps: &[&str] = match field {
             EditField::Profile => &[
                 self.pick(
@@ -356,12 +363,12 @@ impl Renderer {
         out
     }
 
-    /// The user was deleted. `kicked` is the number of sessions removed.
+    /// The user was deleted; `kick` says what became of the active session.
     pub fn deleted(
         &self,
         username: &str,
         reason: &str,
-        kicked: usize,
+        kick: SessionKick,
         at: DateTime<Utc>,
     ) -> String {
         let mut out = format!(
@@ -371,14 +378,7 @@ impl Renderer {
             self.pick("Dihapus Pada", "Deleted At"),
             self.datetime(at),
         );
-        if kicked > 0 {
-            let _ = write!(
-                out,
-                "\n🔌 *{}:* {}",
-                self.pick("Sesi Aktif", "Active Session"),
-                self.pick("diputus", "disconnected")
-            );
-        }
+        self.session_line(&mut out, username, kick, true);
         self.steps(
             &mut out,
             &[
@@ -401,6 +401,42 @@ impl Renderer {
             ],
         );
         out
+    }
+
+    /// The line about the active session after a delete or a disable; for a failed or
+    /// unconfirmed disconnect it says what was done, what was not, and what to do.
+    fn session_line(&self, out: &mut String, username: &str, kick: SessionKick, deleted: bool) {
+        let label = self.pick("Sesi Aktif", "Active Session");
+        let done = match (deleted, self.lang) {
+            (true, Language::Indonesian) => "user sudah dihapus",
+            (true, Language::English) => "the user is deleted",
+            (false, Language::Indonesian) => "user sudah dinonaktifkan",
+            (false, Language::English) => "the user is disabled",
+        };
+        let _ = match (kick, self.lang) {
+            (SessionKick::NotConnected, _) => Ok(()),
+            (SessionKick::Disconnected, _) => write!(
+                out,
+                "\n🔌 *{label}:* {}",
+                self.pick("diputus", "disconnected")
+            ),
+            (SessionKick::Failed, Language::Indonesian) => write!(
+                out,
+                "\n⚠️ *{label}:* GAGAL diputus: {done}, tetapi koneksinya masih aktif. Jalankan restartpppoe {username} atau cek router."
+            ),
+            (SessionKick::Failed, Language::English) => write!(
+                out,
+                "\n⚠️ *{label}:* NOT disconnected: {done}, but its connection is still up. Run restartpppoe {username} or check the router."
+            ),
+            (SessionKick::Unconfirmed, Language::Indonesian) => write!(
+                out,
+                "\n⚠️ *{label}:* belum pasti diputus: {done}, tetapi router tidak menjawab saat memutus koneksinya. Jalankan restartpppoe {username} untuk memastikan."
+            ),
+            (SessionKick::Unconfirmed, Language::English) => write!(
+                out,
+                "\n⚠️ *{label}:* disconnect not confirmed: {done}, but the router did not answer when its connection was dropped. Run restartpppoe {username} to make sure."
+            ),
+        };
     }
 
     fn status_line(&self, disabled: bool) -> String {
@@ -705,13 +741,13 @@ impl Renderer {
                 "editpppoe john123 profile VIP",
             ),
             (
-                "delpppoe [username] [alasan]",
+                Self::usage(CommandKind::Delete, self.lang),
                 "Hapus user. Tanpa alasan, bot meminta konfirmasi.",
                 "Delete a user. Without a reason, the bot asks for confirmation.",
-                "delpppoe john123 Pelanggan pindah lokasi",
+                self.example(CommandKind::Delete),
             ),
             (
-                "pppoe [filter] [halaman]",
+                Self::usage(CommandKind::List, self.lang),
                 "Daftar user. Filter: bagian username, nama profile, aktif, nonaktif, online, offline.",
                 "List users. Filter: part of a username, a profile name, aktif, nonaktif, online, offline.",
                 "pppoe Premium 2",
@@ -814,16 +850,28 @@ impl Renderer {
         }
     }
 
-    fn usage(kind: CommandKind) -> &'static str {
+    fn usage(kind: CommandKind, lang: Language) -> &'static str {
+        let id = lang == Language::Indonesian;
         match kind {
             CommandKind::Add => "addpppoe [username] [password] [profile] [ip] [info]",
             CommandKind::Edit => "editpppoe [username] [field] [value]",
-            CommandKind::Delete => "delpppoe [username] [alasan]",
-            CommandKind::Confirm => "ya [kode]",
-            CommandKind::List => "pppoe [filter] [halaman]",
+            CommandKind::Delete if id => "delpppoe [username] [alasan]",
+            CommandKind::Delete => "delpppoe [username] [reason]",
+            CommandKind::Confirm if id => "ya [kode]",
+            CommandKind::Confirm => "ya [code]",
+            CommandKind::List if id => "pppoe [filter] [halaman]",
+            CommandKind::List => "pppoe [filter] [page]",
             CommandKind::Check => "checkpppoe [username]",
             CommandKind::Restart => "restartpppoe [username]",
             CommandKind::Help => "help pppoe",
+        }
+    }
+
+    /// An argument's placeholder in this language.
+    fn placeholder(&self, arg: Arg) -> &'static str {
+        match arg {
+            Arg::Code => self.pick("kode", "code"),
+            other => other.placeholder(),
         }
     }
 
@@ -843,34 +891,34 @@ impl Renderer {
                 Some("help pppoe"),
             ),
             ParseError::MissingArgument { command, missing } => {
-                let what = missing.placeholder();
+                let what = self.placeholder(*missing);
                 self.error(
                     self.pick("Format perintah salah", "Wrong command format"),
                     &if id {
                         format!(
                             "{command}: *{what}* belum diisi.\nFormat: {}",
-                            Self::usage(*command)
+                            Self::usage(*command, self.lang)
                         )
                     } else {
                         format!(
                             "{command}: *{what}* is missing.\nFormat: {}",
-                            Self::usage(*command)
+                            Self::usage(*command, self.lang)
                         )
                     },
                     Some(self.example_for_arg(*command, *missing)),
                 )
             }
-            ParseError::TooManyArguments { command, found } => self.error(
+            ParseError::TooManyArguments { command, found, .. } => self.error(
                 self.pick("Format perintah salah", "Wrong command format"),
                 &if id {
                     format!(
                         "{command}: kelebihan kata \"{found}\".\nFormat: {}",
-                        Self::usage(*command)
+                        Self::usage(*command, self.lang)
                     )
                 } else {
                     format!(
                         "{command}: unexpected word \"{found}\".\nFormat: {}",
-                        Self::usage(*command)
+                        Self::usage(*command, self.lang)
                     )
                 },
                 Some(self.example(*command)),
@@ -888,7 +936,7 @@ impl Renderer {
                 },
                 Some(self.example(CommandKind::Edit)),
             ),
-            ParseError::BadPage { found } => self.error(
+            ParseError::BadPage { found, .. } => self.error(
                 self.pick("Halaman tidak valid", "Invalid page"),
                 &if id {
                     format!("Halaman \"{found}\" harus angka mulai dari 1.")
@@ -1145,6 +1193,116 @@ impl Renderer {
         }
     }
 
+    /// A change was sent but the router never confirmed it, and could not be read back: it may
+    /// or may not have been applied. Never "try again": check first.
+    pub fn unknown_result(&self, command: &str, username: Option<&str>, incident: &str) -> String {
+        let check = match username {
+            Some(u) => format!("checkpppoe {u}"),
+            None => "pppoe".to_owned(),
+        };
+        match self.lang {
+            Language::Indonesian => format!(
+                "❓ *HASIL BELUM PASTI*\n\nPerintah \"{command}\" sudah dikirim ke router, tetapi router tidak menjawab dan belum bisa dicek ulang. Perubahannya mungkin sudah terjadi, mungkin juga belum.\n\n💡 Jangan kirim ulang dulu. Cek: {check}\n🆔 *Insiden:* {incident}"
+            ),
+            Language::English => format!(
+                "❓ *RESULT UNKNOWN*\n\nThe command \"{command}\" reached the router, but the router did not answer and could not be read back. The change may or may not have been made.\n\n💡 Do not send it again yet. Check first: {check}\n🆔 *Incident:* {incident}"
+            ),
+        }
+    }
+
+    /// The router refused the bot's own login: a configuration problem for the admin.
+    pub fn router_login_refused(&self, incident: &str) -> String {
+        match self.lang {
+            Language::Indonesian => format!(
+                "⛔ *Router menolak login bot*\n\nRouter menolak user/password API yang dipakai bot, jadi perintah tidak dijalankan. Tidak ada perubahan. Beri tahu admin: konfigurasi login router di bot perlu diperbaiki.\n🆔 *Insiden:* {incident}"
+            ),
+            Language::English => format!(
+                "⛔ *The router refused the bot's login*\n\nThe router refused the API user or password the bot uses, so the command was not run. Nothing was changed. Tell the admin: the bot's router login needs fixing.\n🆔 *Incident:* {incident}"
+            ),
+        }
+    }
+
+    /// The router's TLS certificate is not the configured one.
+    pub fn router_certificate(&self, incident: &str) -> String {
+        match self.lang {
+            Language::Indonesian => format!(
+                "⛔ *Sertifikat router tidak sesuai*\n\nSertifikat TLS router bukan yang ada di konfigurasi bot, jadi bot tidak mengirim perintah. Tidak ada perubahan. Beri tahu admin segera (router diganti, atau koneksi disadap).\n🆔 *Insiden:* {incident}"
+            ),
+            Language::English => format!(
+                "⛔ *Router certificate mismatch*\n\nThe router's TLS certificate is not the one in the bot's configuration, so the bot sent nothing. Nothing was changed. Tell the admin at once (a replaced router, or an intercepted connection).\n🆔 *Incident:* {incident}"
+            ),
+        }
+    }
+
+    /// Every slot of the router connection stayed busy: the command was not sent.
+    pub fn router_busy(&self) -> String {
+        self.pick(
+            "⏳ *Router sedang sibuk*\n\nTerlalu banyak perintah ke router saat ini; perintah Anda belum dikirim. Tidak ada perubahan. Coba lagi sebentar lagi.",
+            "⏳ *The router is busy*\n\nToo many commands are running on the router; yours was not sent. Nothing was changed. Try again in a moment.",
+        )
+        .to_owned()
+    }
+
+    /// A static IP turned out to be used by someone else once our change was on the router
+    /// (another change landed at the same moment); our change was undone, or not.
+    pub fn ip_conflict_after_write(
+        &self,
+        command: CommandKind,
+        ip: std::net::Ipv4Addr,
+        user: &IpUser,
+        username: &str,
+        undone: bool,
+    ) -> String {
+        let mut out = self.ip_conflict(command, ip, user);
+        let _ = match (command, undone, self.lang) {
+            (CommandKind::Add, true, Language::Indonesian) => write!(
+                out,
+                "\n\n↩️ Bentrok ini terlihat setelah user \"{username}\" dibuat, jadi user itu sudah dihapus lagi. Tidak ada perubahan."
+            ),
+            (CommandKind::Add, true, Language::English) => write!(
+                out,
+                "\n\n↩️ The conflict showed after user \"{username}\" was created, so it was removed again. Nothing was changed."
+            ),
+            (_, true, Language::Indonesian) => write!(
+                out,
+                "\n\n↩️ Bentrok ini terlihat setelah IP diubah, jadi IP lama user \"{username}\" sudah dikembalikan. Tidak ada perubahan."
+            ),
+            (_, true, Language::English) => write!(
+                out,
+                "\n\n↩️ The conflict showed after the IP was changed, so the old IP of \"{username}\" was put back. Nothing was changed."
+            ),
+            (CommandKind::Add, false, Language::Indonesian) => write!(
+                out,
+                "\n\n⚠️ User \"{username}\" SUDAH dibuat dengan IP ini dan GAGAL dihapus lagi. Hapus manual: delpppoe {username} IP bentrok"
+            ),
+            (CommandKind::Add, false, Language::English) => write!(
+                out,
+                "\n\n⚠️ User \"{username}\" WAS created with this IP and could NOT be removed again. Delete it: delpppoe {username} IP conflict"
+            ),
+            (_, false, Language::Indonesian) => write!(
+                out,
+                "\n\n⚠️ IP user \"{username}\" SUDAH diubah ke {ip} dan GAGAL dikembalikan. Ubah manual: editpppoe {username} ip -"
+            ),
+            (_, false, Language::English) => write!(
+                out,
+                "\n\n⚠️ The IP of \"{username}\" WAS changed to {ip} and could NOT be put back. Change it: editpppoe {username} ip -"
+            ),
+        };
+        out
+    }
+
+    /// Appended to a successful add or IP change whose IP could not be read back.
+    pub fn ip_not_verified(&self, ip: std::net::Ipv4Addr) -> String {
+        match self.lang {
+            Language::Indonesian => format!(
+                "\n\n⚠️ IP {ip} belum bisa dicek ulang setelah disimpan (router tidak menjawab): pastikan tidak ada user lain yang memakai IP ini."
+            ),
+            Language::English => format!(
+                "\n\n⚠️ IP {ip} could not be read back after it was saved (the router did not answer): make sure no other user has this IP."
+            ),
+        }
+    }
+
     /// The change was made but the audit log could not record it.
     pub fn audit_warning(&self, incident: &str) -> String {
         match self.lang {
@@ -1256,12 +1414,12 @@ impl Renderer {
             Language::Indonesian => self.error(
                 "Kode konfirmasi tidak valid",
                 &format!("Tidak ada penghapusan yang menunggu kode \"{code}\", atau kodenya sudah kedaluwarsa (5 menit). Kirim ulang delpppoe dengan alasan untuk kode baru."),
-                Some("delpppoe john123 Pelanggan pindah lokasi"),
+                Some(self.example(CommandKind::Delete)),
             ),
             Language::English => self.error(
                 "Invalid confirmation code",
                 &format!("No delete is waiting for code \"{code}\", or the code has expired (5 minutes). Send delpppoe with a reason again for a new code."),
-                Some("delpppoe john123 Customer moved away"),
+                Some(self.example(CommandKind::Delete)),
             ),
         }
     }

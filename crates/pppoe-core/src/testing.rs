@@ -76,11 +76,52 @@ pub enum RouterCall {
     Profiles,
     /// `traffic`
     Traffic(String),
-    /// `ip_user`
-    IpUser(Ipv4Addr),
+    /// `ip_users`
+    IpUsers(Ipv4Addr),
+}
+
+/// The kind of a [`RouterCall`], to aim a fault at one operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CallKind {
+    /// `find_secret`
+    Find,
+    /// `list_secrets`
+    List,
+    /// `add_secret`
+    Add,
+    /// `update_secret`
+    Update,
+    /// `remove_secret`
+    Remove,
+    /// `active_session`
+    Active,
+    /// `kick`
+    Kick,
+    /// `profiles`
+    Profiles,
+    /// `traffic`
+    Traffic,
+    /// `ip_users`
+    IpUsers,
 }
 
 impl RouterCall {
+    /// The call's kind.
+    pub fn kind(&self) -> CallKind {
+        match self {
+            Self::Find(_) => CallKind::Find,
+            Self::List(..) => CallKind::List,
+            Self::Add(_) => CallKind::Add,
+            Self::Update(..) => CallKind::Update,
+            Self::Remove(_) => CallKind::Remove,
+            Self::Active(_) => CallKind::Active,
+            Self::Kick(_) => CallKind::Kick,
+            Self::Profiles => CallKind::Profiles,
+            Self::Traffic(_) => CallKind::Traffic,
+            Self::IpUsers(_) => CallKind::IpUsers,
+        }
+    }
+
     /// Whether the call changes the router.
     pub fn is_write(&self) -> bool {
         matches!(
@@ -101,7 +142,20 @@ pub struct FakeSecret {
     pub service: String,
 }
 
-#[derive(Debug, Default)]
+/// A fault aimed at the next call of one kind.
+#[derive(Debug)]
+struct AimedFault {
+    kind: CallKind,
+    error: RouterError,
+    /// Apply the call first, then fail (a reply lost after the router made the change).
+    applied: bool,
+}
+
+/// Work to do on the router's state just before the next call of a kind runs (another
+/// client's change landing in between two of ours).
+type Interjection = Box<dyn FnOnce(&FakeRouter) + Send>;
+
+#[derive(Default)]
 struct RouterState {
     secrets: BTreeMap<String, FakeSecret>,
     active: BTreeMap<String, ActiveSession>,
@@ -109,6 +163,20 @@ struct RouterState {
     calls: Vec<RouterCall>,
     next_id: u32,
     fail_next: VecDeque<RouterError>,
+    aimed: Vec<AimedFault>,
+    before: Vec<(CallKind, Interjection)>,
+}
+
+impl std::fmt::Debug for RouterState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RouterState")
+            .field("secrets", &self.secrets)
+            .field("active", &self.active)
+            .field("calls", &self.calls.len())
+            .field("aimed", &self.aimed)
+            .field("before", &self.before.len())
+            .finish_non_exhaustive()
+    }
 }
 
 /// An in-memory router with RouterOS's rules for `/ppp` (unique names, known profiles).
@@ -241,6 +309,36 @@ impl FakeRouter {
         lock(&self.state).fail_next.push_back(err);
     }
 
+    /// Makes the next call of `kind` fail with `err`, without doing anything.
+    pub fn fail_on(&self, kind: CallKind, err: RouterError) {
+        lock(&self.state).aimed.push(AimedFault {
+            kind,
+            error: err,
+            applied: false,
+        });
+    }
+
+    /// Makes the next call of `kind` do its work and then fail with `err`: the change is on
+    /// the router but the caller cannot know it (a lost reply, `RouterError::Unconfirmed`).
+    pub fn fail_after_applying(&self, kind: CallKind, err: RouterError) {
+        lock(&self.state).aimed.push(AimedFault {
+            kind,
+            error: err,
+            applied: true,
+        });
+    }
+
+    /// Runs `work` on this router just before the next call of `kind` (e.g. another client
+    /// adding a secret between our check and our write).
+    pub fn before_next(&self, kind: CallKind, work: impl FnOnce(&Self) + Send + 'static) {
+        lock(&self.state).before.push((kind, Box::new(work)));
+    }
+
+    /// Ends the session of `name`, if any.
+    pub fn disconnect(&self, name: &str) {
+        lock(&self.state).active.remove(name);
+    }
+
     /// Every call so far.
     pub fn calls(&self) -> Vec<RouterCall> {
         lock(&self.state).calls.clone()
@@ -274,11 +372,34 @@ impl FakeRouter {
         &self,
         call: RouterCall,
     ) -> Result<std::sync::MutexGuard<'_, RouterState>, RouterError> {
+        let kind = call.kind();
+        let interjection = {
+            let mut s = lock(&self.state);
+            s.before
+                .iter()
+                .position(|(k, _)| *k == kind)
+                .map(|i| s.before.remove(i).1)
+        };
+        if let Some(work) = interjection {
+            work(self);
+        }
         let mut s = lock(&self.state);
         s.calls.push(call);
-        match s.fail_next.pop_front() {
-            Some(e) => Err(e),
-            None => Ok(s),
+        if let Some(e) = s.fail_next.pop_front() {
+            return Err(e);
+        }
+        if let Some(i) = s.aimed.iter().position(|f| f.kind == kind && !f.applied) {
+            return Err(s.aimed.remove(i).error);
+        }
+        Ok(s)
+    }
+
+    /// The error to report after a call of `kind` did its work, if one is aimed at it.
+    fn after(&self, kind: CallKind) -> Result<(), RouterError> {
+        let mut s = lock(&self.state);
+        match s.aimed.iter().position(|f| f.kind == kind && f.applied) {
+            Some(i) => Err(s.aimed.remove(i).error),
+            None => Ok(()),
         }
     }
 }
@@ -370,6 +491,8 @@ impl Router for FakeRouter {
                 service: "pppoe".to_owned(),
             },
         );
+        drop(s);
+        self.after(CallKind::Add)?;
         Ok(at)
     }
 
@@ -405,7 +528,8 @@ impl Router for FakeRouter {
                 f.secret.comment = c.as_ref().map(|c| c.as_str().to_owned())
             }
         }
-        Ok(())
+        drop(s);
+        self.after(CallKind::Update)
     }
 
     async fn remove_secret(&self, at: &SecretRef) -> Result<(), RouterError> {
@@ -417,7 +541,8 @@ impl Router for FakeRouter {
             .map(|f| f.secret.name.clone())
             .ok_or(RouterError::NotFound)?;
         s.secrets.remove(&name);
-        Ok(())
+        drop(s);
+        self.after(CallKind::Remove)
     }
 
     async fn active_session(&self, name: &str) -> Result<Option<ActiveSession>, RouterError> {
@@ -427,7 +552,10 @@ impl Router for FakeRouter {
 
     async fn kick(&self, name: &str) -> Result<usize, RouterError> {
         let mut s = self.begin(RouterCall::Kick(name.to_owned()))?;
-        Ok(usize::from(s.active.remove(name).is_some()))
+        let kicked = usize::from(s.active.remove(name).is_some());
+        drop(s);
+        self.after(CallKind::Kick)?;
+        Ok(kicked)
     }
 
     async fn profiles(&self) -> Result<Vec<RouterProfile>, RouterError> {
@@ -443,19 +571,19 @@ impl Router for FakeRouter {
         }))
     }
 
-    async fn ip_user(&self, ip: Ipv4Addr) -> Result<Option<IpUser>, RouterError> {
-        let s = self.begin(RouterCall::IpUser(ip))?;
-        if let Some(f) = s
+    async fn ip_users(&self, ip: Ipv4Addr) -> Result<Vec<IpUser>, RouterError> {
+        let s = self.begin(RouterCall::IpUsers(ip))?;
+        let secrets = s
             .secrets
             .values()
-            .find(|f| f.secret.remote_address == Some(ip))
-        {
-            return Ok(Some(IpUser::Secret(f.secret.name.clone())));
-        }
-        Ok(s.active
+            .filter(|f| f.secret.remote_address == Some(ip))
+            .map(|f| IpUser::Secret(f.secret.name.clone()));
+        let sessions = s
+            .active
             .values()
-            .find(|a| a.address == Some(ip))
-            .map(|a| IpUser::Active(a.name.clone())))
+            .filter(|a| a.address == Some(ip))
+            .map(|a| IpUser::Active(a.name.clone()));
+        Ok(secrets.chain(sessions).collect())
     }
 }
 
@@ -463,7 +591,7 @@ impl Router for FakeRouter {
 #[derive(Debug, Clone, Default)]
 pub struct MemoryAudit {
     events: Arc<Mutex<Vec<AuditEvent>>>,
-    claims: Arc<Mutex<std::collections::HashSet<String>>>,
+    claims: Arc<Mutex<Vec<AuditEvent>>>,
     failing: Arc<Mutex<bool>>,
 }
 
@@ -476,6 +604,11 @@ impl MemoryAudit {
     /// Every event so far.
     pub fn events(&self) -> Vec<AuditEvent> {
         lock(&self.events).clone()
+    }
+
+    /// Every claim so far (see [`AuditSink::claim`]).
+    pub fn claims(&self) -> Vec<AuditEvent> {
+        lock(&self.claims).clone()
     }
 
     /// Makes every call fail (or work again).
@@ -508,9 +641,24 @@ impl AuditSink for MemoryAudit {
         Ok(lock(&self.events).iter().any(|e| e.message_id == id))
     }
 
-    async fn claim(&self, id: &str, _at: DateTime<Utc>) -> Result<bool, AuditError> {
+    async fn claim(&self, event: &AuditEvent) -> Result<bool, AuditError> {
         self.check()?;
-        Ok(lock(&self.claims).insert(id.to_owned()))
+        let mut claims = lock(&self.claims);
+        if claims.iter().any(|c| c.message_id == event.message_id) {
+            return Ok(false);
+        }
+        claims.push(event.clone());
+        Ok(true)
+    }
+
+    async fn interrupted(&self) -> Result<Vec<AuditEvent>, AuditError> {
+        self.check()?;
+        let events = lock(&self.events);
+        Ok(lock(&self.claims)
+            .iter()
+            .filter(|c| !events.iter().any(|e| e.message_id == c.message_id))
+            .cloned()
+            .collect())
     }
 
     async fn created_at(

@@ -2,15 +2,24 @@
 //!
 //! ```text
 //!  Engine ──Router──▶ RouterOs ──Command──▶ routeros_api::Client ──TCP/TLS──▶ RouterOS
-//!                      │ lazy connect, reconnect with backoff, bounded in-flight commands
+//!                      │ one connection, made when a command needs it; a command that finds
+//!                      │ none makes one fresh attempt (shared with the commands waiting too)
+//!                      │ a timeout discards the connection; an idle one is checked before use
+//!                      │ bounded in-flight commands: a bounded wait for a slot, one slot each
 //!                      │ server-side queries (?name=) and .proplist; never print-all to find one
-//!                      └ a write whose reply was lost is re-read before it is retried
+//!                      └ a write whose reply was lost is re-read before it is retried; if the
+//!                        re-read fails too, the result is `Unconfirmed`, never "failed"
 //! ```
 //!
 //! `/ppp/secret` for secrets, `/ppp/active` for sessions (kicking removes every session of a
 //! name), `/ppp/profile` for the package check, `/interface/monitor-traffic` on
 //! `<pppoe-NAME>` for live traffic. Traps are mapped to [`pppoe_core::RouterError`] by their text;
-//! unknown traps keep it.
+//! unknown traps keep it. A refused login is [`RouterError::LoginRefused`], a certificate that
+//! is not the configured one [`RouterError::Certificate`]: not "unreachable".
+//!
+//! After a failed connection attempt, a background task keeps trying with exponential backoff
+//! (`backoff_initial` doubling to `backoff_max`), so that the connection is back before the next
+//! command when the router returns; a command never waits for the backoff.
 //!
 //! # Example
 //!
@@ -34,14 +43,16 @@ mod mapping;
 
 use std::collections::HashSet;
 use std::net::Ipv4Addr;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use pppoe_core::{
     ActiveSession, IpUser, ListFilter, ListedSecret, NewSecret, PageRequest, Router, RouterError,
     RouterProfile, Secret, SecretChange, SecretPage, SecretRef, Traffic, Username,
 };
+use routeros_api::client::Phase;
 use routeros_api::{Client, ClientConfig, ClientError, Command, QueryWord, Response};
-use tokio::sync::{Mutex, Semaphore};
+use tokio::sync::{Mutex, Semaphore, SemaphorePermit};
 use tokio::time::Instant;
 
 use crate::mapping::{ACTIVE_PROPS, LIST_PROPS, SECRET_PROPS, map_error};
@@ -51,14 +62,22 @@ use crate::mapping::{ACTIVE_PROPS, LIST_PROPS, SECRET_PROPS, map_error};
 pub struct RouterOsConfig {
     /// The router's name in the config, the audit log and replies.
     pub name: String,
-    /// How to reach and log in to it.
+    /// How to reach and log in to it. Its connect timeout also bounds a whole connection
+    /// attempt (TCP, TLS, login) made for a command.
     pub client: ClientConfig,
     /// At most this many commands in flight on the connection (default 16).
     pub max_in_flight: usize,
-    /// First wait after a failed connection attempt (default 1 s); doubles up to
-    /// `backoff_max`.
+    /// How long a command waits for one of those slots before it fails with
+    /// [`RouterError::Busy`] (default: the client's command timeout).
+    pub slot_timeout: Option<Duration>,
+    /// A connection unused for this long is health-checked (`/system/identity/print`) before
+    /// a command uses it, and replaced if the check fails (default 60 s; `None`: never).
+    pub idle_check: Option<Duration>,
+    /// First wait of the background reconnection after a failed connection attempt (default
+    /// 1 s); doubles up to `backoff_max`. Zero turns background reconnection off. Commands
+    /// never wait for it: each one that finds no connection makes its own attempt.
     pub backoff_initial: Duration,
-    /// Longest wait between connection attempts (default 30 s).
+    /// Longest wait between background connection attempts (default 30 s).
     pub backoff_max: Duration,
 }
 
@@ -69,6 +88,8 @@ impl RouterOsConfig {
             name: name.into(),
             client,
             max_in_flight: 16,
+            slot_timeout: None,
+            idle_check: Some(Duration::from_secs(60)),
             backoff_initial: Duration::from_secs(1),
             backoff_max: Duration::from_secs(30),
         }
@@ -86,19 +107,32 @@ pub struct Health {
     pub uptime: Option<String>,
 }
 
+/// How the connection has fared: for coalescing attempts, the idle check and the log.
 #[derive(Debug, Default)]
-struct Backoff {
+struct ConnState {
+    /// When the current connection last answered.
+    last_answer: Option<Instant>,
+    /// Failed attempts in a row, and when the streak began.
     failures: u32,
-    retry_at: Option<Instant>,
-    last_error: String,
+    down_since: Option<Instant>,
+    /// The last failed attempt: when it ended and why.
+    last_failure: Option<(Instant, RouterError)>,
+    /// A background reconnection task is running.
+    reconnecting: bool,
 }
 
 /// One RouterOS router behind the [`Router`] port.
 #[derive(Debug)]
 pub struct RouterOs {
+    shared: Arc<Shared>,
+}
+
+#[derive(Debug)]
+struct Shared {
     config: RouterOsConfig,
-    client: Mutex<Option<Client>>,
-    backoff: std::sync::Mutex<Backoff>,
+    /// The connection; its lock is also the connect lock (one attempt at a time).
+    current: Mutex<Option<Client>>,
+    health: std::sync::Mutex<ConnState>,
     permits: Semaphore,
 }
 
@@ -115,117 +149,24 @@ impl RouterOs {
     pub fn new(config: RouterOsConfig) -> Self {
         let permits = Semaphore::new(config.max_in_flight.max(1));
         Self {
-            config,
-            client: Mutex::new(None),
-            backoff: std::sync::Mutex::default(),
-            permits,
+            shared: Arc::new(Shared {
+                config,
+                current: Mutex::new(None),
+                health: std::sync::Mutex::default(),
+                permits,
+            }),
         }
     }
 
     /// The router's configured name.
     pub fn name(&self) -> &str {
-        &self.config.name
+        &self.shared.config.name
     }
 
-    fn backoff(&self) -> std::sync::MutexGuard<'_, Backoff> {
-        self.backoff
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    /// The live connection, connecting (again) if needed. While a failed router is in its
-    /// backoff window, fails at once instead of stacking connection attempts.
-    async fn client(&self) -> Result<Client, RouterError> {
-        let mut current = self.client.lock().await;
-        if let Some(client) = current.as_ref() {
-            if !client.is_closed() {
-                return Ok(client.clone());
-            }
-            tracing::info!(router = %self.config.name, "connection to the router was lost; reconnecting");
-            *current = None;
-        }
-        {
-            let backoff = self.backoff();
-            if let Some(at) = backoff.retry_at
-                && Instant::now() < at
-            {
-                return Err(RouterError::Unreachable(format!(
-                    "{} (next attempt in {}s)",
-                    backoff.last_error,
-                    at.saturating_duration_since(Instant::now()).as_secs() + 1
-                )));
-            }
-        }
-        match Client::connect(&self.config.client).await {
-            Ok(client) => {
-                *self.backoff() = Backoff::default();
-                tracing::info!(router = %self.config.name, host = %self.config.client.host(), "connected to the router");
-                *current = Some(client.clone());
-                Ok(client)
-            }
-            Err(e) => {
-                let mapped = map_error(e);
-                let mut backoff = self.backoff();
-                let delay = self
-                    .config
-                    .backoff_initial
-                    .saturating_mul(1 << backoff.failures.min(16))
-                    .min(self.config.backoff_max);
-                backoff.failures += 1;
-                backoff.retry_at = Some(Instant::now() + delay);
-                backoff.last_error = mapped.to_string();
-                tracing::warn!(router = %self.config.name, error = %mapped, retry_in = ?delay, "cannot connect to the router");
-                Err(mapped)
-            }
-        }
-    }
-
-    /// Forgets `client` if it is still the current connection.
-    async fn discard(&self, client: &Client) {
-        client.close().await;
-        let mut current = self.client.lock().await;
-        if current.as_ref().is_some_and(Client::is_closed) {
-            *current = None;
-        }
-    }
-
-    /// A read: retried once on a fresh connection if the connection was lost.
     async fn read(&self, command: Command) -> Result<Response, RouterError> {
-        let _permit = self.permits.acquire().await;
-        let mut attempt = 0;
-        loop {
-            let client = self.client().await?;
-            match client.call(command.clone()).await {
-                Ok(r) => return Ok(r),
-                Err(e) if e.is_connection_lost() && attempt == 0 => {
-                    tracing::warn!(router = %self.config.name, error = %e, "connection lost during a read; retrying once");
-                    self.discard(&client).await;
-                    attempt += 1;
-                }
-                Err(e) => return Err(map_error(e)),
-            }
-        }
+        self.shared.read(command).await
     }
 
-    /// Sends a write once. A lost reply is reported as such, not as an error, so that the
-    /// caller re-reads before retrying.
-    async fn send(&self, command: Command) -> Result<Sent, RouterError> {
-        let _permit = self.permits.acquire().await;
-        let client = self.client().await?;
-        match client.call(command).await {
-            Ok(r) => Ok(Sent::Done(r)),
-            Err(e @ ClientError::Timeout { .. }) => Ok(Sent::Lost(e)),
-            Err(e) if e.is_connection_lost() => {
-                self.discard(&client).await;
-                Ok(Sent::Lost(e))
-            }
-            Err(e) => Err(map_error(e)),
-        }
-    }
-
-    /// Runs a write at most twice: if its reply is lost, `applied` re-reads the router; only if
-    /// the write did not take effect is it sent again. Returns the router's reply, or `None`
-    /// when the re-read showed that the lost write had been applied.
     async fn write<F, Fut>(
         &self,
         command: Command,
@@ -235,21 +176,7 @@ impl RouterOs {
         F: Fn() -> Fut,
         Fut: Future<Output = Result<bool, RouterError>>,
     {
-        for attempt in 0..2 {
-            match self.send(command.clone()).await? {
-                Sent::Done(r) => return Ok(Some(r)),
-                Sent::Lost(e) => {
-                    tracing::warn!(router = %self.config.name, error = %e, command = ?command, "reply to a write was lost; re-reading before any retry");
-                    if applied().await? {
-                        return Ok(None);
-                    }
-                    if attempt == 1 {
-                        return Err(map_error(e));
-                    }
-                }
-            }
-        }
-        Err(RouterError::Timeout)
+        self.shared.write(command, applied).await
     }
 
     /// `/system/identity` and `/system/resource`: a health check that also proves the login.
@@ -277,9 +204,7 @@ impl RouterOs {
                     .proplist(SECRET_PROPS),
             )
             .await?;
-        Ok(r.rows
-            .first()
-            .map(|row| mapping::secret(&self.config.name, row)))
+        Ok(r.rows.first().map(|row| mapping::secret(self.name(), row)))
     }
 
     async fn secret_by_id(&self, id: &str) -> Result<Option<Secret>, RouterError> {
@@ -290,9 +215,7 @@ impl RouterOs {
                     .proplist(SECRET_PROPS),
             )
             .await?;
-        Ok(r.rows
-            .first()
-            .map(|row| mapping::secret(&self.config.name, row)))
+        Ok(r.rows.first().map(|row| mapping::secret(self.name(), row)))
     }
 
     async fn sessions(&self, name: &str) -> Result<Vec<ActiveSession>, RouterError> {
@@ -305,7 +228,7 @@ impl RouterOs {
             .await?;
         Ok(r.rows
             .iter()
-            .map(|row| mapping::active(&self.config.name, row))
+            .map(|row| mapping::active(self.name(), row))
             .collect())
     }
 
@@ -332,9 +255,383 @@ impl RouterOs {
 
     fn secret_ref(&self, id: String) -> SecretRef {
         SecretRef {
-            router: self.config.name.clone(),
+            router: self.name().to_owned(),
             id,
         }
+    }
+}
+
+impl Shared {
+    fn name(&self) -> &str {
+        &self.config.name
+    }
+
+    fn health(&self) -> std::sync::MutexGuard<'_, ConnState> {
+        self.health
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Records that the connection answered.
+    fn answered(&self) {
+        self.health().last_answer = Some(Instant::now());
+    }
+
+    /// One in-flight slot, waiting at most `slot_timeout`. Never called while holding one.
+    async fn permit(&self) -> Result<SemaphorePermit<'_>, RouterError> {
+        let wait = self
+            .config
+            .slot_timeout
+            .unwrap_or_else(|| self.config.client.get_command_timeout());
+        match tokio::time::timeout(wait, self.permits.acquire()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            // The semaphore is never closed.
+            Ok(Err(_)) => Err(RouterError::Unreachable("the router is shut down".into())),
+            Err(_) => {
+                tracing::warn!(router = %self.name(), waited = ?wait, "every router slot stayed busy; command not sent");
+                Err(RouterError::Busy(wait))
+            }
+        }
+    }
+
+    /// The live connection, connecting if needed. A command that finds no connection makes
+    /// one fresh attempt, bounded by the connect timeout; commands that waited while another
+    /// attempt ran take its result instead of making one each.
+    async fn client(self: &Arc<Self>) -> Result<Client, RouterError> {
+        let asked = Instant::now();
+        let mut current = self.current.lock().await;
+        if let Some(client) = current.as_ref() {
+            if !client.is_closed() {
+                if self.fresh_enough() || self.probe(client).await {
+                    return Ok(client.clone());
+                }
+                client.close().await;
+            } else {
+                tracing::info!(router = %self.name(), cause = %client_closed_cause(client), "the connection to the router ended; reconnecting");
+            }
+            *current = None;
+        }
+        if let Some((at, error)) = &self.health().last_failure
+            && *at > asked
+        {
+            // An attempt ended while this command waited for the lock: its answer is ours.
+            return Err(error.clone());
+        }
+        self.connect(&mut current).await
+    }
+
+    /// Whether the connection answered recently enough to be used without a check.
+    fn fresh_enough(&self) -> bool {
+        let Some(idle) = self.config.idle_check else {
+            return true;
+        };
+        self.health()
+            .last_answer
+            .is_some_and(|at| at.elapsed() < idle)
+    }
+
+    /// Checks an idle connection before a command uses it.
+    async fn probe(&self, client: &Client) -> bool {
+        let limit = self
+            .config
+            .client
+            .get_command_timeout()
+            .min(Duration::from_secs(5));
+        match client
+            .call_with_timeout(
+                Command::new("/system/identity/print").proplist(&["name"]),
+                Some(limit),
+            )
+            .await
+        {
+            Ok(_) => {
+                self.answered();
+                true
+            }
+            Err(e) => {
+                tracing::warn!(router = %self.name(), error = %e, "the idle connection to the router failed its health check; reconnecting");
+                false
+            }
+        }
+    }
+
+    /// One connection attempt under the connect lock; after a failure, starts the background
+    /// reconnection unless it runs already.
+    async fn connect(
+        self: &Arc<Self>,
+        current: &mut Option<Client>,
+    ) -> Result<Client, RouterError> {
+        let result = self.connect_once(current).await;
+        if result.is_err() && !self.config.backoff_initial.is_zero() {
+            let start = !std::mem::replace(&mut self.health().reconnecting, true);
+            if start {
+                tokio::spawn(reconnect(Arc::downgrade(self)));
+            }
+        }
+        result
+    }
+
+    /// One connection attempt (TCP, TLS, login) within the connect timeout, under the connect
+    /// lock.
+    async fn connect_once(&self, current: &mut Option<Client>) -> Result<Client, RouterError> {
+        let limit = self.config.client.get_connect_timeout();
+        let attempt = tokio::time::timeout(limit, Client::connect(&self.config.client)).await;
+        let result = match attempt {
+            Ok(result) => result,
+            Err(_) => Err(ClientError::Timeout {
+                during: Phase::Connect,
+                after: limit,
+            }),
+        };
+        match result {
+            Ok(client) => {
+                let mut health = self.health();
+                match health.down_since.take() {
+                    Some(since) => tracing::info!(
+                        router = %self.name(),
+                        failed_attempts = health.failures,
+                        down_for = ?since.elapsed(),
+                        "the router is reachable again"
+                    ),
+                    None => {
+                        tracing::info!(router = %self.name(), host = %self.config.client.host(), "connected to the router")
+                    }
+                }
+                health.failures = 0;
+                health.last_failure = None;
+                health.last_answer = Some(Instant::now());
+                drop(health);
+                *current = Some(client.clone());
+                Ok(client)
+            }
+            Err(e) => {
+                let cause = e.to_string();
+                let mapped = map_error(e);
+                {
+                    let mut health = self.health();
+                    // The cause is logged once per streak, and again only when it changes.
+                    let same = health
+                        .last_failure
+                        .as_ref()
+                        .is_some_and(|(_, last)| *last == mapped);
+                    if same {
+                        tracing::debug!(router = %self.name(), cause = %cause, "still cannot connect to the router");
+                    } else {
+                        tracing::warn!(router = %self.name(), cause = %cause, "cannot connect to the router");
+                    }
+                    health.failures += 1;
+                    health.down_since.get_or_insert_with(Instant::now);
+                    health.last_failure = Some((Instant::now(), mapped.clone()));
+                }
+                Err(mapped)
+            }
+        }
+    }
+
+    /// Closes `client` and forgets it if it is still the current connection.
+    async fn discard(&self, client: &Client) {
+        client.close().await;
+        let mut current = self.current.lock().await;
+        if current.as_ref().is_some_and(Client::is_closed) {
+            *current = None;
+        }
+    }
+
+    /// A command timed out: the connection is no longer trusted (a router gone silent keeps
+    /// the socket open), so it is closed and the next command connects again.
+    async fn poison(&self, client: &Client, error: &ClientError) {
+        tracing::warn!(router = %self.name(), error = %error, "the router did not answer in time; closing the connection, the next command reconnects");
+        self.discard(client).await;
+    }
+
+    /// A read: retried once on a fresh connection if the connection was lost.
+    async fn read(self: &Arc<Self>, command: Command) -> Result<Response, RouterError> {
+        let _permit = self.permit().await?;
+        let mut attempt = 0;
+        loop {
+            let client = self.client().await?;
+            match client.call(command.clone()).await {
+                Ok(r) => {
+                    self.answered();
+                    return Ok(r);
+                }
+                Err(e @ ClientError::Timeout { .. }) => {
+                    self.poison(&client, &e).await;
+                    return Err(map_error(e));
+                }
+                Err(e) if e.is_connection_lost() && attempt == 0 => {
+                    tracing::warn!(router = %self.name(), error = %e, "connection lost during a read; retrying once");
+                    self.discard(&client).await;
+                    attempt += 1;
+                }
+                Err(e) => {
+                    if e.is_connection_lost() {
+                        self.discard(&client).await;
+                    }
+                    return Err(map_error(e));
+                }
+            }
+        }
+    }
+
+    /// Sends a write once. A lost reply is reported as such, not as an error, so that the
+    /// caller re-reads before retrying. `Err`: the write was not sent, or the router refused
+    /// it.
+    async fn send(self: &Arc<Self>, command: Command) -> Result<Sent, RouterError> {
+        let _permit = self.permit().await?;
+        let client = self.client().await?;
+        match client.call(command).await {
+            Ok(r) => {
+                self.answered();
+                Ok(Sent::Done(r))
+            }
+            Err(e @ ClientError::Timeout { .. }) => {
+                self.poison(&client, &e).await;
+                Ok(Sent::Lost(e))
+            }
+            Err(e) if e.is_connection_lost() => {
+                self.discard(&client).await;
+                Ok(Sent::Lost(e))
+            }
+            Err(e) => Err(map_error(e)),
+        }
+    }
+
+    /// Runs a write at most twice: if its reply is lost, `applied` re-reads the router; only if
+    /// the write did not take effect is it sent again. Returns the router's reply, or `None`
+    /// when the re-read showed that the lost write had been applied. When the re-read fails
+    /// too, the write may or may not have been applied: [`RouterError::Unconfirmed`].
+    async fn write<F, Fut>(
+        self: &Arc<Self>,
+        command: Command,
+        applied: F,
+    ) -> Result<Option<Response>, RouterError>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<bool, RouterError>>,
+    {
+        for attempt in 0..2 {
+            let lost = match self.send(command.clone()).await? {
+                Sent::Done(r) => return Ok(Some(r)),
+                Sent::Lost(e) => e,
+            };
+            tracing::warn!(router = %self.name(), error = %lost, command = ?command, "reply to a write was lost; re-reading before any retry");
+            match applied().await {
+                Ok(true) => return Ok(None),
+                Ok(false) if attempt == 0 => {}
+                // Sent twice, not applied either time (as far as the router shows now).
+                Ok(false) => return Err(map_error(lost)),
+                Err(read) if read.is_unavailable() => {
+                    tracing::error!(router = %self.name(), error = %lost, reread = %read, command = ?command, "a write was sent, its reply was lost and the router cannot be read back: its result is unknown");
+                    return Err(RouterError::Unconfirmed(format!(
+                        "the reply was lost ({lost}) and reading the router back failed ({read})"
+                    )));
+                }
+                Err(other) => return Err(other),
+            }
+        }
+        Err(RouterError::Timeout)
+    }
+}
+
+impl Shared {
+    /// One page of a `print`, streamed: rows for which `keep` holds are counted, and those of
+    /// the page kept. One slot, for the stream only; retried once on a fresh connection if the
+    /// connection drops mid-listing; a listing that outlasts the command timeout poisons the
+    /// connection like any timeout.
+    async fn list_page(
+        self: &Arc<Self>,
+        command: Command,
+        keep: &(dyn Fn(&str) -> bool + Sync),
+        page: PageRequest,
+    ) -> Result<(Vec<Secret>, usize), RouterError> {
+        let _permit = self.permit().await?;
+        let deadline = self.config.client.get_command_timeout();
+        let mut attempt = 0;
+        loop {
+            let client = self.client().await?;
+            let collect = async {
+                let mut stream = client.stream(command.clone())?;
+                let mut total = 0usize;
+                let mut items: Vec<Secret> = Vec::with_capacity(page.limit.min(200));
+                while let Some(row) = stream.next_row().await {
+                    let row = row?;
+                    if !keep(row.get("name").unwrap_or_default()) {
+                        continue;
+                    }
+                    if total >= page.offset && items.len() < page.limit {
+                        items.push(mapping::secret(self.name(), &row));
+                    }
+                    total += 1;
+                }
+                Ok::<_, ClientError>((items, total))
+            };
+            let result = match tokio::time::timeout(deadline, collect).await {
+                Ok(result) => result,
+                Err(_) => Err(ClientError::Timeout {
+                    during: Phase::Command,
+                    after: deadline,
+                }),
+            };
+            match result {
+                Ok(page) => {
+                    self.answered();
+                    return Ok(page);
+                }
+                Err(e @ ClientError::Timeout { .. }) => {
+                    self.poison(&client, &e).await;
+                    return Err(map_error(e));
+                }
+                Err(e) if e.is_connection_lost() && attempt == 0 => {
+                    tracing::warn!(router = %self.name(), error = %e, "connection lost during a listing; retrying once");
+                    self.discard(&client).await;
+                    attempt += 1;
+                }
+                Err(e) => {
+                    if e.is_connection_lost() {
+                        self.discard(&client).await;
+                    }
+                    return Err(map_error(e));
+                }
+            }
+        }
+    }
+}
+
+/// Why a closed client ended, for the log.
+fn client_closed_cause(client: &Client) -> String {
+    client
+        .close_reason()
+        .map_or_else(|| "unknown".to_owned(), |e| e.to_string())
+}
+
+/// The background reconnection after a failed attempt: waits `backoff_initial`, doubling up
+/// to `backoff_max`, until a connection is up (made by it or by a command) or the router is
+/// dropped.
+async fn reconnect(shared: Weak<Shared>) {
+    let Some(first) = shared.upgrade().map(|s| s.config.backoff_initial) else {
+        return;
+    };
+    let mut delay = first;
+    loop {
+        tokio::time::sleep(delay).await;
+        let Some(shared) = shared.upgrade() else {
+            return;
+        };
+        let up = {
+            let mut current = shared.current.lock().await;
+            match current.as_ref() {
+                Some(client) if !client.is_closed() => true,
+                _ => shared.connect_once(&mut current).await.is_ok(),
+            }
+        };
+        if up {
+            shared.health().reconnecting = false;
+            return;
+        }
+        delay = delay
+            .saturating_mul(2)
+            .min(shared.config.backoff_max.max(first));
     }
 }
 
@@ -348,7 +645,6 @@ impl Router for RouterOs {
         filter: &ListFilter,
         page: PageRequest,
     ) -> Result<SecretPage, RouterError> {
-        let _permit = self.permits.acquire().await;
         let mut command = Command::new("/ppp/secret/print").proplist(LIST_PROPS);
         // Server-side where RouterOS can; substring and online filters are applied to the
         // stream row by row, keeping only the page.
@@ -358,59 +654,35 @@ impl Router for RouterOs {
             ListFilter::Disabled => command.query(QueryWord::eq("disabled", "true")),
             _ => command,
         };
+        // Each step takes its own slot and gives it back: a listing never waits for a slot
+        // while it holds one.
         let online_filter = match filter {
-            ListFilter::Online | ListFilter::Offline => {
-                drop(_permit);
-                let names = self.online_names(None).await?;
-                Some((names, matches!(filter, ListFilter::Online)))
-            }
+            ListFilter::Online | ListFilter::Offline => Some((
+                self.online_names(None).await?,
+                matches!(filter, ListFilter::Online),
+            )),
             _ => None,
         };
-        let _permit = self.permits.acquire().await;
         let needle = match filter {
             ListFilter::NameContains(t) => Some(t.to_lowercase()),
             _ => None,
         };
-        let client = self.client().await?;
-        let mut stream = client.stream(command).map_err(map_error)?;
-        let (first, size) = (page.offset, page.limit);
-        let mut total = 0usize;
-        let mut items: Vec<Secret> = Vec::with_capacity(size.min(200));
-        let deadline = self.config.client.get_command_timeout();
-        let collect = async {
-            while let Some(row) = stream.next_row().await {
-                let row = row.map_err(map_error)?;
-                let name = row.get("name").unwrap_or_default();
-                if let Some(needle) = &needle
-                    && !name.to_lowercase().contains(needle.as_str())
-                {
-                    continue;
-                }
-                if let Some((online, want)) = &online_filter
-                    && online.contains(name) != *want
-                {
-                    continue;
-                }
-                if total >= first && items.len() < size {
-                    items.push(mapping::secret(&self.config.name, &row));
-                }
-                total += 1;
-            }
-            Ok::<_, RouterError>(())
+        let keep = |name: &str| {
+            needle
+                .as_ref()
+                .is_none_or(|n| name.to_lowercase().contains(n.as_str()))
+                && online_filter
+                    .as_ref()
+                    .is_none_or(|(online, want)| online.contains(name) == *want)
         };
-        tokio::time::timeout(deadline, collect)
-            .await
-            .map_err(|_| RouterError::Timeout)??;
-        drop(stream);
-        drop(_permit);
+        let (items, total) = self.shared.list_page(command, &keep, page).await?;
         let online = match &online_filter {
             Some((_, want)) => {
                 let want = *want;
                 items
                     .iter()
-                    .map(|s| (s.name.clone(), want))
-                    .filter(|(_, o)| *o)
-                    .map(|(n, _)| n)
+                    .filter(|_| want)
+                    .map(|s| s.name.clone())
                     .collect()
             }
             None => {
@@ -589,7 +861,7 @@ impl Router for RouterOs {
         }))
     }
 
-    async fn ip_user(&self, ip: Ipv4Addr) -> Result<Option<IpUser>, RouterError> {
+    async fn ip_users(&self, ip: Ipv4Addr) -> Result<Vec<IpUser>, RouterError> {
         let text = ip.to_string();
         let secrets = self
             .read(
@@ -598,9 +870,6 @@ impl Router for RouterOs {
                     .proplist(&["name"]),
             )
             .await?;
-        if let Some(name) = secrets.rows.first().and_then(|r| r.get("name")) {
-            return Ok(Some(IpUser::Secret(name.to_owned())));
-        }
         let active = self
             .read(
                 Command::new("/ppp/active/print")
@@ -608,10 +877,16 @@ impl Router for RouterOs {
                     .proplist(&["name"]),
             )
             .await?;
-        Ok(active
-            .rows
-            .first()
-            .and_then(|r| r.get("name"))
-            .map(|n| IpUser::Active(n.to_owned())))
+        let names = |r: &Response| -> Vec<String> {
+            r.rows
+                .iter()
+                .filter_map(|row| row.get("name").map(str::to_owned))
+                .collect()
+        };
+        Ok(names(&secrets)
+            .into_iter()
+            .map(IpUser::Secret)
+            .chain(names(&active).into_iter().map(IpUser::Active))
+            .collect())
     }
 }

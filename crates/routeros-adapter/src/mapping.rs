@@ -39,9 +39,8 @@ pub(crate) fn map_error(err: ClientError) -> RouterError {
     match err {
         ClientError::Trap { message, .. } => map_trap(&message),
         ClientError::Timeout { .. } => RouterError::Timeout,
-        ClientError::Login { message } => {
-            RouterError::Unreachable(format!("the router refused the API login: {message}"))
-        }
+        ClientError::Login { message } => RouterError::LoginRefused(message),
+        ClientError::Certificate { message, .. } => RouterError::Certificate(message),
         other => RouterError::Unreachable(other.to_string()),
     }
 }

@@ -1,8 +1,11 @@
 //! Test helper of audit-store's crash test, not part of the product.
 //!
 //! `audit-append-loop DB PREFIX` appends events to the store at DB from 8 concurrent tasks until
-//! it is killed, printing each message id (`PREFIX-TASK-N`) on its own line once its append
-//! returned `Ok`. It stops when stdout is closed.
+//! it is killed, the way the bot records a change: each event's message id is claimed first
+//! (durably, before the "router call"), then the event is appended. It prints each message id
+//! (`PREFIX-TASK-N`) on its own line once its append returned `Ok`. Task 0 also claims
+//! `PREFIX-held` after its tenth event and then waits for ever, as a change whose router call
+//! is still running when the process is killed. It stops when stdout is closed.
 
 use std::error::Error;
 use std::io::Write as _;
@@ -50,7 +53,13 @@ fn main() -> Result<(), BoxError> {
             let prefix = prefix.clone();
             tasks.spawn(async move {
                 for n in 0_u64.. {
+                    if task == 0 && n == 10 {
+                        store.claim(&event(format!("{prefix}-held"), n)).await?;
+                        std::future::pending::<()>().await;
+                    }
                     let id = format!("{prefix}-{task}-{n}");
+                    let claimed = store.claim(&event(id.clone(), n)).await?;
+                    assert!(claimed, "{id} claimed twice");
                     store.append(event(id.clone(), n)).await?;
                     let mut out = std::io::stdout().lock();
                     writeln!(out, "{id}")?;

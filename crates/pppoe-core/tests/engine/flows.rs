@@ -545,11 +545,10 @@ fn staleness_is_measured_at_arrival_not_after_queueing() {
 
 #[test]
 fn a_change_interrupted_by_a_crash_is_not_run_again() {
-    use pppoe_core::AuditSink;
     let b = Bot::new(FakeRouter::with_spec_users(), config());
     let msg = b.message(ADMIN, "delpppoe jane456 Pelanggan pindah lokasi");
     // The earlier process claimed the id, then stopped before writing the audit row.
-    assert!(block_on(b.audit.claim(&msg.id, msg.sent_at)).unwrap());
+    b.claim(&msg, "delpppoe", Some("jane456"));
     let replies = b.deliver(msg);
     assert!(
         replies[0].text.contains("PERINTAH TIDAK DIULANG"),

@@ -251,7 +251,7 @@ fn every_layout(language: Language) {
     let stale = b.deliver(msg);
     golden(&format!("{l}/stale"), &stale[0].text);
     let msg = b.message(ADMIN, "restartpppoe john123");
-    futures::executor::block_on(b.audit.claim(&msg.id, msg.sent_at)).unwrap();
+    b.claim(&msg, "restartpppoe", Some("john123"));
     golden(&format!("{l}/interrupted"), &b.deliver(msg)[0].text);
 
     let strict = Bot::new(

@@ -104,6 +104,28 @@ impl Bot {
         self.clock.set(jakarta(y, mo, d, h, mi, s));
     }
 
+    /// Claims `msg`'s id as an earlier process would have before it stopped (what the engine
+    /// records in a claim: who, what, about whom).
+    pub fn claim(&self, msg: &Incoming, command: &str, target: Option<&str>) {
+        use pppoe_core::{AuditSink, Outcome};
+        let event = AuditEvent {
+            at: msg.sent_at,
+            actor_phone: PhoneNumber::parse(ADMIN, "62").unwrap().as_str().to_owned(),
+            actor_lid: None,
+            role: Some(Role::Admin),
+            command: command.to_owned(),
+            target: target.map(str::to_owned),
+            router: None,
+            arguments: target.unwrap_or_default().to_owned(),
+            outcome: Outcome::Ok,
+            error: None,
+            reason: None,
+            duration_ms: 0,
+            message_id: msg.id.clone(),
+        };
+        assert!(block_on(self.audit.claim(&event)).unwrap());
+    }
+
     pub fn events(&self) -> Vec<AuditEvent> {
         self.audit.events()
     }

@@ -5,5 +5,7 @@
 mod flows;
 mod golden;
 mod harness;
+mod outcomes;
 mod props;
+mod secrets;
 mod validation;

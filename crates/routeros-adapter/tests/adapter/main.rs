@@ -26,15 +26,18 @@ fn router_for(server: &SimServer) -> RouterOs {
 }
 
 fn router_with_timeout(server: &SimServer, command_timeout: Duration) -> RouterOs {
+    RouterOs::new(config_with_timeout(server, command_timeout))
+}
+
+fn config_with_timeout(server: &SimServer, command_timeout: Duration) -> RouterOsConfig {
     let client = ClientConfig::new("127.0.0.1", "api", "api-secret")
         .port(server.addr().port())
         .command_timeout(command_timeout)
         .connect_timeout(Duration::from_secs(5));
     let mut config = RouterOsConfig::new("core-1", client);
-    // No waiting between connection attempts, so the reconnection test needs no sleep.
+    // No background reconnection: the tests count connections.
     config.backoff_initial = Duration::ZERO;
-    config.backoff_max = Duration::ZERO;
-    RouterOs::new(config)
+    config
 }
 
 fn examples() -> SimState {
@@ -183,14 +186,17 @@ async fn sessions_kick_traffic_profiles_and_ip_users() {
 
     assert_eq!(
         router
-            .ip_user(Ipv4Addr::new(192, 168, 1, 101))
+            .ip_users(Ipv4Addr::new(192, 168, 1, 101))
             .await
             .unwrap(),
-        Some(IpUser::Secret("jane456".into()))
+        vec![IpUser::Secret("jane456".into())]
     );
     assert_eq!(
-        router.ip_user(Ipv4Addr::new(192, 168, 9, 9)).await.unwrap(),
-        None
+        router
+            .ip_users(Ipv4Addr::new(192, 168, 9, 9))
+            .await
+            .unwrap(),
+        vec![]
     );
 
     assert_eq!(router.kick("john123").await.unwrap(), 1);
@@ -367,12 +373,15 @@ async fn fatal_and_refused_login_are_typed_errors() {
             .is_some()
     );
 
+    // A refused login is said as such, not as "unreachable".
     let state = examples();
     state.set_refuse_login(true);
     let (_server, router) = sim(state).await;
     match router.find_secret(&user("john123")).await {
-        Err(RouterError::Unreachable(text)) => assert!(text.contains("login"), "{text}"),
-        other => panic!("expected a login failure, got {other:?}"),
+        Err(RouterError::LoginRefused(text)) => {
+            assert!(text.contains("invalid user name or password"), "{text}");
+        }
+        other => panic!("expected a refused login, got {other:?}"),
     }
 }
 
@@ -448,12 +457,22 @@ async fn a_slow_router_times_out_with_a_typed_error() {
 }
 
 #[tokio::test]
-async fn a_listing_cut_mid_reply_is_a_typed_error_and_the_next_one_works() {
+async fn a_listing_cut_mid_reply_is_retried_once_on_a_new_connection() {
     let state = examples();
     state.add_seeded(2000, 5);
     let (server, router) = sim(state).await;
     router.find_secret(&user("john123")).await.unwrap();
     server.state().inject(Fault::CloseAfterReplies(100));
+    let page = router
+        .list_secrets(&ListFilter::All, PageRequest::page(2, 20))
+        .await
+        .unwrap();
+    assert_eq!(page.total, 2002);
+    assert_eq!(page.items.len(), 20);
+    assert_eq!(server.state().connections_accepted(), 2);
+    // Cut twice in a row: a typed error, and the next listing works.
+    server.state().inject(Fault::CloseAfterReplies(100));
+    server.state().inject(Fault::CloseAfterReplies(300));
     let cut = router
         .list_secrets(&ListFilter::All, PageRequest::page(1, 20))
         .await;
@@ -494,12 +513,223 @@ async fn a_write_whose_reply_is_late_is_never_repeated() {
     router.find_secret(&user("john123")).await.unwrap();
     server.state().clear_logs();
     // The router applies the add at once but answers too late, and keeps answering late: the
-    // re-read cannot confirm it either, so the adapter reports a timeout without adding twice.
+    // re-read cannot confirm it either. The adapter never adds twice, and says that the result
+    // is unknown (it was applied), never a plain failure or timeout.
     server
         .state()
         .set_reply_delay(Some(Duration::from_secs(10)));
     let result = router.add_secret(&new_secret("budi01", None)).await;
-    assert_eq!(result, Err(RouterError::Timeout));
+    assert!(
+        matches!(&result, Err(RouterError::Unconfirmed(text)) if text.contains("reading the router back failed")),
+        "{result:?}"
+    );
     assert_eq!(server.state().writes_to("/ppp/secret/add", "budi01"), 1);
     assert!(server.state().secret("budi01").is_some());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_router_gone_silent_is_replaced_after_one_timeout() {
+    let state = examples().with_user("api", "api-secret");
+    let server = SimServer::start(state).await.unwrap();
+    let router = router_with_timeout(&server, Duration::from_secs(2));
+    router.find_secret(&user("john123")).await.unwrap();
+    // The connection goes silent (TCP stays up); the router still accepts new connections.
+    server.state().inject(Fault::Hang(1));
+    assert_eq!(
+        router.find_secret(&user("john123")).await,
+        Err(RouterError::Timeout)
+    );
+    for _ in 0..3 {
+        assert!(
+            router
+                .find_secret(&user("john123"))
+                .await
+                .unwrap()
+                .is_some()
+        );
+    }
+    assert_eq!(server.state().connections_accepted(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_write_on_a_connection_gone_silent_is_re_read_on_a_new_one() {
+    let state = examples().with_user("api", "api-secret");
+    let server = SimServer::start(state).await.unwrap();
+    let router = router_with_timeout(&server, Duration::from_secs(2));
+    router.find_secret(&user("john123")).await.unwrap();
+    // The add is made, then its connection goes silent: the re-read on a fresh connection
+    // finds it, so it is done, once.
+    server.state().inject(Fault::ExecuteThenHang(1));
+    let at = router
+        .add_secret(&new_secret("budi01", None))
+        .await
+        .unwrap();
+    assert_eq!(at, server_ref(&server, "budi01"));
+    assert_eq!(server.state().writes_to("/ppp/secret/add", "budi01"), 1);
+    assert_eq!(server.state().connections_accepted(), 2);
+}
+
+fn server_ref(server: &SimServer, name: &str) -> pppoe_core::SecretRef {
+    pppoe_core::SecretRef {
+        router: "core-1".into(),
+        id: format!("*{:X}", server.state().secret(name).unwrap().id.0),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_idle_connection_is_checked_before_use() {
+    let state = examples().with_user("api", "api-secret");
+    let server = SimServer::start(state).await.unwrap();
+    let mut config = config_with_timeout(&server, Duration::from_secs(30));
+    config.idle_check = Some(Duration::from_secs(60));
+    let router = RouterOs::new(config);
+    router.find_secret(&user("john123")).await.unwrap();
+    // Idle for two minutes, during which the path went silent.
+    server.state().inject(Fault::Hang(1));
+    tokio::time::advance(Duration::from_secs(120)).await;
+    let started = tokio::time::Instant::now();
+    assert!(
+        router
+            .find_secret(&user("john123"))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    // The check gave up after 5 s, not the command's 30 s, and the command went out on a new
+    // connection.
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(server.state().connections_accepted(), 2);
+    // A connection in use is not checked again.
+    let before = server.state().requests().len();
+    router.find_secret(&user("john123")).await.unwrap();
+    assert_eq!(server.state().requests().len(), before + 1);
+}
+
+#[tokio::test]
+async fn a_command_right_after_a_failed_connect_tries_again() {
+    let state = examples().with_user("api", "api-secret");
+    let server = SimServer::start(state.clone()).await.unwrap();
+    let addr = server.addr();
+    let mut config = config_with_timeout(&server, Duration::from_secs(5));
+    // A long backoff: the background reconnection will not run during the test, and a
+    // command must not wait for it either.
+    config.backoff_initial = Duration::from_secs(3600);
+    config.backoff_max = Duration::from_secs(3600);
+    let router = RouterOs::new(config);
+    router.find_secret(&user("john123")).await.unwrap();
+    server.shutdown().await;
+    assert!(matches!(
+        router.find_secret(&user("john123")).await,
+        Err(RouterError::Unreachable(_))
+    ));
+    // The router is back (a reboot): the very next command connects.
+    let server = SimServer::bind(addr, state).await.unwrap();
+    assert!(
+        router
+            .find_secret(&user("john123"))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    // The state outlives the restart: one connection before, one after.
+    assert_eq!(server.state().connections_accepted(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_background_reconnection_brings_the_connection_back() {
+    let state = examples().with_user("api", "api-secret");
+    let server = SimServer::start(state.clone()).await.unwrap();
+    let addr = server.addr();
+    let mut config = config_with_timeout(&server, Duration::from_secs(5));
+    config.backoff_initial = Duration::from_secs(1);
+    config.backoff_max = Duration::from_secs(4);
+    let router = RouterOs::new(config);
+    router.find_secret(&user("john123")).await.unwrap();
+    server.shutdown().await;
+    assert!(router.find_secret(&user("john123")).await.is_err());
+    let server = SimServer::bind(addr, state).await.unwrap();
+    // The state outlives the restart: one connection before it.
+    assert_eq!(server.state().connections_accepted(), 1);
+    // Nobody sends a command; the reconnection's backoff elapses (1 s, then 2 s at most).
+    for _ in 0..16 {
+        if server.state().connections_accepted() == 2 {
+            break;
+        }
+        tokio::time::advance(Duration::from_millis(500)).await;
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(
+        server.state().connections_accepted(),
+        2,
+        "reconnected by itself"
+    );
+    router.find_secret(&user("john123")).await.unwrap();
+    assert_eq!(server.state().connections_accepted(), 2, "and reused");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_listings_never_deadlock_on_slots() {
+    let state = examples();
+    state.add_seeded(300, 3);
+    let (server, _router) = sim(state).await;
+    for (slots, listings) in [(16, 16), (16, 64), (1, 1), (1, 8), (2, 64)] {
+        let mut config = config_with_timeout(&server, Duration::from_secs(10));
+        config.max_in_flight = slots;
+        let router = std::sync::Arc::new(RouterOs::new(config));
+        let mut tasks = tokio::task::JoinSet::new();
+        for i in 0..listings {
+            let router = std::sync::Arc::clone(&router);
+            tasks.spawn(async move {
+                let filter = match i % 3 {
+                    0 => ListFilter::All,
+                    1 => ListFilter::NameContains("a".into()),
+                    _ => ListFilter::Online,
+                };
+                router.list_secrets(&filter, PageRequest::page(1, 20)).await
+            });
+        }
+        // A bound, not a synchronisation: with the old code this hung for ever.
+        let all = tokio::time::timeout(Duration::from_secs(60), async {
+            let mut done = 0;
+            while let Some(result) = tasks.join_next().await {
+                result.unwrap().unwrap();
+                done += 1;
+            }
+            done
+        })
+        .await
+        .unwrap_or_else(|_| panic!("{listings} listings on {slots} slots deadlocked"));
+        assert_eq!(all, listings);
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_full_connection_is_a_typed_busy_error() {
+    let state = examples().with_user("api", "api-secret");
+    let server = SimServer::start(state).await.unwrap();
+    let mut config = config_with_timeout(&server, Duration::from_secs(30));
+    config.max_in_flight = 1;
+    config.slot_timeout = Some(Duration::from_secs(2));
+    let router = std::sync::Arc::new(RouterOs::new(config));
+    router.find_secret(&user("john123")).await.unwrap();
+    server
+        .state()
+        .set_reply_delay(Some(Duration::from_secs(20)));
+    let slow = {
+        let router = std::sync::Arc::clone(&router);
+        tokio::spawn(async move { router.find_secret(&user("john123")).await })
+    };
+    // Let the slow command take the only slot.
+    while server.state().requests().len() < 3 {
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(
+        router.find_secret(&user("jane456")).await,
+        Err(RouterError::Busy(Duration::from_secs(2)))
+    );
+    assert!(slow.await.unwrap().unwrap().is_some());
 }
