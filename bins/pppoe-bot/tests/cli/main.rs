@@ -3,6 +3,7 @@
 //! concurrent senders.
 #![allow(unreachable_pub)]
 
+mod audit;
 mod concurrency;
 mod config;
 mod demo;
