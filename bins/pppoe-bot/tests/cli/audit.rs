@@ -133,6 +133,18 @@ fn audit_list_shows_control_characters_as_visible_escapes() {
             reasons,
             [format!("pindah {RLO}exe.txt\u{2066} tab\t \\x1b forged")]
         );
+        // The store drops NUL characters (tools that stop at a NUL would show less).
+        let arguments: Vec<_> = rows
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|r| r["arguments"].as_str())
+            .filter(|a| a.contains("nul"))
+            .collect();
+        assert_eq!(
+            arguments,
+            [format!("john123 {CLEAR}{LINK} nul del\x7f csi\u{9b}")]
+        );
     }
 
     let verify = run(&["audit", "verify", "--db", db], "");
