@@ -202,7 +202,16 @@ async fn pair(config_path: PathBuf, phone: Option<String>) -> anyhow::Result<()>
     Ok(())
 }
 
+/// Every file the bot writes is for its own user only: the audit log and its `-wal`/`-shm`,
+/// the WhatsApp session (the device's keys), the QR code image. SQLite and wa-rs create their
+/// files with mode 0644 less the umask, so the umask is what decides.
+fn restrict_new_files() {
+    #[cfg(unix)]
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
+}
+
 fn main() -> ExitCode {
+    restrict_new_files();
     let cli = Cli::parse();
     let default_level = match cli.command {
         Command::Demo(_) => "warn",

@@ -237,3 +237,36 @@ fn the_demo_speaks_english_on_request() {
     );
     assert!(stdout(&out).contains("📊 *PPPoE USER STATUS*"));
 }
+
+#[cfg(unix)]
+#[test]
+fn the_audit_log_is_created_readable_by_the_owner_only() {
+    use std::os::unix::fs::PermissionsExt as _;
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    // Started with the common umask 022, whatever the test runner's is.
+    let mut child = std::process::Command::new("sh")
+        .args(["-c", "umask 022 && exec \"$0\" \"$@\""])
+        .args([crate::BIN, "demo", "--db", db.to_str().unwrap()])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), b"checkpppoe john123\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("john123"), "{}", stdout(&out));
+    let mut checked = 0;
+    for suffix in ["", "-wal", "-shm"] {
+        let mut path = db.clone().into_os_string();
+        path.push(suffix);
+        if let Ok(meta) = std::fs::metadata(&path) {
+            let mode = meta.permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{path:?} has mode {mode:o}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 1, "the demo wrote no audit log");
+}
