@@ -8,6 +8,7 @@ mod check;
 mod config;
 mod console;
 mod demo;
+mod file_modes;
 mod serve;
 
 use std::path::PathBuf;
@@ -126,6 +127,9 @@ async fn run(
     as_phone: Option<String>,
 ) -> anyhow::Result<()> {
     let config = Config::load(&config_path)?;
+    if messenger == MessengerKind::Whatsapp {
+        file_modes::check_session_private(&config.paths.whatsapp_session)?;
+    }
     let engine_config = config.engine_config()?;
     let mut routers = Vec::new();
     for r in &config.routers {
@@ -192,6 +196,7 @@ where
 
 async fn pair(config_path: PathBuf, phone: Option<String>) -> anyhow::Result<()> {
     let config = Config::load(&config_path)?;
+    file_modes::check_session_private(&config.paths.whatsapp_session)?;
     let wa_config = config.whatsapp_config()?;
     let phone = phone
         .map(|p| pppoe_core::PhoneNumber::parse(&p, &config.default_country_code))

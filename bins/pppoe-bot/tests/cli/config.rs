@@ -264,3 +264,49 @@ fn run_with_whatsapp_but_no_paired_session_says_to_pair_first() {
     assert!(err.contains("pppoe-bot pair"), "{err}");
     assert!(!session.exists(), "no session file is created by run");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_session_file_others_can_read_is_refused_before_it_is_opened() {
+    use std::os::unix::fs::PermissionsExt as _;
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    let session = dir.path().join("wa.db");
+    let audit = dir.path().join("audit.db");
+    std::fs::write(
+        &path,
+        format!(
+            "[paths]\naudit_db = {:?}\nwhatsapp_session = {:?}\n\n[[routers]]\nname = \"r\"\nhost = \"127.0.0.1\"\nport = 1\nuser = \"u\"\npassword = \"p\"\ntimeout_secs = 1\n\n[[access]]\nphone = \"0812-3456-7890\"\nrole = \"admin\"\n",
+            audit.to_str().unwrap(),
+            session.to_str().unwrap(),
+        ),
+    )
+    .unwrap();
+    // Not a database: whatever opened it would fail differently, or change it.
+    std::fs::write(&session, "keys").unwrap();
+    for mode in [0o644, 0o640, 0o604] {
+        std::fs::set_permissions(&session, std::fs::Permissions::from_mode(mode)).unwrap();
+        for args in [
+            &["run", "--config", path.to_str().unwrap()][..],
+            &["pair", "--config", path.to_str().unwrap()][..],
+        ] {
+            let out = run(args, "");
+            assert!(!out.status.success(), "{args:?} {mode:o}");
+            let err = crate::stderr(&out);
+            assert!(
+                err.contains(&format!("chmod 600 {}", session.display())),
+                "{args:?} {mode:o}: {err}"
+            );
+            assert_eq!(
+                err.lines().filter(|l| l.starts_with("error:")).count(),
+                1,
+                "{err}"
+            );
+            assert_eq!(std::fs::read_to_string(&session).unwrap(), "keys");
+            let lock = dir.path().join("wa.db.lock");
+            assert!(!lock.exists(), "{args:?}: the session was not locked");
+            assert!(!audit.exists(), "{args:?}: nothing else was started");
+        }
+    }
+}
