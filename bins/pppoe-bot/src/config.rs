@@ -357,7 +357,13 @@ impl Config {
     pub(crate) fn load(path: &Path) -> anyhow::Result<Self> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read the config file {}", path.display()))?;
-        Self::parse(&text).with_context(|| format!("in {}", path.display()))
+        let config = Self::parse(&text).with_context(|| format!("in {}", path.display()))?;
+        for r in &config.routers {
+            if let Some(file) = &r.password_file {
+                crate::file_modes::warn_if_password_file_exposed(&r.name, file);
+            }
+        }
+        Ok(config)
     }
 
     /// Parses and checks config text.

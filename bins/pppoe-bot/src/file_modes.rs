@@ -1,5 +1,6 @@
 //! Secrets on disk are for the bot's user only: a WhatsApp session that others can read is
-//! refused. (Files the bot creates itself are 0600 anyway: `main` sets the umask.)
+//! refused, a router password file that others can read is warned about. (Files the bot
+//! creates itself are 0600 anyway: `main` sets the umask.)
 
 use std::path::{Path, PathBuf};
 
@@ -30,6 +31,45 @@ pub(crate) fn check_session_private(session: &Path) -> anyhow::Result<()> {
         first.display(),
         paths.join(" ")
     )
+}
+
+/// Warns once when a router's password file is readable by others than the bot's user.
+pub(crate) fn warn_if_password_file_exposed(router: &str, file: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        // A file we cannot read is reported when the password is read.
+        let Ok(meta) = std::fs::metadata(file) else {
+            return;
+        };
+        let ours = meta.uid() == rustix::process::geteuid().as_raw();
+        if let Some(advice) = password_file_advice(meta.mode() & 0o7777, ours, file) {
+            tracing::warn!(router, "{advice}");
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (router, file);
+}
+
+/// What to say about a password file with this mode, owned by the bot's user or not.
+fn password_file_advice(mode: u32, ours: bool, file: &Path) -> Option<String> {
+    let path = shell_word(file);
+    if ours && mode & 0o077 != 0 {
+        Some(format!(
+            "password_file {} has mode {mode:04o}: others than the bot's user can read the \
+             router password; run `chmod 600 {path}`",
+            file.display()
+        ))
+    } else if !ours && mode & 0o007 != 0 {
+        // Owned by someone else (root), the bot reads it through its group: keep that.
+        Some(format!(
+            "password_file {} has mode {mode:04o}: every user can read the router password; \
+             run `chmod o-rwx {path}`",
+            file.display()
+        ))
+    } else {
+        None
+    }
 }
 
 /// The permission bits of `path`, `None` if it does not exist.
@@ -111,6 +151,27 @@ mod tests {
                 wal.display()
             )),
             "{e}"
+        );
+    }
+
+    #[test]
+    fn password_file_advice_keeps_a_group_the_bot_reads_through() {
+        let f = Path::new("/etc/pppoe-bot/pw");
+        let advice = |mode, ours| password_file_advice(mode, ours, f);
+        assert_eq!(advice(0o600, true), None);
+        assert_eq!(advice(0o400, true), None);
+        assert!(
+            advice(0o640, true)
+                .unwrap()
+                .contains("chmod 600 /etc/pppoe-bot/pw`")
+        );
+        assert!(advice(0o644, true).unwrap().contains("mode 0644"));
+        // root:pppoe-bot 0640 is the operator guide's layout: fine.
+        assert_eq!(advice(0o640, false), None);
+        assert!(
+            advice(0o644, false)
+                .unwrap()
+                .contains("chmod o-rwx /etc/pppoe-bot/pw`")
         );
     }
 

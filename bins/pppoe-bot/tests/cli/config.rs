@@ -310,3 +310,37 @@ fn a_session_file_others_can_read_is_refused_before_it_is_opened() {
         }
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn a_password_file_others_can_read_is_warned_about_once() {
+    use std::os::unix::fs::PermissionsExt as _;
+
+    let dir = tempfile::tempdir().unwrap();
+    let pw = dir.path().join("pw");
+    std::fs::write(&pw, "api-secret\n").unwrap();
+    let path = dir.path().join("config.toml");
+    // Port 1: nothing listens, the check fails at once after the config is read.
+    std::fs::write(
+        &path,
+        config_for(1, "").replace("PWFILE", pw.to_str().unwrap()),
+    )
+    .unwrap();
+    let chmod = format!("chmod 600 {}", pw.display());
+    std::fs::set_permissions(&pw, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = run(&["check-config", "--config", path.to_str().unwrap()], "");
+    let err = crate::stderr(&out);
+    assert_eq!(err.matches(&chmod).count(), 1, "{err}");
+    assert!(err.contains("WARN"), "{err}");
+    assert!(!err.contains("api-secret") && !stdout(&out).contains("api-secret"));
+
+    std::fs::set_permissions(&pw, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let out = run(&["check-config", "--config", path.to_str().unwrap()], "");
+    let err = crate::stderr(&out);
+    assert!(!err.contains("chmod"), "{err}");
+    assert!(
+        stdout(&out).contains("cannot use the API"),
+        "{}",
+        stdout(&out)
+    );
+}
