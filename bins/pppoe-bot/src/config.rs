@@ -203,7 +203,8 @@ pub(crate) struct RouterConfig {
     /// api-ssl settings; absent or `false`: plain API.
     #[serde(default)]
     pub(crate) tls: Option<TlsConfig>,
-    /// Seconds allowed for each command (default 30).
+    /// Seconds allowed for each command, and for each step of connecting: TCP, TLS, login
+    /// (default 30).
     #[serde(default = "default_command_timeout")]
     pub(crate) timeout_secs: u64,
 }
@@ -557,6 +558,7 @@ impl RouterConfig {
             self.user.clone(),
             password.expose(),
         )
+        .connect_timeout(Duration::from_secs(self.timeout_secs))
         .command_timeout(Duration::from_secs(self.timeout_secs));
         if let Some(port) = self.port {
             client = client.port(port);
@@ -666,6 +668,19 @@ name = "NOC"
         let c = Config::parse(&inline).unwrap();
         assert!(!format!("{c:?}").contains("s3cret-router"));
         assert!(!format!("{:?}", c.routers[0].client_config().unwrap()).contains("s3cret-router"));
+    }
+
+    #[test]
+    fn timeout_secs_bounds_the_login_too() {
+        let text = GOOD.replace(
+            "password_env = \"ROUTER_PW\"",
+            "password = \"p\"\ntimeout_secs = 7",
+        );
+        let client = Config::parse(&text).unwrap().routers[0]
+            .client_config()
+            .unwrap();
+        assert_eq!(client.get_command_timeout(), Duration::from_secs(7));
+        assert_eq!(client.get_connect_timeout(), Duration::from_secs(7));
     }
 
     #[test]
