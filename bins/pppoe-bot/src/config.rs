@@ -13,6 +13,7 @@ use pppoe_core::{
 };
 use serde::Deserialize;
 use serde::de::{self, Deserializer};
+use toml::Spanned;
 
 /// A secret value: `Debug` and `Display` never show it.
 #[derive(Clone, PartialEq, Eq, Default)]
@@ -31,6 +32,74 @@ impl SecretString {
 impl fmt::Debug for SecretString {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("\"***\"")
+    }
+}
+
+/// The name of the environment variable holding a router's password. Not secret by itself,
+/// but an operator may paste the password there by mistake, so `Debug` and errors never show
+/// it either.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct EnvVarName(String);
+
+impl fmt::Debug for EnvVarName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("\"***\"")
+    }
+}
+
+/// Deserializes a string, and anything else into an error that does not quote the value:
+/// serde's own "invalid type: integer `987654321123`" would print a password given unquoted.
+struct QuotedString {
+    /// The whole error message.
+    wrong_type: &'static str,
+}
+
+impl<'de> de::Visitor<'de> for QuotedString {
+    type Value = String;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string in quotes")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
+        Ok(v.to_owned())
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<String, E> {
+        Ok(v)
+    }
+
+    // The defaults of these quote the value; maps, sequences and the rest do not.
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<String, E> {
+        Err(E::custom(self.wrong_type))
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<String, E> {
+        Err(E::custom(self.wrong_type))
+    }
+
+    fn visit_i128<E: de::Error>(self, _: i128) -> Result<String, E> {
+        Err(E::custom(self.wrong_type))
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<String, E> {
+        Err(E::custom(self.wrong_type))
+    }
+
+    fn visit_u128<E: de::Error>(self, _: u128) -> Result<String, E> {
+        Err(E::custom(self.wrong_type))
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<String, E> {
+        Err(E::custom(self.wrong_type))
+    }
+
+    fn visit_map<A: de::MapAccess<'de>>(self, _: A) -> Result<String, A::Error> {
+        Err(de::Error::custom(self.wrong_type))
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, _: A) -> Result<String, A::Error> {
+        Err(de::Error::custom(self.wrong_type))
     }
 }
 
@@ -196,7 +265,7 @@ pub(crate) struct RouterConfig {
     pub(crate) password: Option<SecretString>,
     /// The name of an environment variable holding the password.
     #[serde(default)]
-    pub(crate) password_env: Option<String>,
+    pub(crate) password_env: Option<Spanned<EnvVarName>>,
     /// A file holding the password (first line).
     #[serde(default)]
     pub(crate) password_file: Option<PathBuf>,
@@ -207,6 +276,9 @@ pub(crate) struct RouterConfig {
     /// (default 30).
     #[serde(default = "default_command_timeout")]
     pub(crate) timeout_secs: u64,
+    /// The line of the password setting, for errors found when the password is read.
+    #[serde(skip)]
+    pub(crate) password_line: usize,
 }
 
 fn default_command_timeout() -> u64 {
@@ -230,7 +302,19 @@ pub(crate) struct TlsConfig {
 
 impl<'de> Deserialize<'de> for SecretString {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(Self)
+        d.deserialize_string(QuotedString {
+            wrong_type: "router password must be a string in quotes",
+        })
+        .map(Self)
+    }
+}
+
+impl<'de> Deserialize<'de> for EnvVarName {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_string(QuotedString {
+            wrong_type: "password_env must be the name of an environment variable, in quotes",
+        })
+        .map(Self)
     }
 }
 
@@ -369,7 +453,7 @@ impl Config {
 
     /// Parses and checks config text.
     pub(crate) fn parse(text: &str) -> anyhow::Result<Self> {
-        let config: Self = match toml::from_str(text) {
+        let mut config: Self = match toml::from_str(text) {
             Ok(c) => c,
             Err(e) => {
                 let line = e.span().map(|s| line_of(text, s.start));
@@ -380,6 +464,11 @@ impl Config {
                 }
             }
         };
+        for r in &mut config.routers {
+            if let Some(env) = &r.password_env {
+                r.password_line = line_of(text, env.span().start);
+            }
+        }
         config.check(text)?;
         Ok(config)
     }
@@ -528,12 +617,20 @@ impl RouterConfig {
             return Ok(p.clone());
         }
         if let Some(var) = &self.password_env {
-            return std::env::var(var).map(SecretString::new).with_context(|| {
-                format!(
-                    "router {:?}: the environment variable {var} (password_env) is not set",
-                    self.name
-                )
-            });
+            // Neither the name (it may be a password pasted in the wrong place) nor the
+            // VarError (NotUnicode quotes the value).
+            return std::env::var(&var.get_ref().0)
+                .ok()
+                .filter(|v| !v.is_empty())
+                .map(SecretString::new)
+                .ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "router {:?}: the environment variable named by password_env on line {} \
+                         is not set or empty",
+                        self.name,
+                        self.password_line
+                    )
+                });
         }
         if let Some(file) = &self.password_file {
             let text = std::fs::read_to_string(file).with_context(|| {
@@ -668,6 +765,46 @@ name = "NOC"
         let c = Config::parse(&inline).unwrap();
         assert!(!format!("{c:?}").contains("s3cret-router"));
         assert!(!format!("{:?}", c.routers[0].client_config().unwrap()).contains("s3cret-router"));
+    }
+
+    #[test]
+    fn config_errors_never_echo_a_password() {
+        for (value, secret) in [
+            ("987654321123", "987654321123"),
+            ("-987654321123", "987654321123"),
+            ("9876.54321", "9876.54321"),
+            ("true", "true"),
+            ("[\"s3cret-in-a-list\"]", "s3cret-in-a-list"),
+            ("{ value = \"s3cret-in-a-table\" }", "s3cret-in-a-table"),
+        ] {
+            let text = GOOD.replace(
+                "password_env = \"ROUTER_PW\"",
+                &format!("password = {value}"),
+            );
+            let e = error(&text);
+            assert!(
+                e.starts_with("line 12: router password must be a string in quotes"),
+                "{e}"
+            );
+            assert!(!e.contains(secret), "{e}");
+        }
+
+        // A password written where the variable's name goes: never shown.
+        let mistake = GOOD.replace("\"ROUTER_PW\"", "\"hunter2 s3cret\"");
+        let c = Config::parse(&mistake).unwrap();
+        assert!(!format!("{c:?}").contains("s3cret"), "{c:?}");
+        let e = format!("{:#}", c.routers[0].client_config().unwrap_err());
+        assert_eq!(
+            e,
+            "router \"core-1\": the environment variable named by password_env on line 12 \
+             is not set or empty"
+        );
+        let e = error(&GOOD.replace("\"ROUTER_PW\"", "987654321123"));
+        assert!(
+            e.starts_with("line 12: password_env must be the name of an environment variable"),
+            "{e}"
+        );
+        assert!(!e.contains("987654321123"), "{e}");
     }
 
     #[test]

@@ -344,3 +344,34 @@ fn a_password_file_others_can_read_is_warned_about_once() {
         stdout(&out)
     );
 }
+
+#[test]
+fn an_empty_password_variable_is_named_by_its_line_not_its_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    let text = config_for(1, "").replace(
+        "password_file = \"PWFILE\"",
+        "password_env = \"PPPOE_BOT_TEST_EMPTY_PASSWORD\"",
+    );
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("password_env"))
+        .unwrap()
+        + 1;
+    std::fs::write(&path, text).unwrap();
+    let out = std::process::Command::new(crate::BIN)
+        .args(["check-config", "--config", path.to_str().unwrap()])
+        .env("PPPOE_BOT_TEST_EMPTY_PASSWORD", "")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let text = stdout(&out);
+    assert!(
+        text.contains(&format!(
+            "\nrouter \"core-1\": the environment variable named by password_env on line {line} is not set or empty\n"
+        )),
+        "{text}"
+    );
+    let all = format!("{text}{}", crate::stderr(&out));
+    assert!(!all.contains("PPPOE_BOT_TEST_EMPTY_PASSWORD"), "{all}");
+}
