@@ -268,7 +268,7 @@ pub(crate) struct RouterConfig {
     pub(crate) password_env: Option<Spanned<EnvVarName>>,
     /// A file holding the password (first line).
     #[serde(default)]
-    pub(crate) password_file: Option<PathBuf>,
+    pub(crate) password_file: Option<Spanned<PathBuf>>,
     /// api-ssl settings; absent or `false`: plain API.
     #[serde(default)]
     pub(crate) tls: Option<TlsConfig>,
@@ -445,7 +445,7 @@ impl Config {
         let config = Self::parse(&text).with_context(|| format!("in {}", path.display()))?;
         for r in &config.routers {
             if let Some(file) = &r.password_file {
-                crate::file_modes::warn_if_password_file_exposed(&r.name, file);
+                crate::file_modes::warn_if_password_file_exposed(&r.name, file.get_ref());
             }
         }
         Ok(config)
@@ -465,8 +465,10 @@ impl Config {
             }
         };
         for r in &mut config.routers {
-            if let Some(env) = &r.password_env {
-                r.password_line = line_of(text, env.span().start);
+            let source = (r.password_env.as_ref().map(Spanned::span))
+                .or_else(|| r.password_file.as_ref().map(Spanned::span));
+            if let Some(span) = source {
+                r.password_line = line_of(text, span.start);
             }
         }
         config.check(text)?;
@@ -633,16 +635,25 @@ impl RouterConfig {
                 });
         }
         if let Some(file) = &self.password_file {
+            let file = file.get_ref();
             let text = std::fs::read_to_string(file).with_context(|| {
                 format!(
-                    "router {:?}: cannot read password_file {}",
+                    "router {:?}: cannot read password_file {} (line {})",
                     self.name,
-                    file.display()
+                    file.display(),
+                    self.password_line
                 )
             })?;
-            return Ok(SecretString::new(
-                text.lines().next().unwrap_or_default().to_owned(),
-            ));
+            let first = text.lines().next().unwrap_or_default();
+            if first.is_empty() {
+                bail!(
+                    "router {:?}: the first line of password_file {} (line {}) is empty",
+                    self.name,
+                    file.display(),
+                    self.password_line
+                );
+            }
+            return Ok(SecretString::new(first.to_owned()));
         }
         bail!("router {:?}: no password configured", self.name)
     }
@@ -805,6 +816,40 @@ name = "NOC"
             "{e}"
         );
         assert!(!e.contains("987654321123"), "{e}");
+    }
+
+    #[test]
+    fn an_empty_password_file_is_refused_naming_the_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("pw");
+        let text = GOOD.replace(
+            "password_env = \"ROUTER_PW\"",
+            &format!("password_file = {:?}", file.to_str().unwrap()),
+        );
+        let c = Config::parse(&text).unwrap();
+        for content in ["", "\n", "\nsecond-line", "\r\n"] {
+            std::fs::write(&file, content).unwrap();
+            let e = format!("{:#}", c.routers[0].client_config().unwrap_err());
+            assert_eq!(
+                e,
+                format!(
+                    "router \"core-1\": the first line of password_file {} (line 12) is empty",
+                    file.display()
+                ),
+                "{content:?}"
+            );
+        }
+        std::fs::write(&file, "s3cret\r\n").unwrap();
+        assert_eq!(c.routers[0].password().unwrap().expose(), "s3cret");
+        std::fs::remove_file(&file).unwrap();
+        let e = format!("{:#}", c.routers[0].client_config().unwrap_err());
+        assert!(
+            e.starts_with(&format!(
+                "router \"core-1\": cannot read password_file {} (line 12): ",
+                file.display()
+            )),
+            "{e}"
+        );
     }
 
     #[test]
