@@ -117,10 +117,10 @@ pub(crate) struct Config {
     #[serde(default = "default_max_age")]
     pub(crate) max_message_age_secs: u64,
     /// Longest accepted message.
-    #[serde(default = "default_max_len")]
+    #[serde(default = "default_max_len", deserialize_with = "max_message_len")]
     pub(crate) max_message_len: usize,
     /// Commands per sender per minute.
-    #[serde(default = "default_rate")]
+    #[serde(default = "default_rate", deserialize_with = "rate_limit_per_minute")]
     pub(crate) rate_limit_per_minute: u32,
     /// `reason` (the spec) or `code`.
     #[serde(default, deserialize_with = "delete_confirmation")]
@@ -274,7 +274,7 @@ pub(crate) struct RouterConfig {
     pub(crate) tls: Option<TlsConfig>,
     /// Seconds allowed for each command, and for each step of connecting: TCP, TLS, login
     /// (default 30).
-    #[serde(default = "default_command_timeout")]
+    #[serde(default = "default_command_timeout", deserialize_with = "timeout_secs")]
     pub(crate) timeout_secs: u64,
     /// The line of the password setting, for errors found when the password is read.
     #[serde(skip)]
@@ -373,6 +373,32 @@ fn delete_confirmation<'de, D: Deserializer<'de>>(d: D) -> Result<DeleteConfirma
             "unknown delete_confirmation {other:?}: expected \"reason\" or \"code\""
         ))),
     }
+}
+
+/// A number that must not be 0 (0 would refuse every message, or time out every command).
+fn at_least_one<'de, D, T>(d: D, key: &str) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + Default + PartialEq,
+{
+    let n = T::deserialize(d)?;
+    if n == T::default() {
+        Err(de::Error::custom(format!("{key} must be at least 1")))
+    } else {
+        Ok(n)
+    }
+}
+
+fn max_message_len<'de, D: Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
+    at_least_one(d, "max_message_len")
+}
+
+fn rate_limit_per_minute<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    at_least_one(d, "rate_limit_per_minute")
+}
+
+fn timeout_secs<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    at_least_one(d, "timeout_secs")
 }
 
 fn page_size<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
@@ -516,9 +542,6 @@ impl Config {
                     line_of_key("tls"),
                     r.name
                 );
-            }
-            if r.timeout_secs == 0 {
-                bail!("router {:?}: timeout_secs must be at least 1", r.name);
             }
         }
         if self.access.is_empty() {
@@ -776,6 +799,29 @@ name = "NOC"
         let c = Config::parse(&inline).unwrap();
         assert!(!format!("{c:?}").contains("s3cret-router"));
         assert!(!format!("{:?}", c.routers[0].client_config().unwrap()).contains("s3cret-router"));
+    }
+
+    #[test]
+    fn zero_limits_are_refused_naming_the_line() {
+        for (key, after) in [
+            ("rate_limit_per_minute", "time_zone = \"Asia/Jakarta\""),
+            ("max_message_len", "time_zone = \"Asia/Jakarta\""),
+            ("timeout_secs", "password_env = \"ROUTER_PW\""),
+        ] {
+            let text = GOOD.replace(after, &format!("{after}\n{key} = 0"));
+            let line = text
+                .lines()
+                .position(|l| l == format!("{key} = 0"))
+                .unwrap()
+                + 1;
+            let e = error(&text);
+            assert!(
+                e.starts_with(&format!("line {line}: {key} must be at least 1")),
+                "{e}"
+            );
+            let one = GOOD.replace(after, &format!("{after}\n{key} = 1"));
+            Config::parse(&one).unwrap();
+        }
     }
 
     #[test]
