@@ -323,7 +323,7 @@ impl<'de> Deserialize<'de> for EnvVarName {
 #[serde(deny_unknown_fields)]
 pub(crate) struct AccessConfig {
     /// The number, in any common form.
-    pub(crate) phone: String,
+    pub(crate) phone: Spanned<String>,
     /// `admin` or `technician`.
     #[serde(deserialize_with = "role")]
     pub(crate) role: Role,
@@ -332,7 +332,7 @@ pub(crate) struct AccessConfig {
     pub(crate) name: String,
     /// The router this sender's new subscribers are created on (default: the first).
     #[serde(default)]
-    pub(crate) router: Option<String>,
+    pub(crate) router: Option<Spanned<String>>,
 }
 
 /// One package.
@@ -549,9 +549,23 @@ impl Config {
                 "no [[access]] entry: add at least one admin number (there is no built-in administrator)"
             );
         }
+        let line = |span: std::ops::Range<usize>| line_of(text, span.start);
+        let mut numbers: Vec<(PhoneNumber, usize)> = Vec::with_capacity(self.access.len());
         for a in &self.access {
-            PhoneNumber::parse(&a.phone, &self.default_country_code)
-                .map_err(|e| anyhow::anyhow!("{}[[access]] phone: {e}", line_of_key(&a.phone)))?;
+            let at = line(a.phone.span());
+            let phone = PhoneNumber::parse(a.phone.get_ref(), &self.default_country_code)
+                .map_err(|e| anyhow::anyhow!("line {at}: [[access]] phone: {e}"))?;
+            // Two entries for one number used to merge silently: the first's role, the
+            // second's router.
+            if let Some((_, first)) = numbers.iter().find(|(p, _)| *p == phone) {
+                bail!(
+                    "line {at}: [[access]] phone {:?} is {}, the same number as on line {first}: \
+                     give each number one entry (one role, one router)",
+                    a.phone.get_ref(),
+                    phone.as_str()
+                );
+            }
+            numbers.push((phone, at));
         }
         if !self.profiles.is_empty() {
             self.profile_table()?;
@@ -589,7 +603,7 @@ impl Config {
             .access
             .iter()
             .filter(|a| a.role == Role::Admin)
-            .map(|a| PhoneNumber::parse(&a.phone, &self.default_country_code))
+            .map(|a| PhoneNumber::parse(a.phone.get_ref(), &self.default_country_code))
             .collect::<Result<_, _>>()?;
         Ok(config)
     }
@@ -600,8 +614,8 @@ impl Config {
         for a in &self.access {
             if let Some(router) = &a.router {
                 home_routers.insert(
-                    PhoneNumber::parse(&a.phone, &self.default_country_code)?,
-                    router.clone(),
+                    PhoneNumber::parse(a.phone.get_ref(), &self.default_country_code)?,
+                    router.get_ref().clone(),
                 );
             }
         }
@@ -610,7 +624,7 @@ impl Config {
             .iter()
             .map(|a| {
                 Ok(AccessEntry {
-                    phone: PhoneNumber::parse(&a.phone, &self.default_country_code)?,
+                    phone: PhoneNumber::parse(a.phone.get_ref(), &self.default_country_code)?,
                     role: a.role,
                     name: a.name.clone(),
                 })
@@ -799,6 +813,25 @@ name = "NOC"
         let c = Config::parse(&inline).unwrap();
         assert!(!format!("{c:?}").contains("s3cret-router"));
         assert!(!format!("{:?}", c.routers[0].client_config().unwrap()).contains("s3cret-router"));
+    }
+
+    #[test]
+    fn one_number_in_two_access_entries_is_refused_naming_both_lines() {
+        let text = format!(
+            "{GOOD}\n[[access]]\nphone = \"+62 812 3456 7890\"\nrole = \"technician\"\nrouter = \"core-1\"\n"
+        );
+        let second = text.lines().position(|l| l.contains("+62 812")).unwrap() + 1;
+        let e = error(&text);
+        assert_eq!(
+            e,
+            format!(
+                "line {second}: [[access]] phone \"+62 812 3456 7890\" is 6281234567890, \
+                 the same number as on line 15: give each number one entry (one role, one router)"
+            )
+        );
+        let other = text.replace("+62 812 3456 7890", "+62 812 3456 7891");
+        let c = Config::parse(&other).unwrap();
+        assert_eq!(c.engine_config().unwrap().access.len(), 2);
     }
 
     #[test]

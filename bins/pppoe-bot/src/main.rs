@@ -156,7 +156,7 @@ async fn run(
     ));
     let result = match messenger {
         MessengerKind::Console => {
-            let phone = as_phone.unwrap_or_else(|| config.access[0].phone.clone());
+            let phone = as_phone.unwrap_or_else(|| config.access[0].phone.get_ref().clone());
             let console = Arc::new(console::Console::start(phone));
             console.prompt();
             let taken = serve::serve(engine, console, serve::shutdown_signal()).await;

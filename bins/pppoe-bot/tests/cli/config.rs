@@ -113,6 +113,13 @@ fn bad_config_files_give_one_clear_error_naming_the_line() {
             "[[profiles]]\nname = \"Gold\"\nrate_limit = \"fast\"\n",
             "line 3:",
         ),
+        (
+            "one number twice",
+            "[[routers]]\nname = \"a\"\nhost = \"127.0.0.1\"\nport = 1\nuser = \"u\"\npassword = \"p\"\n\n\
+             [[access]]\nphone = \"0812-3456-7890\"\nrole = \"technician\"\n\n\
+             [[access]]\nphone = \"+62 812 3456 7890\"\nrole = \"admin\"\nrouter = \"a\"\n",
+            "line 13: [[access]] phone \"+62 812 3456 7890\" is 6281234567890, the same number as on line 9",
+        ),
     ];
     for (name, text, want) in cases {
         let path = dir.path().join(format!("{}.toml", name.replace(' ', "_")));
