@@ -566,6 +566,21 @@ impl Config {
                 );
             }
             numbers.push((phone, at));
+            if let Some(router) = &a.router
+                && !self.routers.iter().any(|r| r.name == *router.get_ref())
+            {
+                let names: Vec<String> = self
+                    .routers
+                    .iter()
+                    .map(|r| format!("{:?}", r.name))
+                    .collect();
+                bail!(
+                    "line {}: [[access]] router {:?} is not the name of a [[routers]] entry ({})",
+                    line(router.span()),
+                    router.get_ref(),
+                    names.join(", ")
+                );
+            }
         }
         if !self.profiles.is_empty() {
             self.profile_table()?;
@@ -832,6 +847,20 @@ name = "NOC"
         let other = text.replace("+62 812 3456 7890", "+62 812 3456 7891");
         let c = Config::parse(&other).unwrap();
         assert_eq!(c.engine_config().unwrap().access.len(), 2);
+    }
+
+    #[test]
+    fn an_access_router_must_be_a_configured_router() {
+        let text = GOOD.replace("name = \"NOC\"", "name = \"NOC\"\nrouter = \"core-9\"");
+        let e = error(&text);
+        assert_eq!(
+            e,
+            "line 18: [[access]] router \"core-9\" is not the name of a [[routers]] entry \
+             (\"core-1\")"
+        );
+        let good = GOOD.replace("name = \"NOC\"", "name = \"NOC\"\nrouter = \"core-1\"");
+        let c = Config::parse(&good).unwrap();
+        assert_eq!(c.engine_config().unwrap().home_routers.len(), 1);
     }
 
     #[test]

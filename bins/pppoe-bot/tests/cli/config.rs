@@ -120,6 +120,12 @@ fn bad_config_files_give_one_clear_error_naming_the_line() {
              [[access]]\nphone = \"+62 812 3456 7890\"\nrole = \"admin\"\nrouter = \"a\"\n",
             "line 13: [[access]] phone \"+62 812 3456 7890\" is 6281234567890, the same number as on line 9",
         ),
+        (
+            "unknown home router",
+            "[[routers]]\nname = \"a\"\nhost = \"127.0.0.1\"\nport = 1\nuser = \"u\"\npassword = \"p\"\n\n\
+             [[access]]\nphone = \"0812-3456-7890\"\nrole = \"technician\"\nrouter = \"b\"\n",
+            "line 11: [[access]] router \"b\" is not the name of a [[routers]] entry",
+        ),
     ];
     for (name, text, want) in cases {
         let path = dir.path().join(format!("{}.toml", name.replace(' ', "_")));
