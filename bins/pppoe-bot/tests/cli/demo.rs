@@ -3,7 +3,7 @@
 use audit_store::{AuditQuery, AuditStore};
 use pppoe_core::Outcome;
 
-use crate::{run, sqlite, stderr, stdout};
+use crate::{run, run_bytes, sqlite, stderr, stdout};
 
 const FLOWS: &str = "\
 addpppoe budi01 password123 Premium
@@ -269,4 +269,27 @@ fn the_audit_log_is_created_readable_by_the_owner_only() {
         }
     }
     assert!(checked >= 1, "the demo wrote no audit log");
+}
+
+#[test]
+fn a_line_that_is_not_utf8_is_skipped_and_the_batch_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let out = run_bytes(
+        &["demo", "--db", db.to_str().unwrap(), "--language", "en"],
+        b"checkpppoe john123\ncheckpppoe \xff\xfe\xc3(\ncheckpppoe jane456\n",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("*Username:* john123"), "{text}");
+    assert!(text.contains("*Username:* jane456"), "{text}");
+    let err = stderr(&out);
+    assert!(
+        err.contains("line 2") && err.contains("not valid UTF-8"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("checkpppoe"),
+        "the line's bytes are not logged: {err}"
+    );
 }
