@@ -1,6 +1,8 @@
 //! `pppoe-bot audit list|verify|export`: the auditor's view. The database is opened
 //! read-only; nothing here can change it.
 
+use std::borrow::Cow;
+use std::fmt::Write as _;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -210,11 +212,69 @@ fn json(row: &AuditRow) -> serde_json::Value {
     })
 }
 
+/// `text` safe to print on a terminal: control characters (C0 including ESC, NUL, CR and LF;
+/// DEL; C1) and the invisible bidi formatting characters become visible escapes (`\x1b`,
+/// `\n`, `\u{202e}`), and the backslash itself becomes `\\`, so a stored `\x1b` cannot pass
+/// for an escaped one. Chat text from anyone, even unknown senders, reaches the audit log.
+fn visible(text: &str) -> Cow<'_, str> {
+    let needs_escape = |c: char| c == '\\' || c.is_control() || is_bidi_control(c);
+    if !text.contains(needs_escape) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            // C0, DEL and C1 (`char::is_control` is exactly these).
+            c if c.is_control() => {
+                let _ = write!(out, "\\x{:02x}", u32::from(c));
+            }
+            c if is_bidi_control(c) => {
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Invisible characters that reorder the text around them: the Arabic letter mark, the LTR
+/// and RTL marks, the embeddings and overrides (U+202A to U+202E) and the isolates (U+2066
+/// to U+2069).
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// serde_json escapes C0 controls, but passes DEL, C1 and bidi controls through. Outside
+/// strings JSON text is ASCII, so each of those can only be inside a string, where `\uXXXX`
+/// means the same character: the value reads back unchanged. (The C0 controls found here are
+/// the pretty printer's line feeds.)
+fn json_visible(json: &str) -> Cow<'_, str> {
+    let needs_escape = |c: char| (c.is_control() && c >= '\x7f') || is_bidi_control(c);
+    if !json.contains(needs_escape) {
+        return Cow::Borrowed(json);
+    }
+    let mut out = String::with_capacity(json.len() + 8);
+    for c in json.chars() {
+        if needs_escape(c) {
+            let _ = write!(out, "\\u{:04x}", u32::from(c));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// One RFC 4180 field, with control characters escaped first (so no field spans lines).
 fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) {
+    let text = visible(text);
+    if text.contains([',', '"']) {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {
-        text.to_owned()
+        text.into_owned()
     }
 }
 
@@ -223,8 +283,8 @@ fn print_rows(rows: &[AuditRow], format: Format) -> anyhow::Result<()> {
     match format {
         Format::Json => {
             let values: Vec<_> = rows.iter().map(json).collect();
-            serde_json::to_writer_pretty(&mut out, &values)?;
-            writeln!(out)?;
+            let text = serde_json::to_string_pretty(&values)?;
+            writeln!(out, "{}", json_visible(&text))?;
         }
         Format::Csv => {
             writeln!(
@@ -291,6 +351,7 @@ fn print_rows(rows: &[AuditRow], format: Format) -> anyhow::Result<()> {
                         r.event.outcome.as_str().to_owned(),
                         detail.chars().take(60).collect(),
                     ]
+                    .map(|cell| visible(&cell).into_owned())
                 })
                 .collect();
             let mut widths = header.map(|h| h.chars().count());
@@ -319,4 +380,57 @@ fn print_rows(rows: &[AuditRow], format: Format) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[track_caller]
+    fn check(raw: &str, shown: &str) {
+        assert_eq!(visible(raw), shown);
+    }
+
+    #[test]
+    fn control_characters_become_visible_escapes() {
+        check("john123 Pelanggan pindah", "john123 Pelanggan pindah");
+        check("emoji 👤 and é stay", "emoji 👤 and é stay");
+        check("\x1b[2J", r"\x1b[2J");
+        check(
+            "\x1b]8;;https://x/\x07a\x1b]8;;\x07",
+            r"\x1b]8;;https://x/\x07a\x1b]8;;\x07",
+        );
+        check("a\0b", r"a\x00b");
+        check("a\nb\rc\td", r"a\nb\rc\td");
+        check("del\x7f", r"del\x7f");
+        check("csi\u{9b}1m", r"csi\x9b1m");
+        check("\u{202e}exe.txt", r"\u{202e}exe.txt");
+        check(
+            "\u{2066}\u{2069}\u{200f}\u{61c}",
+            r"\u{2066}\u{2069}\u{200f}\u{61c}",
+        );
+        // The backslash is escaped, so stored text cannot pass for an escape.
+        check(r"\x1b", r"\\x1b");
+        check(r"a\b", r"a\\b");
+    }
+
+    #[test]
+    fn csv_fields_stay_on_one_line() {
+        assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(csv_field("a,\"b\""), "\"a,\"\"b\"\"\"");
+        assert_eq!(csv_field("two\nlines"), r"two\nlines");
+    }
+
+    #[test]
+    fn json_escapes_what_serde_json_passes_through() {
+        let value = serde_json::json!({ "reason": "x\x7f\u{9b}\u{202e}\x1b\\ y" });
+        let text = serde_json::to_string_pretty(&value).unwrap();
+        let safe = json_visible(&text);
+        assert_eq!(
+            safe,
+            "{\n  \"reason\": \"x\\u007f\\u009b\\u202e\\u001b\\\\ y\"\n}"
+        );
+        let back: serde_json::Value = serde_json::from_str(&safe).unwrap();
+        assert_eq!(back, value);
+    }
 }

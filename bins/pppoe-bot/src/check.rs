@@ -18,7 +18,8 @@ pub(crate) async fn check_config(path: &Path) -> anyhow::Result<bool> {
         let client = match r.client_config() {
             Ok(c) => c,
             Err(e) => {
-                println!("router {:?}: {e:#}", r.name);
+                // The error names the router.
+                println!("{e:#}");
                 ok = false;
                 continue;
             }

@@ -13,6 +13,7 @@ use pppoe_core::{
 };
 use serde::Deserialize;
 use serde::de::{self, Deserializer};
+use toml::Spanned;
 
 /// A secret value: `Debug` and `Display` never show it.
 #[derive(Clone, PartialEq, Eq, Default)]
@@ -34,6 +35,74 @@ impl fmt::Debug for SecretString {
     }
 }
 
+/// The name of the environment variable holding a router's password. Not secret by itself,
+/// but an operator may paste the password there by mistake, so `Debug` and errors never show
+/// it either.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct EnvVarName(String);
+
+impl fmt::Debug for EnvVarName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("\"***\"")
+    }
+}
+
+/// Deserializes a string, and anything else into an error that does not quote the value:
+/// serde's own "invalid type: integer `987654321123`" would print a password given unquoted.
+struct QuotedString {
+    /// The whole error message.
+    wrong_type: &'static str,
+}
+
+impl<'de> de::Visitor<'de> for QuotedString {
+    type Value = String;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string in quotes")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
+        Ok(v.to_owned())
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<String, E> {
+        Ok(v)
+    }
+
+    // The defaults of these quote the value; maps, sequences and the rest do not.
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<String, E> {
+        Err(E::custom(self.wrong_type))
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<String, E> {
+        Err(E::custom(self.wrong_type))
+    }
+
+    fn visit_i128<E: de::Error>(self, _: i128) -> Result<String, E> {
+        Err(E::custom(self.wrong_type))
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<String, E> {
+        Err(E::custom(self.wrong_type))
+    }
+
+    fn visit_u128<E: de::Error>(self, _: u128) -> Result<String, E> {
+        Err(E::custom(self.wrong_type))
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<String, E> {
+        Err(E::custom(self.wrong_type))
+    }
+
+    fn visit_map<A: de::MapAccess<'de>>(self, _: A) -> Result<String, A::Error> {
+        Err(de::Error::custom(self.wrong_type))
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, _: A) -> Result<String, A::Error> {
+        Err(de::Error::custom(self.wrong_type))
+    }
+}
+
 /// The whole file.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -48,10 +117,10 @@ pub(crate) struct Config {
     #[serde(default = "default_max_age")]
     pub(crate) max_message_age_secs: u64,
     /// Longest accepted message.
-    #[serde(default = "default_max_len")]
+    #[serde(default = "default_max_len", deserialize_with = "max_message_len")]
     pub(crate) max_message_len: usize,
     /// Commands per sender per minute.
-    #[serde(default = "default_rate")]
+    #[serde(default = "default_rate", deserialize_with = "rate_limit_per_minute")]
     pub(crate) rate_limit_per_minute: u32,
     /// `reason` (the spec) or `code`.
     #[serde(default, deserialize_with = "delete_confirmation")]
@@ -196,16 +265,20 @@ pub(crate) struct RouterConfig {
     pub(crate) password: Option<SecretString>,
     /// The name of an environment variable holding the password.
     #[serde(default)]
-    pub(crate) password_env: Option<String>,
+    pub(crate) password_env: Option<Spanned<EnvVarName>>,
     /// A file holding the password (first line).
     #[serde(default)]
-    pub(crate) password_file: Option<PathBuf>,
+    pub(crate) password_file: Option<Spanned<PathBuf>>,
     /// api-ssl settings; absent or `false`: plain API.
     #[serde(default)]
     pub(crate) tls: Option<TlsConfig>,
-    /// Seconds allowed for each command (default 30).
-    #[serde(default = "default_command_timeout")]
+    /// Seconds allowed for each command, and for each step of connecting: TCP, TLS, login
+    /// (default 30).
+    #[serde(default = "default_command_timeout", deserialize_with = "timeout_secs")]
     pub(crate) timeout_secs: u64,
+    /// The line of the password setting, for errors found when the password is read.
+    #[serde(skip)]
+    pub(crate) password_line: usize,
 }
 
 fn default_command_timeout() -> u64 {
@@ -229,7 +302,19 @@ pub(crate) struct TlsConfig {
 
 impl<'de> Deserialize<'de> for SecretString {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(Self)
+        d.deserialize_string(QuotedString {
+            wrong_type: "router password must be a string in quotes",
+        })
+        .map(Self)
+    }
+}
+
+impl<'de> Deserialize<'de> for EnvVarName {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_string(QuotedString {
+            wrong_type: "password_env must be the name of an environment variable, in quotes",
+        })
+        .map(Self)
     }
 }
 
@@ -238,7 +323,7 @@ impl<'de> Deserialize<'de> for SecretString {
 #[serde(deny_unknown_fields)]
 pub(crate) struct AccessConfig {
     /// The number, in any common form.
-    pub(crate) phone: String,
+    pub(crate) phone: Spanned<String>,
     /// `admin` or `technician`.
     #[serde(deserialize_with = "role")]
     pub(crate) role: Role,
@@ -247,7 +332,7 @@ pub(crate) struct AccessConfig {
     pub(crate) name: String,
     /// The router this sender's new subscribers are created on (default: the first).
     #[serde(default)]
-    pub(crate) router: Option<String>,
+    pub(crate) router: Option<Spanned<String>>,
 }
 
 /// One package.
@@ -288,6 +373,32 @@ fn delete_confirmation<'de, D: Deserializer<'de>>(d: D) -> Result<DeleteConfirma
             "unknown delete_confirmation {other:?}: expected \"reason\" or \"code\""
         ))),
     }
+}
+
+/// A number that must not be 0 (0 would refuse every message, or time out every command).
+fn at_least_one<'de, D, T>(d: D, key: &str) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + Default + PartialEq,
+{
+    let n = T::deserialize(d)?;
+    if n == T::default() {
+        Err(de::Error::custom(format!("{key} must be at least 1")))
+    } else {
+        Ok(n)
+    }
+}
+
+fn max_message_len<'de, D: Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
+    at_least_one(d, "max_message_len")
+}
+
+fn rate_limit_per_minute<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    at_least_one(d, "rate_limit_per_minute")
+}
+
+fn timeout_secs<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    at_least_one(d, "timeout_secs")
 }
 
 fn page_size<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
@@ -357,12 +468,18 @@ impl Config {
     pub(crate) fn load(path: &Path) -> anyhow::Result<Self> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read the config file {}", path.display()))?;
-        Self::parse(&text).with_context(|| format!("in {}", path.display()))
+        let config = Self::parse(&text).with_context(|| format!("in {}", path.display()))?;
+        for r in &config.routers {
+            if let Some(file) = &r.password_file {
+                crate::file_modes::warn_if_password_file_exposed(&r.name, file.get_ref());
+            }
+        }
+        Ok(config)
     }
 
     /// Parses and checks config text.
     pub(crate) fn parse(text: &str) -> anyhow::Result<Self> {
-        let config: Self = match toml::from_str(text) {
+        let mut config: Self = match toml::from_str(text) {
             Ok(c) => c,
             Err(e) => {
                 let line = e.span().map(|s| line_of(text, s.start));
@@ -373,6 +490,13 @@ impl Config {
                 }
             }
         };
+        for r in &mut config.routers {
+            let source = (r.password_env.as_ref().map(Spanned::span))
+                .or_else(|| r.password_file.as_ref().map(Spanned::span));
+            if let Some(span) = source {
+                r.password_line = line_of(text, span.start);
+            }
+        }
         config.check(text)?;
         Ok(config)
     }
@@ -419,18 +543,44 @@ impl Config {
                     r.name
                 );
             }
-            if r.timeout_secs == 0 {
-                bail!("router {:?}: timeout_secs must be at least 1", r.name);
-            }
         }
         if self.access.is_empty() {
             bail!(
                 "no [[access]] entry: add at least one admin number (there is no built-in administrator)"
             );
         }
+        let line = |span: std::ops::Range<usize>| line_of(text, span.start);
+        let mut numbers: Vec<(PhoneNumber, usize)> = Vec::with_capacity(self.access.len());
         for a in &self.access {
-            PhoneNumber::parse(&a.phone, &self.default_country_code)
-                .map_err(|e| anyhow::anyhow!("{}[[access]] phone: {e}", line_of_key(&a.phone)))?;
+            let at = line(a.phone.span());
+            let phone = PhoneNumber::parse(a.phone.get_ref(), &self.default_country_code)
+                .map_err(|e| anyhow::anyhow!("line {at}: [[access]] phone: {e}"))?;
+            // Two entries for one number used to merge silently: the first's role, the
+            // second's router.
+            if let Some((_, first)) = numbers.iter().find(|(p, _)| *p == phone) {
+                bail!(
+                    "line {at}: [[access]] phone {:?} is {}, the same number as on line {first}: \
+                     give each number one entry (one role, one router)",
+                    a.phone.get_ref(),
+                    phone.as_str()
+                );
+            }
+            numbers.push((phone, at));
+            if let Some(router) = &a.router
+                && !self.routers.iter().any(|r| r.name == *router.get_ref())
+            {
+                let names: Vec<String> = self
+                    .routers
+                    .iter()
+                    .map(|r| format!("{:?}", r.name))
+                    .collect();
+                bail!(
+                    "line {}: [[access]] router {:?} is not the name of a [[routers]] entry ({})",
+                    line(router.span()),
+                    router.get_ref(),
+                    names.join(", ")
+                );
+            }
         }
         if !self.profiles.is_empty() {
             self.profile_table()?;
@@ -468,7 +618,7 @@ impl Config {
             .access
             .iter()
             .filter(|a| a.role == Role::Admin)
-            .map(|a| PhoneNumber::parse(&a.phone, &self.default_country_code))
+            .map(|a| PhoneNumber::parse(a.phone.get_ref(), &self.default_country_code))
             .collect::<Result<_, _>>()?;
         Ok(config)
     }
@@ -479,8 +629,8 @@ impl Config {
         for a in &self.access {
             if let Some(router) = &a.router {
                 home_routers.insert(
-                    PhoneNumber::parse(&a.phone, &self.default_country_code)?,
-                    router.clone(),
+                    PhoneNumber::parse(a.phone.get_ref(), &self.default_country_code)?,
+                    router.get_ref().clone(),
                 );
             }
         }
@@ -489,7 +639,7 @@ impl Config {
             .iter()
             .map(|a| {
                 Ok(AccessEntry {
-                    phone: PhoneNumber::parse(&a.phone, &self.default_country_code)?,
+                    phone: PhoneNumber::parse(a.phone.get_ref(), &self.default_country_code)?,
                     role: a.role,
                     name: a.name.clone(),
                 })
@@ -521,24 +671,41 @@ impl RouterConfig {
             return Ok(p.clone());
         }
         if let Some(var) = &self.password_env {
-            return std::env::var(var).map(SecretString::new).with_context(|| {
-                format!(
-                    "router {:?}: the environment variable {var} (password_env) is not set",
-                    self.name
-                )
-            });
+            // Neither the name (it may be a password pasted in the wrong place) nor the
+            // VarError (NotUnicode quotes the value).
+            return std::env::var(&var.get_ref().0)
+                .ok()
+                .filter(|v| !v.is_empty())
+                .map(SecretString::new)
+                .ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "router {:?}: the environment variable named by password_env on line {} \
+                         is not set or empty",
+                        self.name,
+                        self.password_line
+                    )
+                });
         }
         if let Some(file) = &self.password_file {
+            let file = file.get_ref();
             let text = std::fs::read_to_string(file).with_context(|| {
                 format!(
-                    "router {:?}: cannot read password_file {}",
+                    "router {:?}: cannot read password_file {} (line {})",
                     self.name,
-                    file.display()
+                    file.display(),
+                    self.password_line
                 )
             })?;
-            return Ok(SecretString::new(
-                text.lines().next().unwrap_or_default().to_owned(),
-            ));
+            let first = text.lines().next().unwrap_or_default();
+            if first.is_empty() {
+                bail!(
+                    "router {:?}: the first line of password_file {} (line {}) is empty",
+                    self.name,
+                    file.display(),
+                    self.password_line
+                );
+            }
+            return Ok(SecretString::new(first.to_owned()));
         }
         bail!("router {:?}: no password configured", self.name)
     }
@@ -551,6 +718,7 @@ impl RouterConfig {
             self.user.clone(),
             password.expose(),
         )
+        .connect_timeout(Duration::from_secs(self.timeout_secs))
         .command_timeout(Duration::from_secs(self.timeout_secs));
         if let Some(port) = self.port {
             client = client.port(port);
@@ -660,6 +828,149 @@ name = "NOC"
         let c = Config::parse(&inline).unwrap();
         assert!(!format!("{c:?}").contains("s3cret-router"));
         assert!(!format!("{:?}", c.routers[0].client_config().unwrap()).contains("s3cret-router"));
+    }
+
+    #[test]
+    fn one_number_in_two_access_entries_is_refused_naming_both_lines() {
+        let text = format!(
+            "{GOOD}\n[[access]]\nphone = \"+62 812 3456 7890\"\nrole = \"technician\"\nrouter = \"core-1\"\n"
+        );
+        let second = text.lines().position(|l| l.contains("+62 812")).unwrap() + 1;
+        let e = error(&text);
+        assert_eq!(
+            e,
+            format!(
+                "line {second}: [[access]] phone \"+62 812 3456 7890\" is 6281234567890, \
+                 the same number as on line 15: give each number one entry (one role, one router)"
+            )
+        );
+        let other = text.replace("+62 812 3456 7890", "+62 812 3456 7891");
+        let c = Config::parse(&other).unwrap();
+        assert_eq!(c.engine_config().unwrap().access.len(), 2);
+    }
+
+    #[test]
+    fn an_access_router_must_be_a_configured_router() {
+        let text = GOOD.replace("name = \"NOC\"", "name = \"NOC\"\nrouter = \"core-9\"");
+        let e = error(&text);
+        assert_eq!(
+            e,
+            "line 18: [[access]] router \"core-9\" is not the name of a [[routers]] entry \
+             (\"core-1\")"
+        );
+        let good = GOOD.replace("name = \"NOC\"", "name = \"NOC\"\nrouter = \"core-1\"");
+        let c = Config::parse(&good).unwrap();
+        assert_eq!(c.engine_config().unwrap().home_routers.len(), 1);
+    }
+
+    #[test]
+    fn zero_limits_are_refused_naming_the_line() {
+        for (key, after) in [
+            ("rate_limit_per_minute", "time_zone = \"Asia/Jakarta\""),
+            ("max_message_len", "time_zone = \"Asia/Jakarta\""),
+            ("timeout_secs", "password_env = \"ROUTER_PW\""),
+        ] {
+            let text = GOOD.replace(after, &format!("{after}\n{key} = 0"));
+            let line = text
+                .lines()
+                .position(|l| l == format!("{key} = 0"))
+                .unwrap()
+                + 1;
+            let e = error(&text);
+            assert!(
+                e.starts_with(&format!("line {line}: {key} must be at least 1")),
+                "{e}"
+            );
+            let one = GOOD.replace(after, &format!("{after}\n{key} = 1"));
+            Config::parse(&one).unwrap();
+        }
+    }
+
+    #[test]
+    fn config_errors_never_echo_a_password() {
+        for (value, secret) in [
+            ("987654321123", "987654321123"),
+            ("-987654321123", "987654321123"),
+            ("9876.54321", "9876.54321"),
+            ("true", "true"),
+            ("[\"s3cret-in-a-list\"]", "s3cret-in-a-list"),
+            ("{ value = \"s3cret-in-a-table\" }", "s3cret-in-a-table"),
+        ] {
+            let text = GOOD.replace(
+                "password_env = \"ROUTER_PW\"",
+                &format!("password = {value}"),
+            );
+            let e = error(&text);
+            assert!(
+                e.starts_with("line 12: router password must be a string in quotes"),
+                "{e}"
+            );
+            assert!(!e.contains(secret), "{e}");
+        }
+
+        // A password written where the variable's name goes: never shown.
+        let mistake = GOOD.replace("\"ROUTER_PW\"", "\"hunter2 s3cret\"");
+        let c = Config::parse(&mistake).unwrap();
+        assert!(!format!("{c:?}").contains("s3cret"), "{c:?}");
+        let e = format!("{:#}", c.routers[0].client_config().unwrap_err());
+        assert_eq!(
+            e,
+            "router \"core-1\": the environment variable named by password_env on line 12 \
+             is not set or empty"
+        );
+        let e = error(&GOOD.replace("\"ROUTER_PW\"", "987654321123"));
+        assert!(
+            e.starts_with("line 12: password_env must be the name of an environment variable"),
+            "{e}"
+        );
+        assert!(!e.contains("987654321123"), "{e}");
+    }
+
+    #[test]
+    fn an_empty_password_file_is_refused_naming_the_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("pw");
+        let text = GOOD.replace(
+            "password_env = \"ROUTER_PW\"",
+            &format!("password_file = {:?}", file.to_str().unwrap()),
+        );
+        let c = Config::parse(&text).unwrap();
+        for content in ["", "\n", "\nsecond-line", "\r\n"] {
+            std::fs::write(&file, content).unwrap();
+            let e = format!("{:#}", c.routers[0].client_config().unwrap_err());
+            assert_eq!(
+                e,
+                format!(
+                    "router \"core-1\": the first line of password_file {} (line 12) is empty",
+                    file.display()
+                ),
+                "{content:?}"
+            );
+        }
+        std::fs::write(&file, "s3cret\r\n").unwrap();
+        assert_eq!(c.routers[0].password().unwrap().expose(), "s3cret");
+        std::fs::remove_file(&file).unwrap();
+        let e = format!("{:#}", c.routers[0].client_config().unwrap_err());
+        assert!(
+            e.starts_with(&format!(
+                "router \"core-1\": cannot read password_file {} (line 12): ",
+                file.display()
+            )),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn timeout_secs_bounds_the_login_too() {
+        let text = GOOD.replace(
+            "password_env = \"ROUTER_PW\"",
+            "password = \"p\"\ntimeout_secs = 7",
+        );
+        let client = Config::parse(&text).unwrap().routers[0]
+            .client_config()
+            .unwrap();
+        assert_eq!(client.get_command_timeout(), Duration::from_secs(7));
+        assert_eq!(client.get_connect_timeout(), Duration::from_secs(7));
     }
 
     #[test]

@@ -28,14 +28,7 @@ impl Console {
         let (tx, rx) = mpsc::channel(64);
         std::thread::Builder::new()
             .name("stdin".into())
-            .spawn(move || {
-                for line in std::io::stdin().lock().lines() {
-                    let Ok(line) = line else { break };
-                    if tx.blocking_send(line).is_err() {
-                        break;
-                    }
-                }
-            })
+            .spawn(move || read_lines(std::io::stdin().lock(), &tx))
             .expect("spawning the stdin reader thread");
         let now = SystemClock.now();
         Self {
@@ -56,6 +49,42 @@ impl Console {
             let mut out = std::io::stdout().lock();
             let _ = write!(out, "> ");
             let _ = out.flush();
+        }
+    }
+}
+
+/// Sends each line of `input` (without its `\n` or `\r\n`) until the input ends, fails, or
+/// nobody receives any more. A line that is not UTF-8 is skipped with a warning naming its
+/// number, never its bytes: one bad line must not end a piped batch.
+fn read_lines(mut input: impl BufRead, tx: &mpsc::Sender<String>) {
+    let mut raw = Vec::new();
+    let mut number = 0_u64;
+    loop {
+        raw.clear();
+        match input.read_until(b'\n', &mut raw) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read stdin; no more commands from it");
+                break;
+            }
+        }
+        number += 1;
+        if raw.last() == Some(&b'\n') {
+            raw.pop();
+            if raw.last() == Some(&b'\r') {
+                raw.pop();
+            }
+        }
+        let Ok(line) = String::from_utf8(std::mem::take(&mut raw)) else {
+            tracing::warn!(
+                line = number,
+                "stdin line {number} is not valid UTF-8; skipped"
+            );
+            continue;
+        };
+        if tx.blocking_send(line).is_err() {
+            break;
         }
     }
 }
@@ -133,6 +162,22 @@ impl Messenger for Console {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn lines_of(input: &[u8]) -> Vec<String> {
+        let (tx, mut rx) = mpsc::channel(64);
+        read_lines(input, &tx);
+        drop(tx);
+        std::iter::from_fn(|| rx.try_recv().ok()).collect()
+    }
+
+    #[test]
+    fn lines_that_are_not_utf8_are_skipped() {
+        assert_eq!(lines_of(b"a\nb\r\nc"), ["a", "b", "c"]);
+        assert_eq!(lines_of(b"a\n\xff\xfe\nc\n"), ["a", "c"]);
+        assert_eq!(lines_of(b"\xc3(\r\n\n\xe2\x82\nx"), ["", "x"]);
+        assert_eq!(lines_of(b"caf\xc3\xa9\n"), ["caf\u{e9}"]);
+        assert_eq!(lines_of(b""), Vec::<String>::new());
+    }
 
     #[test]
     fn bold_pairs_become_ansi() {

@@ -8,6 +8,7 @@ mod check;
 mod config;
 mod console;
 mod demo;
+mod file_modes;
 mod serve;
 
 use std::path::PathBuf;
@@ -126,6 +127,9 @@ async fn run(
     as_phone: Option<String>,
 ) -> anyhow::Result<()> {
     let config = Config::load(&config_path)?;
+    if messenger == MessengerKind::Whatsapp {
+        file_modes::check_session_private(&config.paths.whatsapp_session)?;
+    }
     let engine_config = config.engine_config()?;
     let mut routers = Vec::new();
     for r in &config.routers {
@@ -152,7 +156,7 @@ async fn run(
     ));
     let result = match messenger {
         MessengerKind::Console => {
-            let phone = as_phone.unwrap_or_else(|| config.access[0].phone.clone());
+            let phone = as_phone.unwrap_or_else(|| config.access[0].phone.get_ref().clone());
             let console = Arc::new(console::Console::start(phone));
             console.prompt();
             let taken = serve::serve(engine, console, serve::shutdown_signal()).await;
@@ -192,6 +196,7 @@ where
 
 async fn pair(config_path: PathBuf, phone: Option<String>) -> anyhow::Result<()> {
     let config = Config::load(&config_path)?;
+    file_modes::check_session_private(&config.paths.whatsapp_session)?;
     let wa_config = config.whatsapp_config()?;
     let phone = phone
         .map(|p| pppoe_core::PhoneNumber::parse(&p, &config.default_country_code))
@@ -202,7 +207,16 @@ async fn pair(config_path: PathBuf, phone: Option<String>) -> anyhow::Result<()>
     Ok(())
 }
 
+/// Every file the bot writes is for its own user only: the audit log and its `-wal`/`-shm`,
+/// the WhatsApp session (the device's keys), the QR code image. SQLite and wa-rs create their
+/// files with mode 0644 less the umask, so the umask is what decides.
+fn restrict_new_files() {
+    #[cfg(unix)]
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
+}
+
 fn main() -> ExitCode {
+    restrict_new_files();
     let cli = Cli::parse();
     let default_level = match cli.command {
         Command::Demo(_) => "warn",

@@ -48,20 +48,33 @@ pub(crate) struct NewRow {
     pub(crate) message_id: String,
 }
 
+/// `text` without NUL characters. Chat text can hold them, and tools that read the log (C
+/// strings, some SQLite shells) stop at a NUL and would show less than what is stored and
+/// hashed.
+fn without_nul(mut text: String) -> String {
+    if text.contains('\0') {
+        text.retain(|c| c != '\0');
+    }
+    text
+}
+
 impl From<AuditEvent> for NewRow {
+    /// The text fields lose their NUL characters here, before the row is hashed, so the hash
+    /// covers what is stored. The message id is kept exactly: it is matched as given by
+    /// [`crate::AuditStore::is_handled`] and the claims.
     fn from(e: AuditEvent) -> Self {
         Self {
             at: format_at(e.at),
-            actor_phone: e.actor_phone,
-            actor_lid: e.actor_lid,
+            actor_phone: without_nul(e.actor_phone),
+            actor_lid: e.actor_lid.map(without_nul),
             role: e.role.map(Role::as_str),
-            command: e.command,
-            target: e.target,
-            router: e.router,
-            arguments: e.arguments,
+            command: without_nul(e.command),
+            target: e.target.map(without_nul),
+            router: e.router.map(without_nul),
+            arguments: without_nul(e.arguments),
             outcome: e.outcome.as_str(),
-            error: e.error,
-            reason: e.reason,
+            error: e.error.map(without_nul),
+            reason: e.reason.map(without_nul),
             duration_ms: i64::try_from(e.duration_ms).unwrap_or(i64::MAX),
             message_id: e.message_id,
         }
@@ -333,6 +346,50 @@ mod tests {
         let b = a + chrono::Duration::milliseconds(1);
         let c = Utc.with_ymd_and_hms(2024, 10, 1, 0, 0, 0).unwrap() + chrono::Duration::days(40);
         assert!(format_at(a) < format_at(b) && format_at(b) < format_at(c));
+    }
+
+    #[test]
+    fn nul_characters_are_not_stored() {
+        let event = AuditEvent {
+            at: Utc.with_ymd_and_hms(2024, 12, 15, 9, 30, 25).unwrap(),
+            actor_phone: "62811\0".into(),
+            actor_lid: Some("1\0@lid".into()),
+            role: None,
+            command: "del\0pppoe".into(),
+            target: Some("john\0-123".into()),
+            router: Some("core\0-1".into()),
+            arguments: "john123 \0\0x".into(),
+            outcome: Outcome::Invalid,
+            error: Some("bad\0".into()),
+            reason: Some("\0pindah".into()),
+            duration_ms: 1,
+            message_id: "m1".into(),
+        };
+        let row = NewRow::from(event);
+        let f = row.fields(1);
+        let text = [
+            Some(f.actor_phone),
+            f.actor_lid,
+            Some(f.command),
+            f.target,
+            f.router,
+            Some(f.arguments),
+            f.error,
+            f.reason,
+        ];
+        assert_eq!(
+            text,
+            [
+                Some("62811"),
+                Some("1@lid"),
+                Some("delpppoe"),
+                Some("john-123"),
+                Some("core-1"),
+                Some("john123 x"),
+                Some("bad"),
+                Some("pindah"),
+            ]
+        );
     }
 
     #[test]

@@ -113,6 +113,19 @@ fn bad_config_files_give_one_clear_error_naming_the_line() {
             "[[profiles]]\nname = \"Gold\"\nrate_limit = \"fast\"\n",
             "line 3:",
         ),
+        (
+            "one number twice",
+            "[[routers]]\nname = \"a\"\nhost = \"127.0.0.1\"\nport = 1\nuser = \"u\"\npassword = \"p\"\n\n\
+             [[access]]\nphone = \"0812-3456-7890\"\nrole = \"technician\"\n\n\
+             [[access]]\nphone = \"+62 812 3456 7890\"\nrole = \"admin\"\nrouter = \"a\"\n",
+            "line 13: [[access]] phone \"+62 812 3456 7890\" is 6281234567890, the same number as on line 9",
+        ),
+        (
+            "unknown home router",
+            "[[routers]]\nname = \"a\"\nhost = \"127.0.0.1\"\nport = 1\nuser = \"u\"\npassword = \"p\"\n\n\
+             [[access]]\nphone = \"0812-3456-7890\"\nrole = \"technician\"\nrouter = \"b\"\n",
+            "line 11: [[access]] router \"b\" is not the name of a [[routers]] entry",
+        ),
     ];
     for (name, text, want) in cases {
         let path = dir.path().join(format!("{}.toml", name.replace(' ', "_")));
@@ -263,4 +276,115 @@ fn run_with_whatsapp_but_no_paired_session_says_to_pair_first() {
     let err = crate::stderr(&out);
     assert!(err.contains("pppoe-bot pair"), "{err}");
     assert!(!session.exists(), "no session file is created by run");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_session_file_others_can_read_is_refused_before_it_is_opened() {
+    use std::os::unix::fs::PermissionsExt as _;
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    let session = dir.path().join("wa.db");
+    let audit = dir.path().join("audit.db");
+    std::fs::write(
+        &path,
+        format!(
+            "[paths]\naudit_db = {:?}\nwhatsapp_session = {:?}\n\n[[routers]]\nname = \"r\"\nhost = \"127.0.0.1\"\nport = 1\nuser = \"u\"\npassword = \"p\"\ntimeout_secs = 1\n\n[[access]]\nphone = \"0812-3456-7890\"\nrole = \"admin\"\n",
+            audit.to_str().unwrap(),
+            session.to_str().unwrap(),
+        ),
+    )
+    .unwrap();
+    // Not a database: whatever opened it would fail differently, or change it.
+    std::fs::write(&session, "keys").unwrap();
+    for mode in [0o644, 0o640, 0o604] {
+        std::fs::set_permissions(&session, std::fs::Permissions::from_mode(mode)).unwrap();
+        for args in [
+            &["run", "--config", path.to_str().unwrap()][..],
+            &["pair", "--config", path.to_str().unwrap()][..],
+        ] {
+            let out = run(args, "");
+            assert!(!out.status.success(), "{args:?} {mode:o}");
+            let err = crate::stderr(&out);
+            assert!(
+                err.contains(&format!("chmod 600 {}", session.display())),
+                "{args:?} {mode:o}: {err}"
+            );
+            assert_eq!(
+                err.lines().filter(|l| l.starts_with("error:")).count(),
+                1,
+                "{err}"
+            );
+            assert_eq!(std::fs::read_to_string(&session).unwrap(), "keys");
+            let lock = dir.path().join("wa.db.lock");
+            assert!(!lock.exists(), "{args:?}: the session was not locked");
+            assert!(!audit.exists(), "{args:?}: nothing else was started");
+        }
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_password_file_others_can_read_is_warned_about_once() {
+    use std::os::unix::fs::PermissionsExt as _;
+
+    let dir = tempfile::tempdir().unwrap();
+    let pw = dir.path().join("pw");
+    std::fs::write(&pw, "api-secret\n").unwrap();
+    let path = dir.path().join("config.toml");
+    // Port 1: nothing listens, the check fails at once after the config is read.
+    std::fs::write(
+        &path,
+        config_for(1, "").replace("PWFILE", pw.to_str().unwrap()),
+    )
+    .unwrap();
+    let chmod = format!("chmod 600 {}", pw.display());
+    std::fs::set_permissions(&pw, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = run(&["check-config", "--config", path.to_str().unwrap()], "");
+    let err = crate::stderr(&out);
+    assert_eq!(err.matches(&chmod).count(), 1, "{err}");
+    assert!(err.contains("WARN"), "{err}");
+    assert!(!err.contains("api-secret") && !stdout(&out).contains("api-secret"));
+
+    std::fs::set_permissions(&pw, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let out = run(&["check-config", "--config", path.to_str().unwrap()], "");
+    let err = crate::stderr(&out);
+    assert!(!err.contains("chmod"), "{err}");
+    assert!(
+        stdout(&out).contains("cannot use the API"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn an_empty_password_variable_is_named_by_its_line_not_its_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    let text = config_for(1, "").replace(
+        "password_file = \"PWFILE\"",
+        "password_env = \"PPPOE_BOT_TEST_EMPTY_PASSWORD\"",
+    );
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("password_env"))
+        .unwrap()
+        + 1;
+    std::fs::write(&path, text).unwrap();
+    let out = std::process::Command::new(crate::BIN)
+        .args(["check-config", "--config", path.to_str().unwrap()])
+        .env("PPPOE_BOT_TEST_EMPTY_PASSWORD", "")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let text = stdout(&out);
+    assert!(
+        text.contains(&format!(
+            "\nrouter \"core-1\": the environment variable named by password_env on line {line} is not set or empty\n"
+        )),
+        "{text}"
+    );
+    let all = format!("{text}{}", crate::stderr(&out));
+    assert!(!all.contains("PPPOE_BOT_TEST_EMPTY_PASSWORD"), "{all}");
 }

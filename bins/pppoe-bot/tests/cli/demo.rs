@@ -3,7 +3,7 @@
 use audit_store::{AuditQuery, AuditStore};
 use pppoe_core::Outcome;
 
-use crate::{run, sqlite, stderr, stdout};
+use crate::{run, run_bytes, sqlite, stderr, stdout};
 
 const FLOWS: &str = "\
 addpppoe budi01 password123 Premium
@@ -236,4 +236,60 @@ fn the_demo_speaks_english_on_request() {
         "checkpppoe john123\n",
     );
     assert!(stdout(&out).contains("📊 *PPPoE USER STATUS*"));
+}
+
+#[cfg(unix)]
+#[test]
+fn the_audit_log_is_created_readable_by_the_owner_only() {
+    use std::os::unix::fs::PermissionsExt as _;
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    // Started with the common umask 022, whatever the test runner's is.
+    let mut child = std::process::Command::new("sh")
+        .args(["-c", "umask 022 && exec \"$0\" \"$@\""])
+        .args([crate::BIN, "demo", "--db", db.to_str().unwrap()])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), b"checkpppoe john123\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("john123"), "{}", stdout(&out));
+    let mut checked = 0;
+    for suffix in ["", "-wal", "-shm"] {
+        let mut path = db.clone().into_os_string();
+        path.push(suffix);
+        if let Ok(meta) = std::fs::metadata(&path) {
+            let mode = meta.permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{path:?} has mode {mode:o}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 1, "the demo wrote no audit log");
+}
+
+#[test]
+fn a_line_that_is_not_utf8_is_skipped_and_the_batch_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let out = run_bytes(
+        &["demo", "--db", db.to_str().unwrap(), "--language", "en"],
+        b"checkpppoe john123\ncheckpppoe \xff\xfe\xc3(\ncheckpppoe jane456\n",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("*Username:* john123"), "{text}");
+    assert!(text.contains("*Username:* jane456"), "{text}");
+    let err = stderr(&out);
+    assert!(
+        err.contains("line 2") && err.contains("not valid UTF-8"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("checkpppoe"),
+        "the line's bytes are not logged: {err}"
+    );
 }

@@ -3,6 +3,7 @@
 //! concurrent senders.
 #![allow(unreachable_pub)]
 
+mod audit;
 mod concurrency;
 mod config;
 mod demo;
@@ -15,6 +16,11 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_pppoe-bot");
 
 /// Runs the binary with `stdin` piped in; returns its output.
 pub fn run(args: &[&str], stdin: &str) -> Output {
+    run_bytes(args, stdin.as_bytes())
+}
+
+/// [`run`] with any bytes on stdin, UTF-8 or not.
+pub fn run_bytes(args: &[&str], stdin: &[u8]) -> Output {
     let mut child = Command::new(BIN)
         .args(args)
         .stdin(Stdio::piped())
@@ -22,12 +28,7 @@ pub fn run(args: &[&str], stdin: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("the pppoe-bot binary runs");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
     child.wait_with_output().unwrap()
 }
 
