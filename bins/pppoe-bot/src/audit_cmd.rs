@@ -68,7 +68,7 @@ pub(crate) enum AuditCommand {
         /// Only this command word (addpppoe, editpppoe, delpppoe, ...).
         #[arg(long)]
         command: Option<String>,
-        /// Only this outcome: ok, denied, invalid, failed, skipped.
+        /// Only this outcome: ok, denied, invalid, failed, skipped, unknown.
         #[arg(long, value_parser = parse_outcome)]
         outcome: Option<Outcome>,
         /// From this time (UTC): 2024-12-15 or 2024-12-15T09:00:00Z.
@@ -103,8 +103,9 @@ pub(crate) enum AuditCommand {
 }
 
 fn parse_outcome(text: &str) -> Result<Outcome, String> {
-    Outcome::parse(text)
-        .ok_or_else(|| format!("{text:?}: expected ok, denied, invalid, failed or skipped"))
+    Outcome::parse(text).ok_or_else(|| {
+        format!("{text:?}: expected ok, denied, invalid, failed, skipped or unknown")
+    })
 }
 
 fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
@@ -152,6 +153,21 @@ pub(crate) async fn run(command: AuditCommand) -> anyhow::Result<bool> {
         AuditCommand::Verify { db } => {
             let store = db.open().await?;
             let report = store.verify().await?;
+            if !report.claims_without_row.is_empty() {
+                // Not a broken chain: attempts interrupted by a stop (the bot records them as
+                // unknown at its next start), or in progress while the bot runs.
+                println!(
+                    "{} claimed change(s) have no audit row yet (interrupted by a stop, or running now); the bot records them with outcome unknown when it next starts:",
+                    report.claims_without_row.len()
+                );
+                for (id, at) in &report.claims_without_row {
+                    println!(
+                        "  message {} claimed at {}",
+                        visible(id),
+                        at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+                    );
+                }
+            }
             match &report.broken {
                 None => {
                     println!(

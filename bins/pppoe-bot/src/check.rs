@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use pppoe_core::{RateLimit, Router};
-use routeros_adapter::{RouterOs, RouterOsConfig};
+use pppoe_core::{RateLimit, Router, RouterError};
+use routeros_adapter::RouterOs;
 
 use crate::config::Config;
 
@@ -15,7 +15,7 @@ pub(crate) async fn check_config(path: &Path) -> anyhow::Result<bool> {
     let table = config.profile_table()?;
     let mut ok = true;
     for r in &config.routers {
-        let client = match r.client_config() {
+        let router_config = match r.router_config() {
             Ok(c) => c,
             Err(e) => {
                 // The error names the router.
@@ -24,11 +24,23 @@ pub(crate) async fn check_config(path: &Path) -> anyhow::Result<bool> {
                 continue;
             }
         };
-        let router = RouterOs::new(RouterOsConfig::new(r.name.clone(), client));
+        let router = RouterOs::new(router_config);
         let health = match router.health().await {
             Ok(h) => h,
             Err(e) => {
-                println!("router {:?} ({}): cannot use the API: {e}", r.name, r.host);
+                let hint = match &e {
+                    RouterError::LoginRefused(_) => {
+                        "; check user and the password (password_env or password_file), and that the user's group has the api, read and write policies"
+                    }
+                    RouterError::Certificate(_) => {
+                        "; the router's api-ssl certificate is not the one this config trusts"
+                    }
+                    _ => "",
+                };
+                println!(
+                    "router {:?} ({}): cannot use the API: {e}{hint}",
+                    r.name, r.host
+                );
                 ok = false;
                 continue;
             }

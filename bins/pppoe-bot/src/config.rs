@@ -276,6 +276,10 @@ pub(crate) struct RouterConfig {
     /// (default 30).
     #[serde(default = "default_command_timeout", deserialize_with = "timeout_secs")]
     pub(crate) timeout_secs: u64,
+    /// A connection unused for this many seconds is checked before a command uses it
+    /// (default 60; 0: never).
+    #[serde(default = "default_idle_check")]
+    pub(crate) idle_check_secs: u64,
     /// The line of the password setting, for errors found when the password is read.
     #[serde(skip)]
     pub(crate) password_line: usize,
@@ -283,6 +287,10 @@ pub(crate) struct RouterConfig {
 
 fn default_command_timeout() -> u64 {
     30
+}
+
+fn default_idle_check() -> u64 {
+    60
 }
 
 /// api-ssl: verify against a CA file or pin the certificate's SHA-256 fingerprint.
@@ -708,6 +716,16 @@ impl RouterConfig {
             return Ok(SecretString::new(first.to_owned()));
         }
         bail!("router {:?}: no password configured", self.name)
+    }
+
+    /// The adapter's settings for this router: the client, and when an idle connection is
+    /// checked.
+    pub(crate) fn router_config(&self) -> anyhow::Result<routeros_adapter::RouterOsConfig> {
+        let mut config =
+            routeros_adapter::RouterOsConfig::new(self.name.clone(), self.client_config()?);
+        config.idle_check =
+            (self.idle_check_secs > 0).then(|| Duration::from_secs(self.idle_check_secs));
+        Ok(config)
     }
 
     /// Client settings for routeros-api.

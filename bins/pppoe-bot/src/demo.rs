@@ -91,6 +91,7 @@ pub(crate) async fn demo(args: DemoArgs) -> anyhow::Result<()> {
             a.role.as_str()
         });
     let engine = Arc::new(Engine::new(router, store.clone(), SystemClock, config));
+    crate::recover_interrupted(&engine).await?;
     let console = Arc::new(Console::start(acting.clone()));
 
     println!(

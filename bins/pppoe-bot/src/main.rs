@@ -19,7 +19,7 @@ use anyhow::Context;
 use audit_store::{AuditStore, StoreOptions};
 use clap::{Parser, Subcommand, ValueEnum};
 use pppoe_core::{Engine, RouterSet, SystemClock};
-use routeros_adapter::{RouterOs, RouterOsConfig};
+use routeros_adapter::RouterOs;
 
 use crate::config::Config;
 
@@ -133,7 +133,7 @@ async fn run(
     let engine_config = config.engine_config()?;
     let mut routers = Vec::new();
     for r in &config.routers {
-        let router = RouterOs::new(RouterOsConfig::new(r.name.clone(), r.client_config()?));
+        let router = RouterOs::new(r.router_config()?);
         match router.health().await {
             Ok(h) => {
                 tracing::info!(router = %r.name, identity = %h.identity, version = ?h.version, "router reachable");
@@ -154,6 +154,7 @@ async fn run(
         SystemClock,
         engine_config,
     ));
+    recover_interrupted(&engine).await?;
     let result = match messenger {
         MessengerKind::Console => {
             let phone = as_phone.unwrap_or_else(|| config.access[0].phone.get_ref().clone());
@@ -168,6 +169,27 @@ async fn run(
     store.close().await;
     tracing::info!("audit log flushed");
     result
+}
+
+/// Records the attempts the last stop interrupted (a claim without an audit row) as outcome
+/// `unknown`, before any message is taken.
+pub(crate) async fn recover_interrupted<R, A, C>(engine: &Engine<R, A, C>) -> anyhow::Result<()>
+where
+    R: pppoe_core::Router,
+    A: pppoe_core::AuditSink,
+    C: pppoe_core::Clock,
+{
+    let recorded = engine
+        .recover_interrupted()
+        .await
+        .context("recording the attempts interrupted by the last stop")?;
+    if recorded > 0 {
+        tracing::warn!(
+            attempts = recorded,
+            "attempts interrupted by the last stop were recorded with outcome unknown: see `pppoe-bot audit list --outcome unknown`"
+        );
+    }
+    Ok(())
 }
 
 async fn run_whatsapp<R, A, C>(config: &Config, engine: Arc<Engine<R, A, C>>) -> anyhow::Result<()>

@@ -355,7 +355,7 @@ impl Conn {
             return Flow::Continue;
         }
         let mut lose_reply = false;
-        match self.state.on_request() {
+        match self.state.on_request(&req.command) {
             Some(RequestFault::Close) => return self.close().await,
             Some(RequestFault::Fatal(message)) => return self.fatal(&message).await,
             Some(RequestFault::LoseReply) => lose_reply = true,

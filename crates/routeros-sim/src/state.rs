@@ -85,6 +85,18 @@ pub enum Fault {
     /// Execute the `n`-th request, then stop answering on its connection as with
     /// [`Fault::Hang`]: a change made whose reply never comes.
     ExecuteThenHang(u64),
+    /// As [`Fault::ExecuteThenHang`], for the next request with this command word (e.g.
+    /// `/ppp/secret/add`), whatever comes before it.
+    ExecuteThenHangOn(String),
+    /// The whole router goes silent (as with [`SimState::set_silent`]) at the next request
+    /// with this command word, which it executes first if `execute` (the power lost right
+    /// after a change) or not (right before).
+    SilentFrom {
+        /// The command word, e.g. `/ppp/active/print`.
+        command: String,
+        /// Whether that request is executed first.
+        execute: bool,
+    },
 }
 
 /// What the connection must do with a request, decided by the pending faults.
@@ -186,6 +198,10 @@ struct FaultState {
     refuse_login: bool,
     /// Every connection reads requests and answers none.
     silent: bool,
+    /// Command words whose next request is executed, then its connection hangs.
+    hang_on: Vec<String>,
+    /// Command words whose next request makes the router silent (executed first or not).
+    silent_from: Vec<(String, bool)>,
     /// Request faults with the number of requests still to come before they fire.
     on_request: Vec<(u64, RequestFault)>,
     /// Reply faults with the number of sentences still allowed.
@@ -720,6 +736,8 @@ struct Inner {
     clock: Mutex<Clock>,
     changes: broadcast::Sender<Change>,
     fatal: broadcast::Sender<String>,
+    /// The number of writes logged, for tests that wait for one.
+    written: tokio::sync::watch::Sender<usize>,
     accepted: AtomicU64,
     open: AtomicU64,
 }
@@ -764,6 +782,7 @@ impl SimState {
                 }),
                 changes,
                 fatal,
+                written: tokio::sync::watch::Sender::new(0),
                 accepted: AtomicU64::new(0),
                 open: AtomicU64::new(0),
             }),
@@ -1081,6 +1100,17 @@ impl SimState {
         lock(&self.inner.logs).requests.iter().cloned().collect()
     }
 
+    /// Waits until a write `command` (e.g. `/ppp/secret/add`) touching `name` has been made
+    /// through the API: for a test that must act at that moment (kill the client, say)
+    /// without sleeping.
+    pub async fn wait_for_write(&self, command: &str, name: &str) {
+        let mut written = self.inner.written.subscribe();
+        while self.writes_to(command, name) == 0 {
+            // The sender lives in `Inner`, which this handle holds: `changed` cannot fail.
+            let _ = written.changed().await;
+        }
+    }
+
     /// Forgets the write and request logs.
     pub fn clear_logs(&self) {
         let mut logs = lock(&self.inner.logs);
@@ -1118,6 +1148,8 @@ impl SimState {
             Fault::ExecuteThenHang(n) => faults
                 .on_request
                 .push((n.max(1), RequestFault::ExecuteThenHang)),
+            Fault::ExecuteThenHangOn(command) => faults.hang_on.push(command),
+            Fault::SilentFrom { command, execute } => faults.silent_from.push((command, execute)),
         }
     }
 
@@ -1173,8 +1205,21 @@ impl SimState {
     }
 
     /// Counts a request against the armed faults.
-    pub(crate) fn on_request(&self) -> Option<RequestFault> {
+    pub(crate) fn on_request(&self, command: &str) -> Option<RequestFault> {
         let mut faults = lock(&self.inner.faults);
+        if let Some(i) = faults.hang_on.iter().position(|c| c == command) {
+            faults.hang_on.remove(i);
+            return Some(RequestFault::ExecuteThenHang);
+        }
+        if let Some(i) = faults.silent_from.iter().position(|(c, _)| c == command) {
+            let (_, execute) = faults.silent_from.remove(i);
+            faults.silent = true;
+            return Some(if execute {
+                RequestFault::ExecuteThenHang
+            } else {
+                RequestFault::Hang
+            });
+        }
         let mut fired = None;
         let mut i = 0;
         while i < faults.on_request.len() {
@@ -1228,10 +1273,15 @@ impl SimState {
     }
 
     pub(crate) fn log_write(&self, command: &str, targets: Vec<String>) {
-        lock(&self.inner.logs).writes.push(WriteRecord {
-            command: command.to_owned(),
-            targets,
-        });
+        let count = {
+            let mut logs = lock(&self.inner.logs);
+            logs.writes.push(WriteRecord {
+                command: command.to_owned(),
+                targets,
+            });
+            logs.writes.len()
+        };
+        self.inner.written.send_replace(count);
     }
 
     pub(crate) fn notify(&self, table: Table, id: ItemId) {
@@ -1454,10 +1504,28 @@ mod tests {
         let state = SimState::new();
         state.inject(Fault::LoseReply(2));
         state.inject(Fault::CloseOnRequest(3));
-        assert_eq!(state.on_request(), None);
-        assert_eq!(state.on_request(), Some(RequestFault::LoseReply));
-        assert_eq!(state.on_request(), Some(RequestFault::Close));
-        assert_eq!(state.on_request(), None);
+        assert_eq!(state.on_request("/x"), None);
+        assert_eq!(state.on_request("/x"), Some(RequestFault::LoseReply));
+        assert_eq!(state.on_request("/x"), Some(RequestFault::Close));
+        assert_eq!(state.on_request("/x"), None);
+        // Aimed at a command word: fires on that word only, once.
+        state.inject(Fault::ExecuteThenHangOn("/ppp/secret/add".into()));
+        state.inject(Fault::SilentFrom {
+            command: "/ppp/active/print".into(),
+            execute: false,
+        });
+        assert_eq!(state.on_request("/ppp/secret/print"), None);
+        assert_eq!(
+            state.on_request("/ppp/secret/add"),
+            Some(RequestFault::ExecuteThenHang)
+        );
+        assert_eq!(state.on_request("/ppp/secret/add"), None);
+        assert!(!state.silent());
+        assert_eq!(
+            state.on_request("/ppp/active/print"),
+            Some(RequestFault::Hang)
+        );
+        assert!(state.silent());
         state.inject(Fault::CloseAfterReplies(5));
         assert_eq!(state.on_replies(3), None);
         assert_eq!(state.on_replies(3), Some(2));

@@ -1,5 +1,6 @@
 //! The whole stack in one process under load: 50 concurrent senders x 40 commands through the
-//! engine, the RouterOS client over TCP to routeros-sim, and the SQLite audit store.
+//! engine, the RouterOS client over TCP to routeros-sim (16 slots, so listings compete for
+//! them), and the SQLite audit store.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -57,11 +58,15 @@ async fn fifty_senders_times_forty_commands_give_exactly_2000_chained_rows() {
         senders.push(tokio::spawn(async move {
             let mut ok = 0;
             for c in 0..COMMANDS {
-                // Each sender adds, edits, checks and deletes its own subscribers; half the
-                // checks read a user that every sender shares.
+                // Each sender adds, edits, checks and deletes its own subscribers; of the
+                // reads, a quarter check a user every sender shares and half are listings
+                // (all, a name filter, online: each takes slots of its own).
                 let user = format!("s{s:02}u{}", c / 4);
                 let text = match c % 4 {
-                    2 if (c / 4) % 2 == 0 => "checkpppoe john123".to_owned(),
+                    2 if (c / 4) % 4 == 0 => "checkpppoe john123".to_owned(),
+                    2 if (c / 4) % 4 == 1 => "pppoe".to_owned(),
+                    2 if (c / 4) % 4 == 2 => format!("pppoe s{s:02} 1"),
+                    2 if (c / 4) % 4 == 3 && s % 2 == 0 => "pppoe online".to_owned(),
                     0 => format!("addpppoe {user} password123 Basic"),
                     1 => format!("editpppoe {user} profile VIP"),
                     2 => format!("checkpppoe {user}"),
@@ -79,7 +84,10 @@ async fn fifty_senders_times_forty_commands_give_exactly_2000_chained_rows() {
                 };
                 let replies = engine.handle(msg).await;
                 assert_eq!(replies.len(), 1);
-                if replies[0].text.starts_with('✅') || replies[0].text.starts_with('📊') {
+                if ['✅', '📊', '📋']
+                    .iter()
+                    .any(|c| replies[0].text.starts_with(*c))
+                {
                     ok += 1;
                 }
             }
@@ -100,6 +108,25 @@ async fn fifty_senders_times_forty_commands_give_exactly_2000_chained_rows() {
     assert_eq!(successes, SENDERS * COMMANDS, "every command succeeded");
     // Each sender's own users were all deleted again; nothing else changed.
     assert_eq!(server.state().secret_count(), 2);
+    // The router and the audit log agree: every write on the router has its ok row, and
+    // there is no row that is not ok.
+    let writes = rows
+        .iter()
+        .filter(|r| {
+            matches!(
+                r.event.command.as_str(),
+                "addpppoe" | "editpppoe" | "delpppoe"
+            )
+        })
+        .count();
+    assert!(
+        rows.iter()
+            .all(|r| r.event.outcome == pppoe_core::Outcome::Ok)
+    );
+    assert_eq!(server.state().write_count(), writes);
+    assert_eq!(writes, SENDERS * COMMANDS * 3 / 4);
+    let listings = rows.iter().filter(|r| r.event.command == "pppoe").count();
+    assert!(listings >= SENDERS * 2, "{listings} listings");
     store.close().await;
     server.shutdown().await;
 }

@@ -6,7 +6,9 @@
 mod audit;
 mod concurrency;
 mod config;
+mod crash;
 mod demo;
+mod faults;
 
 use std::io::Write;
 use std::path::Path;
