@@ -446,21 +446,35 @@ impl Shared {
 
     /// A read: retried once on a fresh connection if the connection was lost.
     async fn read(self: &Arc<Self>, command: Command) -> Result<Response, RouterError> {
+        self.reading("a read", |client| {
+            let command = command.clone();
+            async move { client.call(command).await }
+        })
+        .await
+    }
+
+    /// Runs a read (`op` on the connection) in one slot: a timeout poisons the connection; a
+    /// connection lost under it is discarded and the read tried once more on a new one.
+    async fn reading<T, F, Fut>(self: &Arc<Self>, what: &str, op: F) -> Result<T, RouterError>
+    where
+        F: Fn(Client) -> Fut,
+        Fut: Future<Output = Result<T, ClientError>>,
+    {
         let _permit = self.permit().await?;
         let mut attempt = 0;
         loop {
             let client = self.client().await?;
-            match client.call(command.clone()).await {
-                Ok(r) => {
+            match op(client.clone()).await {
+                Ok(answer) => {
                     self.answered();
-                    return Ok(r);
+                    return Ok(answer);
                 }
                 Err(e @ ClientError::Timeout { .. }) => {
                     self.poison(&client, &e).await;
                     return Err(map_error(e));
                 }
                 Err(e) if e.is_connection_lost() && attempt == 0 => {
-                    tracing::warn!(router = %self.name(), error = %e, "connection lost during a read; retrying once");
+                    tracing::warn!(router = %self.name(), error = %e, "connection lost during {what}; retrying once");
                     self.discard(&client).await;
                     attempt += 1;
                 }
@@ -545,56 +559,35 @@ impl Shared {
         keep: &(dyn Fn(&str) -> bool + Sync),
         page: PageRequest,
     ) -> Result<(Vec<Secret>, usize), RouterError> {
-        let _permit = self.permit().await?;
         let deadline = self.config.client.get_command_timeout();
-        let mut attempt = 0;
-        loop {
-            let client = self.client().await?;
-            let collect = async {
-                let mut stream = client.stream(command.clone())?;
-                let mut total = 0usize;
-                let mut items: Vec<Secret> = Vec::with_capacity(page.limit.min(200));
-                while let Some(row) = stream.next_row().await {
-                    let row = row?;
-                    if !keep(row.get("name").unwrap_or_default()) {
-                        continue;
+        self.reading("a listing", |client| {
+            let command = command.clone();
+            async move {
+                let collect = async {
+                    let mut stream = client.stream(command)?;
+                    let mut total = 0usize;
+                    let mut items: Vec<Secret> = Vec::with_capacity(page.limit.min(200));
+                    while let Some(row) = stream.next_row().await {
+                        let row = row?;
+                        if !keep(row.get("name").unwrap_or_default()) {
+                            continue;
+                        }
+                        if total >= page.offset && items.len() < page.limit {
+                            items.push(mapping::secret(self.name(), &row));
+                        }
+                        total += 1;
                     }
-                    if total >= page.offset && items.len() < page.limit {
-                        items.push(mapping::secret(self.name(), &row));
-                    }
-                    total += 1;
-                }
-                Ok::<_, ClientError>((items, total))
-            };
-            let result = match tokio::time::timeout(deadline, collect).await {
-                Ok(result) => result,
-                Err(_) => Err(ClientError::Timeout {
-                    during: Phase::Command,
-                    after: deadline,
-                }),
-            };
-            match result {
-                Ok(page) => {
-                    self.answered();
-                    return Ok(page);
-                }
-                Err(e @ ClientError::Timeout { .. }) => {
-                    self.poison(&client, &e).await;
-                    return Err(map_error(e));
-                }
-                Err(e) if e.is_connection_lost() && attempt == 0 => {
-                    tracing::warn!(router = %self.name(), error = %e, "connection lost during a listing; retrying once");
-                    self.discard(&client).await;
-                    attempt += 1;
-                }
-                Err(e) => {
-                    if e.is_connection_lost() {
-                        self.discard(&client).await;
-                    }
-                    return Err(map_error(e));
-                }
+                    Ok((items, total))
+                };
+                tokio::time::timeout(deadline, collect)
+                    .await
+                    .unwrap_or(Err(ClientError::Timeout {
+                        during: Phase::Command,
+                        after: deadline,
+                    }))
             }
-        }
+        })
+        .await
     }
 }
 

@@ -40,6 +40,15 @@ fn config_with_timeout(server: &SimServer, command_timeout: Duration) -> RouterO
     config
 }
 
+/// Whether the router answers a look-up of john123 (one of the example users).
+async fn finds_john(router: &RouterOs) -> bool {
+    router
+        .find_secret(&user("john123"))
+        .await
+        .unwrap()
+        .is_some()
+}
+
 fn examples() -> SimState {
     let state = SimState::new();
     state.add_example_users().unwrap();
@@ -365,13 +374,7 @@ async fn fatal_and_refused_login_are_typed_errors() {
         message: "session terminated on request".into(),
     });
     // A read is retried once on a fresh connection.
-    assert!(
-        router
-            .find_secret(&user("john123"))
-            .await
-            .unwrap()
-            .is_some()
-    );
+    assert!(finds_john(&router).await);
 
     // A refused login is said as such, not as "unreachable".
     let state = examples();
@@ -391,13 +394,7 @@ async fn reconnects_after_the_router_restarts() {
     let server = SimServer::start(state.clone()).await.unwrap();
     let addr = server.addr();
     let router = router_for(&server);
-    assert!(
-        router
-            .find_secret(&user("john123"))
-            .await
-            .unwrap()
-            .is_some()
-    );
+    assert!(finds_john(&router).await);
     server.shutdown().await;
     assert!(matches!(
         router.find_secret(&user("john123")).await,
@@ -489,13 +486,7 @@ async fn legacy_md5_login_works_through_the_adapter() {
     let state = examples();
     state.set_legacy_login(true);
     let (server, router) = sim(state).await;
-    assert!(
-        router
-            .find_secret(&user("john123"))
-            .await
-            .unwrap()
-            .is_some()
-    );
+    assert!(finds_john(&router).await);
     assert!(
         server
             .state()
@@ -540,13 +531,7 @@ async fn a_router_gone_silent_is_replaced_after_one_timeout() {
         Err(RouterError::Timeout)
     );
     for _ in 0..3 {
-        assert!(
-            router
-                .find_secret(&user("john123"))
-                .await
-                .unwrap()
-                .is_some()
-        );
+        assert!(finds_john(&router).await);
     }
     assert_eq!(server.state().connections_accepted(), 2);
 }
@@ -588,13 +573,7 @@ async fn an_idle_connection_is_checked_before_use() {
     server.state().inject(Fault::Hang(1));
     tokio::time::advance(Duration::from_secs(120)).await;
     let started = tokio::time::Instant::now();
-    assert!(
-        router
-            .find_secret(&user("john123"))
-            .await
-            .unwrap()
-            .is_some()
-    );
+    assert!(finds_john(&router).await);
     // The check gave up after 5 s, not the command's 30 s, and the command went out on a new
     // connection.
     assert!(
@@ -628,13 +607,7 @@ async fn a_command_right_after_a_failed_connect_tries_again() {
     ));
     // The router is back (a reboot): the very next command connects.
     let server = SimServer::bind(addr, state).await.unwrap();
-    assert!(
-        router
-            .find_secret(&user("john123"))
-            .await
-            .unwrap()
-            .is_some()
-    );
+    assert!(finds_john(&router).await);
     // The state outlives the restart: one connection before, one after.
     assert_eq!(server.state().connections_accepted(), 2);
 }
