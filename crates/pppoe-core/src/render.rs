@@ -1254,6 +1254,10 @@ impl Renderer {
         undone: bool,
     ) -> String {
         let mut out = self.ip_conflict(command, ip, user);
+        if !undone {
+            // The change stands: a warning, not a refusal.
+            out = out.replacen('❌', "⚠️", 1);
+        }
         let _ = match (command, undone, self.lang) {
             (CommandKind::Add, true, Language::Indonesian) => write!(
                 out,

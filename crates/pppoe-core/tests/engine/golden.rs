@@ -8,8 +8,10 @@
 
 use std::path::PathBuf;
 
-use pppoe_core::testing::FakeRouter;
-use pppoe_core::{AuditEvent, AuditSink, DeleteConfirmation, EngineConfig, Language, Outcome};
+use pppoe_core::testing::{CallKind, FakeRouter};
+use pppoe_core::{
+    AuditEvent, AuditSink, DeleteConfirmation, EngineConfig, Language, Outcome, RouterError,
+};
 
 use crate::harness::{ADMIN, Bot, config, jakarta, strip_bold};
 
@@ -25,6 +27,19 @@ fn golden(name: &str, actual: &str) {
     let expected = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("{}: {e} (run with UPDATE_GOLDEN=1)", path.display()));
     assert_eq!(actual, expected, "golden {name} differs");
+}
+
+/// The incident id (8 hex digits after "Insiden:* " or "Incident:* ") as `XXXXXXXX`: it is a
+/// hash of the message id, not part of the layout.
+fn mask_incident(text: &str) -> String {
+    let mut out = text.to_owned();
+    for label in ["Insiden:* ", "Incident:* "] {
+        if let Some(i) = out.find(label) {
+            let start = i + label.len();
+            out.replace_range(start..(start + 8).min(out.len()), "XXXXXXXX");
+        }
+    }
+    out
 }
 
 /// Every line of `spec` appears in `actual`, in order.
@@ -275,6 +290,83 @@ fn every_layout(language: Language) {
         &code_reply.replace(&code, "XXXX"),
     );
     golden(&format!("{l}/err_bad_code"), &strict.one("ya 0000"));
+
+    // What really happened, when it is not simply done or not done.
+    let lost = || RouterError::Unconfirmed("the reply was lost".into());
+    let b = bot(language);
+    b.at(2024, 12, 15, 17, 0, 15);
+    b.router.fail_on(
+        CallKind::Kick,
+        RouterError::Rejected("failure: cannot remove".into()),
+    );
+    golden(
+        &format!("{l}/deleted_session_not_dropped"),
+        &b.one("delpppoe john123 Pelanggan pindah lokasi"),
+    );
+    let b = bot(language);
+    b.router.fail_on(CallKind::Kick, lost());
+    golden(
+        &format!("{l}/edit_disable_session_unconfirmed"),
+        &b.one("editpppoe john123 status disable"),
+    );
+    b.router.fail_after_applying(CallKind::Add, lost());
+    golden(
+        &format!("{l}/unknown_result"),
+        &mask_incident(&b.one("addpppoe budi01 password123 Premium")),
+    );
+    for (name, err) in [
+        (
+            "err_router_login",
+            RouterError::LoginRefused("invalid user name or password (6)".into()),
+        ),
+        (
+            "err_router_certificate",
+            RouterError::Certificate("fingerprint mismatch".into()),
+        ),
+        (
+            "err_router_busy",
+            RouterError::Busy(std::time::Duration::from_secs(30)),
+        ),
+    ] {
+        b.router.fail_on(CallKind::Find, err);
+        golden(
+            &format!("{l}/{name}"),
+            &mask_incident(&b.one("checkpppoe john123")),
+        );
+    }
+    let b = bot(language);
+    b.router.before_next(CallKind::Add, |r| {
+        r.insert("other", "password999", "Basic", Some([10, 9, 0, 5]), None);
+    });
+    golden(
+        &format!("{l}/err_ip_conflict_undone"),
+        &b.one("addpppoe budi01 password123 Premium 10.9.0.5"),
+    );
+    b.router.before_next(CallKind::Update, |r| {
+        r.insert("other2", "password999", "Basic", Some([10, 9, 0, 6]), None);
+    });
+    golden(
+        &format!("{l}/err_ip_conflict_put_back"),
+        &b.one("editpppoe jane456 ip 10.9.0.6"),
+    );
+    b.router.before_next(CallKind::Add, |r| {
+        r.insert("other3", "password999", "Basic", Some([10, 9, 0, 7]), None);
+    });
+    b.router.fail_on(
+        CallKind::Remove,
+        RouterError::Rejected("failure: cannot remove".into()),
+    );
+    golden(
+        &format!("{l}/ip_conflict_not_undone"),
+        &b.one("addpppoe budi02 password123 Premium 10.9.0.7"),
+    );
+    b.router.before_next(CallKind::Add, |r| {
+        r.fail_on(CallKind::IpUsers, RouterError::Timeout);
+    });
+    golden(
+        &format!("{l}/add_ip_not_verified"),
+        &b.one("addpppoe budi03 password123 Premium 10.9.0.8"),
+    );
 }
 
 #[test]
