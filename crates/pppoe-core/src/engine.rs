@@ -487,9 +487,19 @@ impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
     pub async fn recover_interrupted(&self) -> Result<usize, AuditError> {
         let claims = self.audit.interrupted().await?;
         let mut recorded = 0;
+        // Once the router could not be asked, it is not asked again for the others: a start-up
+        // with a router down waits for one timeout, not one per claim.
+        let mut router_down: Option<RouterError> = None;
         for mut ev in claims {
             let checked = self.clock.now();
             let now_shows = match ev.target.as_deref().map(Username::parse) {
+                Some(Ok(_)) if router_down.is_some() => format!(
+                    "the router could not be asked ({})",
+                    router_down
+                        .as_ref()
+                        .map(ToString::to_string)
+                        .unwrap_or_default()
+                ),
                 Some(Ok(name)) => match self.router.find_secret(&name).await {
                     Ok(Some(s)) => {
                         ev.router = Some(s.at.router.clone());
@@ -502,7 +512,11 @@ impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
                         )
                     }
                     Ok(None) => format!("the router now has no user {name}"),
-                    Err(e) => format!("the router could not be asked ({e})"),
+                    Err(e) => {
+                        let text = format!("the router could not be asked ({e})");
+                        router_down = Some(e);
+                        text
+                    }
                 },
                 _ => "no username to check".to_owned(),
             };

@@ -244,17 +244,24 @@ fn an_interrupted_attempt_is_recorded_as_unknown_at_the_next_start() {
         error.contains("the router now has john123: profile Premium, enabled, IP 192.168.1.100"),
         "{error}"
     );
-    // A router that cannot be asked is said so.
-    let msg = b.message(ADMIN, "restartpppoe john123");
-    b.claim(&msg, "restartpppoe", Some("john123"));
+    // A router that cannot be asked is said so, and asked once for all the claims.
+    for target in ["john123", "jane456"] {
+        let msg = b.message(ADMIN, &format!("restartpppoe {target}"));
+        b.claim(&msg, "restartpppoe", Some(target));
+    }
     b.router.fail_on(CallKind::Find, RouterError::Timeout);
-    assert_eq!(block_on(b.engine.recover_interrupted()).unwrap(), 1);
-    assert!(
-        b.last_event()
-            .error
-            .unwrap()
-            .contains("the router could not be asked (router timed out)")
-    );
+    let before = b.router.calls().len();
+    assert_eq!(block_on(b.engine.recover_interrupted()).unwrap(), 2);
+    assert_eq!(b.router.calls().len(), before + 1, "asked once");
+    for ev in &b.events()[b.events().len() - 2..] {
+        assert!(
+            ev.error
+                .as_deref()
+                .unwrap()
+                .contains("the router could not be asked (router timed out)"),
+            "{ev:?}"
+        );
+    }
 }
 
 #[test]
