@@ -47,7 +47,7 @@
 
 pub mod command;
 pub mod domain;
-mod engine;
+pub mod engine;
 mod gate;
 mod multi;
 pub mod ports;
@@ -61,7 +61,8 @@ pub use domain::{
     CustomerInfo, Ipv4Net, Password, PhoneNumber, Role, StaticIp, SubscriberStatus, Username,
 };
 pub use engine::{
-    AccessEntry, CONFIRMATION_TTL, DeleteConfirmation, Engine, EngineConfig, Permissions, Queued,
+    AccessEntry, CONFIRMATION_TTL, DeleteConfirmation, Engine, EngineConfig, FieldError,
+    Permissions, Queued, ValidCommand,
 };
 pub use multi::{RouterSet, RouterSetError};
 pub use ports::{

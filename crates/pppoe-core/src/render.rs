@@ -11,6 +11,7 @@ use crate::command::{Arg, CommandKind, EditField, ParseError};
 use crate::domain::{
     CustomerInfoError, PasswordError, StaticIpError, UsernameError, customer_name,
 };
+use crate::engine::{CONFIRMATION_TTL, FieldError, NewValue};
 use crate::ports::{ActiveSession, IpUser, ListedSecret, Secret, Traffic};
 use crate::profile::{Profile, ProfileTable, format_speed};
 
@@ -39,28 +40,6 @@ impl std::str::FromStr for Language {
 
 /// The longest message sent in one piece; longer replies are split.
 pub const MAX_MESSAGE_CHARS: usize = 4000;
-
-/// A field rule that a value broke, with what it was about.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FieldError {
-    /// Username rules.
-    Username(UsernameError),
-    /// Password rules.
-    Password(PasswordError),
-    /// A profile that is not in the table.
-    Profile {
-        /// What was typed.
-        found: String,
-        /// The table's names.
-        available: Vec<String>,
-    },
-    /// IP rules.
-    Ip(StaticIpError),
-    /// A status word that is none of enable/disable/aktif/nonaktif.
-    Status(String),
-    /// Customer information rules.
-    Info(CustomerInfoError),
-}
 
 /// What became of the active session when a change also had to disconnect it (`delpppoe`,
 /// `editpppoe ... status disable`).
@@ -219,11 +198,20 @@ impl Renderer {
     pub fn edited(
         &self,
         username: &str,
-        field: EditField,
-        value: &str,
+        new: &NewValue,
         kick: SessionKick,
         at: DateTime<Utc>,
     ) -> String {
+        let field = new.field();
+        let value = match new {
+            NewValue::Password(p) => p.expose().to_owned(),
+            NewValue::Package(p) => p.name.clone(),
+            NewValue::Ip(Some(ip)) => ip.to_string(),
+            NewValue::Ip(None) => self.pick("- (dinamis)", "- (dynamic)").to_owned(),
+            NewValue::Status(s) => s.as_str().to_owned(),
+            NewValue::Info(Some(c)) => c.as_str().to_owned(),
+            NewValue::Info(None) => "-".to_owned(),
+        };
         let mut out = format!(
             "✅ *{}*\n\n👤 *Username:* {username}\n📝 *Field:* {}\n🆕 *{}:* {value}\n🕒 *{}:* {}",
             self.pick("USER PPPoE BERHASIL DIUPDATE", "PPPoE USER UPDATED"),
@@ -348,8 +336,9 @@ impl Renderer {
         summary: &Summary<'_>,
         reason: &str,
         code: &str,
-        minutes: u64,
+        valid_for: Duration,
     ) -> String {
+        let minutes = valid_for.as_secs() / 60;
         let mut out = self.delete_question(summary);
         let _ = write!(
             out,
@@ -778,10 +767,16 @@ impl Renderer {
             let _ = write!(
                 out,
                 "\n🔐 {}\n",
-                self.pick(
-                    "Penghapusan dengan alasan dibalas dengan kode; kirim \"ya KODE\" dalam 5 menit untuk menghapus.",
-                    "A delete with a reason is answered with a code; send \"ya CODE\" within 5 minutes to delete."
-                )
+                match self.lang {
+                    Language::Indonesian => format!(
+                        "Penghapusan dengan alasan dibalas dengan kode; kirim \"ya KODE\" dalam {} menit untuk menghapus.",
+                        CONFIRMATION_TTL.as_secs() / 60
+                    ),
+                    Language::English => format!(
+                        "A delete with a reason is answered with a code; send \"ya CODE\" within {} minutes to delete.",
+                        CONFIRMATION_TTL.as_secs() / 60
+                    ),
+                }
             );
         }
         let _ = write!(
@@ -1417,12 +1412,12 @@ impl Renderer {
         match self.lang {
             Language::Indonesian => self.error(
                 "Kode konfirmasi tidak valid",
-                &format!("Tidak ada penghapusan yang menunggu kode \"{code}\", atau kodenya sudah kedaluwarsa (5 menit). Kirim ulang delpppoe dengan alasan untuk kode baru."),
+                &format!("Tidak ada penghapusan yang menunggu kode \"{code}\", atau kodenya sudah kedaluwarsa ({} menit). Kirim ulang delpppoe dengan alasan untuk kode baru.", CONFIRMATION_TTL.as_secs() / 60),
                 Some(self.example(CommandKind::Delete)),
             ),
             Language::English => self.error(
                 "Invalid confirmation code",
-                &format!("No delete is waiting for code \"{code}\", or the code has expired (5 minutes). Send delpppoe with a reason again for a new code."),
+                &format!("No delete is waiting for code \"{code}\", or the code has expired ({} minutes). Send delpppoe with a reason again for a new code.", CONFIRMATION_TTL.as_secs() / 60),
                 Some(self.example(CommandKind::Delete)),
             ),
         }

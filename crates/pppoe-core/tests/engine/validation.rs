@@ -150,6 +150,9 @@ fn malformed_commands_get_precise_errors_and_never_reach_the_router() {
             "{input:?} reached the router: {:?}",
             b.router.calls()
         );
+        // Checked before anything durable: no claim (an fsync) for a command refused by its
+        // words alone.
+        assert!(b.audit.claims().is_empty(), "{input:?} was claimed");
         let ev = b.last_event();
         assert_eq!(ev.outcome, Outcome::Invalid, "{input:?}");
         assert!(ev.error.is_some(), "{input:?}");

@@ -1,0 +1,36 @@
+//! `pppoe [FILTER] [PAGE]`: a page of secrets, with the bot's own creation dates.
+
+use std::collections::HashMap;
+
+use crate::ports::{AuditSink, Clock, PageRequest, Router, RouterError};
+use crate::render::ListView;
+
+use super::answer::Answer;
+use super::{Engine, Listing};
+
+impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
+    pub(super) async fn list(&self, listing: &Listing) -> Result<Answer, RouterError> {
+        let request = PageRequest::page(listing.page, self.config.page_size);
+        let result = self.router.list_secrets(&listing.filter, request).await?;
+        let names: Vec<String> = result.items.iter().map(|i| i.secret.name.clone()).collect();
+        let created = match self.audit.created_at(&names).await {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!(error = %e, "creation dates unavailable; listing shows \"-\"");
+                HashMap::new()
+            }
+        };
+        let view = ListView {
+            filter: listing.typed.as_deref(),
+            page: listing.page,
+            page_size: self.config.page_size,
+            total: result.total,
+            items: result
+                .items
+                .iter()
+                .map(|i| (i, created.get(&i.secret.name).copied()))
+                .collect(),
+        };
+        Ok(Answer::ok(self.renderer.list(&view, &self.config.profiles)))
+    }
+}

@@ -1,0 +1,732 @@
+//! The engine: one [`Incoming`] message in, replies out.
+//!
+//! ```text
+//!  Incoming ─▶ at most once ─▶ allowlist ─▶ rate limit ─▶ parse ─▶ permission ─▶ stale rule
+//!          ─▶ validate (ValidCommand) ─▶ claim (changes only) ─▶ run the command's module
+//!          ─▶ one audit row (Attempt::event) ─▶ replies
+//! ```
+//!
+//! The pipeline is [`Engine::handle`] in this file; each command lives in a module of its own
+//! (`add`, `edit`, `delete`, `list`, `check`, `restart`, `help`) that runs a [`ValidCommand`]
+//! and says what became of it. The engine has no I/O of its own: the router, the audit log and
+//! the clock are ports.
+
+mod add;
+mod answer;
+mod check;
+mod delete;
+mod edit;
+mod help;
+mod list;
+mod restart;
+mod support;
+mod valid;
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+use crate::command::{CommandKind, ParseError, parse_command};
+use crate::domain::{Ipv4Net, PhoneNumber, Role, Username};
+use crate::gate::Gate;
+use crate::ports::{
+    AuditError, AuditSink, Clock, Incoming, Outcome, Outgoing, Router, RouterError, SecretRef,
+    Sender,
+};
+use crate::profile::ProfileTable;
+use crate::render::{Language, MAX_MESSAGE_CHARS, Renderer, split_message};
+
+use self::answer::{Answer, Attempt, incident_id};
+pub use self::valid::{FieldError, Listing, NewSubscriber, NewValue, Rules, ValidCommand};
+
+/// One allowlisted number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessEntry {
+    /// The number.
+    pub phone: PhoneNumber,
+    /// Its role.
+    pub role: Role,
+    /// A name for logs and the audit log's readers.
+    pub name: String,
+}
+
+/// Which roles may run which command. The default lets both roles run everything.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Permissions {
+    allowed: HashMap<CommandKind, Vec<Role>>,
+}
+
+impl Default for Permissions {
+    fn default() -> Self {
+        Self {
+            allowed: CommandKind::ALL
+                .into_iter()
+                .map(|k| (k, vec![Role::Admin, Role::Technician]))
+                .collect(),
+        }
+    }
+}
+
+impl Permissions {
+    /// Sets the roles allowed to run `kind`.
+    pub fn set(&mut self, kind: CommandKind, roles: Vec<Role>) {
+        self.allowed.insert(kind, roles);
+    }
+
+    /// Whether `role` may run `kind`.
+    pub fn allows(&self, role: Role, kind: CommandKind) -> bool {
+        self.allowed.get(&kind).is_some_and(|r| r.contains(&role))
+    }
+}
+
+/// How `delpppoe` is confirmed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DeleteConfirmation {
+    /// The spec's mode: `delpppoe USER` asks, `delpppoe USER REASON` deletes.
+    #[default]
+    Reason,
+    /// Stricter: `delpppoe USER REASON` answers with a code; `ya CODE` from the same sender
+    /// within 5 minutes deletes.
+    Code,
+}
+
+/// The engine's settings.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// Allowlisted numbers.
+    pub access: Vec<AccessEntry>,
+    /// Role permissions.
+    pub permissions: Permissions,
+    /// Packages.
+    pub profiles: ProfileTable,
+    /// Pools static IPs must lie in (empty: any unicast address).
+    pub pools: Vec<Ipv4Net>,
+    /// Reply language.
+    pub language: Language,
+    /// Time zone of the dates shown.
+    pub time_zone: Tz,
+    /// Changes from messages older than this on arrival are skipped.
+    pub max_message_age: Duration,
+    /// Commands per sender per minute.
+    pub rate_limit_per_minute: u32,
+    /// Longest accepted message, in characters.
+    pub max_message_len: usize,
+    /// How deletes are confirmed.
+    pub delete_confirmation: DeleteConfirmation,
+    /// Whether unknown senders get a refusal (default: silence).
+    pub reply_to_unknown: bool,
+    /// Users per listing page.
+    pub page_size: u32,
+    /// Country code for numbers written with a leading 0.
+    pub default_country_code: String,
+    /// The router new subscribers of a sender are created on, when several are configured
+    /// (see [`RouterSet`](crate::RouterSet)); senders not listed use the first router.
+    pub home_routers: HashMap<PhoneNumber, String>,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        Self {
+            access: Vec::new(),
+            permissions: Permissions::default(),
+            profiles: ProfileTable::default(),
+            pools: Vec::new(),
+            language: Language::Indonesian,
+            time_zone: chrono_tz::Asia::Jakarta,
+            max_message_age: Duration::from_secs(120),
+            rate_limit_per_minute: 30,
+            max_message_len: crate::command::DEFAULT_MAX_LEN,
+            delete_confirmation: DeleteConfirmation::Reason,
+            reply_to_unknown: false,
+            page_size: 20,
+            default_country_code: "62".to_owned(),
+            home_routers: HashMap::new(),
+        }
+    }
+}
+
+/// How long a delete code stays valid.
+pub const CONFIRMATION_TTL: Duration = Duration::from_secs(300);
+
+#[derive(Debug, Clone)]
+struct PendingDelete {
+    code: String,
+    username: Username,
+    at: SecretRef,
+    reason: String,
+    expires: DateTime<Utc>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    /// Accepted commands per sender in the last minute.
+    recent: HashMap<PhoneNumber, VecDeque<DateTime<Utc>>>,
+    /// Whether the sender was told about the rate limit in the current window.
+    told_rate: HashMap<PhoneNumber, DateTime<Utc>>,
+    /// Last audited attempt of each unknown sender.
+    unknown_audited: HashMap<String, DateTime<Utc>>,
+    /// Delete codes waiting for `ya CODE`, per sender.
+    pending: HashMap<PhoneNumber, PendingDelete>,
+}
+
+/// A message that has its place in its sender's queue (see [`Engine::enqueue`]).
+#[derive(Debug)]
+pub struct Queued {
+    ticket: crate::gate::Ticket,
+    incoming: Incoming,
+}
+
+impl Queued {
+    /// The message.
+    pub fn incoming(&self) -> &Incoming {
+        &self.incoming
+    }
+}
+
+/// Turns chat messages into router actions and replies. Generic over the ports; see the crate
+/// documentation for an example.
+#[derive(Debug)]
+pub struct Engine<R, A, C> {
+    router: R,
+    audit: A,
+    clock: C,
+    config: EngineConfig,
+    renderer: Renderer,
+    gate: Arc<Gate>,
+    /// Serializes the static-IP changes of this engine: check, write and read-back of one do
+    /// not interleave with another's.
+    ip_gate: Arc<Gate>,
+    state: Mutex<State>,
+}
+
+impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
+    /// An engine over the given ports.
+    pub fn new(router: R, audit: A, clock: C, config: EngineConfig) -> Self {
+        let renderer = Renderer::new(config.language, config.time_zone);
+        Self {
+            router,
+            audit,
+            clock,
+            config,
+            renderer,
+            gate: Arc::new(Gate::default()),
+            ip_gate: Arc::new(Gate::default()),
+            state: Mutex::new(State::default()),
+        }
+    }
+
+    /// The router port.
+    pub fn router(&self) -> &R {
+        &self.router
+    }
+
+    /// The audit port.
+    pub fn audit(&self) -> &A {
+        &self.audit
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &EngineConfig {
+        &self.config
+    }
+
+    /// Handles one message and returns the replies to send (possibly none).
+    ///
+    /// Messages of one sender are handled in the order this method is *called*, even when the
+    /// returned futures run concurrently; messages of different senders run concurrently.
+    pub fn handle(&self, incoming: Incoming) -> impl Future<Output = Vec<Outgoing>> + Send + '_ {
+        let queued = self.enqueue(incoming);
+        self.run(queued, std::future::ready)
+    }
+
+    /// Takes the message's place in its sender's queue, now. Pass the result to
+    /// [`run`](Self::run), possibly on another task: messages of one sender run, and their
+    /// replies are delivered, in the order `enqueue` was called.
+    pub fn enqueue(&self, incoming: Incoming) -> Queued {
+        let key = match &incoming.sender {
+            Sender::Phone(raw) => PhoneNumber::parse(raw, &self.config.default_country_code)
+                .map_or_else(|_| raw.clone(), |p| p.as_str().to_owned()),
+            Sender::UnresolvedLid(lid) => lid.clone(),
+        };
+        Queued {
+            ticket: self.gate.ticket(&key),
+            incoming,
+        }
+    }
+
+    /// Waits for the message's turn, handles it, and runs `deliver` with the replies before
+    /// the sender's next message may start, so that replies keep the order of the commands.
+    pub async fn run<F, Fut>(&self, queued: Queued, deliver: F) -> Fut::Output
+    where
+        F: FnOnce(Vec<Outgoing>) -> Fut,
+        Fut: Future,
+    {
+        let _turn = queued.ticket.await;
+        let replies = self.handle_in_order(queued.incoming).await;
+        deliver(replies).await
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn rules(&self) -> Rules<'_> {
+        Rules {
+            profiles: &self.config.profiles,
+            pools: &self.config.pools,
+        }
+    }
+
+    /// The pipeline. Every exit of an allowlisted sender's message goes through
+    /// [`finish`](Self::finish): one audit row, then the replies.
+    async fn handle_in_order(&self, msg: Incoming) -> Vec<Outgoing> {
+        let started = self.clock.now();
+        let phone = match &msg.sender {
+            Sender::Phone(raw) => PhoneNumber::parse(raw, &self.config.default_country_code).ok(),
+            Sender::UnresolvedLid(_) => None,
+        };
+        let entry = phone
+            .as_ref()
+            .and_then(|p| self.config.access.iter().find(|e| &e.phone == p));
+
+        match self.audit.is_handled(&msg.id).await {
+            Ok(true) => return Vec::new(),
+            Ok(false) => {}
+            Err(e) => {
+                let incident = incident_id(&msg.id);
+                tracing::error!(%incident, error = %e, message_id = %msg.id, "audit store unavailable; message not handled");
+                return match entry {
+                    Some(_) => self.reply(&msg, self.renderer.internal_error(&incident, false)),
+                    None => Vec::new(),
+                };
+            }
+        }
+        let Some(entry) = entry else {
+            return self.unknown_sender(&msg, phone, started).await;
+        };
+        let parsed = parse_command(&msg.text, self.config.max_message_len);
+        if msg.is_group
+            && matches!(
+                parsed,
+                Err(ParseError::Empty | ParseError::UnknownCommand { .. })
+            )
+        {
+            // Group chatter that is not addressed to the bot: not an attempt, no rate slot.
+            return Vec::new();
+        }
+        let mut attempt = Attempt {
+            at: started,
+            actor_phone: entry.phone.as_str().to_owned(),
+            actor_lid: msg.sender_lid.clone(),
+            role: Some(entry.role),
+            command: "-".to_owned(),
+            target: None,
+            arguments: String::new(),
+            message_id: msg.id.clone(),
+        };
+        let answer = self.decide(&msg, entry, parsed, &mut attempt).await;
+        self.finish(&msg, &attempt, answer).await
+    }
+
+    /// What becomes of an allowlisted sender's message, step by step.
+    async fn decide(
+        &self,
+        msg: &Incoming,
+        entry: &AccessEntry,
+        parsed: Result<crate::command::Command, ParseError>,
+        attempt: &mut Attempt,
+    ) -> Answer {
+        let started = attempt.at;
+        if !self.take_rate_slot(&entry.phone, started) {
+            attempt.arguments = self.redact_unparsed(&msg.text);
+            let per_minute = self.config.rate_limit_per_minute;
+            let tell = self.tell_rate_limited(&entry.phone, started);
+            return Answer::new(
+                Outcome::Denied,
+                tell.then(|| self.renderer.rate_limited(per_minute)),
+            )
+            .error(format!(
+                "rate limit: more than {per_minute} commands per minute"
+            ));
+        }
+
+        let command = match parsed {
+            Ok(c) => c,
+            Err(err) => {
+                attempt.command = match &err {
+                    ParseError::MissingArgument { command, .. }
+                    | ParseError::TooManyArguments { command, .. } => command.word(),
+                    ParseError::UnknownField { .. } => CommandKind::Edit.word(),
+                    ParseError::BadPage { .. } => CommandKind::List.word(),
+                    _ => "-",
+                }
+                .to_owned();
+                attempt.arguments = if matches!(err, ParseError::TooLong { .. }) {
+                    format!("({} characters)", msg.text.chars().count())
+                } else {
+                    self.redact_unparsed(&msg.text)
+                };
+                return Answer::invalid(err.to_string(), self.renderer.parse_error(&err));
+            }
+        };
+        let kind = command.kind();
+        attempt.command = kind.word().to_owned();
+        attempt.target = command.target().map(str::to_owned);
+        attempt.arguments = command.redacted_arguments(&self.config.profiles);
+        let shown = format!("{} {}", kind.word(), command.target().unwrap_or_default());
+
+        if !self.config.permissions.allows(entry.role, kind) {
+            return Answer::with(
+                Outcome::Denied,
+                format!("role {} may not run {kind}", entry.role),
+                self.renderer.denied(kind),
+            );
+        }
+
+        let arrived = msg.received_at.unwrap_or(started);
+        let age = (arrived - msg.sent_at).to_std().unwrap_or_default();
+        if kind.is_mutating() && age > self.config.max_message_age {
+            return Answer::with(
+                Outcome::Skipped,
+                format!(
+                    "stale: sent {}s before it arrived (max {}s)",
+                    age.as_secs(),
+                    self.config.max_message_age.as_secs()
+                ),
+                self.renderer.stale(shown.trim(), msg.sent_at, age),
+            );
+        }
+
+        // Everything the words alone can be wrong about, before anything durable is written.
+        let valid = match ValidCommand::validate(&command, &self.rules()) {
+            Ok(v) => v,
+            Err(e) => return Answer::invalid(e.audit_text(), self.renderer.field_error(kind, &e)),
+        };
+
+        if kind.is_mutating() {
+            // At most once across a crash: the claim is durable before the router is touched,
+            // the audit row is written after. A claim without a row means an earlier attempt
+            // was interrupted; its effect is unknown, so it is not run again.
+            let reason = match &valid {
+                ValidCommand::Delete { reason, .. } => reason.as_deref(),
+                _ => None,
+            };
+            match self.audit.claim(&attempt.claim(reason)).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    return Answer::with(
+                        Outcome::Skipped,
+                        "an earlier attempt of this message was interrupted; not run again",
+                        self.renderer
+                            .interrupted(shown.trim(), command.target().unwrap_or_default()),
+                    );
+                }
+                Err(e) => {
+                    let incident = incident_id(&msg.id);
+                    tracing::error!(%incident, error = %e, message_id = %msg.id, "cannot claim the message id; change not run");
+                    return Answer::with(
+                        Outcome::Failed,
+                        format!("cannot claim the message id: {e} (incident {incident})"),
+                        self.renderer.internal_error(&incident, false),
+                    );
+                }
+            }
+        }
+        self.execute(valid, &entry.phone, &msg.id, started).await
+    }
+
+    /// Runs a valid command in its module. A router error that the module did not answer
+    /// itself means nothing was done (or, `Unconfirmed`, that it is not known).
+    async fn execute(
+        &self,
+        valid: ValidCommand,
+        phone: &PhoneNumber,
+        message_id: &str,
+        now: DateTime<Utc>,
+    ) -> Answer {
+        let kind = valid.kind();
+        let target: Option<String> = match &valid {
+            ValidCommand::Add(new) => Some(new.name.as_str().to_owned()),
+            ValidCommand::Edit { name, .. }
+            | ValidCommand::Delete { name, .. }
+            | ValidCommand::Check(name)
+            | ValidCommand::Restart(name) => Some(name.as_str().to_owned()),
+            _ => None,
+        };
+        let reason = match &valid {
+            ValidCommand::Delete {
+                reason: Some(r), ..
+            } => Some(r.clone()),
+            _ => None,
+        };
+        let cx = Cx {
+            message_id,
+            now,
+            phone,
+        };
+        let result = match valid {
+            ValidCommand::Add(new) => self.add(new, &cx).await,
+            ValidCommand::Edit { name, value } => self.edit(&name, &value, &cx).await,
+            ValidCommand::Delete { name, reason } => {
+                self.delete(&name, reason.as_deref(), &cx).await
+            }
+            ValidCommand::Confirm { code } => self.confirm(&code, &cx).await,
+            ValidCommand::List(listing) => self.list(&listing).await,
+            ValidCommand::Check(name) => self.check(&name, &cx).await,
+            ValidCommand::Restart(name) => self.restart(&name, &cx).await,
+            ValidCommand::Help(topic) => Ok(self.help(topic)),
+        };
+        let mut answer =
+            result.unwrap_or_else(|e| self.router_failure(&e, message_id, kind, target.as_deref()));
+        // A delete's reason is part of the record whatever became of the delete.
+        if answer.reason.is_none() {
+            answer.reason = reason;
+        }
+        answer
+    }
+
+    /// Records the attempt (one audit row, its duration stamped) and returns the replies; when
+    /// the audit log fails, the reply says so.
+    async fn finish(&self, msg: &Incoming, attempt: &Attempt, answer: Answer) -> Vec<Outgoing> {
+        let warning = self.record(attempt, &answer).await;
+        match answer.reply {
+            Some(reply) => self.reply(msg, reply + &warning),
+            None => Vec::new(),
+        }
+    }
+
+    /// Appends the attempt's audit row. Returns a warning to append to the reply when the
+    /// audit store failed (empty when it worked).
+    async fn record(&self, attempt: &Attempt, answer: &Answer) -> String {
+        let duration =
+            u64::try_from((self.clock.now() - attempt.at).num_milliseconds()).unwrap_or(0);
+        match self.audit.append(attempt.event(answer, duration)).await {
+            Ok(()) => String::new(),
+            Err(e) => {
+                let incident = incident_id(&attempt.message_id);
+                tracing::error!(%incident, error = %e, message_id = %attempt.message_id, "audit append failed");
+                self.renderer.audit_warning(&incident)
+            }
+        }
+    }
+
+    /// Records, as outcome [`Outcome::Unknown`], every attempt that claimed its message id but
+    /// has no audit row: the bot stopped (a crash, `kill -9`, a power cut) between the router
+    /// call and the audit row, so whether the change happened is not known. Each row says
+    /// what the router shows now for the username concerned, where it can be asked. Call it
+    /// once at start-up, before taking messages. Returns how many attempts it recorded.
+    pub async fn recover_interrupted(&self) -> Result<usize, AuditError> {
+        let claims = self.audit.interrupted().await?;
+        let mut recorded = 0;
+        // Once the router could not be asked, it is not asked again for the others: a start-up
+        // with a router down waits for one timeout, not one per claim.
+        let mut router_down: Option<RouterError> = None;
+        for mut ev in claims {
+            let checked = self.clock.now();
+            let now_shows = match ev.target.as_deref().map(Username::parse) {
+                Some(Ok(_)) if router_down.is_some() => format!(
+                    "the router could not be asked ({})",
+                    router_down
+                        .as_ref()
+                        .map(ToString::to_string)
+                        .unwrap_or_default()
+                ),
+                Some(Ok(name)) => match self.router.find_secret(&name).await {
+                    Ok(Some(s)) => {
+                        ev.router = Some(s.at.router.clone());
+                        format!(
+                            "the router now has {name}: profile {}, {}, IP {}",
+                            s.profile,
+                            if s.disabled { "disabled" } else { "enabled" },
+                            s.remote_address
+                                .map_or_else(|| "dynamic".to_owned(), |ip| ip.to_string())
+                        )
+                    }
+                    Ok(None) => format!("the router now has no user {name}"),
+                    Err(e) => {
+                        let text = format!("the router could not be asked ({e})");
+                        router_down = Some(e);
+                        text
+                    }
+                },
+                _ => "no username to check".to_owned(),
+            };
+            ev.outcome = Outcome::Unknown;
+            ev.error = Some(format!(
+                "interrupted by a stop; effect not confirmed; {now_shows} (checked {})",
+                checked.format("%Y-%m-%dT%H:%M:%SZ")
+            ));
+            ev.duration_ms = 0;
+            tracing::warn!(message_id = %ev.message_id, command = %ev.command, target = ?ev.target, actor = %ev.actor_phone, error = ?ev.error, "an attempt interrupted by a stop is recorded as unknown");
+            match self.audit.append(ev).await {
+                Ok(()) => recorded += 1,
+                // Recorded meanwhile (another start-up, or the attempt's own row): fine.
+                Err(AuditError::Duplicate(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(recorded)
+    }
+
+    /// A sender who is not on the allowlist (or a LID that could not be resolved): audited at
+    /// most once a minute each, answered only if configured to.
+    async fn unknown_sender(
+        &self,
+        msg: &Incoming,
+        phone: Option<PhoneNumber>,
+        now: DateTime<Utc>,
+    ) -> Vec<Outgoing> {
+        let (actor, lid) = match (&msg.sender, phone) {
+            (_, Some(p)) => (p.as_str().to_owned(), msg.sender_lid.clone()),
+            (Sender::Phone(raw), None) => (raw.clone(), msg.sender_lid.clone()),
+            (Sender::UnresolvedLid(l), None) => (
+                format!("unresolved {l}"),
+                Some(msg.sender_lid.clone().unwrap_or_else(|| l.clone())),
+            ),
+        };
+        let parsed = parse_command(&msg.text, self.config.max_message_len);
+        if msg.is_group && parsed.is_err() {
+            return Vec::new();
+        }
+        let audit_now = {
+            let mut state = self.lock();
+            state
+                .unknown_audited
+                .retain(|_, t| now - *t < chrono::Duration::minutes(1));
+            match state.unknown_audited.get(&actor) {
+                Some(_) => false,
+                None => {
+                    state.unknown_audited.insert(actor.clone(), now);
+                    true
+                }
+            }
+        };
+        let reply =
+            (self.config.reply_to_unknown && !msg.is_group).then(|| self.renderer.unknown_sender());
+        let error = match &msg.sender {
+            Sender::UnresolvedLid(_) => {
+                "sender is a LID that could not be resolved to a phone number"
+            }
+            Sender::Phone(_) => "sender is not on the allowlist",
+        };
+        let answer = Answer::new(Outcome::Denied, reply).error(error);
+        if audit_now {
+            let (command, target, arguments) = match &parsed {
+                Ok(c) => (
+                    c.kind().word().to_owned(),
+                    c.target().map(str::to_owned),
+                    c.redacted_arguments(&self.config.profiles),
+                ),
+                Err(_) => ("-".to_owned(), None, self.redact_unparsed(&msg.text)),
+            };
+            let attempt = Attempt {
+                at: now,
+                actor_phone: actor,
+                actor_lid: lid,
+                role: None,
+                command,
+                target,
+                arguments,
+                message_id: msg.id.clone(),
+            };
+            self.audit
+                .append(attempt.event(&answer, 0))
+                .await
+                .unwrap_or_else(|e| {
+                    tracing::error!(error = %e, message_id = %msg.id, "audit append failed");
+                });
+        }
+        match answer.reply {
+            Some(text) => self.reply(msg, text),
+            None => Vec::new(),
+        }
+    }
+
+    fn take_rate_slot(&self, phone: &PhoneNumber, now: DateTime<Utc>) -> bool {
+        let mut state = self.lock();
+        let window = state.recent.entry(phone.clone()).or_default();
+        while window
+            .front()
+            .is_some_and(|t| now - *t >= chrono::Duration::minutes(1))
+        {
+            window.pop_front();
+        }
+        if window.len() >= self.config.rate_limit_per_minute as usize {
+            return false;
+        }
+        window.push_back(now);
+        true
+    }
+
+    /// Whether to tell the sender about the rate limit (once a minute).
+    fn tell_rate_limited(&self, phone: &PhoneNumber, now: DateTime<Utc>) -> bool {
+        let mut state = self.lock();
+        match state.told_rate.get(phone) {
+            Some(t) if now - *t < chrono::Duration::minutes(1) => false,
+            _ => {
+                state.told_rate.insert(phone.clone(), now);
+                true
+            }
+        }
+    }
+
+    fn reply(&self, msg: &Incoming, text: String) -> Vec<Outgoing> {
+        split_message(&text, MAX_MESSAGE_CHARS)
+            .into_iter()
+            .enumerate()
+            .map(|(i, text)| Outgoing {
+                chat: msg.chat.clone(),
+                text,
+                quoting: (i == 0).then(|| msg.id.clone()),
+            })
+            .collect()
+    }
+
+    /// The text of a message that did not parse, for the audit log: every word that may be a
+    /// password masked (see [`crate::command`]), at most 200 characters.
+    fn redact_unparsed(&self, text: &str) -> String {
+        truncate(
+            &crate::command::redact_text(text, &self.config.profiles),
+            200,
+        )
+    }
+}
+
+/// What a command's module needs to know about the attempt it runs.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Cx<'a> {
+    /// The message id (incident ids, confirmation codes).
+    pub(crate) message_id: &'a str,
+    /// When the message is handled.
+    pub(crate) now: DateTime<Utc>,
+    /// The sender.
+    pub(crate) phone: &'a PhoneNumber,
+}
+
+fn truncate(text: &str, max: usize) -> String {
+    let mut t: String = text.chars().take(max).collect();
+    if text.chars().count() > max {
+        t.push('…');
+    }
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn truncation() {
+        assert_eq!(truncate(&"x ".repeat(300), 200).chars().count(), 201);
+        assert_eq!(truncate("short", 200), "short");
+    }
+
+    #[test]
+    fn incident_ids_are_eight_hex_digits() {
+        assert_eq!(incident_id("m1").len(), 8);
+        assert_eq!(incident_id("m1"), incident_id("m1"));
+    }
+}

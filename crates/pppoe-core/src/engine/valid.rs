@@ -1,0 +1,297 @@
+//! From a [`Command`] of raw tokens to a [`ValidCommand`] of checked values, once the package
+//! table and the pools are known (the grammar's "low" arguments to the engine's "high" ones).
+//! Pure: no router, no store. Everything a command's words alone can be wrong about is found
+//! here, before the engine writes anything durable.
+
+use std::net::Ipv4Addr;
+
+use crate::command::{Command, CommandKind, EditField, EditValue, HelpTopic};
+use crate::domain::{
+    CustomerInfo, CustomerInfoError, Ipv4Net, Password, PasswordError, StaticIp, StaticIpError,
+    SubscriberStatus, Username, UsernameError,
+};
+use crate::ports::{ListFilter, SecretChange};
+use crate::profile::{Profile, ProfileTable};
+
+/// A field rule that a value broke, with what it was about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FieldError {
+    /// Username rules.
+    Username(UsernameError),
+    /// Password rules.
+    Password(PasswordError),
+    /// A profile that is not in the table.
+    Profile {
+        /// What was typed.
+        found: String,
+        /// The table's names.
+        available: Vec<String>,
+    },
+    /// IP rules.
+    Ip(StaticIpError),
+    /// A status word that is none of enable/disable/aktif/nonaktif.
+    Status(String),
+    /// Customer information rules.
+    Info(CustomerInfoError),
+}
+
+impl FieldError {
+    /// The error for the audit log: the field and the rule, never the value (it may be a
+    /// password typed in the wrong place).
+    pub fn audit_text(&self) -> String {
+        match self {
+            Self::Username(e) => format!("username: {e}"),
+            Self::Password(e) => format!("password: {e}"),
+            Self::Profile { .. } => "profile: not in the package table".to_owned(),
+            Self::Ip(e) => format!("ip: {e}"),
+            Self::Status(_) => "status: not one of enable, disable, aktif, nonaktif".to_owned(),
+            Self::Info(e) => format!("info: {e}"),
+        }
+    }
+}
+
+/// What validation needs to know: the packages and the static-IP pools.
+#[derive(Debug, Clone, Copy)]
+pub struct Rules<'a> {
+    /// The packages.
+    pub profiles: &'a ProfileTable,
+    /// Pools static IPs must lie in (empty: any unicast address).
+    pub pools: &'a [Ipv4Net],
+}
+
+/// A new subscriber, every value checked (`addpppoe`).
+#[derive(Debug, Clone)]
+pub struct NewSubscriber {
+    /// Username.
+    pub name: Username,
+    /// Password.
+    pub password: Password,
+    /// Package.
+    pub profile: Profile,
+    /// Static IP, if any.
+    pub ip: Option<StaticIp>,
+    /// Customer information, if any.
+    pub comment: Option<CustomerInfo>,
+}
+
+/// The new value of an `editpppoe`, checked.
+#[derive(Debug, Clone)]
+pub enum NewValue {
+    /// A new password.
+    Password(Password),
+    /// A new package.
+    Package(Profile),
+    /// A static IP, or none (dynamic).
+    Ip(Option<StaticIp>),
+    /// Enabled or disabled.
+    Status(SubscriberStatus),
+    /// Customer information, or none.
+    Info(Option<CustomerInfo>),
+}
+
+impl NewValue {
+    /// The field it changes.
+    pub fn field(&self) -> EditField {
+        match self {
+            Self::Password(_) => EditField::Password,
+            Self::Package(_) => EditField::Profile,
+            Self::Ip(_) => EditField::Ip,
+            Self::Status(_) => EditField::Status,
+            Self::Info(_) => EditField::Info,
+        }
+    }
+
+    /// The change on the router.
+    pub fn change(&self) -> SecretChange {
+        match self {
+            Self::Password(p) => SecretChange::Password(p.clone()),
+            Self::Package(p) => SecretChange::Profile(p.router_profile.clone()),
+            Self::Ip(ip) => SecretChange::RemoteAddress(ip.map(StaticIp::addr)),
+            Self::Status(s) => SecretChange::Disabled(*s == SubscriberStatus::Disabled),
+            Self::Info(c) => SecretChange::Comment(c.clone()),
+        }
+    }
+
+    /// The static IP it sets, if it sets one.
+    pub fn static_ip(&self) -> Option<Ipv4Addr> {
+        match self {
+            Self::Ip(Some(ip)) => Some(ip.addr()),
+            _ => None,
+        }
+    }
+}
+
+/// A listing's filter and page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listing {
+    /// What the router is asked for.
+    pub filter: ListFilter,
+    /// The filter as typed (shown in the reply and the next-page hint).
+    pub typed: Option<String>,
+    /// 1-based page.
+    pub page: u32,
+}
+
+/// A command whose values are checked: what the engine runs.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum ValidCommand {
+    /// `addpppoe`
+    Add(NewSubscriber),
+    /// `editpppoe`
+    Edit {
+        /// The subscriber.
+        name: Username,
+        /// The new value.
+        value: NewValue,
+    },
+    /// `delpppoe`
+    Delete {
+        /// The subscriber.
+        name: Username,
+        /// The reason, if given (none: the bot asks for one).
+        reason: Option<String>,
+    },
+    /// `ya CODE`
+    Confirm {
+        /// The code.
+        code: String,
+    },
+    /// `pppoe`
+    List(Listing),
+    /// `checkpppoe`
+    Check(Username),
+    /// `restartpppoe`
+    Restart(Username),
+    /// `help`
+    Help(HelpTopic),
+}
+
+impl ValidCommand {
+    /// Checks every value of `command` against the rules.
+    ///
+    /// ```
+    /// use pppoe_core::engine::{Rules, ValidCommand};
+    /// use pppoe_core::{ProfileTable, parse_command};
+    ///
+    /// let profiles = ProfileTable::default();
+    /// let rules = Rules { profiles: &profiles, pools: &[] };
+    /// let raw = parse_command("addpppoe budi01 rahasia123 premium 10.9.0.5", 1000).unwrap();
+    /// let ValidCommand::Add(new) = ValidCommand::validate(&raw, &rules).unwrap() else {
+    ///     unreachable!()
+    /// };
+    /// assert_eq!(new.profile.name, "Premium");
+    /// let raw = parse_command("addpppoe budi01 short premium", 1000).unwrap();
+    /// assert!(ValidCommand::validate(&raw, &rules).is_err());
+    /// ```
+    pub fn validate(command: &Command, rules: &Rules<'_>) -> Result<Self, FieldError> {
+        Ok(match command {
+            Command::Add {
+                username,
+                password,
+                profile,
+                ip,
+                info,
+            } => Self::Add(NewSubscriber {
+                name: username_of(username)?,
+                password: password.check().map_err(FieldError::Password)?,
+                profile: profile_of(profile, rules)?,
+                ip: ip
+                    .as_deref()
+                    .map(|ip| StaticIp::parse(ip, rules.pools))
+                    .transpose()
+                    .map_err(FieldError::Ip)?,
+                comment: info
+                    .as_deref()
+                    .map(CustomerInfo::parse)
+                    .transpose()
+                    .map_err(FieldError::Info)?
+                    .flatten(),
+            }),
+            Command::Edit { username, value } => Self::Edit {
+                name: username_of(username)?,
+                value: new_value(value, rules)?,
+            },
+            Command::Delete { username, reason } => Self::Delete {
+                name: username_of(username)?,
+                reason: reason.clone(),
+            },
+            Command::Confirm { code } => Self::Confirm { code: code.clone() },
+            Command::List { filter, page } => Self::List(Listing {
+                filter: list_filter(filter.as_deref(), rules.profiles),
+                typed: filter.clone(),
+                page: *page,
+            }),
+            Command::Check { username } => Self::Check(username_of(username)?),
+            Command::Restart { username } => Self::Restart(username_of(username)?),
+            Command::Help { topic } => Self::Help(*topic),
+        })
+    }
+
+    /// The command's kind.
+    pub fn kind(&self) -> CommandKind {
+        match self {
+            Self::Add(_) => CommandKind::Add,
+            Self::Edit { .. } => CommandKind::Edit,
+            Self::Delete { .. } => CommandKind::Delete,
+            Self::Confirm { .. } => CommandKind::Confirm,
+            Self::List(_) => CommandKind::List,
+            Self::Check(_) => CommandKind::Check,
+            Self::Restart(_) => CommandKind::Restart,
+            Self::Help(_) => CommandKind::Help,
+        }
+    }
+}
+
+fn username_of(text: &str) -> Result<Username, FieldError> {
+    Username::parse(text).map_err(FieldError::Username)
+}
+
+fn profile_of(text: &str, rules: &Rules<'_>) -> Result<Profile, FieldError> {
+    match rules.profiles.parse(text) {
+        Ok(p) => Ok(rules.profiles.get(&p).clone()),
+        Err(e) => Err(FieldError::Profile {
+            found: e.found,
+            available: e.available,
+        }),
+    }
+}
+
+/// The words that clear a value (`ip -`, `info -`).
+fn clears(text: &str) -> bool {
+    matches!(text, "-" | "none" | "kosong" | "hapus")
+}
+
+fn new_value(value: &EditValue, rules: &Rules<'_>) -> Result<NewValue, FieldError> {
+    Ok(match value {
+        EditValue::Password(raw) => NewValue::Password(raw.check().map_err(FieldError::Password)?),
+        EditValue::Profile(v) => NewValue::Package(profile_of(v, rules)?),
+        EditValue::Ip(v) if clears(v) => NewValue::Ip(None),
+        EditValue::Ip(v) => NewValue::Ip(Some(
+            StaticIp::parse(v, rules.pools).map_err(FieldError::Ip)?,
+        )),
+        EditValue::Status(v) => {
+            NewValue::Status(SubscriberStatus::parse(v).map_err(|e| FieldError::Status(e.0))?)
+        }
+        EditValue::Info(v) if clears(v) => NewValue::Info(None),
+        EditValue::Info(v) => NewValue::Info(CustomerInfo::parse(v).map_err(FieldError::Info)?),
+    })
+}
+
+/// What a listing's filter word means: a status word, a package, or part of a username.
+fn list_filter(filter: Option<&str>, profiles: &ProfileTable) -> ListFilter {
+    let Some(f) = filter else {
+        return ListFilter::All;
+    };
+    match f.to_lowercase().as_str() {
+        "aktif" | "enabled" | "enable" | "active" => ListFilter::Enabled,
+        "nonaktif" | "disabled" | "disable" | "inactive" => ListFilter::Disabled,
+        "online" | "terhubung" => ListFilter::Online,
+        "offline" | "terputus" => ListFilter::Offline,
+        _ => match profiles.parse(f) {
+            Ok(p) => ListFilter::Profile(profiles.get(&p).router_profile.clone()),
+            Err(_) => ListFilter::NameContains(f.to_owned()),
+        },
+    }
+}
