@@ -666,7 +666,6 @@ impl Config {
             delete_confirmation: self.delete_confirmation,
             reply_to_unknown: self.reply_to_unknown,
             page_size: self.page_size,
-            default_country_code: self.default_country_code.clone(),
             home_routers,
         })
     }

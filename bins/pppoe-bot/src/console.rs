@@ -4,14 +4,16 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use pppoe_core::{Clock, Incoming, Messenger, MessengerError, Outgoing, Sender, SystemClock};
+use pppoe_core::{
+    Clock, Incoming, Messenger, MessengerError, Outgoing, PhoneNumber, Sender, SystemClock,
+};
 use tokio::sync::{Mutex, mpsc};
 
 /// Reads one command per line from stdin; prints replies to stdout.
 #[derive(Debug)]
 pub(crate) struct Console {
     lines: Mutex<mpsc::Receiver<String>>,
-    sender: String,
+    sender: PhoneNumber,
     run_id: String,
     seq: AtomicU64,
     /// Render `*bold*` as terminal bold (stdout is a terminal).
@@ -23,8 +25,8 @@ pub(crate) struct Console {
 }
 
 impl Console {
-    /// A console acting as `sender` (a phone number). Starts a thread reading stdin.
-    pub(crate) fn start(sender: String) -> Self {
+    /// A console acting as `sender`. Starts a thread reading stdin.
+    pub(crate) fn start(sender: PhoneNumber) -> Self {
         let (tx, rx) = mpsc::channel(64);
         std::thread::Builder::new()
             .name("stdin".into())

@@ -84,15 +84,17 @@ pub(crate) async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         .as_phone
         .clone()
         .unwrap_or_else(|| DEMO_ADMIN.to_owned());
-    let role = PhoneNumber::parse(&acting, "62")
-        .ok()
-        .and_then(|p| config.access.iter().find(|a| a.phone == p))
+    let phone = PhoneNumber::parse(&acting, "62").with_context(|| format!("--as {acting}"))?;
+    let role = config
+        .access
+        .iter()
+        .find(|a| a.phone == phone)
         .map_or("not on the allowlist: the bot will stay silent", |a| {
             a.role.as_str()
         });
     let engine = Arc::new(Engine::new(router, store.clone(), SystemClock, config));
     crate::recover_interrupted(&engine).await?;
-    let console = Arc::new(Console::start(acting.clone()));
+    let console = Arc::new(Console::start(phone));
 
     println!(
         "pppoe-bot demo: routeros-sim (a RouterOS 7 API server) on {} ({} subscribers, john123 and jane456 among them)",

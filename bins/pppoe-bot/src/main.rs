@@ -154,17 +154,28 @@ async fn run(
         SystemClock,
         engine_config,
     ));
+    // The console's sender, read before anything is started.
+    let console_phone = match (messenger, as_phone) {
+        (MessengerKind::Console, Some(text)) => Some(
+            pppoe_core::PhoneNumber::parse(&text, &config.default_country_code)
+                .with_context(|| format!("--as {text}"))?,
+        ),
+        (MessengerKind::Console, None) => Some(pppoe_core::PhoneNumber::parse(
+            config.access[0].phone.get_ref(),
+            &config.default_country_code,
+        )?),
+        (MessengerKind::Whatsapp, _) => None,
+    };
     recover_interrupted(&engine).await?;
-    let result = match messenger {
-        MessengerKind::Console => {
-            let phone = as_phone.unwrap_or_else(|| config.access[0].phone.get_ref().clone());
+    let result = match console_phone {
+        Some(phone) => {
             let console = Arc::new(console::Console::start(phone));
             console.prompt();
             let taken = serve::serve(engine, console, serve::shutdown_signal()).await;
             tracing::info!(messages = taken, "stopped");
             Ok(())
         }
-        MessengerKind::Whatsapp => run_whatsapp(&config, engine).await,
+        None => run_whatsapp(&config, engine).await,
     };
     store.close().await;
     tracing::info!("audit log flushed");

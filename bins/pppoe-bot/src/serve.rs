@@ -48,6 +48,10 @@ where
         let Some(message) = message else { break };
         taken += 1;
         let queued = engine.enqueue(message);
+        if queued.will_answer() {
+            // "typing…": the engine has taken the message and will answer it.
+            messenger.working_on(queued.incoming()).await;
+        }
         let engine = Arc::clone(&engine);
         let messenger = Arc::clone(&messenger);
         tasks.spawn(async move {

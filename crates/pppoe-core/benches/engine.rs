@@ -72,7 +72,7 @@ fn bench(c: &mut Criterion) {
     let message = |text: &str| Incoming {
         id: format!("M{}", ids.fetch_add(1, Ordering::Relaxed)),
         chat: "6281234567890@s.whatsapp.net".into(),
-        sender: Sender::Phone("6281234567890@s.whatsapp.net".into()),
+        sender: Sender::Phone(pppoe_core::PhoneNumber::parse("6281234567890", "62").unwrap()),
         sender_lid: None,
         text: text.to_owned(),
         sent_at: clock.now(),

@@ -493,6 +493,27 @@ impl PhoneNumber {
         Ok(Self(normalized))
     }
 
+    /// A number given as the digits of an international number, country code first, such as
+    /// a WhatsApp JID's user part (`6281234567890`): taken as they are, never read as national.
+    ///
+    /// ```
+    /// use pppoe_core::PhoneNumber;
+    /// let p = PhoneNumber::international("6281234567890").unwrap();
+    /// assert_eq!(p, PhoneNumber::parse("0812-3456-7890", "62").unwrap());
+    /// assert!(PhoneNumber::international("0812345678").is_err());
+    /// assert!(PhoneNumber::international("62 812").is_err());
+    /// ```
+    pub fn international(digits: &str) -> Result<Self, PhoneNumberError> {
+        let plausible = (8..=15).contains(&digits.len())
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && !digits.starts_with('0');
+        if plausible {
+            Ok(Self(digits.to_owned()))
+        } else {
+            Err(PhoneNumberError::Malformed(digits.to_owned()))
+        }
+    }
+
     /// The canonical digits.
     pub fn as_str(&self) -> &str {
         &self.0

@@ -30,7 +30,7 @@
 //! let message = Incoming {
 //!     id: "3EB0A1".into(),
 //!     chat: "6281234567890@s.whatsapp.net".into(),
-//!     sender: Sender::Phone("6281234567890@s.whatsapp.net".into()),
+//!     sender: Sender::Phone(PhoneNumber::parse("6281234567890@s.whatsapp.net", "62").unwrap()),
 //!     sender_lid: None,
 //!     text: "addpppoe john123 password123 Premium".into(),
 //!     sent_at: pppoe_core::Clock::now(&clock),

@@ -12,7 +12,7 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use thiserror::Error;
 
-use crate::domain::{CustomerInfo, Password, Role, Username};
+use crate::domain::{CustomerInfo, Password, PhoneNumber, Role, Username};
 
 /// Where a secret lives: the router's name (several routers may sit behind one [`Router`]) and
 /// RouterOS's internal `.id` (`*1A`).
@@ -319,13 +319,28 @@ pub type MessageId = String;
 /// Opaque chat address of the messenger (where replies go).
 pub type ChatId = String;
 
-/// Who sent a message, as the messenger could tell.
+/// Who sent a message, as the messenger could tell. The messenger normalizes it, once: the
+/// engine compares [`PhoneNumber`]s and never parses addresses.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Sender {
-    /// A phone number in any common form (`0812...`, `+62 812...`, `62812...@s.whatsapp.net`).
-    Phone(String),
+    /// A phone number.
+    Phone(PhoneNumber),
     /// A WhatsApp LID that could not be resolved to a phone number. Always refused.
     UnresolvedLid(String),
+    /// An address that is no phone number the messenger can read (kept for the audit log).
+    /// Always refused.
+    Unrecognized(String),
+}
+
+impl Sender {
+    /// The sender as the audit log and the per-sender queue name it: the phone number's
+    /// digits, or the address as given.
+    pub fn key(&self) -> &str {
+        match self {
+            Self::Phone(p) => p.as_str(),
+            Self::UnresolvedLid(a) | Self::Unrecognized(a) => a,
+        }
+    }
 }
 
 /// One incoming chat message.
@@ -376,11 +391,20 @@ pub enum MessengerError {
 
 /// A chat transport: a stream of incoming messages and a way to send replies.
 pub trait Messenger: Send + Sync {
-    /// The next message; `None` when the transport has ended.
+    /// The next message; `None` when the transport has ended. Only takes: it shows nothing
+    /// to the sender.
     fn next_message(&self) -> impl Future<Output = Option<Incoming>> + Send;
 
     /// Sends one message.
     fn send(&self, message: &Outgoing) -> impl Future<Output = Result<(), MessengerError>> + Send;
+
+    /// The bot will answer `message` and is working on it: show it to the sender (WhatsApp's
+    /// "typing…"). Called once the engine has decided (allowlisted sender, a command or a
+    /// direct message); the default shows nothing.
+    fn working_on(&self, message: &Incoming) -> impl Future<Output = ()> + Send {
+        let _ = message;
+        std::future::ready(())
+    }
 }
 
 /// What became of an attempt.

@@ -18,9 +18,7 @@ use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
-use pppoe_core::{
-    Clock, Incoming, MessengerError, Outgoing, PhoneNumber, Sender, SystemClock, parse_command,
-};
+use pppoe_core::{Clock, Incoming, MessengerError, Outgoing, PhoneNumber, SystemClock};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
@@ -30,7 +28,7 @@ use wa_rs::wa_rs_proto::whatsapp as wa;
 
 use crate::config::WhatsAppConfig;
 use crate::error::TerminalError;
-use crate::identity::{Allowlist, Identity, LidMap, phone_jid_string, user_part};
+use crate::identity::{Allowlist, LidMap, phone_jid_string, user_part};
 use crate::lifecycle::{self, Lifecycle};
 use crate::outgoing::{
     QuoteCache, Quoted, build_text_message, chunk_text, terminal_notice, undecryptable_notice,
@@ -117,20 +115,6 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl<L: Link> Shared<L> {
-    fn sender_allowed(&self, sender: &Sender) -> bool {
-        self.allowlist.allows(&Identity {
-            sender: sender.clone(),
-            lid: None,
-        })
-    }
-
-    /// Whether to show "typing" for this message: an allowlisted sender, and in a group only
-    /// for a command (group chatter gets no reply).
-    fn wants_typing(&self, incoming: &Incoming) -> bool {
-        self.sender_allowed(&incoming.sender)
-            && (!incoming.is_group || parse_command(&incoming.text, usize::MAX).is_ok())
-    }
-
     fn set_chat_state(&self, chat: &str, state: ChatState) {
         if let Ok(jid) = chat.parse::<Jid>() {
             // The presence task ends only with `Shared`.
@@ -334,9 +318,7 @@ impl<L: Link> Pump<L> {
                                 text: incoming.text.clone(),
                             },
                         );
-                        let key = match &incoming.sender {
-                            Sender::Phone(p) | Sender::UnresolvedLid(p) => p.clone(),
-                        };
+                        let key = incoming.sender.key().to_owned();
                         tracing::debug!(message_id = %incoming.id, chat = %incoming.chat, "message for the engine");
                         self.reorder.push(key, incoming.sent_at, now, incoming);
                     }
@@ -531,15 +513,15 @@ pub(crate) fn start<L: Link>(
 
 impl<L: Link> Adapter<L> {
     pub(crate) async fn next_message(&self) -> Option<Incoming> {
-        let incoming = self.inbox.lock().await.recv().await?;
-        if self.shared.wants_typing(&incoming) {
-            let state =
-                lock(&self.shared.typing).start(&incoming.chat, &incoming.id, Instant::now());
-            if let Some(state) = state {
-                self.shared.set_chat_state(&incoming.chat, state);
-            }
+        self.inbox.lock().await.recv().await
+    }
+
+    /// Shows "typing…" in the chat of a message the engine will answer, until its reply goes.
+    pub(crate) fn working_on(&self, incoming: &Incoming) {
+        let state = lock(&self.shared.typing).start(&incoming.chat, &incoming.id, Instant::now());
+        if let Some(state) = state {
+            self.shared.set_chat_state(&incoming.chat, state);
         }
-        Some(incoming)
     }
 
     pub(crate) async fn send(&self, out: &Outgoing) -> Result<(), MessengerError> {

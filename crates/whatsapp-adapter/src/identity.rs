@@ -63,9 +63,17 @@ fn phone_digits(user: &str) -> Option<&str> {
     ((8..=15).contains(&user.len()) && user.bytes().all(|b| b.is_ascii_digit())).then_some(user)
 }
 
-/// `<digits>@s.whatsapp.net`, the form the engine normalizes.
+/// `<digits>@s.whatsapp.net`, the JID of a phone number.
 pub fn phone_jid_string(digits: &str) -> String {
     format!("{digits}@{PHONE_SERVER}")
+}
+
+/// The sender with these phone digits (a JID's user part), normalized once, here.
+fn phone_sender(digits: &str) -> Sender {
+    PhoneNumber::international(digits).map_or_else(
+        |_| Sender::Unrecognized(phone_jid_string(digits)),
+        Sender::Phone,
+    )
 }
 
 fn lid_string(jid: &Jid) -> String {
@@ -128,8 +136,8 @@ impl Identity {
     /// The phone digits, when resolved.
     pub fn phone(&self) -> Option<&str> {
         match &self.sender {
-            Sender::Phone(jid) => jid.strip_suffix(&format!("@{PHONE_SERVER}")),
-            Sender::UnresolvedLid(_) => None,
+            Sender::Phone(phone) => Some(phone.as_str()),
+            Sender::UnresolvedLid(_) | Sender::Unrecognized(_) => None,
         }
     }
 }
@@ -145,7 +153,7 @@ impl Identity {
 /// let lid: wa_rs::Jid = "123456789012345:7@lid".parse().unwrap();
 /// let phone: wa_rs::Jid = "6281234567890@s.whatsapp.net".parse().unwrap();
 /// let id = resolve_sender(&lid, Some(&phone), &LidMap::new(), None).unwrap();
-/// assert_eq!(id.sender, Sender::Phone("6281234567890@s.whatsapp.net".into()));
+/// assert_eq!(id.phone(), Some("6281234567890"));
 /// assert_eq!(id.lid.as_deref(), Some("123456789012345@lid"));
 ///
 /// // Without any source of the phone number, a LID stays a LID.
@@ -163,7 +171,7 @@ pub fn resolve_sender(
         AddressKind::Phone => {
             let digits = phone_digits(user_part(sender))?;
             Some(Identity {
-                sender: Sender::Phone(phone_jid_string(digits)),
+                sender: phone_sender(digits),
                 lid: alt_of_kind(AddressKind::Lid).map(lid_string),
             })
         }
@@ -175,7 +183,7 @@ pub fn resolve_sender(
                 .or_else(|| library.and_then(|l| phone_digits(l.split('@').next()?)));
             Some(Identity {
                 sender: match phone {
-                    Some(digits) => Sender::Phone(phone_jid_string(digits)),
+                    Some(digits) => phone_sender(digits),
                     None => Sender::UnresolvedLid(lid.clone()),
                 },
                 lid: Some(lid),
@@ -185,8 +193,10 @@ pub fn resolve_sender(
     }
 }
 
-/// The allowlisted phone numbers, to decide what the adapter itself may answer (the "please
-/// resend" notice, the typing indicator). Access control proper is the engine's.
+/// The allowlisted phone numbers: whose LIDs the adapter resolves at start-up, and who gets the
+/// adapter's own "please resend" notice for a message it could not decrypt (a message the
+/// engine never sees). Commands are authorized by the engine alone, which also decides when
+/// to show "typing" ([`pppoe_core::Messenger::working_on`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Allowlist {
     phones: HashSet<String>,
@@ -225,7 +235,7 @@ mod tests {
     const LID: &str = "123456789012345";
 
     fn phone_sender() -> Sender {
-        Sender::Phone(format!("{PHONE}@s.whatsapp.net"))
+        Sender::Phone(PhoneNumber::international(PHONE).unwrap())
     }
 
     #[test]
@@ -370,7 +380,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             id.sender,
-            Sender::Phone("6280000000001@s.whatsapp.net".into())
+            Sender::Phone(PhoneNumber::international("6280000000001").unwrap())
         );
     }
 

@@ -62,7 +62,7 @@
 //!     panic!("a command");
 //! };
 //! assert_eq!(incoming.text, "checkpppoe john123");
-//! assert_eq!(incoming.sender, pppoe_core::Sender::Phone("6281234567890@s.whatsapp.net".into()));
+//! assert_eq!(incoming.sender.key(), "6281234567890");
 //! assert_eq!(incoming.sender_lid.as_deref(), Some("123456789012345@lid"));
 //!
 //! // The bot's own messages are never commands.

@@ -302,6 +302,10 @@ impl Messenger for WhatsApp {
     async fn send(&self, message: &Outgoing) -> Result<(), MessengerError> {
         self.adapter.send(message).await
     }
+
+    async fn working_on(&self, message: &Incoming) {
+        self.adapter.working_on(message);
+    }
 }
 
 #[cfg(test)]

@@ -232,7 +232,7 @@ impl Translator {
     /// };
     /// assert_eq!(incoming.text, "checkpppoe john123");
     /// assert_eq!(incoming.chat, "123456789012345@lid");
-    /// assert_eq!(incoming.sender, pppoe_core::Sender::Phone("6281234567890@s.whatsapp.net".into()));
+    /// assert_eq!(incoming.sender.key(), "6281234567890");
     /// assert_eq!(incoming.sender_lid.as_deref(), Some("123456789012345@lid"));
     /// ```
     pub fn translate(
@@ -386,7 +386,9 @@ mod tests {
             Incoming {
                 id: "3EB0AA01".into(),
                 chat: PHONE_JID.into(),
-                sender: Sender::Phone(PHONE_JID.into()),
+                sender: Sender::Phone(
+                    pppoe_core::PhoneNumber::international("6281234567890").unwrap()
+                ),
                 sender_lid: None,
                 text: "checkpppoe john123".into(),
                 sent_at: at(),
@@ -570,7 +572,10 @@ mod tests {
         let i = command(&text("checkpppoe john123"), &group_info(GROUP));
         assert!(i.is_group);
         assert_eq!(i.chat, GROUP);
-        assert_eq!(i.sender, Sender::Phone(PHONE_JID.into()));
+        assert_eq!(
+            i.sender,
+            Sender::Phone(pppoe_core::PhoneNumber::international("6281234567890").unwrap())
+        );
         assert_eq!(i.sender_lid.as_deref(), Some("123456789012345@lid"));
         assert_eq!(
             ignored(
@@ -604,7 +609,10 @@ mod tests {
             other => panic!("{other:?}"),
         }
         match t.translate(&text("help"), &info, Some("6281234567890")) {
-            Translation::Command(i) => assert_eq!(i.sender, Sender::Phone(PHONE_JID.into())),
+            Translation::Command(i) => assert_eq!(
+                i.sender,
+                Sender::Phone(pppoe_core::PhoneNumber::international("6281234567890").unwrap())
+            ),
             other => panic!("{other:?}"),
         }
         info.source.sender_alt = Some(jid(PHONE_JID));

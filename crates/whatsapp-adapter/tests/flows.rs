@@ -133,7 +133,7 @@ impl Chat {
         let incoming = self.translate(&message, &info);
         assert_eq!(
             incoming.sender,
-            Sender::Phone(format!("{ADMIN_PHONE}@s.whatsapp.net"))
+            Sender::Phone(pppoe_core::PhoneNumber::international(ADMIN_PHONE).unwrap())
         );
         let replies = self.engine.handle(incoming.clone()).await;
         assert!(!replies.is_empty(), "a reply to {text:?}");

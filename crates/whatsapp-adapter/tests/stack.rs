@@ -87,7 +87,7 @@ async fn the_three_flows_from_a_lid_admin_over_routeros_sim_and_sqlite() {
         };
         assert_eq!(
             incoming.sender,
-            Sender::Phone(format!("{ADMIN_PHONE}@s.whatsapp.net"))
+            Sender::Phone(pppoe_core::PhoneNumber::international(ADMIN_PHONE).unwrap())
         );
         assert_eq!(incoming.sender_lid.as_deref(), Some("123456789012345@lid"));
         let replies = engine.handle(incoming).await;

@@ -77,7 +77,7 @@ async fn fifty_senders_times_forty_commands_give_exactly_2000_chained_rows() {
                 let msg = Incoming {
                     id: format!("load-{s}-{c}"),
                     chat: format!("{}@s.whatsapp.net", phone(s)),
-                    sender: Sender::Phone(phone(s)),
+                    sender: Sender::Phone(PhoneNumber::parse(&phone(s), "62").unwrap()),
                     sender_lid: None,
                     text,
                     sent_at: SystemClock.now(),

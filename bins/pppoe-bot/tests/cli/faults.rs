@@ -65,7 +65,7 @@ impl Stack {
             .handle(Incoming {
                 id: format!("fault-{n}"),
                 chat: "6281234567890@s.whatsapp.net".into(),
-                sender: Sender::Phone(ADMIN.into()),
+                sender: Sender::Phone(PhoneNumber::parse(ADMIN, "62").unwrap()),
                 sender_lid: None,
                 text: text.into(),
                 sent_at: SystemClock.now(),
@@ -190,7 +190,7 @@ async fn concurrent_adds_of_one_static_ip_over_tcp_give_it_to_one() {
                 .handle(Incoming {
                     id: format!("ip-race-{i}"),
                     chat: format!("{phone}@s.whatsapp.net"),
-                    sender: Sender::Phone(phone),
+                    sender: Sender::Phone(PhoneNumber::parse(&phone, "62").unwrap()),
                     sender_lid: None,
                     text: format!("addpppoe race{i} password123 Basic 10.9.0.77"),
                     sent_at: SystemClock.now(),

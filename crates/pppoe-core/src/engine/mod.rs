@@ -120,8 +120,6 @@ pub struct EngineConfig {
     pub reply_to_unknown: bool,
     /// Users per listing page.
     pub page_size: u32,
-    /// Country code for numbers written with a leading 0.
-    pub default_country_code: String,
     /// The router new subscribers of a sender are created on, when several are configured
     /// (see [`RouterSet`](crate::RouterSet)); senders not listed use the first router.
     pub home_routers: HashMap<PhoneNumber, String>,
@@ -142,7 +140,6 @@ impl Default for EngineConfig {
             delete_confirmation: DeleteConfirmation::Reason,
             reply_to_unknown: false,
             page_size: 20,
-            default_country_code: "62".to_owned(),
             home_routers: HashMap::new(),
         }
     }
@@ -172,11 +169,16 @@ struct State {
     pending: HashMap<PhoneNumber, PendingDelete>,
 }
 
-/// A message that has its place in its sender's queue (see [`Engine::enqueue`]).
+/// A message that has its place in its sender's queue (see [`Engine::enqueue`]), with what
+/// the engine decided on taking it: who the sender is, and the command it holds.
 #[derive(Debug)]
 pub struct Queued {
     ticket: crate::gate::Ticket,
     incoming: Incoming,
+    /// The sender's allowlist entry.
+    access: Option<AccessEntry>,
+    /// The message, parsed once.
+    parsed: Result<crate::command::Command, ParseError>,
 }
 
 impl Queued {
@@ -184,6 +186,22 @@ impl Queued {
     pub fn incoming(&self) -> &Incoming {
         &self.incoming
     }
+
+    /// Whether the engine will answer it (an allowlisted sender, and in a group a command):
+    /// the moment to show the sender that the bot is working
+    /// ([`Messenger::working_on`](crate::Messenger::working_on)). Unknown senders and group
+    /// chatter get no sign.
+    pub fn will_answer(&self) -> bool {
+        self.access.is_some() && !(self.incoming.is_group && is_chatter(&self.parsed))
+    }
+}
+
+/// Group text that is not addressed to the bot: no command word at all.
+fn is_chatter(parsed: &Result<crate::command::Command, ParseError>) -> bool {
+    matches!(
+        parsed,
+        Err(ParseError::Empty | ParseError::UnknownCommand { .. })
+    )
 }
 
 /// Turns chat messages into router actions and replies. Generic over the ports; see the crate
@@ -242,17 +260,20 @@ impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
         self.run(queued, std::future::ready)
     }
 
-    /// Takes the message's place in its sender's queue, now. Pass the result to
-    /// [`run`](Self::run), possibly on another task: messages of one sender run, and their
+    /// Takes the message's place in its sender's queue, now, and decides who sent it and what
+    /// it says (the one place the allowlist is consulted and the text parsed). Pass the result
+    /// to [`run`](Self::run), possibly on another task: messages of one sender run, and their
     /// replies are delivered, in the order `enqueue` was called.
     pub fn enqueue(&self, incoming: Incoming) -> Queued {
-        let key = match &incoming.sender {
-            Sender::Phone(raw) => PhoneNumber::parse(raw, &self.config.default_country_code)
-                .map_or_else(|_| raw.clone(), |p| p.as_str().to_owned()),
-            Sender::UnresolvedLid(lid) => lid.clone(),
+        let access = match &incoming.sender {
+            Sender::Phone(phone) => self.config.access.iter().find(|e| &e.phone == phone),
+            Sender::UnresolvedLid(_) | Sender::Unrecognized(_) => None,
         };
+        let parsed = parse_command(&incoming.text, self.config.max_message_len);
         Queued {
-            ticket: self.gate.ticket(&key),
+            ticket: self.gate.ticket(incoming.sender.key()),
+            access: access.cloned(),
+            parsed,
             incoming,
         }
     }
@@ -264,8 +285,14 @@ impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
         F: FnOnce(Vec<Outgoing>) -> Fut,
         Fut: Future,
     {
-        let _turn = queued.ticket.await;
-        let replies = self.handle_in_order(queued.incoming).await;
+        let Queued {
+            ticket,
+            incoming,
+            access,
+            parsed,
+        } = queued;
+        let _turn = ticket.await;
+        let replies = self.handle_in_order(incoming, access, parsed).await;
         deliver(replies).await
     }
 
@@ -282,16 +309,13 @@ impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
 
     /// The pipeline. Every exit of an allowlisted sender's message goes through
     /// [`finish`](Self::finish): one audit row, then the replies.
-    async fn handle_in_order(&self, msg: Incoming) -> Vec<Outgoing> {
+    async fn handle_in_order(
+        &self,
+        msg: Incoming,
+        entry: Option<AccessEntry>,
+        parsed: Result<crate::command::Command, ParseError>,
+    ) -> Vec<Outgoing> {
         let started = self.clock.now();
-        let phone = match &msg.sender {
-            Sender::Phone(raw) => PhoneNumber::parse(raw, &self.config.default_country_code).ok(),
-            Sender::UnresolvedLid(_) => None,
-        };
-        let entry = phone
-            .as_ref()
-            .and_then(|p| self.config.access.iter().find(|e| &e.phone == p));
-
         match self.audit.is_handled(&msg.id).await {
             Ok(true) => return Vec::new(),
             Ok(false) => {}
@@ -305,15 +329,9 @@ impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
             }
         }
         let Some(entry) = entry else {
-            return self.unknown_sender(&msg, phone, started).await;
+            return self.unknown_sender(&msg, &parsed, started).await;
         };
-        let parsed = parse_command(&msg.text, self.config.max_message_len);
-        if msg.is_group
-            && matches!(
-                parsed,
-                Err(ParseError::Empty | ParseError::UnknownCommand { .. })
-            )
-        {
+        if msg.is_group && is_chatter(&parsed) {
             // Group chatter that is not addressed to the bot: not an attempt, no rate slot.
             return Vec::new();
         }
@@ -327,7 +345,7 @@ impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
             arguments: String::new(),
             message_id: msg.id.clone(),
         };
-        let answer = self.decide(&msg, entry, parsed, &mut attempt).await;
+        let answer = self.decide(&msg, &entry, parsed, &mut attempt).await;
         self.finish(&msg, &attempt, answer).await
     }
 
@@ -576,18 +594,17 @@ impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
     async fn unknown_sender(
         &self,
         msg: &Incoming,
-        phone: Option<PhoneNumber>,
+        parsed: &Result<crate::command::Command, ParseError>,
         now: DateTime<Utc>,
     ) -> Vec<Outgoing> {
-        let (actor, lid) = match (&msg.sender, phone) {
-            (_, Some(p)) => (p.as_str().to_owned(), msg.sender_lid.clone()),
-            (Sender::Phone(raw), None) => (raw.clone(), msg.sender_lid.clone()),
-            (Sender::UnresolvedLid(l), None) => (
+        let (actor, lid) = match &msg.sender {
+            Sender::Phone(p) => (p.as_str().to_owned(), msg.sender_lid.clone()),
+            Sender::Unrecognized(raw) => (raw.clone(), msg.sender_lid.clone()),
+            Sender::UnresolvedLid(l) => (
                 format!("unresolved {l}"),
                 Some(msg.sender_lid.clone().unwrap_or_else(|| l.clone())),
             ),
         };
-        let parsed = parse_command(&msg.text, self.config.max_message_len);
         if msg.is_group && parsed.is_err() {
             return Vec::new();
         }
@@ -610,11 +627,12 @@ impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
             Sender::UnresolvedLid(_) => {
                 "sender is a LID that could not be resolved to a phone number"
             }
+            Sender::Unrecognized(_) => "sender is no phone number",
             Sender::Phone(_) => "sender is not on the allowlist",
         };
         let answer = Answer::new(Outcome::Denied, reply).error(error);
         if audit_now {
-            let (command, target, arguments) = match &parsed {
+            let (command, target, arguments) = match parsed {
                 Ok(c) => (
                     c.kind().word().to_owned(),
                     c.target().map(str::to_owned),

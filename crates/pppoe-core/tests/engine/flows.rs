@@ -5,8 +5,8 @@ use futures::executor::block_on;
 use futures::future::join;
 use pppoe_core::testing::{FakeRouter, RouterCall};
 use pppoe_core::{
-    CommandKind, DeleteConfirmation, EngineConfig, Incoming, Outcome, Permissions, Role,
-    RouterError, Sender,
+    CommandKind, DeleteConfirmation, EngineConfig, Incoming, Outcome, Permissions, PhoneNumber,
+    Role, RouterError, Sender,
 };
 
 use crate::harness::{ADMIN, Bot, STRANGER, TECH, config};
@@ -188,7 +188,7 @@ fn an_unresolved_lid_is_refused_and_audited_with_the_lid() {
 fn a_resolved_lid_sender_is_the_phone_number() {
     let b = Bot::spec();
     let mut msg = b.message(ADMIN, "checkpppoe john123");
-    msg.sender = Sender::Phone("6281234567890:7@s.whatsapp.net".into());
+    msg.sender = Sender::Phone(PhoneNumber::parse("6281234567890:7@s.whatsapp.net", "62").unwrap());
     msg.sender_lid = Some("99887766554433@lid".into());
     assert_eq!(b.deliver(msg).len(), 1);
     let ev = b.last_event();
@@ -562,4 +562,27 @@ fn a_change_interrupted_by_a_crash_is_not_run_again() {
     // Read-only commands claim nothing; a fresh change claims its own id and runs.
     assert!(b.say("checkpppoe jane456")[0].starts_with("📊"));
     assert!(b.say("delpppoe jane456 pindah")[0].starts_with("✅"));
+}
+
+#[test]
+fn the_engine_decides_once_whom_it_will_answer() {
+    let b = Bot::spec();
+    let admin = b.message(ADMIN, "checkpppoe john123");
+    assert!(b.engine.enqueue(admin).will_answer());
+    let admin_typo = b.message(ADMIN, "cekpppoe john123");
+    assert!(
+        b.engine.enqueue(admin_typo).will_answer(),
+        "told it is unknown"
+    );
+    let stranger = b.message(STRANGER, "checkpppoe john123");
+    assert!(!b.engine.enqueue(stranger).will_answer());
+    let mut chatter = b.message(ADMIN, "ok siap, otw lokasi");
+    chatter.is_group = true;
+    assert!(!b.engine.enqueue(chatter).will_answer());
+    let mut command = b.message(ADMIN, "checkpppoe john123");
+    command.is_group = true;
+    assert!(b.engine.enqueue(command).will_answer());
+    let mut lid = b.message(ADMIN, "checkpppoe john123");
+    lid.sender = Sender::UnresolvedLid("123456789012345@lid".into());
+    assert!(!b.engine.enqueue(lid).will_answer());
 }

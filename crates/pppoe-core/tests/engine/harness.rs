@@ -70,7 +70,7 @@ impl Bot {
         Incoming {
             id: format!("MSG{n:04}"),
             chat: format!("{}@s.whatsapp.net", from.trim_start_matches('+')),
-            sender: Sender::Phone(from.to_owned()),
+            sender: Sender::Phone(PhoneNumber::parse(from, "62").unwrap()),
             sender_lid: None,
             text: text.to_owned(),
             sent_at: self.clock.now(),

@@ -426,7 +426,7 @@ fn concurrent_adds_of_one_static_ip_give_it_to_exactly_one() {
         .map(|(i, phone)| pppoe_core::Incoming {
             id: format!("race-{i}"),
             chat: format!("{phone}@s.whatsapp.net"),
-            sender: pppoe_core::Sender::Phone(phone.clone()),
+            sender: pppoe_core::Sender::Phone(pppoe_core::PhoneNumber::parse(phone, "62").unwrap()),
             sender_lid: None,
             text: format!("addpppoe racer{i} password123 Basic 10.9.0.77"),
             sent_at: pppoe_core::Clock::now(&clock),
