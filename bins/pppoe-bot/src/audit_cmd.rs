@@ -11,7 +11,7 @@ use audit_store::{AuditQuery, AuditRow, AuditStore};
 use chrono::{DateTime, NaiveDate, Utc};
 use pppoe_core::Outcome;
 
-use crate::config::Config;
+use crate::config::Settings;
 
 /// Where the audit database is.
 #[derive(Debug, clap::Args)]
@@ -28,7 +28,7 @@ impl DbArgs {
     fn path(&self) -> anyhow::Result<PathBuf> {
         Ok(match (&self.db, &self.config) {
             (Some(db), _) => db.clone(),
-            (None, Some(config)) => Config::load(config)?.paths.audit_db,
+            (None, Some(config)) => Settings::load(config)?.paths.audit_db,
             (None, None) => PathBuf::from("pppoe-demo.db"),
         })
     }

@@ -6,13 +6,13 @@ use std::path::Path;
 use pppoe_core::{RateLimit, Router, RouterError};
 use routeros_adapter::RouterOs;
 
-use crate::config::Config;
+use crate::config::Settings;
 
 /// Prints what is wrong in plain words; `Ok(true)` if all is well.
 pub(crate) async fn check_config(path: &Path) -> anyhow::Result<bool> {
-    let config = Config::load(path)?;
+    let config = Settings::load(path)?;
     println!("config: {} parses", path.display());
-    let table = config.profile_table()?;
+    let table = &config.engine.profiles;
     let mut ok = true;
     for r in &config.routers {
         let router_config = match r.router_config() {

@@ -103,10 +103,11 @@ impl<'de> de::Visitor<'de> for QuotedString {
     }
 }
 
-/// The whole file.
+/// The whole file as TOML gives it: raw values, each checked while read. [`Settings`] is what
+/// the rest of the binary uses.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct Config {
+struct RawConfig {
     /// `id` (default) or `en`.
     #[serde(default, deserialize_with = "language")]
     pub(crate) language: Language,
@@ -471,23 +472,41 @@ fn line_of(text: &str, offset: usize) -> usize {
     text[..offset.min(text.len())].matches('\n').count() + 1
 }
 
-impl Config {
-    /// Reads and checks a config file.
+/// The configuration, checked and converted once ("raw TOML -> checked settings"): every
+/// later use is infallible. Only the router passwords (from a variable or a file) and TLS
+/// files are read later, when a router is connected to, so that the auditor's
+/// `audit list --config` needs neither.
+#[derive(Debug)]
+pub(crate) struct Settings {
+    /// The engine's settings: the allowlist (numbers parsed once), the packages, the rules.
+    pub(crate) engine: EngineConfig,
+    /// The routers, in the order of the file.
+    pub(crate) routers: Vec<RouterConfig>,
+    /// Where files live.
+    pub(crate) paths: Paths,
+    /// The WhatsApp adapter's settings.
+    pub(crate) whatsapp: whatsapp_adapter::WhatsAppConfig,
+    /// Country code for numbers written with a leading 0 (`--as`, `--phone`).
+    pub(crate) default_country_code: String,
+}
+
+impl Settings {
+    /// Reads, checks and converts a config file.
     pub(crate) fn load(path: &Path) -> anyhow::Result<Self> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read the config file {}", path.display()))?;
-        let config = Self::parse(&text).with_context(|| format!("in {}", path.display()))?;
-        for r in &config.routers {
+        let settings = Self::parse(&text).with_context(|| format!("in {}", path.display()))?;
+        for r in &settings.routers {
             if let Some(file) = &r.password_file {
                 crate::file_modes::warn_if_password_file_exposed(&r.name, file.get_ref());
             }
         }
-        Ok(config)
+        Ok(settings)
     }
 
-    /// Parses and checks config text.
+    /// Checks and converts config text.
     pub(crate) fn parse(text: &str) -> anyhow::Result<Self> {
-        let mut config: Self = match toml::from_str(text) {
+        let mut raw: RawConfig = match toml::from_str(text) {
             Ok(c) => c,
             Err(e) => {
                 let line = e.span().map(|s| line_of(text, s.start));
@@ -498,18 +517,27 @@ impl Config {
                 }
             }
         };
-        for r in &mut config.routers {
+        for r in &mut raw.routers {
             let source = (r.password_env.as_ref().map(Spanned::span))
                 .or_else(|| r.password_file.as_ref().map(Spanned::span));
             if let Some(span) = source {
                 r.password_line = line_of(text, span.start);
             }
         }
-        config.check(text)?;
-        Ok(config)
+        raw.settings(text)
     }
 
-    fn check(&self, text: &str) -> anyhow::Result<()> {
+    /// The first allowlisted number (the console's default sender).
+    pub(crate) fn first_number(&self) -> &PhoneNumber {
+        // `settings` refuses a config without an [[access]] entry.
+        &self.engine.access[0].phone
+    }
+}
+
+impl RawConfig {
+    /// Checks what single values cannot show (names, numbers, references between tables) and
+    /// converts everything once.
+    fn settings(self, text: &str) -> anyhow::Result<Settings> {
         let line_of_key = |needle: &str| {
             text.find(needle)
                 .map_or_else(String::new, |o| format!("line {}: ", line_of(text, o)))
@@ -558,14 +586,15 @@ impl Config {
             );
         }
         let line = |span: std::ops::Range<usize>| line_of(text, span.start);
-        let mut numbers: Vec<(PhoneNumber, usize)> = Vec::with_capacity(self.access.len());
+        let mut access: Vec<(AccessEntry, usize)> = Vec::with_capacity(self.access.len());
+        let mut home_routers = HashMap::new();
         for a in &self.access {
             let at = line(a.phone.span());
             let phone = PhoneNumber::parse(a.phone.get_ref(), &self.default_country_code)
                 .map_err(|e| anyhow::anyhow!("line {at}: [[access]] phone: {e}"))?;
             // Two entries for one number used to merge silently: the first's role, the
             // second's router.
-            if let Some((_, first)) = numbers.iter().find(|(p, _)| *p == phone) {
+            if let Some((_, first)) = access.iter().find(|(e, _)| e.phone == phone) {
                 bail!(
                     "line {at}: [[access]] phone {:?} is {}, the same number as on line {first}: \
                      give each number one entry (one role, one router)",
@@ -573,31 +602,72 @@ impl Config {
                     phone.as_str()
                 );
             }
-            numbers.push((phone, at));
-            if let Some(router) = &a.router
-                && !self.routers.iter().any(|r| r.name == *router.get_ref())
-            {
-                let names: Vec<String> = self
-                    .routers
-                    .iter()
-                    .map(|r| format!("{:?}", r.name))
-                    .collect();
-                bail!(
-                    "line {}: [[access]] router {:?} is not the name of a [[routers]] entry ({})",
-                    line(router.span()),
-                    router.get_ref(),
-                    names.join(", ")
-                );
+            if let Some(router) = &a.router {
+                if !self.routers.iter().any(|r| r.name == *router.get_ref()) {
+                    let names: Vec<String> = self
+                        .routers
+                        .iter()
+                        .map(|r| format!("{:?}", r.name))
+                        .collect();
+                    bail!(
+                        "line {}: [[access]] router {:?} is not the name of a [[routers]] entry ({})",
+                        line(router.span()),
+                        router.get_ref(),
+                        names.join(", ")
+                    );
+                }
+                home_routers.insert(phone.clone(), router.get_ref().clone());
             }
+            access.push((
+                AccessEntry {
+                    phone,
+                    role: a.role,
+                    name: a.name.clone(),
+                },
+                at,
+            ));
         }
-        if !self.profiles.is_empty() {
-            self.profile_table()?;
-        }
-        Ok(())
+        let access: Vec<AccessEntry> = access.into_iter().map(|(e, _)| e).collect();
+        let profiles = self.profile_table()?;
+
+        let mut whatsapp =
+            whatsapp_adapter::WhatsAppConfig::new(self.paths.whatsapp_session.clone());
+        whatsapp.allowed_groups = self.whatsapp.allowed_groups.clone();
+        whatsapp.language = self.language;
+        whatsapp.pacing.per_minute = self.whatsapp.messages_per_minute.max(1);
+        whatsapp.pacing.per_chat_interval = Duration::from_millis(self.whatsapp.chat_interval_ms);
+        whatsapp.admins = access
+            .iter()
+            .filter(|a| a.role == Role::Admin)
+            .map(|a| a.phone.clone())
+            .collect();
+
+        let engine = EngineConfig {
+            access,
+            permissions: self.permissions.clone().unwrap_or_default(),
+            profiles,
+            pools: self.pools.clone(),
+            language: self.language,
+            time_zone: self.time_zone,
+            max_message_age: Duration::from_secs(self.max_message_age_secs),
+            rate_limit_per_minute: self.rate_limit_per_minute,
+            max_message_len: self.max_message_len,
+            delete_confirmation: self.delete_confirmation,
+            reply_to_unknown: self.reply_to_unknown,
+            page_size: self.page_size,
+            home_routers,
+        };
+        Ok(Settings {
+            engine,
+            routers: self.routers,
+            paths: self.paths,
+            whatsapp,
+            default_country_code: self.default_country_code,
+        })
     }
 
     /// The package table: the configured one, or the spec's default.
-    pub(crate) fn profile_table(&self) -> anyhow::Result<ProfileTable> {
+    fn profile_table(&self) -> anyhow::Result<ProfileTable> {
         if self.profiles.is_empty() {
             return Ok(ProfileTable::default());
         }
@@ -613,61 +683,6 @@ impl Config {
             })
             .collect();
         ProfileTable::new(profiles).context("[[profiles]]")
-    }
-
-    /// The WhatsApp adapter's settings.
-    pub(crate) fn whatsapp_config(&self) -> anyhow::Result<whatsapp_adapter::WhatsAppConfig> {
-        let mut config = whatsapp_adapter::WhatsAppConfig::new(self.paths.whatsapp_session.clone());
-        config.allowed_groups = self.whatsapp.allowed_groups.clone();
-        config.language = self.language;
-        config.pacing.per_minute = self.whatsapp.messages_per_minute.max(1);
-        config.pacing.per_chat_interval = Duration::from_millis(self.whatsapp.chat_interval_ms);
-        config.admins = self
-            .access
-            .iter()
-            .filter(|a| a.role == Role::Admin)
-            .map(|a| PhoneNumber::parse(a.phone.get_ref(), &self.default_country_code))
-            .collect::<Result<_, _>>()?;
-        Ok(config)
-    }
-
-    /// The engine's settings.
-    pub(crate) fn engine_config(&self) -> anyhow::Result<EngineConfig> {
-        let mut home_routers = HashMap::new();
-        for a in &self.access {
-            if let Some(router) = &a.router {
-                home_routers.insert(
-                    PhoneNumber::parse(a.phone.get_ref(), &self.default_country_code)?,
-                    router.get_ref().clone(),
-                );
-            }
-        }
-        let access = self
-            .access
-            .iter()
-            .map(|a| {
-                Ok(AccessEntry {
-                    phone: PhoneNumber::parse(a.phone.get_ref(), &self.default_country_code)?,
-                    role: a.role,
-                    name: a.name.clone(),
-                })
-            })
-            .collect::<Result<Vec<_>, pppoe_core::domain::PhoneNumberError>>()?;
-        Ok(EngineConfig {
-            access,
-            permissions: self.permissions.clone().unwrap_or_default(),
-            profiles: self.profile_table()?,
-            pools: self.pools.clone(),
-            language: self.language,
-            time_zone: self.time_zone,
-            max_message_age: Duration::from_secs(self.max_message_age_secs),
-            rate_limit_per_minute: self.rate_limit_per_minute,
-            max_message_len: self.max_message_len,
-            delete_confirmation: self.delete_confirmation,
-            reply_to_unknown: self.reply_to_unknown,
-            page_size: self.page_size,
-            home_routers,
-        })
     }
 }
 
@@ -781,14 +796,14 @@ name = "NOC"
 "#;
 
     fn error(text: &str) -> String {
-        format!("{:#}", Config::parse(text).unwrap_err())
+        format!("{:#}", Settings::parse(text).unwrap_err())
     }
 
     #[test]
     fn a_good_config_parses() {
-        let c = Config::parse(GOOD).unwrap();
+        let c = Settings::parse(GOOD).unwrap();
         assert_eq!(c.routers[0].name, "core-1");
-        let e = c.engine_config().unwrap();
+        let e = &c.engine;
         assert_eq!(e.access[0].phone.as_str(), "6281234567890");
         assert_eq!(e.profiles.names().len(), 5);
         assert!(!format!("{c:?}").contains("ROUTER_PW=")); // nothing secret inline here
@@ -842,7 +857,7 @@ name = "NOC"
             "password_env = \"ROUTER_PW\"",
             "password = \"s3cret-router\"",
         );
-        let c = Config::parse(&inline).unwrap();
+        let c = Settings::parse(&inline).unwrap();
         assert!(!format!("{c:?}").contains("s3cret-router"));
         assert!(!format!("{:?}", c.routers[0].client_config().unwrap()).contains("s3cret-router"));
     }
@@ -862,8 +877,8 @@ name = "NOC"
             )
         );
         let other = text.replace("+62 812 3456 7890", "+62 812 3456 7891");
-        let c = Config::parse(&other).unwrap();
-        assert_eq!(c.engine_config().unwrap().access.len(), 2);
+        let c = Settings::parse(&other).unwrap();
+        assert_eq!(c.engine.access.len(), 2);
     }
 
     #[test]
@@ -876,8 +891,8 @@ name = "NOC"
              (\"core-1\")"
         );
         let good = GOOD.replace("name = \"NOC\"", "name = \"NOC\"\nrouter = \"core-1\"");
-        let c = Config::parse(&good).unwrap();
-        assert_eq!(c.engine_config().unwrap().home_routers.len(), 1);
+        let c = Settings::parse(&good).unwrap();
+        assert_eq!(c.engine.home_routers.len(), 1);
     }
 
     #[test]
@@ -899,7 +914,7 @@ name = "NOC"
                 "{e}"
             );
             let one = GOOD.replace(after, &format!("{after}\n{key} = 1"));
-            Config::parse(&one).unwrap();
+            Settings::parse(&one).unwrap();
         }
     }
 
@@ -927,7 +942,7 @@ name = "NOC"
 
         // A password written where the variable's name goes: never shown.
         let mistake = GOOD.replace("\"ROUTER_PW\"", "\"hunter2 s3cret\"");
-        let c = Config::parse(&mistake).unwrap();
+        let c = Settings::parse(&mistake).unwrap();
         assert!(!format!("{c:?}").contains("s3cret"), "{c:?}");
         let e = format!("{:#}", c.routers[0].client_config().unwrap_err());
         assert_eq!(
@@ -951,7 +966,7 @@ name = "NOC"
             "password_env = \"ROUTER_PW\"",
             &format!("password_file = {:?}", file.to_str().unwrap()),
         );
-        let c = Config::parse(&text).unwrap();
+        let c = Settings::parse(&text).unwrap();
         for content in ["", "\n", "\nsecond-line", "\r\n"] {
             std::fs::write(&file, content).unwrap();
             let e = format!("{:#}", c.routers[0].client_config().unwrap_err());
@@ -983,7 +998,7 @@ name = "NOC"
             "password_env = \"ROUTER_PW\"",
             "password = \"p\"\ntimeout_secs = 7",
         );
-        let client = Config::parse(&text).unwrap().routers[0]
+        let client = Settings::parse(&text).unwrap().routers[0]
             .client_config()
             .unwrap();
         assert_eq!(client.get_command_timeout(), Duration::from_secs(7));
@@ -993,6 +1008,6 @@ name = "NOC"
     #[test]
     fn the_example_config_parses() {
         let text = include_str!("../../../config.example.toml");
-        Config::parse(text).unwrap();
+        Settings::parse(text).unwrap();
     }
 }

@@ -21,7 +21,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use pppoe_core::{Engine, RouterSet, SystemClock};
 use routeros_adapter::RouterOs;
 
-use crate::config::Config;
+use crate::config::Settings;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -126,11 +126,10 @@ async fn run(
     messenger: MessengerKind,
     as_phone: Option<String>,
 ) -> anyhow::Result<()> {
-    let config = Config::load(&config_path)?;
+    let config = Settings::load(&config_path)?;
     if messenger == MessengerKind::Whatsapp {
         file_modes::check_session_private(&config.paths.whatsapp_session)?;
     }
-    let engine_config = config.engine_config()?;
     let mut routers = Vec::new();
     for r in &config.routers {
         let router = RouterOs::new(r.router_config()?);
@@ -142,7 +141,7 @@ async fn run(
                 tracing::warn!(router = %r.name, error = %e, "router not reachable yet; commands will retry the connection");
             }
         }
-        routers.push((r.name.clone(), router));
+        routers.push(router);
     }
     let router = RouterSet::new(routers)?;
     let store = AuditStore::open(&config.paths.audit_db, StoreOptions::default())
@@ -152,7 +151,7 @@ async fn run(
         router,
         store.clone(),
         SystemClock,
-        engine_config,
+        config.engine.clone(),
     ));
     // The console's sender, read before anything is started.
     let console_phone = match (messenger, as_phone) {
@@ -160,10 +159,7 @@ async fn run(
             pppoe_core::PhoneNumber::parse(&text, &config.default_country_code)
                 .with_context(|| format!("--as {text}"))?,
         ),
-        (MessengerKind::Console, None) => Some(pppoe_core::PhoneNumber::parse(
-            config.access[0].phone.get_ref(),
-            &config.default_country_code,
-        )?),
+        (MessengerKind::Console, None) => Some(config.first_number().clone()),
         (MessengerKind::Whatsapp, _) => None,
     };
     recover_interrupted(&engine).await?;
@@ -203,13 +199,16 @@ where
     Ok(())
 }
 
-async fn run_whatsapp<R, A, C>(config: &Config, engine: Arc<Engine<R, A, C>>) -> anyhow::Result<()>
+async fn run_whatsapp<R, A, C>(
+    config: &Settings,
+    engine: Arc<Engine<R, A, C>>,
+) -> anyhow::Result<()>
 where
     R: pppoe_core::Router + 'static,
     A: pppoe_core::AuditSink + 'static,
     C: pppoe_core::Clock + 'static,
 {
-    let wa_config = config.whatsapp_config()?;
+    let wa_config = config.whatsapp.clone();
     let allowlisted: Vec<_> = engine
         .config()
         .access
@@ -228,9 +227,9 @@ where
 }
 
 async fn pair(config_path: PathBuf, phone: Option<String>) -> anyhow::Result<()> {
-    let config = Config::load(&config_path)?;
+    let config = Settings::load(&config_path)?;
     file_modes::check_session_private(&config.paths.whatsapp_session)?;
-    let wa_config = config.whatsapp_config()?;
+    let wa_config = config.whatsapp.clone();
     let phone = phone
         .map(|p| pppoe_core::PhoneNumber::parse(&p, &config.default_country_code))
         .transpose()

@@ -64,7 +64,7 @@ pub use engine::{
     AccessEntry, CONFIRMATION_TTL, DeleteConfirmation, Engine, EngineConfig, FieldError,
     Permissions, Queued, ValidCommand,
 };
-pub use multi::{RouterSet, RouterSetError};
+pub use multi::{NamedRouter, RouterSet, RouterSetError};
 pub use ports::{
     ActiveSession, AuditError, AuditEvent, AuditSink, ChatId, Clock, Incoming, IpUser, ListFilter,
     ListedSecret, MessageId, Messenger, MessengerError, NewSecret, Outcome, Outgoing, PageRequest,

@@ -12,6 +12,13 @@ use crate::ports::{
     Secret, SecretChange, SecretPage, SecretRef, Traffic,
 };
 
+/// A router that knows its own name (the one in [`SecretRef::router`]): what a [`RouterSet`]
+/// is made of.
+pub trait NamedRouter: Router {
+    /// The router's configured name.
+    fn name(&self) -> &str;
+}
+
 /// Named routers acting as one.
 ///
 /// ```
@@ -23,7 +30,7 @@ use crate::ports::{
 /// let b = FakeRouter::named("core-2");
 /// a.insert("john123", "password123", "Premium", None, None);
 /// b.insert("jane456", "password456", "Standard", None, None);
-/// let set = RouterSet::new(vec![("core-1".into(), a), ("core-2".into(), b)]).unwrap();
+/// let set = RouterSet::new(vec![a, b]).unwrap();
 /// let page = futures::executor::block_on(set.list_secrets(&ListFilter::All, PageRequest::page(1, 20))).unwrap();
 /// assert_eq!(page.total, 2);
 /// assert_eq!(page.items[1].secret.at.router, "core-2");
@@ -31,7 +38,7 @@ use crate::ports::{
 /// ```
 #[derive(Debug)]
 pub struct RouterSet<R> {
-    routers: Vec<(String, R)>,
+    routers: Vec<R>,
 }
 
 /// Why a [`RouterSet`] cannot be built.
@@ -46,35 +53,35 @@ pub enum RouterSetError {
     DuplicateName(String),
 }
 
-impl<R: Router> RouterSet<R> {
-    /// A set of named routers, in the order look-ups and listings visit them.
-    pub fn new(routers: Vec<(String, R)>) -> Result<Self, RouterSetError> {
+impl<R: NamedRouter> RouterSet<R> {
+    /// A set of routers, in the order look-ups and listings visit them; their names come from
+    /// the routers themselves.
+    pub fn new(routers: Vec<R>) -> Result<Self, RouterSetError> {
         if routers.is_empty() {
             return Err(RouterSetError::Empty);
         }
-        for (i, (name, _)) in routers.iter().enumerate() {
-            if routers[..i].iter().any(|(n, _)| n == name) {
-                return Err(RouterSetError::DuplicateName(name.clone()));
+        for (i, router) in routers.iter().enumerate() {
+            if routers[..i].iter().any(|r| r.name() == router.name()) {
+                return Err(RouterSetError::DuplicateName(router.name().to_owned()));
             }
         }
         Ok(Self { routers })
     }
 
     /// The routers, in order.
-    pub fn routers(&self) -> impl Iterator<Item = (&str, &R)> {
-        self.routers.iter().map(|(n, r)| (n.as_str(), r))
+    pub fn routers(&self) -> impl Iterator<Item = &R> {
+        self.routers.iter()
     }
 
     /// Whether a router of that name is in the set.
     pub fn contains(&self, name: &str) -> bool {
-        self.routers.iter().any(|(n, _)| n == name)
+        self.routers.iter().any(|r| r.name() == name)
     }
 
     fn by_name(&self, name: &str) -> Result<&R, RouterError> {
         self.routers
             .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, r)| r)
+            .find(|r| r.name() == name)
             .ok_or_else(|| RouterError::Rejected(format!("no router named {name:?} is configured")))
     }
 }
@@ -98,9 +105,9 @@ fn first_found<T>(results: Vec<Result<Option<T>, RouterError>>) -> Result<Option
     }
 }
 
-impl<R: Router> Router for RouterSet<R> {
+impl<R: NamedRouter> Router for RouterSet<R> {
     async fn find_secret(&self, name: &Username) -> Result<Option<Secret>, RouterError> {
-        first_found(join_all(self.routers.iter().map(|(_, r)| r.find_secret(name))).await)
+        first_found(join_all(self.routers.iter().map(|r| r.find_secret(name))).await)
     }
 
     async fn list_secrets(
@@ -110,7 +117,7 @@ impl<R: Router> Router for RouterSet<R> {
     ) -> Result<SecretPage, RouterError> {
         let mut items = Vec::new();
         let mut before = 0;
-        for (_, router) in &self.routers {
+        for router in &self.routers {
             let local = PageRequest {
                 offset: page.offset.saturating_sub(before),
                 limit: page.limit - items.len(),
@@ -128,7 +135,7 @@ impl<R: Router> Router for RouterSet<R> {
     async fn add_secret(&self, secret: &NewSecret) -> Result<SecretRef, RouterError> {
         let router = match &secret.router {
             Some(name) => self.by_name(name)?,
-            None => &self.routers[0].1,
+            None => &self.routers[0],
         };
         router.add_secret(secret).await
     }
@@ -146,12 +153,12 @@ impl<R: Router> Router for RouterSet<R> {
     }
 
     async fn active_session(&self, name: &str) -> Result<Option<ActiveSession>, RouterError> {
-        first_found(join_all(self.routers.iter().map(|(_, r)| r.active_session(name))).await)
+        first_found(join_all(self.routers.iter().map(|r| r.active_session(name))).await)
     }
 
     async fn kick(&self, name: &str) -> Result<usize, RouterError> {
         let mut kicked = 0;
-        for result in join_all(self.routers.iter().map(|(_, r)| r.kick(name))).await {
+        for result in join_all(self.routers.iter().map(|r| r.kick(name))).await {
             kicked += result?;
         }
         Ok(kicked)
@@ -159,7 +166,7 @@ impl<R: Router> Router for RouterSet<R> {
 
     async fn profiles(&self) -> Result<Vec<RouterProfile>, RouterError> {
         let mut all: Vec<RouterProfile> = Vec::new();
-        for result in join_all(self.routers.iter().map(|(_, r)| r.profiles())).await {
+        for result in join_all(self.routers.iter().map(|r| r.profiles())).await {
             for p in result? {
                 if !all.iter().any(|q| q.name == p.name) {
                     all.push(p);
@@ -170,13 +177,13 @@ impl<R: Router> Router for RouterSet<R> {
     }
 
     async fn traffic(&self, name: &str) -> Result<Option<Traffic>, RouterError> {
-        first_found(join_all(self.routers.iter().map(|(_, r)| r.traffic(name))).await)
+        first_found(join_all(self.routers.iter().map(|r| r.traffic(name))).await)
     }
 
     async fn ip_users(&self, ip: Ipv4Addr) -> Result<Vec<IpUser>, RouterError> {
         // A router that could not answer might use the address: an error, never "free".
         let mut users = Vec::new();
-        for result in join_all(self.routers.iter().map(|(_, r)| r.ip_users(ip))).await {
+        for result in join_all(self.routers.iter().map(|r| r.ip_users(ip))).await {
             users.extend(result?);
         }
         Ok(users)
@@ -200,11 +207,7 @@ mod tests {
         for i in 0..7 {
             b.insert(&format!("b{i}"), "password123", "Basic", None, None);
         }
-        let s = RouterSet::new(vec![
-            ("core-1".into(), a.clone()),
-            ("core-2".into(), b.clone()),
-        ])
-        .unwrap();
+        let s = RouterSet::new(vec![a.clone(), b.clone()]).unwrap();
         (a, b, s)
     }
 
@@ -264,10 +267,7 @@ mod tests {
         let missing = block_on(s.find_secret(&Username::parse("zz").unwrap()));
         assert!(matches!(missing, Err(RouterError::Unreachable(_))));
         assert!(matches!(
-            RouterSet::new(vec![
-                ("x".into(), FakeRouter::new()),
-                ("x".into(), FakeRouter::new())
-            ]),
+            RouterSet::new(vec![FakeRouter::named("x"), FakeRouter::named("x")]),
             Err(RouterSetError::DuplicateName(_))
         ));
     }

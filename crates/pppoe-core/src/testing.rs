@@ -404,6 +404,12 @@ impl FakeRouter {
     }
 }
 
+impl crate::multi::NamedRouter for FakeRouter {
+    fn name(&self) -> &str {
+        &self.name
+    }
+}
+
 impl Router for FakeRouter {
     async fn find_secret(&self, name: &Username) -> Result<Option<Secret>, RouterError> {
         let s = self.begin(RouterCall::Find(name.as_str().to_owned()))?;

@@ -628,6 +628,12 @@ async fn reconnect(shared: Weak<Shared>) {
     }
 }
 
+impl pppoe_core::NamedRouter for RouterOs {
+    fn name(&self) -> &str {
+        &self.shared.config.name
+    }
+}
+
 impl Router for RouterOs {
     async fn find_secret(&self, name: &Username) -> Result<Option<Secret>, RouterError> {
         self.secret_by_name(name.as_str()).await
