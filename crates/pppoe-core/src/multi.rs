@@ -196,7 +196,7 @@ mod tests {
 
     use super::*;
     use crate::domain::Password;
-    use crate::testing::FakeRouter;
+    use crate::testing::{CallKind, FakeRouter};
 
     fn set() -> (FakeRouter, FakeRouter, RouterSet<FakeRouter>) {
         let a = FakeRouter::named("core-1");
@@ -260,10 +260,10 @@ mod tests {
     #[test]
     fn an_unreachable_router_is_not_a_miss() {
         let (a, _, s) = set();
-        a.fail_next(RouterError::Unreachable("down".into()));
+        a.fail_on(CallKind::Find, RouterError::Unreachable("down".into()));
         let found = block_on(s.find_secret(&Username::parse("b1").unwrap())).unwrap();
         assert!(found.is_some(), "found on the other router");
-        a.fail_next(RouterError::Unreachable("down".into()));
+        a.fail_on(CallKind::Find, RouterError::Unreachable("down".into()));
         let missing = block_on(s.find_secret(&Username::parse("zz").unwrap()));
         assert!(matches!(missing, Err(RouterError::Unreachable(_))));
         assert!(matches!(

@@ -162,7 +162,6 @@ struct RouterState {
     profiles: Vec<RouterProfile>,
     calls: Vec<RouterCall>,
     next_id: u32,
-    fail_next: VecDeque<RouterError>,
     aimed: Vec<AimedFault>,
     before: Vec<(CallKind, Interjection)>,
 }
@@ -304,11 +303,6 @@ impl FakeRouter {
         );
     }
 
-    /// Makes the next router call fail with `err` (queued, one per call).
-    pub fn fail_next(&self, err: RouterError) {
-        lock(&self.state).fail_next.push_back(err);
-    }
-
     /// Makes the next call of `kind` fail with `err`, without doing anything.
     pub fn fail_on(&self, kind: CallKind, err: RouterError) {
         lock(&self.state).aimed.push(AimedFault {
@@ -385,9 +379,6 @@ impl FakeRouter {
         }
         let mut s = lock(&self.state);
         s.calls.push(call);
-        if let Some(e) = s.fail_next.pop_front() {
-            return Err(e);
-        }
         if let Some(i) = s.aimed.iter().position(|f| f.kind == kind && !f.applied) {
             return Err(s.aimed.remove(i).error);
         }

@@ -3,7 +3,7 @@
 
 use futures::executor::block_on;
 use futures::future::join;
-use pppoe_core::testing::{FakeRouter, RouterCall};
+use pppoe_core::testing::{CallKind, FakeRouter, RouterCall};
 use pppoe_core::{
     CommandKind, DeleteConfirmation, EngineConfig, Incoming, Outcome, Permissions, PhoneNumber,
     Role, RouterError, Sender,
@@ -371,8 +371,10 @@ fn code_mode_deletes_only_on_the_right_code_from_the_same_sender_in_time() {
 #[test]
 fn router_failures_give_an_incident_id_and_are_audited() {
     let b = Bot::spec();
-    b.router
-        .fail_next(RouterError::Unreachable("connection refused".into()));
+    b.router.fail_on(
+        CallKind::Find,
+        RouterError::Unreachable("connection refused".into()),
+    );
     let reply = b.one("checkpppoe john123");
     assert!(reply.contains("Router tidak dapat dihubungi"), "{reply}");
     assert!(reply.contains("🆔 *Insiden:*"));
@@ -384,9 +386,10 @@ fn router_failures_give_an_incident_id_and_are_audited() {
     assert_eq!(ev.outcome, Outcome::Failed);
     assert!(ev.error.unwrap().contains("connection refused"));
 
-    b.router.fail_next(RouterError::Rejected(
-        "failure: already have such address".into(),
-    ));
+    b.router.fail_on(
+        CallKind::Find,
+        RouterError::Rejected("failure: already have such address".into()),
+    );
     let reply = b.one("checkpppoe john123");
     assert!(reply.contains("Router menolak perintah"));
     assert!(

@@ -22,6 +22,8 @@ const STRANGER: &str = "6289999999999";
 struct FakeState {
     sent: Mutex<Vec<(Jid, wa::Message, Instant)>>,
     states: Mutex<Vec<(Jid, ChatState)>>,
+    /// How many chat states were set, for tests that wait for one.
+    states_set: tokio::sync::watch::Sender<usize>,
     library: Mutex<HashMap<String, String>>,
     contacts: Mutex<HashMap<String, String>>,
     connected: AtomicBool,
@@ -70,7 +72,12 @@ impl Link for FakeLink {
     }
 
     async fn chat_state(&self, to: &Jid, state: ChatState) {
-        lock(&self.0.states).push((to.clone(), state));
+        let count = {
+            let mut states = lock(&self.0.states);
+            states.push((to.clone(), state));
+            states.len()
+        };
+        self.0.states_set.send_replace(count);
     }
 
     async fn phone_for_lid(&self, lid_user: &str) -> Option<String> {
@@ -189,9 +196,13 @@ impl Harness {
         self.push(Input::Event(Box::new(Event::Connected(Connected))));
     }
 
-    /// Lets spawned tasks (presence, notices) run; time is paused, so this is instant.
-    async fn settle(&self) {
-        tokio::time::sleep(Duration::from_secs(5)).await;
+    /// Waits until `n` chat states ("typing", "paused") have reached the link: the presence
+    /// task sets them after the adapter asks.
+    async fn states_reach(&self, n: usize) -> Vec<(String, ChatState)> {
+        let mut set = self.link.0.states_set.subscribe();
+        // The sender lives in the link, which the harness holds: `wait_for` cannot fail.
+        let _ = set.wait_for(|count| *count >= n).await;
+        self.link.states()
     }
 }
 
@@ -232,9 +243,8 @@ async fn replies_quote_the_command_show_typing_and_are_paced() {
     assert_eq!(incoming.chat, ADMIN_JID);
     // The engine decided to answer it.
     h.adapter.working_on(&incoming);
-    h.settle().await;
     assert_eq!(
-        h.link.states(),
+        h.states_reach(1).await,
         [(ADMIN_JID.to_owned(), ChatState::Composing)]
     );
 
@@ -250,7 +260,6 @@ async fn replies_quote_the_command_show_typing_and_are_paced() {
     };
     h.adapter.send(&reply).await.unwrap();
     h.adapter.send(&more).await.unwrap();
-    h.settle().await;
 
     let sent = h.link.sent();
     assert_eq!(sent.len(), 2);
@@ -273,7 +282,7 @@ async fn replies_quote_the_command_show_typing_and_are_paced() {
         "one message per second per chat"
     );
     assert_eq!(
-        h.link.states(),
+        h.states_reach(2).await,
         [
             (ADMIN_JID.to_owned(), ChatState::Composing),
             (ADMIN_JID.to_owned(), ChatState::Paused)
@@ -311,9 +320,17 @@ async fn taking_a_message_shows_nothing() {
     let mut chatter = info("G1", &format!("{ADMIN}:1@s.whatsapp.net"), None, 2);
     chatter.source.chat = "120363012345678901@g.us".parse().unwrap();
     h.push(text_event(chatter, "good morning all"));
-    assert_eq!(h.next_ids(2).await, ["S1", "G1"]);
-    h.settle().await;
-    assert!(h.link.states().is_empty(), "{:?}", h.link.states());
+    let taken = h.next_ids(2).await;
+    assert_eq!(taken, ["S1", "G1"]);
+    // A message the engine decided to answer goes through the same presence queue: the first
+    // state to reach the link is its own.
+    h.push(dm("A1", ADMIN, 3, "help"));
+    let answered = h.adapter.next_message().await.unwrap();
+    h.adapter.working_on(&answered);
+    assert_eq!(
+        h.states_reach(1).await,
+        [(ADMIN_JID.to_owned(), ChatState::Composing)]
+    );
 }
 
 #[tokio::test(start_paused = true)]
