@@ -7,7 +7,10 @@
 #
 # 1. print all secrets ($RUNS runs per client, one connection per client): a raw-socket floor,
 #    our client (collecting rows, streaming them, and on a current-thread runtime), Python
-#    librouteros and RouterOS-api, npm node-routeros;
+#    librouteros and RouterOS-api, npm node-routeros; then the same print from the replay
+#    server (crates/routeros-api/examples/replay_server.rs), which writes a reply encoded once
+#    in memory, so that the client's own cost is measured against the raw floor (the
+#    simulator spends about 15 ms producing the reply);
 # 2. $ADDRM sequential add+remove round trips, our client against a raw-socket floor,
 #    alternated over $ROUNDS rounds;
 # 3. $PEER_ADDRM sequential add+remove round trips for each third-party client.
@@ -40,11 +43,12 @@ mkdir -p "$WORK/py" "$WORK/node" "$WORK/logs"
 rm -rf "$RESULTS"
 mkdir -p "$RESULTS"
 SIM_PID=
+REPLAY_PID=
 cleanup() {
-    if [[ -n $SIM_PID ]]; then
-        kill "$SIM_PID" 2>/dev/null
-        wait "$SIM_PID" 2>/dev/null
-    fi
+    for pid in $SIM_PID $REPLAY_PID; do
+        kill "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+    done
 }
 trap cleanup EXIT
 
@@ -76,7 +80,7 @@ fi
 # --- build the simulator and our client ------------------------------------------------------
 cd "$ROOT"
 echo "building routeros-sim and the bench_client example (release)" >&2
-if ! cargo build --release --quiet -p routeros-sim --bin routeros-sim -p routeros-api --example bench_client; then
+if ! cargo build --release --quiet -p routeros-sim --bin routeros-sim -p routeros-api --example bench_client --example replay_server; then
     echo "build failed" >&2
     exit 1
 fi
@@ -84,6 +88,7 @@ TARGET_DIR=$(cargo metadata --format-version 1 --no-deps \
     | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
 SIM=$TARGET_DIR/release/routeros-sim
 OURS=$TARGET_DIR/release/examples/bench_client
+REPLAY=$TARGET_DIR/release/examples/replay_server
 
 # --- start one simulator -----------------------------------------------------------------------
 SIM_OUT=$WORK/logs/sim.out
@@ -136,6 +141,38 @@ bench print-ours-ct 1 env BENCH_CURRENT_THREAD=1 "$OURS" print ours "${TARGET[@]
 bench print-librouteros "$python_ok" "${PY[@]}" "$HERE/peer_librouteros.py" print "${TARGET[@]}" "$RUNS"
 bench print-routeros_api "$python_ok" "${PY[@]}" "$HERE/peer_routeros_api.py" print "${TARGET[@]}" "$RUNS"
 bench print-node-routeros "$node_ok" "${NODE[@]}" "$HERE/peer_node_routeros.js" print "${TARGET[@]}" "$RUNS"
+
+# --- the same print from the replay server: the client's own cost -----------------------------
+REPLAY_OUT=$WORK/logs/replay.out
+: >"$REPLAY_OUT"
+"$REPLAY" "$USERS" >"$REPLAY_OUT" 2>&1 &
+REPLAY_PID=$!
+REPLAY_PORT=
+for _ in $(seq 1 600); do
+    line=$(head -n 1 "$REPLAY_OUT")
+    if [[ $line == "listening "* ]]; then
+        REPLAY_PORT=${line##* }
+        break
+    fi
+    kill -0 "$REPLAY_PID" 2>/dev/null || break
+    sleep 0.1
+done
+if [[ -z $REPLAY_PORT ]]; then
+    echo "the replay server did not start:" >&2
+    cat "$REPLAY_OUT" >&2
+    exit 1
+fi
+REPLAY_TARGET=(127.0.0.1 "$REPLAY_PORT" "$USER_NAME" "$PASSWORD")
+echo "print all from the replay server ($RUNS runs each, alternating over $ROUNDS rounds)" >&2
+for _ in $(seq 1 "$ROUNDS"); do
+    bench replay-raw 1 "$OURS" print raw "${REPLAY_TARGET[@]}" "$RUNS"
+    bench replay-ours 1 "$OURS" print ours "${REPLAY_TARGET[@]}" "$RUNS"
+    bench replay-ours-stream 1 "$OURS" print ours-stream "${REPLAY_TARGET[@]}" "$RUNS"
+    bench replay-ours-ct 1 env BENCH_CURRENT_THREAD=1 "$OURS" print ours "${REPLAY_TARGET[@]}" "$RUNS"
+done
+kill "$REPLAY_PID" 2>/dev/null
+wait "$REPLAY_PID" 2>/dev/null
+REPLAY_PID=
 
 echo "add+remove x $ADDRM ($ROUNDS rounds, alternating)" >&2
 for _ in $(seq 1 "$ROUNDS"); do

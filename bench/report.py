@@ -114,6 +114,44 @@ def main():
                        f"(above the RSS before the print: {(peak - base) / reply_bytes:.2f}x).")
     out.append("")
 
+    # --- print all from the replay server: the client against the raw floor ----------------
+    replay_raw = read(results, "replay-raw") or {}
+    if "print" in replay_raw:
+        replay_bytes = int(replay_raw["reply_bytes"][-1][0]) if "reply_bytes" in replay_raw else None
+        floor = median([float(w[0]) for w in replay_raw["print"]])
+        rows = sorted({int(w[1]) for w in replay_raw["print"]})
+        out.append(f"### Print all {rows[0]:,} secrets from the replay server (the client's own cost)")
+        out.append("")
+        out.append("The server writes a reply encoded once, in memory, so the time is the client's: "
+                   + (f"{replay_bytes:,} bytes on the wire. " if replay_bytes else "")
+                   + "Medians of every run of every round, the clients alternating.")
+        out.append("")
+        out.append("| client | median ms | time / raw floor | target | peak RSS / reply |")
+        out.append("|---|---:|---:|---|---:|")
+        targets = {"replay-ours": 2.0, "replay-ours-stream": 1.5, "replay-ours-ct": 2.0}
+        labels = [
+            ("replay-raw", "raw socket (floor)"),
+            ("replay-ours", "**ours**: `Client::call` (multi-thread)"),
+            ("replay-ours-stream", "ours: `Client::stream` (multi-thread)"),
+            ("replay-ours-ct", "ours: `Client::call`, current-thread"),
+        ]
+        for name, label in labels:
+            data = read(results, name) or {}
+            if "print" not in data:
+                out.append(f"| {label} | failed | | | |")
+                continue
+            m = median([float(w[0]) for w in data["print"]])
+            ratio = m / floor
+            target = targets.get(name)
+            verdict = "" if target is None else f"under {target}x: **{'met' if ratio < target else 'not met'}**"
+            mem = ""
+            if "rss" in data and replay_bytes:
+                peak = int(data["rss"][-1][1]) * 1024
+                mem = f"{peak / replay_bytes:.2f}x" + (" (target under 2x: **met**)" if name == "replay-ours" and peak < 2 * replay_bytes
+                                                        else " (target under 2x: **not met**)" if name == "replay-ours" else "")
+            out.append(f"| {label} | {fmt(m, 2)} | {ratio:.2f} | {verdict} | {mem} |")
+        out.append("")
+
     # --- add + remove --------------------------------------------------------------------
     out.append("### Sequential add + remove round trips")
     out.append("")
