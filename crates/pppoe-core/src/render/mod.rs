@@ -1,7 +1,14 @@
 //! Reply texts: the spec's layouts, emoji and `*bold*` labels, in Indonesian (default) or
 //! English. Nothing here does I/O; every function takes the values it shows.
+//!
+//! Each layout is written once, here, and takes its words from the [`Lexicon`] of the
+//! renderer's language (`id.rs`, `en.rs`).
 
-use std::fmt::Write as _;
+mod en;
+mod id;
+mod lexicon;
+
+use std::fmt::{self, Display, Write as _};
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -14,6 +21,8 @@ use crate::domain::{
 use crate::engine::{CONFIRMATION_TTL, FieldError, NewValue};
 use crate::ports::{ActiveSession, IpUser, ListedSecret, Secret, Traffic};
 use crate::profile::{Profile, ProfileTable, format_speed};
+
+use lexicon::Lexicon;
 
 /// The language of replies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -94,17 +103,37 @@ pub struct ListView<'a> {
     pub items: Vec<(&'a ListedSecret, Option<DateTime<Utc>>)>,
 }
 
+/// Appends one labelled line of a reply: `\n{emoji} *{label}:* {value}`.
+fn line(out: &mut String, emoji: &str, label: &str, value: impl Display) {
+    let _ = write!(out, "\n{emoji} *{label}:* {value}");
+}
+
 /// Renders replies in one language and time zone.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Renderer {
     lang: Language,
     tz: Tz,
+    /// The words of `lang`.
+    lx: &'static Lexicon,
+}
+
+impl fmt::Debug for Renderer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Renderer")
+            .field("lang", &self.lang)
+            .field("tz", &self.tz)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Renderer {
     /// A renderer.
     pub fn new(lang: Language, tz: Tz) -> Self {
-        Self { lang, tz }
+        let lx = match lang {
+            Language::Indonesian => &id::ID,
+            Language::English => &en::EN,
+        };
+        Self { lang, tz, lx }
     }
 
     /// The language.
@@ -136,11 +165,7 @@ impl Renderer {
     }
 
     fn steps(&self, out: &mut String, steps: &[&str]) {
-        let _ = write!(
-            out,
-            "\n\n💡 *{}:*",
-            self.pick("Langkah Selanjutnya", "Next Steps")
-        );
+        let _ = write!(out, "\n\n💡 *{}:*", self.lx.label_next_steps);
         for (i, step) in steps.iter().enumerate() {
             let _ = write!(out, "\n{}. {step}", i + 1);
         }
@@ -149,7 +174,7 @@ impl Renderer {
     fn ip_text(&self, ip: Option<std::net::Ipv4Addr>) -> String {
         match ip {
             Some(ip) => ip.to_string(),
-            None => self.pick("Dinamis", "Dynamic").to_owned(),
+            None => self.lx.dynamic.to_owned(),
         }
     }
 
@@ -164,33 +189,15 @@ impl Renderer {
         info: Option<&str>,
         at: DateTime<Utc>,
     ) -> String {
-        let mut out = format!(
-            "✅ *{}*\n\n👤 *Username:* {username}\n🔑 *Password:* {password}\n📊 *Profile:* {profile}\n🌐 *IP Address:* {}\n📱 *{}:* {}\n🕒 *{}:* {}",
-            self.pick("USER PPPoE BERHASIL DITAMBAHKAN", "PPPoE USER ADDED"),
-            self.ip_text(ip),
-            self.pick("Info Pelanggan", "Customer Info"),
-            info.unwrap_or("-"),
-            self.pick("Dibuat Pada", "Created At"),
-            self.datetime(at),
-        );
-        self.steps(
-            &mut out,
-            &[
-                self.pick(
-                    "Set username & password di ONU pelanggan",
-                    "Set the username & password on the customer's ONU",
-                ),
-                self.pick("Test koneksi PPPoE", "Test the PPPoE connection"),
-                self.pick(
-                    "Verifikasi speed sesuai profile",
-                    "Verify the speed matches the profile",
-                ),
-                self.pick(
-                    "Update status di trouble report jika ada",
-                    "Update the trouble report, if any",
-                ),
-            ],
-        );
+        let lx = self.lx;
+        let mut out = format!("✅ *{}*\n", lx.title_added);
+        line(&mut out, "👤", lx.label_username, username);
+        line(&mut out, "🔑", lx.label_password, password);
+        line(&mut out, "📊", lx.label_profile, profile);
+        line(&mut out, "🌐", lx.label_ip_address, self.ip_text(ip));
+        line(&mut out, "📱", lx.label_customer_info, info.unwrap_or("-"));
+        line(&mut out, "🕒", lx.label_created_at, self.datetime(at));
+        self.steps(&mut out, lx.steps_added);
         out
     }
 
@@ -202,111 +209,58 @@ impl Renderer {
         kick: SessionKick,
         at: DateTime<Utc>,
     ) -> String {
+        let lx = self.lx;
         let field = new.field();
         let value = match new {
             NewValue::Password(p) => p.expose().to_owned(),
             NewValue::Package(p) => p.name.clone(),
             NewValue::Ip(Some(ip)) => ip.to_string(),
-            NewValue::Ip(None) => self.pick("- (dinamis)", "- (dynamic)").to_owned(),
+            NewValue::Ip(None) => format!("- ({})", lx.no_static_ip),
             NewValue::Status(s) => s.as_str().to_owned(),
             NewValue::Info(Some(c)) => c.as_str().to_owned(),
             NewValue::Info(None) => "-".to_owned(),
         };
-        let mut out = format!(
-            "✅ *{}*\n\n👤 *Username:* {username}\n📝 *Field:* {}\n🆕 *{}:* {value}\n🕒 *{}:* {}",
-            self.pick("USER PPPoE BERHASIL DIUPDATE", "PPPoE USER UPDATED"),
-            field.as_str(),
-            self.pick("Value Baru", "New Value"),
-            self.pick("Update Pada", "Updated At"),
-            self.datetime(at),
-        );
+        let mut out = format!("✅ *{}*\n", lx.title_edited);
+        line(&mut out, "👤", lx.label_username, username);
+        line(&mut out, "📝", lx.label_field, field.as_str());
+        line(&mut out, "🆕", lx.label_new_value, value);
+        line(&mut out, "🕒", lx.label_updated_at, self.datetime(at));
         self.session_line(&mut out, username, kick, false);
-        let steps: &[&str] = match field {
-            EditField::Profile => &[
-                self.pick(
-                    "Restart koneksi PPPoE di ONU",
-                    "Restart the PPPoE connection on the ONU",
-                ),
-                self.pick(
-                    "Test speed sesuai profile baru",
-                    "Test the speed of the new profile",
-                ),
-                self.pick(
-                    "Verifikasi bandwidth sesuai paket",
-                    "Verify the bandwidth matches the package",
-                ),
-            ],
-            EditField::Password => &[
-                self.pick(
-                    "Ganti password di ONU pelanggan",
-                    "Change the password on the customer's ONU",
-                ),
-                self.pick(
-                    "Restart koneksi PPPoE di ONU",
-                    "Restart the PPPoE connection on the ONU",
-                ),
-                self.pick("Test koneksi PPPoE", "Test the PPPoE connection"),
-            ],
-            EditField::Ip => &[
-                self.pick(
-                    "Restart koneksi PPPoE agar IP baru dipakai",
-                    "Restart the PPPoE connection so that the new IP is used",
-                ),
-                self.pick(
-                    "Verifikasi IP dengan checkpppoe",
-                    "Verify the IP with checkpppoe",
-                ),
-            ],
-            EditField::Status => &[
-                self.pick(
-                    "Verifikasi status dengan checkpppoe",
-                    "Verify the status with checkpppoe",
-                ),
-                self.pick(
-                    "Update status di trouble report jika ada",
-                    "Update the trouble report, if any",
-                ),
-            ],
-            EditField::Info => &[self.pick(
-                "Verifikasi info dengan checkpppoe",
-                "Verify the information with checkpppoe",
-            )],
+        let steps = match field {
+            EditField::Profile => lx.steps_edit_profile,
+            EditField::Password => lx.steps_edit_password,
+            EditField::Ip => lx.steps_edit_ip,
+            EditField::Status => lx.steps_edit_status,
+            EditField::Info => lx.steps_edit_info,
         };
         self.steps(&mut out, steps);
         out
     }
 
     fn summary(&self, out: &mut String, summary: &Summary<'_>) {
+        let lx = self.lx;
         let s = summary.secret;
         let profile = summary
             .profile
             .map_or(s.profile.as_str(), |p| p.name.as_str());
-        let _ = write!(
-            out,
-            "\n\n📊 *Profile:* {profile}\n{}",
-            self.status_line(s.disabled)
-        );
+        out.push('\n');
+        line(out, "📊", lx.label_profile, profile);
+        let _ = write!(out, "\n{}", self.status_line(s.disabled));
         let _ = write!(out, "\n{}", self.connection_line(summary.online));
         if let Some(ip) = s.remote_address {
-            let _ = write!(out, "\n🌐 *IP Address:* {ip}");
+            line(out, "🌐", lx.label_ip_address, ip);
         }
         if let Some(c) = &s.comment {
-            let _ = write!(out, "\n📱 *Customer:* {c}");
+            line(out, "📱", lx.label_customer, c);
         }
     }
 
     /// The title, the question and the summary shared by both confirmations.
     fn delete_question(&self, summary: &Summary<'_>) -> String {
-        let name = &summary.secret.name;
         let mut out = format!(
             "⚠️ *{}*\n\n{}",
-            self.pick("KONFIRMASI PENGHAPUSAN", "DELETE CONFIRMATION"),
-            match self.lang {
-                Language::Indonesian =>
-                    format!("Anda yakin ingin menghapus user PPPoE \"{name}\"?"),
-                Language::English =>
-                    format!("Are you sure you want to delete PPPoE user \"{name}\"?"),
-            }
+            self.lx.title_delete_confirmation,
+            (self.lx.delete_question)(&summary.secret.name)
         );
         self.summary(&mut out, summary);
         out
@@ -314,18 +268,13 @@ impl Renderer {
 
     /// `delpppoe USER` without a reason (the spec's confirmation).
     pub fn delete_confirmation(&self, summary: &Summary<'_>) -> String {
+        let lx = self.lx;
         let name = &summary.secret.name;
         let mut out = self.delete_question(summary);
         let _ = write!(
             out,
             "\n\n{}:\ndelpppoe {name} [{}]\n\n{}:\ndelpppoe {name} {}",
-            self.pick(
-                "Kirim ulang dengan alasan untuk konfirmasi",
-                "Send it again with a reason to confirm"
-            ),
-            self.pick("alasan_penghapusan", "deletion_reason"),
-            self.pick("Contoh", "Example"),
-            self.pick("Pelanggan pindah lokasi", "Customer moved away"),
+            lx.resend_with_reason, lx.arg_deletion_reason, lx.label_example, lx.example_reason,
         );
         out
     }
@@ -340,15 +289,8 @@ impl Renderer {
     ) -> String {
         let minutes = valid_for.as_secs() / 60;
         let mut out = self.delete_question(summary);
-        let _ = write!(
-            out,
-            "\n🗑️ *{}:* {reason}\n\n{}:\nya {code}",
-            self.pick("Alasan", "Reason"),
-            match self.lang {
-                Language::Indonesian => format!("Untuk menghapus, balas dalam {minutes} menit"),
-                Language::English => format!("To delete, reply within {minutes} minutes"),
-            },
-        );
+        line(&mut out, "🗑️", self.lx.label_reason, reason);
+        let _ = write!(out, "\n\n{}:\nya {code}", (self.lx.reply_within)(minutes));
         out
     }
 
@@ -360,95 +302,56 @@ impl Renderer {
         kick: SessionKick,
         at: DateTime<Utc>,
     ) -> String {
-        let mut out = format!(
-            "✅ *{}*\n\n👤 *Username:* {username}\n🗑️ *{}:* {reason}\n🕒 *{}:* {}",
-            self.pick("USER PPPoE BERHASIL DIHAPUS", "PPPoE USER DELETED"),
-            self.pick("Alasan", "Reason"),
-            self.pick("Dihapus Pada", "Deleted At"),
-            self.datetime(at),
-        );
+        let lx = self.lx;
+        let mut out = format!("✅ *{}*\n", lx.title_deleted);
+        line(&mut out, "👤", lx.label_username, username);
+        line(&mut out, "🗑️", lx.label_reason, reason);
+        line(&mut out, "🕒", lx.label_deleted_at, self.datetime(at));
         self.session_line(&mut out, username, kick, true);
-        self.steps(
-            &mut out,
-            &[
-                self.pick(
-                    "Hapus konfigurasi PPPoE di ONU",
-                    "Remove the PPPoE settings from the ONU",
-                ),
-                self.pick(
-                    "Pastikan tidak ada koneksi aktif",
-                    "Make sure no connection is active",
-                ),
-                self.pick(
-                    "Update status di trouble report jika ada",
-                    "Update the trouble report, if any",
-                ),
-                self.pick(
-                    "Catat alasan penghapusan untuk audit",
-                    "Record the reason for the audit",
-                ),
-            ],
-        );
+        self.steps(&mut out, lx.steps_deleted);
         out
     }
 
     /// The line about the active session after a delete or a disable; for a failed or
     /// unconfirmed disconnect it says what was done, what was not, and what to do.
     fn session_line(&self, out: &mut String, username: &str, kick: SessionKick, deleted: bool) {
-        let label = self.pick("Sesi Aktif", "Active Session");
-        let done = match (deleted, self.lang) {
-            (true, Language::Indonesian) => "user sudah dihapus",
-            (true, Language::English) => "the user is deleted",
-            (false, Language::Indonesian) => "user sudah dinonaktifkan",
-            (false, Language::English) => "the user is disabled",
+        let lx = self.lx;
+        let done = if deleted {
+            lx.user_deleted
+        } else {
+            lx.user_disabled
         };
-        let _ = match (kick, self.lang) {
-            (SessionKick::NotConnected, _) => Ok(()),
-            (SessionKick::Disconnected, _) => write!(
-                out,
-                "\n🔌 *{label}:* {}",
-                self.pick("diputus", "disconnected")
-            ),
-            (SessionKick::Failed, Language::Indonesian) => write!(
-                out,
-                "\n⚠️ *{label}:* GAGAL diputus: {done}, tetapi koneksinya masih aktif. Jalankan restartpppoe {username} atau cek router."
-            ),
-            (SessionKick::Failed, Language::English) => write!(
-                out,
-                "\n⚠️ *{label}:* NOT disconnected: {done}, but its connection is still up. Run restartpppoe {username} or check the router."
-            ),
-            (SessionKick::Unconfirmed, Language::Indonesian) => write!(
-                out,
-                "\n⚠️ *{label}:* belum pasti diputus: {done}, tetapi router tidak menjawab saat memutus koneksinya. Jalankan restartpppoe {username} untuk memastikan."
-            ),
-            (SessionKick::Unconfirmed, Language::English) => write!(
-                out,
-                "\n⚠️ *{label}:* disconnect not confirmed: {done}, but the router did not answer when its connection was dropped. Run restartpppoe {username} to make sure."
-            ),
-        };
+        match kick {
+            SessionKick::NotConnected => {}
+            SessionKick::Disconnected => {
+                line(out, "🔌", lx.label_active_session, lx.session_dropped);
+            }
+            SessionKick::Failed => {
+                let text = (lx.kick_failed)(done, username);
+                line(out, "⚠️", lx.label_active_session, text);
+            }
+            SessionKick::Unconfirmed => {
+                let text = (lx.kick_unconfirmed)(done, username);
+                line(out, "⚠️", lx.label_active_session, text);
+            }
+        }
     }
 
     fn status_line(&self, disabled: bool) -> String {
+        let lx = self.lx;
         if disabled {
-            format!("🔴 *Status:* {}", self.pick("Nonaktif", "Disabled"))
+            format!("🔴 *{}:* {}", lx.label_status, lx.disabled)
         } else {
-            format!("🟢 *Status:* {}", self.pick("Aktif", "Enabled"))
+            format!("🟢 *{}:* {}", lx.label_status, lx.enabled)
         }
     }
 
     fn connection_line(&self, online: bool) -> String {
+        let lx = self.lx;
         if online {
-            format!(
-                "🟢 *{}:* {}",
-                self.pick("Koneksi", "Connection"),
-                self.pick("Terhubung", "Connected")
-            )
+            format!("🟢 *{}:* {}", lx.label_connection, lx.connected)
         } else {
-            format!(
-                "🔴 *{}:* {}",
-                self.pick("Koneksi", "Connection"),
-                self.pick("Terputus", "Disconnected")
-            )
+            format!("🔴 *{}:* {}", lx.label_connection, lx.disconnected)
         }
     }
 
@@ -671,46 +574,23 @@ impl Renderer {
 
     /// `restartpppoe` removed the session.
     pub fn restarted(&self, username: &str, at: DateTime<Utc>) -> String {
-        let mut out = format!(
-            "🔄 *{}*\n\n👤 *Username:* {username}\n🕒 *{}:* {}",
-            self.pick(
-                "KONEKSI PPPoE BERHASIL DIRESTART",
-                "PPPoE CONNECTION RESTARTED"
-            ),
-            self.pick("Restart Pada", "Restarted At"),
-            self.datetime(at),
-        );
-        self.steps(
-            &mut out,
-            &[
-                self.pick(
-                    "Tunggu 30-60 detik untuk koneksi stabil",
-                    "Wait 30-60 seconds for the connection to settle",
-                ),
-                self.pick("Test koneksi internet", "Test the internet connection"),
-                self.pick(
-                    "Verifikasi speed sesuai profile",
-                    "Verify the speed matches the profile",
-                ),
-                self.pick(
-                    "Update status di trouble report jika ada",
-                    "Update the trouble report, if any",
-                ),
-            ],
-        );
+        let lx = self.lx;
+        let mut out = format!("🔄 *{}*\n", lx.title_restarted);
+        line(&mut out, "👤", lx.label_username, username);
+        line(&mut out, "🕒", lx.label_restarted_at, self.datetime(at));
+        self.steps(&mut out, lx.steps_restarted);
         out
     }
 
     /// `restartpppoe` for a user who is not connected.
     pub fn not_connected(&self, username: &str) -> String {
-        match self.lang {
-            Language::Indonesian => format!(
-                "ℹ️ *USER TIDAK TERHUBUNG*\n\nUser \"{username}\" sedang tidak terhubung, tidak ada koneksi untuk direstart.\n\n💡 Cek status: checkpppoe {username}"
-            ),
-            Language::English => format!(
-                "ℹ️ *USER NOT CONNECTED*\n\nUser \"{username}\" is not connected, there is no connection to restart.\n\n💡 Check the status: checkpppoe {username}"
-            ),
-        }
+        let lx = self.lx;
+        format!(
+            "ℹ️ *{}*\n\n{}\n\n💡 {}: checkpppoe {username}",
+            lx.title_not_connected,
+            (lx.not_connected)(username),
+            lx.check_status,
+        )
     }
 
     /// `help pppoe`: the command reference.
