@@ -22,6 +22,15 @@ pub(crate) static ID: Lexicon = Lexicon {
     label_connection: "Koneksi",
     label_next_steps: "Langkah Selanjutnya",
     label_example: "Contoh",
+    label_ip: "IP",
+    label_created: "Created",
+    label_caller_id: "Caller ID",
+    label_uptime: "Uptime",
+    label_last_seen: "Last Seen",
+    label_bandwidth: "Bandwidth",
+    label_current_traffic: "Trafik Saat Ini",
+    label_available_commands: "Command yang tersedia",
+    label_available_profiles: "Profile yang tersedia",
 
     dynamic: "Dinamis",
     no_static_ip: "dinamis",
@@ -49,6 +58,10 @@ pub(crate) static ID: Lexicon = Lexicon {
     title_deleted: "USER PPPoE BERHASIL DIHAPUS",
     title_restarted: "KONEKSI PPPoE BERHASIL DIRESTART",
     title_not_connected: "USER TIDAK TERHUBUNG",
+    title_list: "DAFTAR USER PPPoE",
+    title_status: "STATUS USER PPPoE",
+    title_help_pppoe: "BANTUAN PPPoE",
+    title_help_general: "BOT PPPoE",
 
     delete_question: |name| format!("Anda yakin ingin menghapus user PPPoE \"{name}\"?"),
     resend_with_reason: "Kirim ulang dengan alasan untuk konfirmasi",
@@ -60,6 +73,58 @@ pub(crate) static ID: Lexicon = Lexicon {
         format!("User \"{username}\" sedang tidak terhubung, tidak ada koneksi untuk direstart.")
     },
     check_status: "Cek status",
+
+    list_none: "Belum ada user PPPoE.",
+    list_no_match: |filter| format!("Tidak ada user yang cocok dengan \"{filter}\"."),
+    list_page_empty: |page, total, pages| {
+        format!("Halaman {page} kosong: ada {total} user dalam {pages} halaman.")
+    },
+    list_next_page: "Halaman berikutnya",
+    list_showing: |first, last, total| format!("Menampilkan {first}-{last} dari {total}"),
+
+    unit_days: " hari",
+    unit_hours: " jam",
+    unit_minutes: " menit",
+    unit_seconds: " detik",
+
+    arg_username: "username",
+    arg_password: "password",
+    arg_profile: "profile",
+    arg_ip: "ip",
+    arg_info: "info",
+    arg_field: "field",
+    arg_value: "value",
+    arg_filter: "filter",
+    arg_page: "halaman",
+    arg_reason: "alasan",
+    arg_code: "kode",
+    arg_user: "user",
+    arg_pass: "pass",
+
+    menu_add: "Tambah user baru",
+    menu_edit: "Edit user",
+    menu_delete: "Hapus user",
+    menu_list: "Lihat daftar user",
+    menu_help: "Bantuan PPPoE",
+    menu_check: "Cek status user",
+    menu_restart: "Restart koneksi",
+    menu_edit_user: "Edit user",
+    menu_delete_user: "Hapus user",
+    menu_restart_user: "Restart koneksi",
+
+    help_intro: "Kelola user PPPoE MikroTik dari WhatsApp.",
+    help_add: "Tambah user baru. IP dan info opsional; password minimal 8 karakter.",
+    help_edit: "Ubah user. Field: password, profile, ip (- untuk hapus IP statis), status (enable/disable), info.",
+    help_delete: "Hapus user. Tanpa alasan, bot meminta konfirmasi.",
+    help_list: "Daftar user. Filter: bagian username, nama profile, aktif, nonaktif, online, offline.",
+    help_check: "Status user: koneksi, IP, caller-id, uptime, bandwidth.",
+    help_restart: "Putus koneksi aktif agar ONU login ulang.",
+    help_code_mode: |minutes| {
+        format!(
+            "Penghapusan dengan alasan dibalas dengan kode; kirim \"ya KODE\" dalam {minutes} menit untuk menghapus."
+        )
+    },
+    example_delete: "delpppoe john123 Pelanggan pindah lokasi",
 
     steps_added: &[
         "Set username & password di ONU pelanggan",

@@ -44,6 +44,24 @@ pub(crate) struct Lexicon {
     pub(crate) label_next_steps: &'static str,
     /// An example of a command, after the delete confirmation and in the help.
     pub(crate) label_example: &'static str,
+    /// The static IP line of a user in the list.
+    pub(crate) label_ip: &'static str,
+    /// When the bot created a user, in the list.
+    pub(crate) label_created: &'static str,
+    /// The ONU's MAC address (`checkpppoe`).
+    pub(crate) label_caller_id: &'static str,
+    /// How long the session has been up (`checkpppoe`).
+    pub(crate) label_uptime: &'static str,
+    /// When the user was last seen online (`checkpppoe`).
+    pub(crate) label_last_seen: &'static str,
+    /// The package's speeds (`checkpppoe`).
+    pub(crate) label_bandwidth: &'static str,
+    /// The live traffic of the session (`checkpppoe`).
+    pub(crate) label_current_traffic: &'static str,
+    /// The menu of commands under `help`, `pppoe` and `checkpppoe`.
+    pub(crate) label_available_commands: &'static str,
+    /// The list of packages under `help pppoe`.
+    pub(crate) label_available_profiles: &'static str,
 
     // Values shown after a label.
     /// A user with no static IP.
@@ -82,6 +100,14 @@ pub(crate) struct Lexicon {
     pub(crate) title_restarted: &'static str,
     /// `restartpppoe` for a user who is not connected.
     pub(crate) title_not_connected: &'static str,
+    /// `pppoe`: the list of users.
+    pub(crate) title_list: &'static str,
+    /// `checkpppoe`: one user's status.
+    pub(crate) title_status: &'static str,
+    /// `help pppoe`: the command reference.
+    pub(crate) title_help_pppoe: &'static str,
+    /// `help`: the short menu.
+    pub(crate) title_help_general: &'static str,
 
     // Deleting.
     /// The confirmation's question, about the username.
@@ -100,6 +126,99 @@ pub(crate) struct Lexicon {
     pub(crate) not_connected: fn(&str) -> String,
     /// Before `checkpppoe USER`: how to see a user's status.
     pub(crate) check_status: &'static str,
+
+    // Listing.
+    /// No user at all.
+    pub(crate) list_none: &'static str,
+    /// No user matches the filter.
+    pub(crate) list_no_match: fn(&str) -> String,
+    /// A page past the end: `(page, users in all, pages in all)`.
+    pub(crate) list_page_empty: fn(u32, usize, usize) -> String,
+    /// Before `pppoe ... N`: the command that shows the next page.
+    pub(crate) list_next_page: &'static str,
+    /// Which users the page shows: `(first, last, users in all)`.
+    pub(crate) list_showing: fn(usize, usize, usize) -> String,
+
+    // An uptime (`2d 1h 5m`): each unit follows its number directly, so a unit that is a
+    // word starts with a space.
+    /// Days.
+    pub(crate) unit_days: &'static str,
+    /// Hours.
+    pub(crate) unit_hours: &'static str,
+    /// Minutes.
+    pub(crate) unit_minutes: &'static str,
+    /// Seconds.
+    pub(crate) unit_seconds: &'static str,
+
+    // Placeholders of arguments, shown in brackets in usage lines and menus.
+    /// The username, in usage lines and in "missing argument" errors.
+    pub(crate) arg_username: &'static str,
+    /// The password.
+    pub(crate) arg_password: &'static str,
+    /// The package.
+    pub(crate) arg_profile: &'static str,
+    /// The static IP of `addpppoe`.
+    pub(crate) arg_ip: &'static str,
+    /// The customer information of `addpppoe`.
+    pub(crate) arg_info: &'static str,
+    /// The field `editpppoe` changes.
+    pub(crate) arg_field: &'static str,
+    /// The new value of `editpppoe`.
+    pub(crate) arg_value: &'static str,
+    /// The filter of `pppoe`.
+    pub(crate) arg_filter: &'static str,
+    /// The page of `pppoe`.
+    pub(crate) arg_page: &'static str,
+    /// The reason of `delpppoe`.
+    pub(crate) arg_reason: &'static str,
+    /// The confirmation code of `ya`.
+    pub(crate) arg_code: &'static str,
+    /// The username, short, in the menus.
+    pub(crate) arg_user: &'static str,
+    /// The password, short, in the menus.
+    pub(crate) arg_pass: &'static str,
+
+    // Menus: what each command does, after its synopsis.
+    /// `addpppoe`.
+    pub(crate) menu_add: &'static str,
+    /// `editpppoe`.
+    pub(crate) menu_edit: &'static str,
+    /// `delpppoe`.
+    pub(crate) menu_delete: &'static str,
+    /// `pppoe`.
+    pub(crate) menu_list: &'static str,
+    /// `help pppoe`.
+    pub(crate) menu_help: &'static str,
+    /// `checkpppoe`.
+    pub(crate) menu_check: &'static str,
+    /// `restartpppoe`.
+    pub(crate) menu_restart: &'static str,
+    /// `editpppoe USER`, in the menu about one user (`checkpppoe`).
+    pub(crate) menu_edit_user: &'static str,
+    /// `delpppoe USER`, in the menu about one user.
+    pub(crate) menu_delete_user: &'static str,
+    /// `restartpppoe USER`, in the menu about one user.
+    pub(crate) menu_restart_user: &'static str,
+
+    // Help.
+    /// What the bot is, under the title of `help`.
+    pub(crate) help_intro: &'static str,
+    /// `addpppoe` in the command reference.
+    pub(crate) help_add: &'static str,
+    /// `editpppoe` in the command reference.
+    pub(crate) help_edit: &'static str,
+    /// `delpppoe` in the command reference.
+    pub(crate) help_delete: &'static str,
+    /// `pppoe` in the command reference.
+    pub(crate) help_list: &'static str,
+    /// `checkpppoe` in the command reference.
+    pub(crate) help_check: &'static str,
+    /// `restartpppoe` in the command reference.
+    pub(crate) help_restart: &'static str,
+    /// How a delete is confirmed with a code, valid for so many minutes.
+    pub(crate) help_code_mode: fn(u64) -> String,
+    /// The example of `delpppoe`: `delpppoe john123 ` and the example reason.
+    pub(crate) example_delete: &'static str,
 
     // Next steps, by reply.
     /// After `addpppoe`.
@@ -192,6 +311,15 @@ mod tests {
             label_connection,
             label_next_steps,
             label_example,
+            label_ip,
+            label_created,
+            label_caller_id,
+            label_uptime,
+            label_last_seen,
+            label_bandwidth,
+            label_current_traffic,
+            label_available_commands,
+            label_available_profiles,
             dynamic,
             no_static_ip,
             enabled,
@@ -209,6 +337,10 @@ mod tests {
             title_deleted,
             title_restarted,
             title_not_connected,
+            title_list,
+            title_status,
+            title_help_pppoe,
+            title_help_general,
             delete_question,
             resend_with_reason,
             arg_deletion_reason,
@@ -216,6 +348,47 @@ mod tests {
             reply_within,
             not_connected,
             check_status,
+            list_none,
+            list_no_match,
+            list_page_empty,
+            list_next_page,
+            list_showing,
+            unit_days,
+            unit_hours,
+            unit_minutes,
+            unit_seconds,
+            arg_username,
+            arg_password,
+            arg_profile,
+            arg_ip,
+            arg_info,
+            arg_field,
+            arg_value,
+            arg_filter,
+            arg_page,
+            arg_reason,
+            arg_code,
+            arg_user,
+            arg_pass,
+            menu_add,
+            menu_edit,
+            menu_delete,
+            menu_list,
+            menu_help,
+            menu_check,
+            menu_restart,
+            menu_edit_user,
+            menu_delete_user,
+            menu_restart_user,
+            help_intro,
+            help_add,
+            help_edit,
+            help_delete,
+            help_list,
+            help_check,
+            help_restart,
+            help_code_mode,
+            example_delete,
             steps_added,
             steps_edit_profile,
             steps_edit_password,
@@ -244,6 +417,15 @@ mod tests {
             fixed("label_connection", label_connection),
             fixed("label_next_steps", label_next_steps),
             fixed("label_example", label_example),
+            fixed("label_ip", label_ip),
+            fixed("label_created", label_created),
+            fixed("label_caller_id", label_caller_id),
+            fixed("label_uptime", label_uptime),
+            fixed("label_last_seen", label_last_seen),
+            fixed("label_bandwidth", label_bandwidth),
+            fixed("label_current_traffic", label_current_traffic),
+            fixed("label_available_commands", label_available_commands),
+            fixed("label_available_profiles", label_available_profiles),
             fixed("dynamic", dynamic),
             fixed("no_static_ip", no_static_ip),
             fixed("enabled", enabled),
@@ -265,6 +447,10 @@ mod tests {
             fixed("title_deleted", title_deleted),
             fixed("title_restarted", title_restarted),
             fixed("title_not_connected", title_not_connected),
+            fixed("title_list", title_list),
+            fixed("title_status", title_status),
+            fixed("title_help_pppoe", title_help_pppoe),
+            fixed("title_help_general", title_help_general),
             shown("delete_question", delete_question(USER), &[&USER]),
             fixed("resend_with_reason", resend_with_reason),
             fixed("arg_deletion_reason", arg_deletion_reason),
@@ -272,6 +458,55 @@ mod tests {
             shown("reply_within", reply_within(97), &[&97]),
             shown("not_connected", not_connected(USER), &[&USER]),
             fixed("check_status", check_status),
+            fixed("list_none", list_none),
+            shown("list_no_match", list_no_match(USER), &[&USER]),
+            shown(
+                "list_page_empty",
+                list_page_empty(97, 4821, 53),
+                &[&97, &4821, &53],
+            ),
+            fixed("list_next_page", list_next_page),
+            shown(
+                "list_showing",
+                list_showing(97, 4821, 53),
+                &[&97, &4821, &53],
+            ),
+            fixed("unit_days", unit_days),
+            fixed("unit_hours", unit_hours),
+            fixed("unit_minutes", unit_minutes),
+            fixed("unit_seconds", unit_seconds),
+            fixed("arg_username", arg_username),
+            fixed("arg_password", arg_password),
+            fixed("arg_profile", arg_profile),
+            fixed("arg_ip", arg_ip),
+            fixed("arg_info", arg_info),
+            fixed("arg_field", arg_field),
+            fixed("arg_value", arg_value),
+            fixed("arg_filter", arg_filter),
+            fixed("arg_page", arg_page),
+            fixed("arg_reason", arg_reason),
+            fixed("arg_code", arg_code),
+            fixed("arg_user", arg_user),
+            fixed("arg_pass", arg_pass),
+            fixed("menu_add", menu_add),
+            fixed("menu_edit", menu_edit),
+            fixed("menu_delete", menu_delete),
+            fixed("menu_list", menu_list),
+            fixed("menu_help", menu_help),
+            fixed("menu_check", menu_check),
+            fixed("menu_restart", menu_restart),
+            fixed("menu_edit_user", menu_edit_user),
+            fixed("menu_delete_user", menu_delete_user),
+            fixed("menu_restart_user", menu_restart_user),
+            fixed("help_intro", help_intro),
+            fixed("help_add", help_add),
+            fixed("help_edit", help_edit),
+            fixed("help_delete", help_delete),
+            fixed("help_list", help_list),
+            fixed("help_check", help_check),
+            fixed("help_restart", help_restart),
+            shown("help_code_mode", help_code_mode(97), &[&97]),
+            fixed("example_delete", example_delete),
         ];
         for (name, list) in [
             ("steps_added", steps_added),
@@ -308,6 +543,14 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    #[test]
+    fn the_example_of_a_delete_gives_the_example_reason() {
+        for lx in [&ID, &EN] {
+            let example = format!("delpppoe john123 {}", lx.example_reason);
+            assert_eq!(lx.example_delete, example);
         }
     }
 

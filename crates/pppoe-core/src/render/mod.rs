@@ -108,6 +108,29 @@ fn line(out: &mut String, emoji: &str, label: &str, value: impl Display) {
     let _ = write!(out, "\n{emoji} *{label}:* {value}");
 }
 
+/// Appends one entry of a menu of commands: `\n• {synopsis} - {what}`.
+fn menu_item(out: &mut String, synopsis: &str, what: &str) {
+    let _ = write!(out, "\n• {synopsis} - {what}");
+}
+
+/// A command and its placeholders: `delpppoe [username] [alasan]`.
+fn synopsis(command: &str, args: &[&str]) -> String {
+    let mut out = command.to_owned();
+    for arg in args {
+        let _ = write!(out, " [{arg}]");
+    }
+    out
+}
+
+/// Download and upload speeds: `50 Mbps↓ / 25 Mbps↑`.
+fn speeds(download_bps: u64, upload_bps: u64) -> String {
+    format!(
+        "{}↓ / {}↑",
+        format_speed(download_bps),
+        format_speed(upload_bps)
+    )
+}
+
 /// Renders replies in one language and time zone.
 #[derive(Clone)]
 pub struct Renderer {
@@ -355,59 +378,45 @@ impl Renderer {
         }
     }
 
+    /// The menu of commands that ends `help` and `pppoe`.
     fn command_menu(&self, out: &mut String) {
-        let _ = write!(
-            out,
-            "\n\n💡 *{}:*\n• addpppoe [user] [pass] [profile] [ip] [info] - {}\n• editpppoe [user] [field] [value] - {}\n• delpppoe [user] [{}] - {}\n• pppoe [filter] - {}\n• help pppoe - {}",
-            self.pick("Command yang tersedia", "Available commands"),
-            self.pick("Tambah user baru", "Add a new user"),
-            self.pick("Edit user", "Edit a user"),
-            self.pick("alasan", "reason"),
-            self.pick("Hapus user", "Delete a user"),
-            self.pick("Lihat daftar user", "List users"),
-            self.pick("Bantuan PPPoE", "PPPoE help"),
-        );
+        let lx = self.lx;
+        let _ = write!(out, "\n\n💡 *{}:*", lx.label_available_commands);
+        let add = [
+            lx.arg_user,
+            lx.arg_pass,
+            lx.arg_profile,
+            lx.arg_ip,
+            lx.arg_info,
+        ];
+        menu_item(out, &synopsis("addpppoe", &add), lx.menu_add);
+        let edit = [lx.arg_user, lx.arg_field, lx.arg_value];
+        menu_item(out, &synopsis("editpppoe", &edit), lx.menu_edit);
+        let delete = [lx.arg_user, lx.arg_reason];
+        menu_item(out, &synopsis("delpppoe", &delete), lx.menu_delete);
+        menu_item(out, &synopsis("pppoe", &[lx.arg_filter]), lx.menu_list);
+        menu_item(out, "help pppoe", lx.menu_help);
     }
 
     /// One page of `pppoe`.
     pub fn list(&self, view: &ListView<'_>, profiles: &ProfileTable) -> String {
-        let mut out = format!("📋 *{}*", self.pick("DAFTAR USER PPPoE", "PPPoE USERS"));
+        let lx = self.lx;
+        let mut out = format!("📋 *{}*", lx.title_list);
         let first = (view.page as usize - 1) * view.page_size as usize;
         if view.items.is_empty() {
-            let _ = write!(out, "\n\n");
+            out.push_str("\n\n");
             if view.total == 0 {
-                match (view.filter, self.lang) {
-                    (Some(f), Language::Indonesian) => {
-                        let _ = write!(out, "Tidak ada user yang cocok dengan \"{f}\".");
-                    }
-                    (Some(f), Language::English) => {
-                        let _ = write!(out, "No user matches \"{f}\".");
-                    }
-                    (None, _) => out.push_str(
-                        self.pick("Belum ada user PPPoE.", "There are no PPPoE users yet."),
-                    ),
+                match view.filter {
+                    Some(f) => out.push_str(&(lx.list_no_match)(f)),
+                    None => out.push_str(lx.list_none),
                 }
             } else {
                 let pages = view.total.div_ceil(view.page_size as usize);
-                let _ = match self.lang {
-                    Language::Indonesian => write!(
-                        out,
-                        "Halaman {} kosong: ada {} user dalam {pages} halaman.",
-                        view.page, view.total
-                    ),
-                    Language::English => write!(
-                        out,
-                        "Page {} is empty: there are {} users on {pages} pages.",
-                        view.page, view.total
-                    ),
-                };
+                out.push_str(&(lx.list_page_empty)(view.page, view.total, pages));
             }
         }
         out.reserve(view.items.len() * 160);
-        let (enabled, disabled) = (
-            self.pick("🟢 *Status:* Aktif", "🟢 *Status:* Enabled"),
-            self.pick("🔴 *Status:* Nonaktif", "🔴 *Status:* Disabled"),
-        );
+        let (enabled, disabled) = (self.status_line(false), self.status_line(true));
         for (i, (item, created)) in view.items.iter().enumerate() {
             let s = &item.secret;
             let profile = profiles
@@ -415,20 +424,22 @@ impl Renderer {
                 .map_or(s.profile.as_str(), |p| p.name.as_str());
             let _ = write!(
                 out,
-                "\n\n{}. {}\n   {}\n   📊 *Profile:* {profile}\n   🌐 *IP:* ",
+                "\n\n{}. {}\n   {}\n   📊 *{}:* {profile}\n   🌐 *{}:* ",
                 first + i + 1,
                 s.name,
-                if s.disabled { disabled } else { enabled },
+                if s.disabled { &disabled } else { &enabled },
+                lx.label_profile,
+                lx.label_ip,
             );
             match s.remote_address {
                 Some(ip) => {
                     let _ = write!(out, "{ip}");
                 }
-                None => out.push_str(self.pick("Dinamis", "Dynamic")),
+                None => out.push_str(lx.dynamic),
             }
-            out.push_str("\n   📱 *Customer:* ");
+            let _ = write!(out, "\n   📱 *{}:* ", lx.label_customer);
             out.push_str(s.comment.as_deref().map_or("-", customer_name));
-            out.push_str("\n   🕒 *Created:* ");
+            let _ = write!(out, "\n   🕒 *{}:* ", lx.label_created);
             match created {
                 Some(c) => {
                     let _ = write!(out, "{}", c.with_timezone(&self.tz).format("%d/%m/%Y"));
@@ -444,27 +455,15 @@ impl Renderer {
                     Some(f) => format!("pppoe {f} {}", view.page + 1),
                     None => format!("pppoe {}", view.page + 1),
                 };
-                match self.lang {
-                    Language::Indonesian => format!("\n➡️ Halaman berikutnya: {cmd}"),
-                    Language::English => format!("\n➡️ Next page: {cmd}"),
-                }
+                format!("\n➡️ {}: {cmd}", lx.list_next_page)
             } else {
                 String::new()
             };
-            let _ = match self.lang {
-                Language::Indonesian => write!(
-                    out,
-                    "\n\n📄 Menampilkan {}-{shown_to} dari {}{next}",
-                    first + 1,
-                    view.total
-                ),
-                Language::English => write!(
-                    out,
-                    "\n\n📄 Showing {}-{shown_to} of {}{next}",
-                    first + 1,
-                    view.total
-                ),
-            };
+            let _ = write!(
+                out,
+                "\n\n📄 {}{next}",
+                (lx.list_showing)(first + 1, shown_to, view.total)
+            );
         }
         self.command_menu(&mut out);
         out
@@ -472,98 +471,81 @@ impl Renderer {
 
     /// `checkpppoe`.
     pub fn status(&self, view: &StatusView<'_>, now: DateTime<Utc>) -> String {
+        let lx = self.lx;
         let s = view.secret;
         let profile = view.profile.map_or(s.profile.as_str(), |p| p.name.as_str());
-        let mut out = format!(
-            "📊 *{}*\n\n👤 *Username:* {}\n📊 *Profile:* {profile}\n{}\n{}",
-            self.pick("STATUS USER PPPoE", "PPPoE USER STATUS"),
-            s.name,
+        let mut out = format!("📊 *{}*\n", lx.title_status);
+        line(&mut out, "👤", lx.label_username, &s.name);
+        line(&mut out, "📊", lx.label_profile, profile);
+        let _ = write!(
+            out,
+            "\n{}\n{}",
             self.status_line(s.disabled),
             self.connection_line(view.session.is_some()),
         );
         let ip = view.session.and_then(|a| a.address).or(s.remote_address);
-        let _ = write!(
-            out,
-            "\n🌐 *IP Address:* {}",
-            ip.map_or_else(|| "-".to_owned(), |ip| ip.to_string())
-        );
+        let ip = ip.map_or_else(|| "-".to_owned(), |ip| ip.to_string());
+        line(&mut out, "🌐", lx.label_ip_address, ip);
         let caller = view
             .session
             .and_then(|a| a.caller_id.as_deref())
             .or(s.last_caller_id.as_deref());
         if let Some(caller) = caller {
-            let _ = write!(out, "\n📟 *Caller ID:* {caller}");
+            line(&mut out, "📟", lx.label_caller_id, caller);
         }
         match view.session {
             Some(session) => {
                 if let Some(up) = session.uptime {
-                    let _ = write!(out, "\n⏱️ *Uptime:* {}", self.duration(up));
+                    line(&mut out, "⏱️", lx.label_uptime, self.duration(up));
                 }
-                let _ = write!(out, "\n🕒 *Last Seen:* {}", self.datetime(now));
+                line(&mut out, "🕒", lx.label_last_seen, self.datetime(now));
             }
             None => {
-                let _ = write!(
-                    out,
-                    "\n🕒 *Last Seen:* {}",
-                    s.last_logged_out
-                        .map_or_else(|| "-".to_owned(), |t| self.local(t))
-                );
+                let seen = s
+                    .last_logged_out
+                    .map_or_else(|| "-".to_owned(), |t| self.local(t));
+                line(&mut out, "🕒", lx.label_last_seen, seen);
             }
         }
-        match view.profile {
-            Some(p) => {
-                let _ = write!(
-                    out,
-                    "\n📈 *Bandwidth:* {}↓ / {}↑",
-                    format_speed(p.download_bps),
-                    format_speed(p.upload_bps)
-                );
-            }
-            None => {
-                let _ = write!(out, "\n📈 *Bandwidth:* -");
-            }
-        }
+        let bandwidth = view
+            .profile
+            .map_or_else(|| "-".to_owned(), |p| speeds(p.download_bps, p.upload_bps));
+        line(&mut out, "📈", lx.label_bandwidth, bandwidth);
         if let Some(t) = view.traffic {
-            let _ = write!(
-                out,
-                "\n📶 *{}:* {}↓ / {}↑",
-                self.pick("Trafik Saat Ini", "Current Traffic"),
-                format_speed(t.download_bps),
-                format_speed(t.upload_bps)
-            );
+            let traffic = speeds(t.download_bps, t.upload_bps);
+            line(&mut out, "📶", lx.label_current_traffic, traffic);
         }
-        let _ = write!(
-            out,
-            "\n📱 *Customer:* {}",
-            s.comment.as_deref().unwrap_or("-")
+        line(
+            &mut out,
+            "📱",
+            lx.label_customer,
+            s.comment.as_deref().unwrap_or("-"),
         );
         let n = &s.name;
-        let _ = write!(
-            out,
-            "\n\n💡 *{}:*\n• editpppoe {n} [field] [value] - {}\n• delpppoe {n} [{}] - {}\n• restartpppoe {n} - {}",
-            self.pick("Command yang tersedia", "Available commands"),
-            self.pick("Edit user", "Edit the user"),
-            self.pick("alasan", "reason"),
-            self.pick("Hapus user", "Delete the user"),
-            self.pick("Restart koneksi", "Restart the connection"),
-        );
+        let _ = write!(out, "\n\n💡 *{}:*", lx.label_available_commands);
+        let edit = synopsis(&format!("editpppoe {n}"), &[lx.arg_field, lx.arg_value]);
+        menu_item(&mut out, &edit, lx.menu_edit_user);
+        let delete = synopsis(&format!("delpppoe {n}"), &[lx.arg_reason]);
+        menu_item(&mut out, &delete, lx.menu_delete_user);
+        menu_item(&mut out, &format!("restartpppoe {n}"), lx.menu_restart_user);
         out
     }
 
     /// An uptime for people: `2d 1h 5m`, `3h 25m`, `4m 10s` (`2 hari 1 jam 5 menit`, ...).
     pub fn duration(&self, d: Duration) -> String {
+        let lx = self.lx;
         let secs = d.as_secs();
         let (days, hours, mins, s) = (secs / 86_400, secs / 3600 % 24, secs / 60 % 60, secs % 60);
-        let units: [&str; 4] = match self.lang {
-            Language::Indonesian => [" hari", " jam", " menit", " detik"],
-            Language::English => ["d", "h", "m", "s"],
-        };
         let parts: Vec<(u64, &str)> = if days > 0 {
-            vec![(days, units[0]), (hours, units[1]), (mins, units[2])]
+            vec![
+                (days, lx.unit_days),
+                (hours, lx.unit_hours),
+                (mins, lx.unit_minutes),
+            ]
         } else if hours > 0 {
-            vec![(hours, units[1]), (mins, units[2])]
+            vec![(hours, lx.unit_hours), (mins, lx.unit_minutes)]
         } else {
-            vec![(mins, units[2]), (s, units[3])]
+            vec![(mins, lx.unit_minutes), (s, lx.unit_seconds)]
         };
         parts
             .into_iter()
@@ -595,82 +577,56 @@ impl Renderer {
 
     /// `help pppoe`: the command reference.
     pub fn help_pppoe(&self, profiles: &ProfileTable, code_mode: bool) -> String {
-        let mut out = format!("📖 *{}*\n", self.pick("BANTUAN PPPoE", "PPPoE HELP"));
-        let entries: [(&str, &str, &str, &str); 6] = [
+        let lx = self.lx;
+        let mut out = format!("📖 *{}*\n", lx.title_help_pppoe);
+        let entries: [(CommandKind, &str, &str); 6] = [
             (
-                "addpppoe [username] [password] [profile] [ip] [info]",
-                "Tambah user baru. IP dan info opsional; password minimal 8 karakter.",
-                "Add a new user. IP and info are optional; passwords have at least 8 characters.",
+                CommandKind::Add,
+                lx.help_add,
                 "addpppoe john123 password123 Premium 192.168.1.100 \"John Doe - Jl. Contoh No. 123\"",
             ),
             (
-                "editpppoe [username] [field] [value]",
-                "Ubah user. Field: password, profile, ip (- untuk hapus IP statis), status (enable/disable), info.",
-                "Change a user. Fields: password, profile, ip (- clears the static IP), status (enable/disable), info.",
-                "editpppoe john123 profile VIP",
+                CommandKind::Edit,
+                lx.help_edit,
+                self.example(CommandKind::Edit),
             ),
             (
-                Self::usage(CommandKind::Delete, self.lang),
-                "Hapus user. Tanpa alasan, bot meminta konfirmasi.",
-                "Delete a user. Without a reason, the bot asks for confirmation.",
+                CommandKind::Delete,
+                lx.help_delete,
                 self.example(CommandKind::Delete),
             ),
+            (CommandKind::List, lx.help_list, "pppoe Premium 2"),
             (
-                Self::usage(CommandKind::List, self.lang),
-                "Daftar user. Filter: bagian username, nama profile, aktif, nonaktif, online, offline.",
-                "List users. Filter: part of a username, a profile name, aktif, nonaktif, online, offline.",
-                "pppoe Premium 2",
+                CommandKind::Check,
+                lx.help_check,
+                self.example(CommandKind::Check),
             ),
             (
-                "checkpppoe [username]",
-                "Status user: koneksi, IP, caller-id, uptime, bandwidth.",
-                "A user's status: connection, IP, caller-id, uptime, bandwidth.",
-                "checkpppoe john123",
-            ),
-            (
-                "restartpppoe [username]",
-                "Putus koneksi aktif agar ONU login ulang.",
-                "Drop the active connection so that the ONU logs in again.",
-                "restartpppoe john123",
+                CommandKind::Restart,
+                lx.help_restart,
+                self.example(CommandKind::Restart),
             ),
         ];
-        for (i, (usage, id, en, example)) in entries.iter().enumerate() {
+        for (i, (kind, about, example)) in entries.iter().enumerate() {
             let _ = write!(
                 out,
-                "\n{}. *{usage}*\n{}\n{}: {example}\n",
+                "\n{}. *{}*\n{about}\n{}: {example}\n",
                 i + 1,
-                self.pick(id, en),
-                self.pick("Contoh", "Example")
+                self.usage(*kind),
+                lx.label_example
             );
         }
         if code_mode {
-            let _ = write!(
-                out,
-                "\n🔐 {}\n",
-                match self.lang {
-                    Language::Indonesian => format!(
-                        "Penghapusan dengan alasan dibalas dengan kode; kirim \"ya KODE\" dalam {} menit untuk menghapus.",
-                        CONFIRMATION_TTL.as_secs() / 60
-                    ),
-                    Language::English => format!(
-                        "A delete with a reason is answered with a code; send \"ya CODE\" within {} minutes to delete.",
-                        CONFIRMATION_TTL.as_secs() / 60
-                    ),
-                }
-            );
+            let minutes = CONFIRMATION_TTL.as_secs() / 60;
+            let _ = write!(out, "\n🔐 {}\n", (lx.help_code_mode)(minutes));
         }
-        let _ = write!(
-            out,
-            "\n📊 *{}:*",
-            self.pick("Profile yang tersedia", "Available profiles")
-        );
+        let _ = write!(out, "\n📊 *{}:*", lx.label_available_profiles);
         for p in profiles.iter() {
             let _ = write!(
                 out,
-                "\n• {} - {}↓ / {}↑",
+                "\n• {} - {}",
                 p.name,
-                format_speed(p.download_bps),
-                format_speed(p.upload_bps)
+                speeds(p.download_bps, p.upload_bps)
             );
         }
         out
@@ -678,21 +634,13 @@ impl Renderer {
 
     /// `help`: a short menu.
     pub fn help_general(&self) -> String {
-        let mut out = format!(
-            "🤖 *{}*\n\n{}",
-            self.pick("BOT PPPoE", "PPPoE BOT"),
-            self.pick(
-                "Kelola user PPPoE MikroTik dari WhatsApp.",
-                "Manage MikroTik PPPoE users from WhatsApp."
-            )
-        );
+        let lx = self.lx;
+        let mut out = format!("🤖 *{}*\n\n{}", lx.title_help_general, lx.help_intro);
         self.command_menu(&mut out);
-        let _ = write!(
-            out,
-            "\n• checkpppoe [user] - {}\n• restartpppoe [user] - {}",
-            self.pick("Cek status user", "Check a user's status"),
-            self.pick("Restart koneksi", "Restart a connection"),
-        );
+        let check = synopsis("checkpppoe", &[lx.arg_user]);
+        menu_item(&mut out, &check, lx.menu_check);
+        let restart = synopsis("restartpppoe", &[lx.arg_user]);
+        menu_item(&mut out, &restart, lx.menu_restart);
         out
     }
 
@@ -713,10 +661,7 @@ impl Renderer {
         match kind {
             CommandKind::Add => "addpppoe john123 password123 Premium 192.168.1.100 \"John Doe\"",
             CommandKind::Edit => "editpppoe john123 profile VIP",
-            CommandKind::Delete => self.pick(
-                "delpppoe john123 Pelanggan pindah lokasi",
-                "delpppoe john123 Customer moved away",
-            ),
+            CommandKind::Delete => self.lx.example_delete,
             CommandKind::Confirm => "ya 4821",
             CommandKind::List => "pppoe Premium",
             CommandKind::Check => "checkpppoe john123",
@@ -725,28 +670,38 @@ impl Renderer {
         }
     }
 
-    fn usage(kind: CommandKind, lang: Language) -> &'static str {
-        let id = lang == Language::Indonesian;
-        match kind {
-            CommandKind::Add => "addpppoe [username] [password] [profile] [ip] [info]",
-            CommandKind::Edit => "editpppoe [username] [field] [value]",
-            CommandKind::Delete if id => "delpppoe [username] [alasan]",
-            CommandKind::Delete => "delpppoe [username] [reason]",
-            CommandKind::Confirm if id => "ya [kode]",
-            CommandKind::Confirm => "ya [code]",
-            CommandKind::List if id => "pppoe [filter] [halaman]",
-            CommandKind::List => "pppoe [filter] [page]",
-            CommandKind::Check => "checkpppoe [username]",
-            CommandKind::Restart => "restartpppoe [username]",
-            CommandKind::Help => "help pppoe",
-        }
+    /// A command's usage line, with its placeholders in this language:
+    /// `delpppoe [username] [alasan]`.
+    fn usage(&self, kind: CommandKind) -> String {
+        let lx = self.lx;
+        let args: &[&str] = match kind {
+            CommandKind::Add => &[
+                lx.arg_username,
+                lx.arg_password,
+                lx.arg_profile,
+                lx.arg_ip,
+                lx.arg_info,
+            ],
+            CommandKind::Edit => &[lx.arg_username, lx.arg_field, lx.arg_value],
+            CommandKind::Delete => &[lx.arg_username, lx.arg_reason],
+            CommandKind::Confirm => &[lx.arg_code],
+            CommandKind::List => &[lx.arg_filter, lx.arg_page],
+            CommandKind::Check | CommandKind::Restart => &[lx.arg_username],
+            CommandKind::Help => return "help pppoe".to_owned(),
+        };
+        synopsis(kind.word(), args)
     }
 
     /// An argument's placeholder in this language.
     fn placeholder(&self, arg: Arg) -> &'static str {
+        let lx = self.lx;
         match arg {
-            Arg::Code => self.pick("kode", "code"),
-            other => other.placeholder(),
+            Arg::Username => lx.arg_username,
+            Arg::Password => lx.arg_password,
+            Arg::Profile => lx.arg_profile,
+            Arg::Field => lx.arg_field,
+            Arg::Value => lx.arg_value,
+            Arg::Code => lx.arg_code,
         }
     }
 
@@ -772,12 +727,12 @@ impl Renderer {
                     &if id {
                         format!(
                             "{command}: *{what}* belum diisi.\nFormat: {}",
-                            Self::usage(*command, self.lang)
+                            self.usage(*command)
                         )
                     } else {
                         format!(
                             "{command}: *{what}* is missing.\nFormat: {}",
-                            Self::usage(*command, self.lang)
+                            self.usage(*command)
                         )
                     },
                     Some(self.example_for_arg(*command, *missing)),
@@ -788,12 +743,12 @@ impl Renderer {
                 &if id {
                     format!(
                         "{command}: kelebihan kata \"{found}\".\nFormat: {}",
-                        Self::usage(*command, self.lang)
+                        self.usage(*command)
                     )
                 } else {
                     format!(
                         "{command}: unexpected word \"{found}\".\nFormat: {}",
-                        Self::usage(*command, self.lang)
+                        self.usage(*command)
                     )
                 },
                 Some(self.example(*command)),
