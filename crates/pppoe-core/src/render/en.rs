@@ -31,6 +31,10 @@ pub(crate) static EN: Lexicon = Lexicon {
     label_current_traffic: "Current Traffic",
     label_available_commands: "Available commands",
     label_available_profiles: "Available profiles",
+    label_correct_example: "Correct example",
+    label_format: "Format",
+    label_incident: "Incident",
+    label_router_message: "Router's message",
 
     dynamic: "Dynamic",
     no_static_ip: "dynamic",
@@ -62,6 +66,31 @@ pub(crate) static EN: Lexicon = Lexicon {
     title_status: "PPPoE USER STATUS",
     title_help_pppoe: "PPPoE HELP",
     title_help_general: "PPPoE BOT",
+    title_too_long: "Message too long",
+    title_wrong_format: "Wrong command format",
+    title_unknown_field: "Unknown field",
+    title_bad_page: "Invalid page",
+    title_bad_username: "Invalid username",
+    title_bad_password: "Invalid password",
+    title_bad_profile: "Invalid profile",
+    title_bad_ip: "Invalid IP address",
+    title_bad_status: "Invalid status",
+    title_info_too_long: "Customer info too long",
+    title_ip_conflict: "IP Address Conflict",
+    title_not_found: "PPPoE user not found",
+    title_already_exists: "Username already taken",
+    title_bad_code: "Invalid confirmation code",
+    title_router_refused: "The router refused the command",
+    title_router_profile_missing: "Profile missing on the router",
+    title_internal_error: "Something went wrong",
+    title_unknown_result: "RESULT UNKNOWN",
+    title_router_login_refused: "The router refused the bot's login",
+    title_router_certificate: "Router certificate mismatch",
+    title_router_busy: "The router is busy",
+    title_denied: "Access denied",
+    title_stale: "COMMAND SKIPPED",
+    title_interrupted: "COMMAND NOT REPEATED",
+    title_rate_limited: "Too many commands",
 
     delete_question: |name| format!("Are you sure you want to delete PPPoE user \"{name}\"?"),
     resend_with_reason: "Send it again with a reason to confirm",
@@ -125,6 +154,137 @@ pub(crate) static EN: Lexicon = Lexicon {
         )
     },
     example_delete: "delpppoe john123 Customer moved away",
+
+    too_long: |len, max| format!("The message has {len} characters, at most {max} are accepted."),
+    missing_argument: |what| format!("{what} is missing."),
+    unexpected_word: |found| format!("unexpected word \"{found}\"."),
+    unknown_field: |found| {
+        format!(
+            "Field \"{found}\" cannot be edited. Editable fields: password, profile, ip, status, info."
+        )
+    },
+    bad_page: |found| format!("Page \"{found}\" must be a number from 1."),
+    empty_message: "Empty message.",
+    unknown_command: |found| format!("Unknown command \"{found}\"."),
+    send_help: |help| format!("Send {help} for the list of commands."),
+    bad_code: |code, minutes| {
+        format!(
+            "No delete is waiting for code \"{code}\", or the code has expired ({minutes} minutes). Send delpppoe with a reason again for a new code."
+        )
+    },
+
+    username_empty: "The username must not be empty.",
+    username_too_long: |len, max| {
+        format!("The username has {len} characters, at most {max} are allowed.")
+    },
+    username_bad_char: |found| {
+        format!(
+            "The username contains \"{found}\". Rule: 1-64 letters, digits, dot (.), underscore (_), @ or dash (-), no spaces."
+        )
+    },
+    password_too_short: |len, min| {
+        format!("The password has only {len} characters. Rule: at least {min}.")
+    },
+    password_too_long: |len, max| {
+        format!("The password has {len} characters. Rule: at most {max}.")
+    },
+    password_bad_char: "Passwords may only contain ASCII letters, digits and symbols, without spaces.",
+    unknown_profile: |found, available| {
+        format!("There is no profile \"{found}\". Available profiles: {available}.")
+    },
+    bad_status: |found| {
+        format!("Status \"{found}\" is unknown. Use enable/disable (or aktif/nonaktif).")
+    },
+    info_too_long: |len, max| format!("The customer info has {len} characters, at most {max}."),
+    ip_rule: "Rule: a unicast IPv4 address without /prefix, not a network, broadcast, loopback or multicast address.",
+    ip_malformed: |text| format!("\"{text}\" is not an IPv4 address."),
+    ip_unspecified: |ip| format!("{ip} is an unspecified address (0.x.x.x)."),
+    ip_loopback: |ip| format!("{ip} is a loopback address."),
+    ip_multicast: |ip| format!("{ip} is a multicast address."),
+    ip_broadcast: |ip| format!("{ip} is a broadcast or reserved address."),
+    ip_link_local: |ip| format!("{ip} is a link-local address."),
+    ip_network: |ip| format!("{ip} is a network address."),
+    ip_outside_pools: |ip, pools| format!("{ip} is outside the allowed pools ({pools})."),
+
+    ip_used_by_user: |ip, user| {
+        format!("IP {ip} is already assigned to user \"{user}\". Choose another IP.")
+    },
+    ip_used_by_session: |ip, user| {
+        format!("IP {ip} is in use by the active connection of \"{user}\". Choose another IP.")
+    },
+    conflict_add_undone: |username| {
+        format!(
+            "The conflict showed after user \"{username}\" was created, so it was removed again. Nothing was changed."
+        )
+    },
+    conflict_ip_undone: |username| {
+        format!(
+            "The conflict showed after the IP was changed, so the old IP of \"{username}\" was put back. Nothing was changed."
+        )
+    },
+    conflict_add_stands: |username| {
+        format!(
+            "User \"{username}\" WAS created with this IP and could NOT be removed again. Delete it: delpppoe {username} IP conflict"
+        )
+    },
+    conflict_ip_stands: |username, ip| {
+        format!(
+            "The IP of \"{username}\" WAS changed to {ip} and could NOT be put back. Change it: editpppoe {username} ip -"
+        )
+    },
+    ip_not_verified: |ip| {
+        format!(
+            "IP {ip} could not be read back after it was saved (the router did not answer): make sure no other user has this IP."
+        )
+    },
+
+    not_found: |username| format!("There is no user \"{username}\" on the router."),
+    already_exists: |username| {
+        format!(
+            "User \"{username}\" already exists on the router. Use another username, or check it: checkpppoe {username}"
+        )
+    },
+    nothing_changed: "Nothing was changed.",
+    router_profile_missing: |profile| {
+        format!(
+            "Profile \"{profile}\" is in the bot's package list but not in the router's /ppp/profile. Ask the admin to fix the configuration."
+        )
+    },
+    router_unreachable: "The router cannot be reached.",
+    not_processed: "The command could not be processed.",
+    try_again_later: "Try again in a moment; if it happens again, tell the admin.",
+    unknown_result: |command| {
+        format!(
+            "The command \"{command}\" reached the router, but the router did not answer and could not be read back. The change may or may not have been made."
+        )
+    },
+    unknown_result_advice: |check| format!("Do not send it again yet. Check first: {check}"),
+    router_login_refused: "The router refused the API user or password the bot uses, so the command was not run. Nothing was changed. Tell the admin: the bot's router login needs fixing.",
+    router_certificate: "The router's TLS certificate is not the one in the bot's configuration, so the bot sent nothing. Nothing was changed. Tell the admin at once (a replaced router, or an intercepted connection).",
+    router_busy: "Too many commands are running on the router; yours was not sent. Nothing was changed. Try again in a moment.",
+    audit_failed: "The audit log could not record this. Tell the admin.",
+
+    denied: |kind| format!("You may not run {kind}. Ask the admin if you need it."),
+    unknown_sender: "Your number is not registered to use this bot.",
+    seconds: |n| format!("{n} seconds"),
+    minutes: |n| format!("{n} minutes"),
+    stale: |command, sent_at, age| {
+        format!(
+            "The message \"{command}\" was sent at {sent_at} ({age} ago) and arrived only now. Commands that change data are not run from old messages."
+        )
+    },
+    stale_advice: "Send the command again if it is still needed.",
+    interrupted: |command| {
+        format!(
+            "The message \"{command}\" was already being processed when the bot stopped before recording it. Its result is unknown, so it is not run twice."
+        )
+    },
+    interrupted_advice: |check| {
+        format!("Check first: {check}, then send it again if still needed.")
+    },
+    rate_limited: |per_minute| {
+        format!("At most {per_minute} commands per minute. Wait a moment and try again.")
+    },
 
     steps_added: &[
         "Set the username & password on the customer's ONU",

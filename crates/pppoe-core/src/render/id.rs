@@ -31,6 +31,10 @@ pub(crate) static ID: Lexicon = Lexicon {
     label_current_traffic: "Trafik Saat Ini",
     label_available_commands: "Command yang tersedia",
     label_available_profiles: "Profile yang tersedia",
+    label_correct_example: "Contoh yang benar",
+    label_format: "Format",
+    label_incident: "Insiden",
+    label_router_message: "Pesan router",
 
     dynamic: "Dinamis",
     no_static_ip: "dinamis",
@@ -62,6 +66,31 @@ pub(crate) static ID: Lexicon = Lexicon {
     title_status: "STATUS USER PPPoE",
     title_help_pppoe: "BANTUAN PPPoE",
     title_help_general: "BOT PPPoE",
+    title_too_long: "Pesan terlalu panjang",
+    title_wrong_format: "Format perintah salah",
+    title_unknown_field: "Field tidak dikenal",
+    title_bad_page: "Halaman tidak valid",
+    title_bad_username: "Username tidak valid",
+    title_bad_password: "Password tidak valid",
+    title_bad_profile: "Profile tidak valid",
+    title_bad_ip: "IP Address tidak valid",
+    title_bad_status: "Status tidak valid",
+    title_info_too_long: "Info pelanggan terlalu panjang",
+    title_ip_conflict: "IP Address Conflict",
+    title_not_found: "User PPPoE tidak ditemukan",
+    title_already_exists: "Username sudah dipakai",
+    title_bad_code: "Kode konfirmasi tidak valid",
+    title_router_refused: "Router menolak perintah",
+    title_router_profile_missing: "Profile tidak ada di router",
+    title_internal_error: "Terjadi gangguan",
+    title_unknown_result: "HASIL BELUM PASTI",
+    title_router_login_refused: "Router menolak login bot",
+    title_router_certificate: "Sertifikat router tidak sesuai",
+    title_router_busy: "Router sedang sibuk",
+    title_denied: "Akses ditolak",
+    title_stale: "PERINTAH DILEWATI",
+    title_interrupted: "PERINTAH TIDAK DIULANG",
+    title_rate_limited: "Terlalu banyak perintah",
 
     delete_question: |name| format!("Anda yakin ingin menghapus user PPPoE \"{name}\"?"),
     resend_with_reason: "Kirim ulang dengan alasan untuk konfirmasi",
@@ -125,6 +154,137 @@ pub(crate) static ID: Lexicon = Lexicon {
         )
     },
     example_delete: "delpppoe john123 Pelanggan pindah lokasi",
+
+    too_long: |len, max| format!("Pesan berisi {len} karakter, maksimal {max}."),
+    missing_argument: |what| format!("{what} belum diisi."),
+    unexpected_word: |found| format!("kelebihan kata \"{found}\"."),
+    unknown_field: |found| {
+        format!(
+            "Field \"{found}\" tidak bisa diedit. Field yang bisa diedit: password, profile, ip, status, info."
+        )
+    },
+    bad_page: |found| format!("Halaman \"{found}\" harus angka mulai dari 1."),
+    empty_message: "Pesan kosong.",
+    unknown_command: |found| format!("Perintah \"{found}\" tidak dikenal."),
+    send_help: |help| format!("Kirim {help} untuk daftar perintah."),
+    bad_code: |code, minutes| {
+        format!(
+            "Tidak ada penghapusan yang menunggu kode \"{code}\", atau kodenya sudah kedaluwarsa ({minutes} menit). Kirim ulang delpppoe dengan alasan untuk kode baru."
+        )
+    },
+
+    username_empty: "Username tidak boleh kosong.",
+    username_too_long: |len, max| format!("Username {len} karakter, maksimal {max}."),
+    username_bad_char: |found| {
+        format!(
+            "Username mengandung \"{found}\". Aturan: 1-64 karakter huruf, angka, titik (.), garis bawah (_), @ atau strip (-), tanpa spasi."
+        )
+    },
+    password_too_short: |len, min| {
+        format!("Password hanya {len} karakter. Aturan: minimal {min} karakter.")
+    },
+    password_too_long: |len, max| {
+        format!("Password {len} karakter. Aturan: maksimal {max} karakter.")
+    },
+    password_bad_char: "Password hanya boleh berisi huruf, angka dan simbol ASCII, tanpa spasi.",
+    unknown_profile: |found, available| {
+        format!("Profile \"{found}\" tidak ada. Profile yang tersedia: {available}.")
+    },
+    bad_status: |found| {
+        format!("Status \"{found}\" tidak dikenal. Gunakan enable/disable (atau aktif/nonaktif).")
+    },
+    info_too_long: |len, max| format!("Info pelanggan {len} karakter, maksimal {max}."),
+    ip_rule: "Aturan: IPv4 unicast tanpa /prefix, bukan alamat network, broadcast, loopback atau multicast.",
+    ip_malformed: |text| format!("\"{text}\" bukan alamat IPv4."),
+    ip_unspecified: |ip| format!("{ip} adalah alamat kosong (0.x.x.x)."),
+    ip_loopback: |ip| format!("{ip} adalah alamat loopback."),
+    ip_multicast: |ip| format!("{ip} adalah alamat multicast."),
+    ip_broadcast: |ip| format!("{ip} adalah alamat broadcast/reserved."),
+    ip_link_local: |ip| format!("{ip} adalah alamat link-local."),
+    ip_network: |ip| format!("{ip} adalah alamat network."),
+    ip_outside_pools: |ip, pools| format!("{ip} di luar pool yang diizinkan ({pools})."),
+
+    ip_used_by_user: |ip, user| {
+        format!("IP {ip} sudah dipakai oleh user \"{user}\". Pilih IP lain.")
+    },
+    ip_used_by_session: |ip, user| {
+        format!("IP {ip} sedang dipakai oleh koneksi aktif \"{user}\". Pilih IP lain.")
+    },
+    conflict_add_undone: |username| {
+        format!(
+            "Bentrok ini terlihat setelah user \"{username}\" dibuat, jadi user itu sudah dihapus lagi. Tidak ada perubahan."
+        )
+    },
+    conflict_ip_undone: |username| {
+        format!(
+            "Bentrok ini terlihat setelah IP diubah, jadi IP lama user \"{username}\" sudah dikembalikan. Tidak ada perubahan."
+        )
+    },
+    conflict_add_stands: |username| {
+        format!(
+            "User \"{username}\" SUDAH dibuat dengan IP ini dan GAGAL dihapus lagi. Hapus manual: delpppoe {username} IP bentrok"
+        )
+    },
+    conflict_ip_stands: |username, ip| {
+        format!(
+            "IP user \"{username}\" SUDAH diubah ke {ip} dan GAGAL dikembalikan. Ubah manual: editpppoe {username} ip -"
+        )
+    },
+    ip_not_verified: |ip| {
+        format!(
+            "IP {ip} belum bisa dicek ulang setelah disimpan (router tidak menjawab): pastikan tidak ada user lain yang memakai IP ini."
+        )
+    },
+
+    not_found: |username| format!("User \"{username}\" tidak ada di router."),
+    already_exists: |username| {
+        format!(
+            "User \"{username}\" sudah ada di router. Gunakan username lain, atau cek dulu: checkpppoe {username}"
+        )
+    },
+    nothing_changed: "Tidak ada perubahan yang dibuat.",
+    router_profile_missing: |profile| {
+        format!(
+            "Profile \"{profile}\" ada di daftar paket bot tetapi tidak ada di /ppp/profile router. Hubungi admin untuk memperbaiki konfigurasi."
+        )
+    },
+    router_unreachable: "Router tidak dapat dihubungi.",
+    not_processed: "Perintah tidak dapat diproses.",
+    try_again_later: "Coba lagi beberapa saat lagi; jika berulang, laporkan ke admin.",
+    unknown_result: |command| {
+        format!(
+            "Perintah \"{command}\" sudah dikirim ke router, tetapi router tidak menjawab dan belum bisa dicek ulang. Perubahannya mungkin sudah terjadi, mungkin juga belum."
+        )
+    },
+    unknown_result_advice: |check| format!("Jangan kirim ulang dulu. Cek: {check}"),
+    router_login_refused: "Router menolak user/password API yang dipakai bot, jadi perintah tidak dijalankan. Tidak ada perubahan. Beri tahu admin: konfigurasi login router di bot perlu diperbaiki.",
+    router_certificate: "Sertifikat TLS router bukan yang ada di konfigurasi bot, jadi bot tidak mengirim perintah. Tidak ada perubahan. Beri tahu admin segera (router diganti, atau koneksi disadap).",
+    router_busy: "Terlalu banyak perintah ke router saat ini; perintah Anda belum dikirim. Tidak ada perubahan. Coba lagi sebentar lagi.",
+    audit_failed: "Catatan audit gagal disimpan. Laporkan ke admin.",
+
+    denied: |kind| {
+        format!("Anda tidak punya izin menjalankan {kind}. Hubungi admin jika Anda membutuhkannya.")
+    },
+    unknown_sender: "Nomor Anda tidak terdaftar untuk menggunakan bot ini.",
+    seconds: |n| format!("{n} detik"),
+    minutes: |n| format!("{n} menit"),
+    stale: |command, sent_at, age| {
+        format!(
+            "Pesan \"{command}\" dikirim {sent_at} ({age} lalu) dan baru diterima sekarang. Perintah yang mengubah data tidak dijalankan dari pesan lama."
+        )
+    },
+    stale_advice: "Kirim ulang perintahnya jika masih diperlukan.",
+    interrupted: |command| {
+        format!(
+            "Pesan \"{command}\" sudah pernah diproses, tetapi bot berhenti sebelum selesai mencatatnya. Hasilnya belum pasti, jadi perintah tidak dijalankan dua kali."
+        )
+    },
+    interrupted_advice: |check| {
+        format!("Cek dulu: {check}, lalu kirim ulang jika masih diperlukan.")
+    },
+    rate_limited: |per_minute| {
+        format!("Maksimal {per_minute} perintah per menit. Tunggu sebentar lalu coba lagi.")
+    },
 
     steps_added: &[
         "Set username & password di ONU pelanggan",

@@ -1,8 +1,10 @@
 //! Reply texts: the spec's layouts, emoji and `*bold*` labels, in Indonesian (default) or
 //! English. Nothing here does I/O; every function takes the values it shows.
 //!
-//! Each layout is written once, here, and takes its words from the [`Lexicon`] of the
-//! renderer's language (`id.rs`, `en.rs`).
+//! Each layout is written once, here, with no word of either language in it (only commands,
+//! example values and emoji, which are the same in both): the words come from the `Lexicon`
+//! (`lexicon.rs`) of the renderer's language, `ID` (`id.rs`) or `EN` (`en.rs`), chosen once in
+//! [`Renderer::new`].
 
 mod en;
 mod id;
@@ -162,13 +164,6 @@ impl Renderer {
     /// The language.
     pub fn language(&self) -> Language {
         self.lang
-    }
-
-    fn pick(&self, id: &'static str, en: &'static str) -> &'static str {
-        match self.lang {
-            Language::Indonesian => id,
-            Language::English => en,
-        }
     }
 
     /// `dd/mm/yyyy HH:MM:SS` in the configured time zone.
@@ -650,7 +645,7 @@ impl Renderer {
             let _ = write!(
                 out,
                 "\n\n💡 *{}:*\n{example}",
-                self.pick("Contoh yang benar", "Correct example")
+                self.lx.label_correct_example
             );
         }
         out
@@ -707,72 +702,44 @@ impl Renderer {
 
     /// A grammar error.
     pub fn parse_error(&self, err: &ParseError) -> String {
-        let id = self.lang == Language::Indonesian;
+        let lx = self.lx;
         match err {
             ParseError::Empty => self.unknown_command(""),
             ParseError::UnknownCommand { found } => self.unknown_command(found),
             ParseError::TooLong { len, max } => self.error(
-                self.pick("Pesan terlalu panjang", "Message too long"),
-                &if id {
-                    format!("Pesan berisi {len} karakter, maksimal {max}.")
-                } else {
-                    format!("The message has {len} characters, at most {max} are accepted.")
-                },
+                lx.title_too_long,
+                &(lx.too_long)(*len, *max),
                 Some("help pppoe"),
             ),
             ParseError::MissingArgument { command, missing } => {
-                let what = self.placeholder(*missing);
-                self.error(
-                    self.pick("Format perintah salah", "Wrong command format"),
-                    &if id {
-                        format!(
-                            "{command}: *{what}* belum diisi.\nFormat: {}",
-                            self.usage(*command)
-                        )
-                    } else {
-                        format!(
-                            "{command}: *{what}* is missing.\nFormat: {}",
-                            self.usage(*command)
-                        )
-                    },
-                    Some(self.example_for_arg(*command, *missing)),
-                )
+                let what = format!("*{}*", self.placeholder(*missing));
+                let detail = format!(
+                    "{command}: {}\n{}: {}",
+                    (lx.missing_argument)(&what),
+                    lx.label_format,
+                    self.usage(*command)
+                );
+                let example = self.example_for_arg(*command, *missing);
+                self.error(lx.title_wrong_format, &detail, Some(example))
             }
-            ParseError::TooManyArguments { command, found, .. } => self.error(
-                self.pick("Format perintah salah", "Wrong command format"),
-                &if id {
-                    format!(
-                        "{command}: kelebihan kata \"{found}\".\nFormat: {}",
-                        self.usage(*command)
-                    )
-                } else {
-                    format!(
-                        "{command}: unexpected word \"{found}\".\nFormat: {}",
-                        self.usage(*command)
-                    )
-                },
-                Some(self.example(*command)),
-            ),
+            ParseError::TooManyArguments { command, found, .. } => {
+                let detail = format!(
+                    "{command}: {}\n{}: {}",
+                    (lx.unexpected_word)(found),
+                    lx.label_format,
+                    self.usage(*command)
+                );
+                let example = self.example(*command);
+                self.error(lx.title_wrong_format, &detail, Some(example))
+            }
             ParseError::UnknownField { found } => self.error(
-                self.pick("Field tidak dikenal", "Unknown field"),
-                &if id {
-                    format!(
-                        "Field \"{found}\" tidak bisa diedit. Field yang bisa diedit: password, profile, ip, status, info."
-                    )
-                } else {
-                    format!(
-                        "Field \"{found}\" cannot be edited. Editable fields: password, profile, ip, status, info."
-                    )
-                },
+                lx.title_unknown_field,
+                &(lx.unknown_field)(found),
                 Some(self.example(CommandKind::Edit)),
             ),
             ParseError::BadPage { found, .. } => self.error(
-                self.pick("Halaman tidak valid", "Invalid page"),
-                &if id {
-                    format!("Halaman \"{found}\" harus angka mulai dari 1.")
-                } else {
-                    format!("Page \"{found}\" must be a number from 1.")
-                },
+                lx.title_bad_page,
+                &(lx.bad_page)(found),
                 Some("pppoe Premium 2"),
             ),
         }
@@ -787,80 +754,33 @@ impl Renderer {
 
     /// A field that broke its rule, for `command`.
     pub fn field_error(&self, command: CommandKind, err: &FieldError) -> String {
-        let id = self.lang == Language::Indonesian;
+        let lx = self.lx;
         let (title, detail) = match err {
             FieldError::Username(e) => (
-                self.pick("Username tidak valid", "Invalid username"),
-                match (e, id) {
-                    (UsernameError::Empty, true) => "Username tidak boleh kosong.".to_owned(),
-                    (UsernameError::Empty, false) => "The username must not be empty.".to_owned(),
-                    (UsernameError::TooLong { len, max }, true) => {
-                        format!("Username {len} karakter, maksimal {max}.")
-                    }
-                    (UsernameError::TooLong { len, max }, false) => {
-                        format!("The username has {len} characters, at most {max} are allowed.")
-                    }
-                    (UsernameError::BadChar { found }, true) => format!(
-                        "Username mengandung \"{found}\". Aturan: 1-64 karakter huruf, angka, titik (.), garis bawah (_), @ atau strip (-), tanpa spasi."
-                    ),
-                    (UsernameError::BadChar { found }, false) => format!(
-                        "The username contains \"{found}\". Rule: 1-64 letters, digits, dot (.), underscore (_), @ or dash (-), no spaces."
-                    ),
+                lx.title_bad_username,
+                match e {
+                    UsernameError::Empty => lx.username_empty.to_owned(),
+                    UsernameError::TooLong { len, max } => (lx.username_too_long)(*len, *max),
+                    UsernameError::BadChar { found } => (lx.username_bad_char)(*found),
                 },
             ),
             FieldError::Password(e) => (
-                self.pick("Password tidak valid", "Invalid password"),
-                match (e, id) {
-                    (PasswordError::TooShort { len, min }, true) => {
-                        format!("Password hanya {len} karakter. Aturan: minimal {min} karakter.")
-                    }
-                    (PasswordError::TooShort { len, min }, false) => {
-                        format!("The password has only {len} characters. Rule: at least {min}.")
-                    }
-                    (PasswordError::TooLong { len, max }, true) => {
-                        format!("Password {len} karakter. Aturan: maksimal {max} karakter.")
-                    }
-                    (PasswordError::TooLong { len, max }, false) => {
-                        format!("The password has {len} characters. Rule: at most {max}.")
-                    }
-                    (PasswordError::BadChar, true) => "Password hanya boleh berisi huruf, angka dan simbol ASCII, tanpa spasi.".to_owned(),
-                    (PasswordError::BadChar, false) => "Passwords may only contain ASCII letters, digits and symbols, without spaces.".to_owned(),
+                lx.title_bad_password,
+                match e {
+                    PasswordError::TooShort { len, min } => (lx.password_too_short)(*len, *min),
+                    PasswordError::TooLong { len, max } => (lx.password_too_long)(*len, *max),
+                    PasswordError::BadChar => lx.password_bad_char.to_owned(),
                 },
             ),
             FieldError::Profile { found, available } => (
-                self.pick("Profile tidak valid", "Invalid profile"),
-                if id {
-                    format!(
-                        "Profile \"{found}\" tidak ada. Profile yang tersedia: {}.",
-                        available.join(", ")
-                    )
-                } else {
-                    format!(
-                        "There is no profile \"{found}\". Available profiles: {}.",
-                        available.join(", ")
-                    )
-                },
+                lx.title_bad_profile,
+                (lx.unknown_profile)(found, &available.join(", ")),
             ),
-            FieldError::Ip(e) => (
-                self.pick("IP Address tidak valid", "Invalid IP address"),
-                self.ip_error(e),
-            ),
-            FieldError::Status(found) => (
-                self.pick("Status tidak valid", "Invalid status"),
-                if id {
-                    format!("Status \"{found}\" tidak dikenal. Gunakan enable/disable (atau aktif/nonaktif).")
-                } else {
-                    format!("Status \"{found}\" is unknown. Use enable/disable (or aktif/nonaktif).")
-                },
-            ),
-            FieldError::Info(CustomerInfoError::TooLong { len, max }) => (
-                self.pick("Info pelanggan terlalu panjang", "Customer info too long"),
-                if id {
-                    format!("Info pelanggan {len} karakter, maksimal {max}.")
-                } else {
-                    format!("The customer info has {len} characters, at most {max}.")
-                },
-            ),
+            FieldError::Ip(e) => (lx.title_bad_ip, self.ip_error(e)),
+            FieldError::Status(found) => (lx.title_bad_status, (lx.bad_status)(found)),
+            FieldError::Info(CustomerInfoError::TooLong { len, max }) => {
+                (lx.title_info_too_long, (lx.info_too_long)(*len, *max))
+            }
         };
         let example = match (command, err) {
             (CommandKind::Edit, FieldError::Password(_)) => {
@@ -878,42 +798,18 @@ impl Renderer {
     }
 
     fn ip_error(&self, e: &StaticIpError) -> String {
-        let id = self.lang == Language::Indonesian;
-        let rule = self.pick(
-            "Aturan: IPv4 unicast tanpa /prefix, bukan alamat network, broadcast, loopback atau multicast.",
-            "Rule: a unicast IPv4 address without /prefix, not a network, broadcast, loopback or multicast address.",
-        );
-        let what = match (e, id) {
-            (StaticIpError::Malformed(t), true) => format!("\"{t}\" bukan alamat IPv4."),
-            (StaticIpError::Malformed(t), false) => format!("\"{t}\" is not an IPv4 address."),
-            (StaticIpError::Unspecified(ip), true) => {
-                format!("{ip} adalah alamat kosong (0.x.x.x).")
-            }
-            (StaticIpError::Unspecified(ip), false) => {
-                format!("{ip} is an unspecified address (0.x.x.x).")
-            }
-            (StaticIpError::Loopback(ip), true) => format!("{ip} adalah alamat loopback."),
-            (StaticIpError::Loopback(ip), false) => format!("{ip} is a loopback address."),
-            (StaticIpError::Multicast(ip), true) => format!("{ip} adalah alamat multicast."),
-            (StaticIpError::Multicast(ip), false) => format!("{ip} is a multicast address."),
-            (StaticIpError::Broadcast(ip), true) => {
-                format!("{ip} adalah alamat broadcast/reserved.")
-            }
-            (StaticIpError::Broadcast(ip), false) => {
-                format!("{ip} is a broadcast or reserved address.")
-            }
-            (StaticIpError::LinkLocal(ip), true) => format!("{ip} adalah alamat link-local."),
-            (StaticIpError::LinkLocal(ip), false) => format!("{ip} is a link-local address."),
-            (StaticIpError::Network(ip), true) => format!("{ip} adalah alamat network."),
-            (StaticIpError::Network(ip), false) => format!("{ip} is a network address."),
-            (StaticIpError::OutsidePools { ip, pools }, true) => {
-                format!("{ip} di luar pool yang diizinkan ({pools}).")
-            }
-            (StaticIpError::OutsidePools { ip, pools }, false) => {
-                format!("{ip} is outside the allowed pools ({pools}).")
-            }
+        let lx = self.lx;
+        let what = match e {
+            StaticIpError::Malformed(text) => (lx.ip_malformed)(text),
+            StaticIpError::Unspecified(ip) => (lx.ip_unspecified)(*ip),
+            StaticIpError::Loopback(ip) => (lx.ip_loopback)(*ip),
+            StaticIpError::Multicast(ip) => (lx.ip_multicast)(*ip),
+            StaticIpError::Broadcast(ip) => (lx.ip_broadcast)(*ip),
+            StaticIpError::LinkLocal(ip) => (lx.ip_link_local)(*ip),
+            StaticIpError::Network(ip) => (lx.ip_network)(*ip),
+            StaticIpError::OutsidePools { ip, pools } => (lx.ip_outside_pools)(*ip, pools),
         };
-        format!("{what}\n{rule}")
+        format!("{what}\n{}", lx.ip_rule)
     }
 
     /// The IP is used by another secret or session (the spec's "IP Address Conflict").
@@ -923,154 +819,118 @@ impl Renderer {
         ip: std::net::Ipv4Addr,
         user: &IpUser,
     ) -> String {
-        let detail = match (user, self.lang) {
-            (IpUser::Secret(n), Language::Indonesian) => {
-                format!("IP {ip} sudah dipakai oleh user \"{n}\". Pilih IP lain.")
-            }
-            (IpUser::Secret(n), Language::English) => {
-                format!("IP {ip} is already assigned to user \"{n}\". Choose another IP.")
-            }
-            (IpUser::Active(n), Language::Indonesian) => {
-                format!("IP {ip} sedang dipakai oleh koneksi aktif \"{n}\". Pilih IP lain.")
-            }
-            (IpUser::Active(n), Language::English) => {
-                format!("IP {ip} is in use by the active connection of \"{n}\". Choose another IP.")
-            }
+        let lx = self.lx;
+        let detail = match user {
+            IpUser::Secret(name) => (lx.ip_used_by_user)(ip, name),
+            IpUser::Active(name) => (lx.ip_used_by_session)(ip, name),
         };
         let example = match command {
             CommandKind::Edit => "editpppoe john123 ip 192.168.1.200",
             _ => self.example(CommandKind::Add),
         };
-        self.error("IP Address Conflict", &detail, Some(example))
+        self.error(lx.title_ip_conflict, &detail, Some(example))
     }
 
     /// No secret of that name.
     pub fn not_found(&self, username: &str) -> String {
         let prefix: String = username.chars().take(4).collect();
-        match self.lang {
-            Language::Indonesian => self.error(
-                "User PPPoE tidak ditemukan",
-                &format!("User \"{username}\" tidak ada di router."),
-                Some(&format!("pppoe {prefix}")),
-            ),
-            Language::English => self.error(
-                "PPPoE user not found",
-                &format!("There is no user \"{username}\" on the router."),
-                Some(&format!("pppoe {prefix}")),
-            ),
-        }
+        self.error(
+            self.lx.title_not_found,
+            &(self.lx.not_found)(username),
+            Some(&format!("pppoe {prefix}")),
+        )
     }
 
     /// A secret of that name exists already.
     pub fn already_exists(&self, username: &str) -> String {
-        match self.lang {
-            Language::Indonesian => self.error(
-                "Username sudah dipakai",
-                &format!("User \"{username}\" sudah ada di router. Gunakan username lain, atau cek dulu: checkpppoe {username}"),
-                Some("addpppoe john124 password123 Premium"),
-            ),
-            Language::English => self.error(
-                "Username already taken",
-                &format!("User \"{username}\" already exists on the router. Use another username, or check it: checkpppoe {username}"),
-                Some("addpppoe john124 password123 Premium"),
-            ),
-        }
+        self.error(
+            self.lx.title_already_exists,
+            &(self.lx.already_exists)(username),
+            Some("addpppoe john124 password123 Premium"),
+        )
     }
 
     /// The router refused a command (`!trap`), in plain words.
     pub fn router_refused(&self, text: &str) -> String {
-        match self.lang {
-            Language::Indonesian => format!(
-                "❌ *Router menolak perintah*\n\nPesan router: {text}\n\nTidak ada perubahan yang dibuat."
-            ),
-            Language::English => format!(
-                "❌ *The router refused the command*\n\nRouter's message: {text}\n\nNothing was changed."
-            ),
-        }
+        let lx = self.lx;
+        format!(
+            "❌ *{}*\n\n{}: {text}\n\n{}",
+            lx.title_router_refused, lx.label_router_message, lx.nothing_changed
+        )
     }
 
     /// The router has no profile the table maps to: a configuration problem.
     pub fn router_profile_missing(&self, profile: &str) -> String {
-        match self.lang {
-            Language::Indonesian => format!(
-                "❌ *Profile tidak ada di router*\n\nProfile \"{profile}\" ada di daftar paket bot tetapi tidak ada di /ppp/profile router. Hubungi admin untuk memperbaiki konfigurasi."
-            ),
-            Language::English => format!(
-                "❌ *Profile missing on the router*\n\nProfile \"{profile}\" is in the bot's package list but not in the router's /ppp/profile. Ask the admin to fix the configuration."
-            ),
-        }
+        let lx = self.lx;
+        format!(
+            "❌ *{}*\n\n{}",
+            lx.title_router_profile_missing,
+            (lx.router_profile_missing)(profile)
+        )
     }
 
     /// An internal failure: a short message and an incident id, never internal error text.
     pub fn internal_error(&self, incident: &str, unreachable: bool) -> String {
-        match self.lang {
-            Language::Indonesian => format!(
-                "⚠️ *Terjadi gangguan*\n\n{}. Coba lagi beberapa saat lagi; jika berulang, laporkan ke admin.\n🆔 *Insiden:* {incident}",
-                if unreachable {
-                    "Router tidak dapat dihubungi"
-                } else {
-                    "Perintah tidak dapat diproses"
-                }
-            ),
-            Language::English => format!(
-                "⚠️ *Something went wrong*\n\n{}. Try again in a moment; if it happens again, tell the admin.\n🆔 *Incident:* {incident}",
-                if unreachable {
-                    "The router cannot be reached"
-                } else {
-                    "The command could not be processed"
-                }
-            ),
-        }
+        let lx = self.lx;
+        let cause = if unreachable {
+            lx.router_unreachable
+        } else {
+            lx.not_processed
+        };
+        let mut out = format!(
+            "⚠️ *{}*\n\n{cause} {}",
+            lx.title_internal_error, lx.try_again_later
+        );
+        line(&mut out, "🆔", lx.label_incident, incident);
+        out
     }
 
     /// A change was sent but the router never confirmed it, and could not be read back: it may
     /// or may not have been applied. Never "try again": check first.
     pub fn unknown_result(&self, command: &str, username: Option<&str>, incident: &str) -> String {
+        let lx = self.lx;
         let check = match username {
             Some(u) => format!("checkpppoe {u}"),
             None => "pppoe".to_owned(),
         };
-        match self.lang {
-            Language::Indonesian => format!(
-                "❓ *HASIL BELUM PASTI*\n\nPerintah \"{command}\" sudah dikirim ke router, tetapi router tidak menjawab dan belum bisa dicek ulang. Perubahannya mungkin sudah terjadi, mungkin juga belum.\n\n💡 Jangan kirim ulang dulu. Cek: {check}\n🆔 *Insiden:* {incident}"
-            ),
-            Language::English => format!(
-                "❓ *RESULT UNKNOWN*\n\nThe command \"{command}\" reached the router, but the router did not answer and could not be read back. The change may or may not have been made.\n\n💡 Do not send it again yet. Check first: {check}\n🆔 *Incident:* {incident}"
-            ),
-        }
+        let mut out = format!(
+            "❓ *{}*\n\n{}\n\n💡 {}",
+            lx.title_unknown_result,
+            (lx.unknown_result)(command),
+            (lx.unknown_result_advice)(&check)
+        );
+        line(&mut out, "🆔", lx.label_incident, incident);
+        out
     }
 
     /// The router refused the bot's own login: a configuration problem for the admin.
     pub fn router_login_refused(&self, incident: &str) -> String {
-        match self.lang {
-            Language::Indonesian => format!(
-                "⛔ *Router menolak login bot*\n\nRouter menolak user/password API yang dipakai bot, jadi perintah tidak dijalankan. Tidak ada perubahan. Beri tahu admin: konfigurasi login router di bot perlu diperbaiki.\n🆔 *Insiden:* {incident}"
-            ),
-            Language::English => format!(
-                "⛔ *The router refused the bot's login*\n\nThe router refused the API user or password the bot uses, so the command was not run. Nothing was changed. Tell the admin: the bot's router login needs fixing.\n🆔 *Incident:* {incident}"
-            ),
-        }
+        let lx = self.lx;
+        let mut out = format!(
+            "⛔ *{}*\n\n{}",
+            lx.title_router_login_refused, lx.router_login_refused
+        );
+        line(&mut out, "🆔", lx.label_incident, incident);
+        out
     }
 
     /// The router's TLS certificate is not the configured one.
     pub fn router_certificate(&self, incident: &str) -> String {
-        match self.lang {
-            Language::Indonesian => format!(
-                "⛔ *Sertifikat router tidak sesuai*\n\nSertifikat TLS router bukan yang ada di konfigurasi bot, jadi bot tidak mengirim perintah. Tidak ada perubahan. Beri tahu admin segera (router diganti, atau koneksi disadap).\n🆔 *Insiden:* {incident}"
-            ),
-            Language::English => format!(
-                "⛔ *Router certificate mismatch*\n\nThe router's TLS certificate is not the one in the bot's configuration, so the bot sent nothing. Nothing was changed. Tell the admin at once (a replaced router, or an intercepted connection).\n🆔 *Incident:* {incident}"
-            ),
-        }
+        let lx = self.lx;
+        let mut out = format!(
+            "⛔ *{}*\n\n{}",
+            lx.title_router_certificate, lx.router_certificate
+        );
+        line(&mut out, "🆔", lx.label_incident, incident);
+        out
     }
 
     /// Every slot of the router connection stayed busy: the command was not sent.
     pub fn router_busy(&self) -> String {
-        self.pick(
-            "⏳ *Router sedang sibuk*\n\nTerlalu banyak perintah ke router saat ini; perintah Anda belum dikirim. Tidak ada perubahan. Coba lagi sebentar lagi.",
-            "⏳ *The router is busy*\n\nToo many commands are running on the router; yours was not sent. Nothing was changed. Try again in a moment.",
+        format!(
+            "⏳ *{}*\n\n{}",
+            self.lx.title_router_busy, self.lx.router_busy
         )
-        .to_owned()
     }
 
     /// A static IP turned out to be used by someone else once our change was on the router
@@ -1083,179 +943,114 @@ impl Renderer {
         username: &str,
         undone: bool,
     ) -> String {
+        let lx = self.lx;
         let mut out = self.ip_conflict(command, ip, user);
         if !undone {
             // The change stands: a warning, not a refusal.
             out = out.replacen('❌', "⚠️", 1);
         }
-        let _ = match (command, undone, self.lang) {
-            (CommandKind::Add, true, Language::Indonesian) => write!(
-                out,
-                "\n\n↩️ Bentrok ini terlihat setelah user \"{username}\" dibuat, jadi user itu sudah dihapus lagi. Tidak ada perubahan."
-            ),
-            (CommandKind::Add, true, Language::English) => write!(
-                out,
-                "\n\n↩️ The conflict showed after user \"{username}\" was created, so it was removed again. Nothing was changed."
-            ),
-            (_, true, Language::Indonesian) => write!(
-                out,
-                "\n\n↩️ Bentrok ini terlihat setelah IP diubah, jadi IP lama user \"{username}\" sudah dikembalikan. Tidak ada perubahan."
-            ),
-            (_, true, Language::English) => write!(
-                out,
-                "\n\n↩️ The conflict showed after the IP was changed, so the old IP of \"{username}\" was put back. Nothing was changed."
-            ),
-            (CommandKind::Add, false, Language::Indonesian) => write!(
-                out,
-                "\n\n⚠️ User \"{username}\" SUDAH dibuat dengan IP ini dan GAGAL dihapus lagi. Hapus manual: delpppoe {username} IP bentrok"
-            ),
-            (CommandKind::Add, false, Language::English) => write!(
-                out,
-                "\n\n⚠️ User \"{username}\" WAS created with this IP and could NOT be removed again. Delete it: delpppoe {username} IP conflict"
-            ),
-            (_, false, Language::Indonesian) => write!(
-                out,
-                "\n\n⚠️ IP user \"{username}\" SUDAH diubah ke {ip} dan GAGAL dikembalikan. Ubah manual: editpppoe {username} ip -"
-            ),
-            (_, false, Language::English) => write!(
-                out,
-                "\n\n⚠️ The IP of \"{username}\" WAS changed to {ip} and could NOT be put back. Change it: editpppoe {username} ip -"
-            ),
+        let (emoji, note) = match (command, undone) {
+            (CommandKind::Add, true) => ("↩️", (lx.conflict_add_undone)(username)),
+            (_, true) => ("↩️", (lx.conflict_ip_undone)(username)),
+            (CommandKind::Add, false) => ("⚠️", (lx.conflict_add_stands)(username)),
+            (_, false) => ("⚠️", (lx.conflict_ip_stands)(username, ip)),
         };
+        let _ = write!(out, "\n\n{emoji} {note}");
         out
     }
 
     /// Appended to a successful add or IP change whose IP could not be read back.
     pub fn ip_not_verified(&self, ip: std::net::Ipv4Addr) -> String {
-        match self.lang {
-            Language::Indonesian => format!(
-                "\n\n⚠️ IP {ip} belum bisa dicek ulang setelah disimpan (router tidak menjawab): pastikan tidak ada user lain yang memakai IP ini."
-            ),
-            Language::English => format!(
-                "\n\n⚠️ IP {ip} could not be read back after it was saved (the router did not answer): make sure no other user has this IP."
-            ),
-        }
+        format!("\n\n⚠️ {}", (self.lx.ip_not_verified)(ip))
     }
 
     /// The change was made but the audit log could not record it.
     pub fn audit_warning(&self, incident: &str) -> String {
-        match self.lang {
-            Language::Indonesian => format!(
-                "\n\n⚠️ Catatan audit gagal disimpan. Laporkan ke admin. 🆔 *Insiden:* {incident}"
-            ),
-            Language::English => format!(
-                "\n\n⚠️ The audit log could not record this. Tell the admin. 🆔 *Incident:* {incident}"
-            ),
-        }
+        let lx = self.lx;
+        format!(
+            "\n\n⚠️ {} 🆔 *{}:* {incident}",
+            lx.audit_failed, lx.label_incident
+        )
     }
 
     /// The sender's role may not run the command.
     pub fn denied(&self, kind: CommandKind) -> String {
-        match self.lang {
-            Language::Indonesian => format!(
-                "⛔ *Akses ditolak*\n\nAnda tidak punya izin menjalankan {kind}. Hubungi admin jika Anda membutuhkannya."
-            ),
-            Language::English => format!(
-                "⛔ *Access denied*\n\nYou may not run {kind}. Ask the admin if you need it."
-            ),
-        }
+        format!(
+            "⛔ *{}*\n\n{}",
+            self.lx.title_denied,
+            (self.lx.denied)(kind)
+        )
     }
 
     /// The reply to senders that are not on the allowlist (only when configured to reply).
     pub fn unknown_sender(&self) -> String {
-        self.pick(
-            "⛔ Nomor Anda tidak terdaftar untuk menggunakan bot ini.",
-            "⛔ Your number is not registered to use this bot.",
-        )
-        .to_owned()
+        format!("⛔ {}", self.lx.unknown_sender)
     }
 
     /// A change command from the backlog was skipped.
     pub fn stale(&self, command: &str, sent_at: DateTime<Utc>, age: Duration) -> String {
+        let lx = self.lx;
         let minutes = age.as_secs() / 60;
-        let age_text = match (minutes, self.lang) {
-            (0, Language::Indonesian) => format!("{} detik", age.as_secs()),
-            (0, Language::English) => format!("{} seconds", age.as_secs()),
-            (m, Language::Indonesian) => format!("{m} menit"),
-            (m, Language::English) => format!("{m} minutes"),
+        let age_text = if minutes == 0 {
+            (lx.seconds)(age.as_secs())
+        } else {
+            (lx.minutes)(minutes)
         };
-        match self.lang {
-            Language::Indonesian => format!(
-                "⏭️ *PERINTAH DILEWATI*\n\nPesan \"{command}\" dikirim {} ({age_text} lalu) dan baru diterima sekarang. Perintah yang mengubah data tidak dijalankan dari pesan lama.\n\n💡 Kirim ulang perintahnya jika masih diperlukan.",
-                self.datetime(sent_at)
-            ),
-            Language::English => format!(
-                "⏭️ *COMMAND SKIPPED*\n\nThe message \"{command}\" was sent at {} ({age_text} ago) and arrived only now. Commands that change data are not run from old messages.\n\n💡 Send the command again if it is still needed.",
-                self.datetime(sent_at)
-            ),
-        }
+        format!(
+            "⏭️ *{}*\n\n{}\n\n💡 {}",
+            lx.title_stale,
+            (lx.stale)(command, &self.datetime(sent_at), &age_text),
+            lx.stale_advice
+        )
     }
 
     /// A change whose earlier attempt was interrupted (the bot stopped between the router
     /// call and its audit record): it is not run again.
     pub fn interrupted(&self, command: &str, username: &str) -> String {
+        let lx = self.lx;
         let check = if username.is_empty() {
             "pppoe".to_owned()
         } else {
             format!("checkpppoe {username}")
         };
-        match self.lang {
-            Language::Indonesian => format!(
-                "⚠️ *PERINTAH TIDAK DIULANG*\n\nPesan \"{command}\" sudah pernah diproses, tetapi bot berhenti sebelum selesai mencatatnya. Hasilnya belum pasti, jadi perintah tidak dijalankan dua kali.\n\n💡 Cek dulu: {check}, lalu kirim ulang jika masih diperlukan."
-            ),
-            Language::English => format!(
-                "⚠️ *COMMAND NOT REPEATED*\n\nThe message \"{command}\" was already being processed when the bot stopped before recording it. Its result is unknown, so it is not run twice.\n\n💡 Check first: {check}, then send it again if still needed."
-            ),
-        }
+        format!(
+            "⚠️ *{}*\n\n{}\n\n💡 {}",
+            lx.title_interrupted,
+            (lx.interrupted)(command),
+            (lx.interrupted_advice)(&check)
+        )
     }
 
     /// Too many commands in the last minute.
     pub fn rate_limited(&self, per_minute: u32) -> String {
-        match self.lang {
-            Language::Indonesian => format!(
-                "⏳ *Terlalu banyak perintah*\n\nMaksimal {per_minute} perintah per menit. Tunggu sebentar lalu coba lagi."
-            ),
-            Language::English => format!(
-                "⏳ *Too many commands*\n\nAt most {per_minute} commands per minute. Wait a moment and try again."
-            ),
-        }
+        let lx = self.lx;
+        format!(
+            "⏳ *{}*\n\n{}",
+            lx.title_rate_limited,
+            (lx.rate_limited)(per_minute)
+        )
     }
 
     /// A word that is no command.
     pub fn unknown_command(&self, found: &str) -> String {
+        let lx = self.lx;
         let shown: String = found.chars().take(30).collect();
-        match self.lang {
-            Language::Indonesian if shown.is_empty() => {
-                "❓ Pesan kosong. Kirim *help pppoe* untuk daftar perintah.".to_owned()
-            }
-            Language::English if shown.is_empty() => {
-                "❓ Empty message. Send *help pppoe* for the list of commands.".to_owned()
-            }
-            Language::Indonesian => format!(
-                "❓ Perintah \"{shown}\" tidak dikenal. Kirim *help pppoe* untuk daftar perintah."
-            ),
-            Language::English => {
-                format!(
-                    "❓ Unknown command \"{shown}\". Send *help pppoe* for the list of commands."
-                )
-            }
-        }
+        let what = if shown.is_empty() {
+            lx.empty_message.to_owned()
+        } else {
+            (lx.unknown_command)(&shown)
+        };
+        format!("❓ {what} {}", (lx.send_help)("*help pppoe*"))
     }
 
     /// `ya CODE` with no matching pending delete.
     pub fn bad_code(&self, code: &str) -> String {
-        match self.lang {
-            Language::Indonesian => self.error(
-                "Kode konfirmasi tidak valid",
-                &format!("Tidak ada penghapusan yang menunggu kode \"{code}\", atau kodenya sudah kedaluwarsa ({} menit). Kirim ulang delpppoe dengan alasan untuk kode baru.", CONFIRMATION_TTL.as_secs() / 60),
-                Some(self.example(CommandKind::Delete)),
-            ),
-            Language::English => self.error(
-                "Invalid confirmation code",
-                &format!("No delete is waiting for code \"{code}\", or the code has expired ({} minutes). Send delpppoe with a reason again for a new code.", CONFIRMATION_TTL.as_secs() / 60),
-                Some(self.example(CommandKind::Delete)),
-            ),
-        }
+        let minutes = CONFIRMATION_TTL.as_secs() / 60;
+        self.error(
+            self.lx.title_bad_code,
+            &(self.lx.bad_code)(code, minutes),
+            Some(self.example(CommandKind::Delete)),
+        )
     }
 }
 
