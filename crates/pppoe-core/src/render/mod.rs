@@ -110,18 +110,29 @@ fn line(out: &mut String, emoji: &str, label: &str, value: impl Display) {
     let _ = write!(out, "\n{emoji} *{label}:* {value}");
 }
 
-/// Appends one entry of a menu of commands: `\n• {synopsis} - {what}`.
-fn menu_item(out: &mut String, synopsis: &str, what: &str) {
-    let _ = write!(out, "\n• {synopsis} - {what}");
+/// Appends a command and its placeholders: `delpppoe [username] [alasan]`.
+fn push_synopsis(out: &mut String, command: &str, args: &[&str]) {
+    out.push_str(command);
+    for arg in args {
+        out.push_str(" [");
+        out.push_str(arg);
+        out.push(']');
+    }
 }
 
 /// A command and its placeholders: `delpppoe [username] [alasan]`.
 fn synopsis(command: &str, args: &[&str]) -> String {
-    let mut out = command.to_owned();
-    for arg in args {
-        let _ = write!(out, " [{arg}]");
-    }
+    let mut out = String::new();
+    push_synopsis(&mut out, command, args);
     out
+}
+
+/// Appends one entry of a menu of commands: `\n• {command} [{arg}]... - {what}`.
+fn menu_item(out: &mut String, command: &str, args: &[&str], what: &str) {
+    out.push_str("\n• ");
+    push_synopsis(out, command, args);
+    out.push_str(" - ");
+    out.push_str(what);
 }
 
 /// Download and upload speeds: `50 Mbps↓ / 25 Mbps↑`.
@@ -384,13 +395,17 @@ impl Renderer {
             lx.arg_ip,
             lx.arg_info,
         ];
-        menu_item(out, &synopsis("addpppoe", &add), lx.menu_add);
+        menu_item(out, "addpppoe", &add, lx.menu_add);
         let edit = [lx.arg_user, lx.arg_field, lx.arg_value];
-        menu_item(out, &synopsis("editpppoe", &edit), lx.menu_edit);
-        let delete = [lx.arg_user, lx.arg_reason];
-        menu_item(out, &synopsis("delpppoe", &delete), lx.menu_delete);
-        menu_item(out, &synopsis("pppoe", &[lx.arg_filter]), lx.menu_list);
-        menu_item(out, "help pppoe", lx.menu_help);
+        menu_item(out, "editpppoe", &edit, lx.menu_edit);
+        menu_item(
+            out,
+            "delpppoe",
+            &[lx.arg_user, lx.arg_reason],
+            lx.menu_delete,
+        );
+        menu_item(out, "pppoe", &[lx.arg_filter], lx.menu_list);
+        menu_item(out, "help pppoe", &[], lx.menu_help);
     }
 
     /// One page of `pppoe`.
@@ -411,30 +426,31 @@ impl Renderer {
             }
         }
         out.reserve(view.items.len() * 160);
+        // The longest reply: its labels are written out once, not once per user.
         let (enabled, disabled) = (self.status_line(false), self.status_line(true));
+        let profile_label = format!("\n   📊 *{}:* ", lx.label_profile);
+        let ip_label = format!("\n   🌐 *{}:* ", lx.label_ip);
+        let customer_label = format!("\n   📱 *{}:* ", lx.label_customer);
+        let created_label = format!("\n   🕒 *{}:* ", lx.label_created);
         for (i, (item, created)) in view.items.iter().enumerate() {
             let s = &item.secret;
             let profile = profiles
                 .by_router_profile(&s.profile)
                 .map_or(s.profile.as_str(), |p| p.name.as_str());
-            let _ = write!(
-                out,
-                "\n\n{}. {}\n   {}\n   📊 *{}:* {profile}\n   🌐 *{}:* ",
-                first + i + 1,
-                s.name,
-                if s.disabled { &disabled } else { &enabled },
-                lx.label_profile,
-                lx.label_ip,
-            );
+            let status = if s.disabled { &disabled } else { &enabled };
+            let _ = write!(out, "\n\n{}. {}\n   {status}", first + i + 1, s.name);
+            out.push_str(&profile_label);
+            out.push_str(profile);
+            out.push_str(&ip_label);
             match s.remote_address {
                 Some(ip) => {
                     let _ = write!(out, "{ip}");
                 }
                 None => out.push_str(lx.dynamic),
             }
-            let _ = write!(out, "\n   📱 *{}:* ", lx.label_customer);
+            out.push_str(&customer_label);
             out.push_str(s.comment.as_deref().map_or("-", customer_name));
-            let _ = write!(out, "\n   🕒 *{}:* ", lx.label_created);
+            out.push_str(&created_label);
             match created {
                 Some(c) => {
                     let _ = write!(out, "{}", c.with_timezone(&self.tz).format("%d/%m/%Y"));
@@ -518,11 +534,22 @@ impl Renderer {
         );
         let n = &s.name;
         let _ = write!(out, "\n\n💡 *{}:*", lx.label_available_commands);
-        let edit = synopsis(&format!("editpppoe {n}"), &[lx.arg_field, lx.arg_value]);
-        menu_item(&mut out, &edit, lx.menu_edit_user);
-        let delete = synopsis(&format!("delpppoe {n}"), &[lx.arg_reason]);
-        menu_item(&mut out, &delete, lx.menu_delete_user);
-        menu_item(&mut out, &format!("restartpppoe {n}"), lx.menu_restart_user);
+        let edit = [lx.arg_field, lx.arg_value];
+        menu_item(
+            &mut out,
+            &format!("editpppoe {n}"),
+            &edit,
+            lx.menu_edit_user,
+        );
+        let delete = [lx.arg_reason];
+        menu_item(
+            &mut out,
+            &format!("delpppoe {n}"),
+            &delete,
+            lx.menu_delete_user,
+        );
+        let restart = format!("restartpppoe {n}");
+        menu_item(&mut out, &restart, &[], lx.menu_restart_user);
         out
     }
 
@@ -632,10 +659,8 @@ impl Renderer {
         let lx = self.lx;
         let mut out = format!("🤖 *{}*\n\n{}", lx.title_help_general, lx.help_intro);
         self.command_menu(&mut out);
-        let check = synopsis("checkpppoe", &[lx.arg_user]);
-        menu_item(&mut out, &check, lx.menu_check);
-        let restart = synopsis("restartpppoe", &[lx.arg_user]);
-        menu_item(&mut out, &restart, lx.menu_restart);
+        menu_item(&mut out, "checkpppoe", &[lx.arg_user], lx.menu_check);
+        menu_item(&mut out, "restartpppoe", &[lx.arg_user], lx.menu_restart);
         out
     }
 
