@@ -266,8 +266,14 @@ pub(crate) static EN: Lexicon = Lexicon {
 
     denied: |kind| format!("You may not run {kind}. Ask the admin if you need it."),
     unknown_sender: "Your number is not registered to use this bot.",
-    seconds: |n| format!("{n} seconds"),
-    minutes: |n| format!("{n} minutes"),
+    seconds: |n| match n {
+        1 => "1 second".to_owned(),
+        n => format!("{n} seconds"),
+    },
+    minutes: |n| match n {
+        1 => "1 minute".to_owned(),
+        n => format!("{n} minutes"),
+    },
     stale: |command, sent_at, age| {
         format!(
             "The message \"{command}\" was sent at {sent_at} ({age} ago) and arrived only now. Commands that change data are not run from old messages."

@@ -1114,6 +1114,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn one_minute_is_singular_in_english() {
+        let en = Renderer::new(Language::English, chrono_tz::Asia::Jakarta);
+        let at = DateTime::UNIX_EPOCH;
+        let text = en.stale("restartpppoe john123", at, Duration::from_secs(90));
+        assert!(text.contains("(1 minute ago)"), "{text}");
+        let text = en.stale("restartpppoe john123", at, Duration::from_secs(1));
+        assert!(text.contains("(1 second ago)"), "{text}");
+        let text = en.stale("restartpppoe john123", at, Duration::from_secs(600));
+        assert!(text.contains("(10 minutes ago)"), "{text}");
+    }
+
+    #[test]
     fn split_respects_the_limit_and_loses_nothing() {
         let items: Vec<String> = (0..300).map(|i| format!("{i}. user{i}\n   line")).collect();
         let text = items.join("\n\n");
