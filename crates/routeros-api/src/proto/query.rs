@@ -32,7 +32,8 @@ pub enum QueryOp {
     Dup,
 }
 
-/// A malformed query or one that cannot be evaluated.
+/// A malformed query word. (Every query word that parses can be evaluated: the stack never
+/// underflows and every index is valid, see [`matches()`].)
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum QueryError {
@@ -50,18 +51,6 @@ pub enum QueryError {
         /// The whole word.
         word: String,
     },
-    /// An operation needed more values than the stack held.
-    ///
-    /// No longer returned: the RouterOS query stack never underflows (it rests on an endless
-    /// supply of `true`). Kept so that code naming it still compiles.
-    #[error("query stack underflow")]
-    StackUnderflow,
-    /// A `?#N` index past the top of the stack.
-    ///
-    /// No longer returned: every index is valid (it reaches into the endless supply of
-    /// `true`). Kept so that code naming it still compiles.
-    #[error("query index {0} out of range")]
-    IndexOutOfRange(usize),
 }
 
 /// One query word of a `print` (or `listen`) command.
@@ -286,8 +275,21 @@ impl fmt::Display for QueryWord {
     }
 }
 
-/// Compares a property with a query bound: as integers when both parse as integers, else as
-/// text. (RouterOS compares typed values; this is the closest a typeless view can get.)
+/// The one comparison rule of query words, shared by a client's expectations and a server's
+/// evaluation (the `routeros-sim` crate):
+///
+/// * `?key=value` is true when the property's value, as the API prints it, is the same text.
+///   No meaning is read into it: `?disabled=yes` finds nothing, since the API prints booleans
+///   as `true` and `false`; `?.id=*1a` is not `*1A`.
+/// * `?<key=value` and `?>key=value` compare as integers when both sides are integers (so
+///   `9 < 10`), else as text (so `?>comment=` is "the comment is not empty").
+///
+/// See [`matches()`] for where this comes from.
+fn equal(actual: &str, expected: &str) -> bool {
+    actual == expected
+}
+
+/// The ordering of [`equal`]'s rule: integers by value, anything else as text.
 fn compare(actual: &str, bound: &str) -> std::cmp::Ordering {
     match (actual.parse::<i128>(), bound.parse::<i128>()) {
         (Ok(a), Ok(b)) => a.cmp(&b),
@@ -309,6 +311,14 @@ fn compare(actual: &str, bound: &str) -> std::cmp::Ordering {
 /// * The item matches unless the stack holds a `false` at the end, i.e. all values on the
 ///   stack are ANDed together. No query matches everything.
 ///
+/// The documentation says that `?name=x` "pushes 'true' if property name has value equal to
+/// x" and `?<name=x` "if property name has value less than x": values as the API gives them,
+/// text. Equality is therefore exact text; a boolean is found by `?disabled=true`, not
+/// `?disabled=yes` (the API prints `true`/`false`, and a query for `yes` finds nothing on a
+/// real router: pear2/Net_RouterOS issue 21). `<` and `>` compare integers as integers, so
+/// that the documentation's `?>distance=1` means a distance above one, and other values as
+/// text, so that its `?>comment=` means a non-empty comment.
+///
 /// ```
 /// use routeros_api::proto::{QueryWord, matches};
 ///
@@ -317,29 +327,26 @@ fn compare(actual: &str, bound: &str) -> std::cmp::Ordering {
 ///     .iter()
 ///     .map(|w| QueryWord::parse(w).unwrap())
 ///     .collect();
-/// let is = |ty: &'static str| matches(&query, move |k| (k == "type").then_some(ty)).unwrap();
+/// let is = |ty: &'static str| matches(&query, move |k| (k == "type").then_some(ty));
 /// assert!(is("ether") && is("vlan") && !is("bridge"));
 /// ```
 ///
-/// # Errors
-///
-/// None today: since the stack never underflows and every index is valid, every query word
-/// that parses can be evaluated. The `Result` is kept for compatibility.
-pub fn matches<'a>(
-    queries: &[QueryWord],
-    lookup: impl Fn(&str) -> Option<&'a str>,
-) -> Result<bool, QueryError> {
+/// `lookup` gives a property's value as the API prints it, borrowed (`&str`) or formatted on
+/// demand (`String`, `Cow<str>`), and `None` if the item has no such property.
+pub fn matches<V: AsRef<str>>(queries: &[QueryWord], lookup: impl Fn(&str) -> Option<V>) -> bool {
     let mut stack = QueryStack::default();
     for query in queries {
         match query {
-            QueryWord::Eq { key, value } => stack.push(lookup(key) == Some(value.as_str())),
+            QueryWord::Eq { key, value } => {
+                stack.push(lookup(key).is_some_and(|a| equal(a.as_ref(), value)));
+            }
             QueryWord::Has(key) => stack.push(lookup(key).is_some()),
             QueryWord::HasNot(key) => stack.push(lookup(key).is_none()),
             QueryWord::Lt { key, value } => {
-                stack.push(lookup(key).is_some_and(|a| compare(a, value).is_lt()));
+                stack.push(lookup(key).is_some_and(|a| compare(a.as_ref(), value).is_lt()));
             }
             QueryWord::Gt { key, value } => {
-                stack.push(lookup(key).is_some_and(|a| compare(a, value).is_gt()));
+                stack.push(lookup(key).is_some_and(|a| compare(a.as_ref(), value).is_gt()));
             }
             QueryWord::Ops(ops) => {
                 let last = ops.len().saturating_sub(1);
@@ -367,7 +374,7 @@ pub fn matches<'a>(
             }
         }
     }
-    Ok(stack.result())
+    stack.result()
 }
 
 /// The query stack: the values pushed, on top of an endless supply of `floor` (initially
@@ -469,17 +476,13 @@ mod tests {
             .map(|w| QueryWord::parse(w).unwrap_or_else(|e| panic!("{w}: {e}")))
             .collect();
         let lookup = |k: &str| item.iter().find(|(n, _)| *n == k).map(|(_, v)| *v);
-        let got = matches(&queries, lookup).expect("evaluation never fails");
+        let got = matches(&queries, lookup);
         // The words as a Command sends them mean the same.
         let sent: Vec<QueryWord> = queries
             .iter()
             .map(|q| QueryWord::parse(&q.to_string()).unwrap())
             .collect();
-        assert_eq!(
-            matches(&sent, lookup),
-            Ok(got),
-            "{words:?} sent as {sent:?}"
-        );
+        assert_eq!(matches(&sent, lookup), got, "{words:?} sent as {sent:?}");
         got
     }
 
@@ -625,6 +628,46 @@ mod tests {
         check(&not_both, &[("gateway", "172.16.1.1")], true);
     }
 
+    /// The one comparison rule (see `equal`): what RouterOS does, as its documentation words
+    /// it, and what `routeros-sim` evaluates.
+    #[test]
+    fn one_comparison_rule() {
+        let item = [
+            (".id", "*1A"),
+            ("disabled", "true"),
+            ("limit-bytes-in", "100"),
+            ("remote-address", "192.168.1.100"),
+            ("comment", "John Doe"),
+            ("uptime", "1h"),
+        ];
+        let check = |words: &[&str], expect: bool| {
+            assert_eq!(eval(words, &item), expect, "{words:?}");
+        };
+        // Equality is exact text: no booleans by meaning, no ids by number.
+        check(&["?disabled=true"], true);
+        check(&["?disabled=yes"], false);
+        check(&["?disabled=false"], false);
+        check(&["?-disabled"], false);
+        check(&["?.id=*1A"], true);
+        check(&["?.id=*1a"], false);
+        check(&["?comment=John Doe"], true);
+        check(&["?comment=john doe"], false);
+        check(&["?missing="], false);
+        // Order: integers by value...
+        check(&["?>limit-bytes-in=99"], true);
+        check(&["?>limit-bytes-in=100"], false);
+        check(&["?<limit-bytes-in=1000"], true); // "100" < "1000" as text too
+        check(&["?<limit-bytes-in=20"], false); // but not "100" < "20" as text
+        check(&["?>limit-bytes-in=-1"], true);
+        // ... everything else as text.
+        check(&["?>comment="], true);
+        check(&["?<comment=K"], true);
+        check(&["?>remote-address=192.168.1.99"], false); // "100" < "99" as text
+        check(&["?>uptime=59m"], false); // text: "1h" < "59m"
+        check(&["?>missing="], false);
+        check(&["?<missing=z"], false);
+    }
+
     #[test]
     fn replace_only_ends_a_word() {
         // Built by hand with a Replace in the middle: sent as a push, evaluated as one.
@@ -634,10 +677,10 @@ mod tests {
         let t = QueryWord::has_not("missing");
         // [t, f] -> push index 1 (t) -> [t, f, t] -> & -> [t, f]: fails.
         let queries = [t.clone(), f.clone(), word];
-        assert_eq!(matches(&queries, |_| None), Ok(false));
+        assert!(!matches(&queries, |_| None::<&str>));
         // As the last operation it replaces: [t, f] -> all t.
         let queries = [t, f, QueryWord::ops(&[QueryOp::Replace(1)])];
         assert_eq!(queries[2].to_string(), "?#1");
-        assert_eq!(matches(&queries, |_| None), Ok(true));
+        assert!(matches(&queries, |_| None::<&str>));
     }
 }

@@ -178,15 +178,6 @@ impl Reply {
         Self::from_words(sentence.words().iter().map(Vec::as_slice))
     }
 
-    /// As [`parse`](Self::parse), consuming the sentence.
-    ///
-    /// # Errors
-    ///
-    /// As [`parse`](Self::parse).
-    pub fn from_sentence(sentence: Sentence) -> Result<Self, ProtoError> {
-        Self::parse(&sentence)
-    }
-
     /// As [`parse`](Self::parse), for a sentence borrowed from the
     /// [`Decoder`](crate::codec::Decoder) ([`Decoder::next_words`](crate::codec::Decoder::next_words)).
     ///
@@ -332,63 +323,6 @@ mod tests {
         check(&["!re", "junk"], "!re tag=None attrs=[] api=[] msg=None");
         check(&["!what"], r#"error: unknown reply word "!what""#);
         check(&[], "error: empty sentence");
-    }
-
-    #[test]
-    fn from_sentence_agrees_with_parse() {
-        let cases: &[&[&[u8]]] = &[
-            &[
-                b"!re",
-                b"=name=a=b",
-                b"=comment=",
-                b"=flag",
-                b"=.id=*2",
-                b".section=1",
-                b".tag=5",
-            ],
-            &[b"!trap", b"=message=bad \xff byte", b"=category=1"],
-            &[
-                b"!re",
-                b"=",
-                b"==",
-                b"==x",
-                b"=k=",
-                b"=\xff=",
-                b"=\xff",
-                b"=k=\xff=v",
-            ],
-            &[b"!fatal", b"one", b"two"],
-            &[b"!empty"],
-            &[b"!nope"],
-            &[],
-        ];
-        for words in cases {
-            let sentence = Sentence::new(words.iter().map(|w| w.to_vec()).collect());
-            assert_eq!(
-                Reply::from_sentence(sentence.clone()),
-                Reply::parse(&sentence),
-                "{words:?}"
-            );
-        }
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn from_sentence_agrees_with_parse_on_any_words(
-            first in proptest::sample::select(vec!["!re", "!done", "!trap", "!fatal", "!empty"]),
-            words in proptest::collection::vec(
-                proptest::collection::vec(
-                    proptest::sample::select(vec![b'=', b'.', b'a', b't', b'g', 0xff, 0xc3]),
-                    0..8,
-                ),
-                0..8,
-            ),
-        ) {
-            let mut all = vec![first.as_bytes().to_vec()];
-            all.extend(words);
-            let sentence = Sentence::new(all);
-            proptest::prop_assert_eq!(Reply::from_sentence(sentence.clone()), Reply::parse(&sentence));
-        }
     }
 
     #[test]

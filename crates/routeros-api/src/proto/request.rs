@@ -1,6 +1,6 @@
 //! [`Request`]: a request sentence as a server sees it.
 
-use super::{Attributes, ProtoError, QueryError, QueryWord, Reply, lossy, matches, split_pair};
+use super::{Attributes, ProtoError, QueryWord, Reply, lossy, matches, split_pair};
 use crate::codec::Sentence;
 
 /// A command sentence as a server sees it.
@@ -17,7 +17,7 @@ use crate::codec::Sentence;
 /// assert_eq!(req.tag(), Some("3"));
 /// assert_eq!(req.proplist(), Some(vec!["name", "profile"]));
 /// assert_eq!(req.queries, [QueryWord::eq("name", "john123")]);
-/// assert!(req.matches(|k| (k == "name").then_some("john123")).unwrap());
+/// assert!(req.matches(|k| (k == "name").then_some("john123")));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
@@ -96,15 +96,9 @@ impl Request {
         self.attributes.get(key)
     }
 
-    /// Whether an item (whose properties `lookup` returns) passes the request's queries.
-    ///
-    /// # Errors
-    ///
-    /// As [`matches()`].
-    pub fn matches<'a>(
-        &self,
-        lookup: impl Fn(&str) -> Option<&'a str>,
-    ) -> Result<bool, QueryError> {
+    /// Whether an item (whose properties `lookup` returns) passes the request's queries, by
+    /// [`matches()`].
+    pub fn matches<V: AsRef<str>>(&self, lookup: impl Fn(&str) -> Option<V>) -> bool {
         matches(&self.queries, lookup)
     }
 
