@@ -2,8 +2,18 @@
 //!
 //! * A client builds a [`Command`] and parses what comes back with [`Reply::parse`].
 //! * A server parses what comes in with [`Request::parse`], filters items with
-//!   [`Request::matches`] and answers with [`Reply`] values turned into sentences by
-//!   [`Reply::to_sentence`].
+//!   [`Request::matches`] (the query evaluator, [`matches()`]) and answers with [`Reply`]
+//!   values ([`Reply::encode`]) or rows written straight into its buffer ([`ReplyWriter`]).
+//! * Both sides of the legacy login compute [`legacy_login_response`].
+//!
+//! | module        | concern                                                       |
+//! |---------------|---------------------------------------------------------------|
+//! | `attributes`  | [`Attributes`]: the `=key=value` pairs of a sentence           |
+//! | `command`     | [`Command`]: a request as a client builds it                   |
+//! | `request`     | [`Request`]: a request as a server reads it                    |
+//! | `query`       | [`QueryWord`] (builder and parser) and [`matches()`] (evaluator, one comparison rule) |
+//! | `reply`       | [`Reply`], [`ReplyKind`], [`ReplyWriter`], [`trap_category`]   |
+//! | `login`       | [`legacy_login_response`] (MD5 challenge before RouterOS 6.43) |
 //!
 //! Words are bytes at the codec level; here they are text, decoded as UTF-8 with invalid
 //! sequences replaced (lossy), because RouterOS does not promise any encoding.
@@ -30,7 +40,7 @@ pub use attributes::{Attributes, Pairs};
 pub use command::Command;
 pub use login::legacy_login_response;
 pub use query::{QueryError, QueryOp, QueryWord, matches};
-pub use reply::{Reply, ReplyKind, trap_category};
+pub use reply::{Reply, ReplyKind, ReplyWriter, trap_category};
 pub use request::Request;
 
 /// Why a sentence is not a well-formed reply or request.

@@ -3,7 +3,7 @@
 use std::fmt;
 
 use super::{Attributes, ProtoError, lossy, split_pair, text};
-use crate::codec::{Sentence, SentenceRef};
+use crate::codec::{Sentence, SentenceRef, encode_length};
 
 /// The first word of a reply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -239,6 +239,29 @@ impl Reply {
         Sentence::new(words)
     }
 
+    /// Appends the reply, encoded, to `out`: the words of [`to_sentence`](Self::to_sentence)
+    /// and the terminator, written straight into the buffer (by a [`ReplyWriter`]).
+    ///
+    /// ```
+    /// use routeros_api::proto::Reply;
+    /// let mut out = Vec::new();
+    /// Reply::done_ret("*1").with_tag(Some("4")).encode(&mut out);
+    /// assert_eq!(out, Reply::done_ret("*1").with_tag(Some("4")).to_sentence().to_bytes());
+    /// ```
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        let mut writer = ReplyWriter::start(out, self.kind);
+        if let Some(message) = &self.message {
+            writer.word(message);
+        }
+        for (k, v) in self.attributes.iter() {
+            writer.attr(k, v);
+        }
+        for (k, v) in self.api_attributes.iter() {
+            writer.api_attr(k, v);
+        }
+        writer.finish(self.tag.as_deref());
+    }
+
     /// The value of attribute `key`.
     #[must_use]
     pub fn get(&self, key: &str) -> Option<&str> {
@@ -264,6 +287,69 @@ impl Reply {
             ReplyKind::Fatal => self.message.as_deref(),
             _ => self.get("message"),
         }
+    }
+}
+
+/// Writes one reply sentence word by word straight into an output buffer: for a server that
+/// streams many rows, with no [`Reply`] to build and no allocation per word.
+///
+/// ```
+/// use routeros_api::proto::{Reply, ReplyKind, ReplyWriter};
+///
+/// let mut out = Vec::new();
+/// let mut row = ReplyWriter::start(&mut out, ReplyKind::Re);
+/// row.attr("name", "john123");
+/// row.attr("profile", "VIP");
+/// let out = row.finish(Some("7"));
+/// let same = Reply::re([("name", "john123"), ("profile", "VIP")].into_iter().collect());
+/// assert_eq!(*out, same.with_tag(Some("7")).to_sentence().to_bytes());
+/// ```
+#[derive(Debug)]
+pub struct ReplyWriter<'a> {
+    out: &'a mut Vec<u8>,
+}
+
+impl<'a> ReplyWriter<'a> {
+    /// Starts a sentence of this kind at the end of `out`.
+    pub fn start(out: &'a mut Vec<u8>, kind: ReplyKind) -> Self {
+        let mut writer = Self { out };
+        writer.word(kind.as_word());
+        writer
+    }
+
+    /// A bare word, such as the reason after `!fatal`. An empty word is left out: on the wire
+    /// it would end the sentence.
+    pub fn word(&mut self, word: &str) {
+        if !word.is_empty() {
+            encode_length(word.len(), self.out);
+            self.out.extend_from_slice(word.as_bytes());
+        }
+    }
+
+    /// `=key=value`.
+    pub fn attr(&mut self, key: &str, value: &str) {
+        encode_length(key.len() + value.len() + 2, self.out);
+        self.out.push(b'=');
+        self.out.extend_from_slice(key.as_bytes());
+        self.out.push(b'=');
+        self.out.extend_from_slice(value.as_bytes());
+    }
+
+    /// `.key=value`: an API attribute, `key` given with its leading dot (`.section`).
+    pub fn api_attr(&mut self, key: &str, value: &str) {
+        encode_length(key.len() + value.len() + 1, self.out);
+        self.out.extend_from_slice(key.as_bytes());
+        self.out.push(b'=');
+        self.out.extend_from_slice(value.as_bytes());
+    }
+
+    /// Ends the sentence: `.tag=TAG` if tagged, then the empty word. Gives the buffer back.
+    pub fn finish(mut self, tag: Option<&str>) -> &'a mut Vec<u8> {
+        if let Some(tag) = tag {
+            self.api_attr(".tag", tag);
+        }
+        self.out.push(0);
+        self.out
     }
 }
 
@@ -346,5 +432,27 @@ mod tests {
         let words = Reply::fatal("bye").to_sentence().into_words();
         assert_eq!(words, [b"!fatal".to_vec(), b"bye".to_vec()]);
         assert!(ReplyKind::Done.is_final() && !ReplyKind::Trap.is_final());
+    }
+
+    #[test]
+    fn encode_writes_what_to_sentence_holds() {
+        let mut re = Reply::re(
+            [("name", "x"), ("long", &"v".repeat(300))]
+                .into_iter()
+                .collect(),
+        );
+        re.api_attributes.push(".section", "0");
+        for reply in [
+            Reply::trap(Some(1), "bad").with_tag(Some("12")),
+            Reply::fatal("not logged in"),
+            Reply::fatal(""),
+            Reply::done_ret("*5"),
+            Reply::empty().with_tag(Some("")),
+            re,
+        ] {
+            let mut out = Vec::new();
+            reply.encode(&mut out);
+            assert_eq!(out, reply.to_sentence().to_bytes(), "{reply:?}");
+        }
     }
 }

@@ -90,6 +90,31 @@ impl Request {
             .map(|p| p.split(',').filter(|s| !s.is_empty()).collect())
     }
 
+    /// The `.tag=` of a request sentence, found even if the sentence does not parse, so that
+    /// a server can tag the `!trap` that refuses it.
+    ///
+    /// ```
+    /// use routeros_api::codec::Sentence;
+    /// use routeros_api::proto::Request;
+    /// let sentence: Sentence = ["/ppp/secret/print", "?#x", ".tag=9"].into_iter().collect();
+    /// assert!(Request::parse(&sentence).is_err());
+    /// assert_eq!(Request::tag_of(&sentence).as_deref(), Some("9"));
+    /// ```
+    #[must_use]
+    pub fn tag_of(sentence: &Sentence) -> Option<String> {
+        sentence
+            .words()
+            .iter()
+            .find_map(|word| word.strip_prefix(b".tag="))
+            .map(lossy)
+    }
+
+    /// Whether attribute `key` is present, with any value (`=once=`, `=follow=`).
+    #[must_use]
+    pub fn has(&self, key: &str) -> bool {
+        self.attributes.contains(key)
+    }
+
     /// The value of attribute `key`.
     #[must_use]
     pub fn get(&self, key: &str) -> Option<&str> {
