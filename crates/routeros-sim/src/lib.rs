@@ -63,14 +63,12 @@
 mod commands;
 mod format;
 mod model;
-mod query;
-mod request;
 mod seed;
 mod server;
 mod state;
 mod wire;
 
-pub use format::ItemId;
 pub use model::{ActiveSession, Profile, Secret, SecretSpec, SessionSpec};
+pub use routeros_api::value::ItemId;
 pub use server::{SimServer, serve};
 pub use state::{Fault, PROFILES, RequestRecord, SimError, SimState, WriteRecord};

@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use tokio::sync::broadcast;
 
-use crate::format::{self, ItemId};
+use routeros_api::proto::trap_category;
+use routeros_api::value::{self, ItemId};
+
 use crate::model::{
     ActiveSession, Item, Plain, Profile, SERVICES, Secret, SecretSpec, Session, SessionSpec,
 };
@@ -47,9 +49,11 @@ pub enum SimError {
 
 impl SimError {
     /// The `=category=` RouterOS gives this trap, if any.
-    pub(crate) fn category(&self) -> Option<u8> {
+    pub(crate) fn category(&self) -> Option<u32> {
         match self {
-            Self::NoMatch(_) | Self::InvalidValue(_) | Self::Missing(_) => Some(1),
+            Self::NoMatch(_) | Self::InvalidValue(_) | Self::Missing(_) => {
+                Some(trap_category::ARGUMENT_VALUE_FAILURE)
+            }
             _ => None,
         }
     }
@@ -145,7 +149,7 @@ pub(crate) struct Change {
 }
 
 /// The simulated clock starts here: 2025-06-01 08:00:00.
-pub(crate) const DEFAULT_EPOCH: i64 = format::days_from_civil(2025, 6, 1) * 86_400 + 8 * 3600;
+pub(crate) const DEFAULT_EPOCH: i64 = value::days_from_civil(2025, 6, 1) * 86_400 + 8 * 3600;
 /// How long the simulated router has been up when the clock starts.
 const BOOT_UPTIME: i64 = 12 * 86_400 + 5 * 3600 + 17 * 60;
 /// Requests kept in the request log.
@@ -406,8 +410,8 @@ impl Db {
             "limit-bytes-out" => s.limit_bytes_out = number(value)?,
             "comment" => s.comment = (!value.is_empty()).then(|| value.to_owned()),
             "disabled" => {
-                s.disabled =
-                    parse_bool(value).ok_or_else(|| SimError::InvalidValue(key.to_owned()))?
+                s.disabled = value::parse_bool(value)
+                    .ok_or_else(|| SimError::InvalidValue(key.to_owned()))?
             }
             "copy-from" => {}
             _ => return Err(SimError::UnknownParameter(key.to_owned())),
@@ -716,14 +720,6 @@ impl Db {
                 Arc::new(p) as Arc<dyn Item>
             })
             .collect()
-    }
-}
-
-pub(crate) fn parse_bool(value: &str) -> Option<bool> {
-    match value {
-        "yes" | "true" => Some(true),
-        "no" | "false" => Some(false),
-        _ => None,
     }
 }
 
