@@ -61,7 +61,6 @@
 #![deny(missing_docs)]
 
 mod commands;
-mod format;
 mod model;
 mod seed;
 mod server;
@@ -71,4 +70,4 @@ mod wire;
 pub use model::{ActiveSession, Profile, Secret, SecretSpec, SessionSpec};
 pub use routeros_api::value::ItemId;
 pub use server::{SimServer, serve};
-pub use state::{Fault, PROFILES, RequestRecord, SimError, SimState, WriteRecord};
+pub use state::{Fault, RequestRecord, SimError, SimState, WriteRecord};

@@ -4,9 +4,9 @@ use std::borrow::Cow;
 use std::net::Ipv4Addr;
 use std::time::Duration;
 
+use pppoe_core::RateLimit;
 use routeros_api::value::{self, ItemId};
 
-use crate::format;
 use crate::wire::Row;
 
 /// An item of a menu, as `print` sees it.
@@ -179,7 +179,8 @@ impl Profile {
     /// `(rx, tx)` of the rate limit in bit/s (subscriber upload, download).
     #[must_use]
     pub fn rates(&self) -> Option<(u64, u64)> {
-        format::parse_rate_limit(self.rate_limit.as_deref()?)
+        let limit = RateLimit::parse(self.rate_limit.as_deref()?).ok()?;
+        Some((limit.upload_bps, limit.download_bps))
     }
 }
 
@@ -361,7 +362,7 @@ impl Item for Plain {
 ///
 /// ```
 /// use routeros_sim::SecretSpec;
-/// let john = SecretSpec::new("john123", "rahasia123")
+/// let john = SecretSpec::new("john123", "password123")
 ///     .service("pppoe")
 ///     .profile("Premium")
 ///     .remote_address([192, 168, 1, 100].into())

@@ -23,8 +23,9 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio::task::{JoinHandle, JoinSet};
 
+use pppoe_core::SplitMix64;
+
 use crate::commands::{self, Job, MonitorJob, Plan, PrintJob};
-use crate::seed::Rng;
 use crate::state::{RequestFault, SimState};
 use crate::wire::{Out, Row};
 
@@ -190,7 +191,7 @@ async fn connection(stream: TcpStream, state: SimState, stop: watch::Receiver<bo
         hung: false,
         logged_in: false,
         challenge: None,
-        rng: Rng::new(number.wrapping_mul(0x2545_F491_4F6C_DD1D)),
+        rng: SplitMix64::new(number.wrapping_mul(0x2545_F491_4F6C_DD1D)),
         running: Vec::new(),
         tasks: JoinSet::new(),
     };
@@ -251,7 +252,7 @@ struct Conn {
     hung: bool,
     logged_in: bool,
     challenge: Option<[u8; 16]>,
-    rng: Rng,
+    rng: SplitMix64,
     running: Vec<Running>,
     tasks: JoinSet<()>,
 }

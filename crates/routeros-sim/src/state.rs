@@ -6,6 +6,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+use pppoe_core::sample::SAMPLE_USERS;
+use pppoe_core::{ProfileTable, SplitMix64};
 use tokio::sync::broadcast;
 
 use routeros_api::proto::trap_category;
@@ -233,16 +235,6 @@ pub(crate) struct Db {
     pub(crate) traffic_seed: u64,
 }
 
-/// The router profiles of the specification: name and RouterOS `rate-limit` (rx/tx from the
-/// router's side, i.e. the subscriber's upload/download).
-pub const PROFILES: &[(&str, &str)] = &[
-    ("Basic", "5M/10M"),
-    ("Standard", "10M/25M"),
-    ("Premium", "25M/50M"),
-    ("VIP", "50M/100M"),
-    ("Enterprise", "100M/200M"),
-];
-
 impl Db {
     fn new() -> Self {
         let mut db = Self {
@@ -264,10 +256,10 @@ impl Db {
         encrypted.builtin = true;
         encrypted.only_one = "default".to_owned();
         db.profiles.insert(encrypted.id, Arc::new(encrypted));
-        for (name, rate) in PROFILES {
+        for package in ProfileTable::default().iter() {
             let id = ItemId(db.next_profile);
             db.next_profile += 1;
-            let mut p = Profile::new(id, name, Some(rate));
+            let mut p = Profile::new(id, &package.router_profile, Some(&package.rate_limit()));
             p.local_address = Some("10.20.0.1".to_owned());
             p.remote_address = Some("pppoe-pool".to_owned());
             p.only_one = "yes".to_owned();
@@ -674,7 +666,7 @@ impl Db {
             .and_then(|s| self.profile_by_name(&s.profile))
             .and_then(|p| p.rates())
             .unwrap_or((1_000_000, 2_000_000));
-        let mut rng = seed::Rng::new(
+        let mut rng = SplitMix64::new(
             self.traffic_seed ^ u64::from(session.id.0) ^ tick.wrapping_mul(0x9E37_79B9),
         );
         let rx = rx_max / 1000 * rng.range(20, 900);
@@ -746,7 +738,8 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 /// the test that inspects or changes it while clients are connected.
 ///
 /// A new state has the built-in `default` and `default-encryption` profiles and the five
-/// profiles of [`PROFILES`], no secrets, no sessions and **no API users** (add one with
+/// packages of pppoe-core's default `ProfileTable` (the spec's: Basic `5M/10M` to Enterprise
+/// `100M/200M`, as `rate-limit`), no secrets, no sessions and **no API users** (add one with
 /// [`add_user`](Self::add_user)). It answers like RouterOS 7.18 (`!empty` on an empty print).
 #[derive(Debug, Clone)]
 pub struct SimState {
@@ -816,40 +809,37 @@ impl SimState {
         added
     }
 
-    /// Adds the two subscribers of the specification's examples: `john123` (Premium,
-    /// remote-address 192.168.1.100, "John Doe", online) and `jane456` (Standard,
-    /// 192.168.1.101, "Jane Smith", offline).
+    /// Adds the two subscribers of the specification's examples, pppoe-core's
+    /// `SAMPLE_USERS`: `john123` (Premium, remote-address 192.168.1.100, "John Doe", online)
+    /// and `jane456` (Standard, 192.168.1.101, "Jane Smith", offline).
     ///
     /// # Errors
     ///
     /// [`SimError::DuplicateName`] if they exist already.
     pub fn add_example_users(&self) -> Result<(), SimError> {
         let now = self.now();
-        self.add_secret(
-            SecretSpec::new("john123", "rahasia123")
+        for user in &SAMPLE_USERS {
+            let mut spec = SecretSpec::new(user.name, user.password)
                 .service("pppoe")
-                .profile("Premium")
-                .remote_address(Ipv4Addr::new(192, 168, 1, 100))
-                .comment("John Doe"),
-        )?;
-        self.connect_with(
-            "john123",
-            SessionSpec::new()
-                .caller_id("E4:8D:8C:12:34:56")
-                .uptime(Duration::from_secs(2 * 86_400 + 3 * 3600 + 25 * 60 + 7)),
-        )?;
-        self.add_secret(
-            SecretSpec::new("jane456", "rahasia456")
-                .service("pppoe")
-                .profile("Standard")
-                .remote_address(Ipv4Addr::new(192, 168, 1, 101))
-                .comment("Jane Smith")
-                .last_session(
-                    now - 5 * 3600 - 12 * 60,
-                    "E4:8D:8C:65:43:21",
-                    "peer-request",
-                ),
-        )?;
+                .profile(user.profile)
+                .remote_address(user.remote_address)
+                .comment(user.comment);
+            if let Some(last) = user.last_session {
+                let ago = i64::try_from(last.ended_ago.as_secs()).unwrap_or(i64::MAX);
+                spec = spec.last_session(now.saturating_sub(ago), last.caller_id, last.reason);
+            }
+            self.add_secret(spec)?;
+        }
+        for user in &SAMPLE_USERS {
+            if let Some(session) = user.session {
+                self.connect_with(
+                    user.name,
+                    SessionSpec::new()
+                        .caller_id(session.caller_id)
+                        .uptime(session.uptime),
+                )?;
+            }
+        }
         Ok(())
     }
 
@@ -1546,8 +1536,8 @@ mod tests {
         assert!((450..=750).contains(&online), "{online} online");
         let disabled = secrets.iter().filter(|s| s.disabled).count();
         assert!((60..=250).contains(&disabled), "{disabled} disabled");
-        for (profile, _) in PROFILES {
-            assert!(secrets.iter().any(|s| s.profile == *profile), "{profile}");
+        for profile in ProfileTable::default().names() {
+            assert!(secrets.iter().any(|s| s.profile == profile), "{profile}");
         }
         assert!(secrets.iter().all(|s| s.comment.is_some()));
         for session in a.active() {

@@ -484,8 +484,8 @@ async fn profiles_resource_identity_active() {
     let row = rows(&active)[0].clone();
     assert_eq!(row["address"], "192.168.1.100");
     assert_eq!(row["service"], "pppoe");
-    assert_eq!(row["caller-id"], "E4:8D:8C:12:34:56");
-    assert_eq!(row["uptime"], "2d3h25m7s");
+    assert_eq!(row["caller-id"], "AA:BB:CC:DD:EE:01");
+    assert_eq!(row["uptime"], "3h25m");
     assert_eq!(row["radius"], "false");
     for key in [
         ".id",
@@ -505,7 +505,7 @@ async fn profiles_resource_identity_active() {
     assert!(state.active_session("john123").is_none());
     let john = state.secret("john123").unwrap();
     assert_eq!(john.last_logged_out, Some(state.now()));
-    assert_eq!(john.last_caller_id.as_deref(), Some("E4:8D:8C:12:34:56"));
+    assert_eq!(john.last_caller_id.as_deref(), Some("AA:BB:CC:DD:EE:01"));
     assert_eq!(state.writes_to("/ppp/active/remove", "john123"), 1);
     let printed = c.call(&["/ppp/secret/print", "?name=john123"]).await;
     assert_eq!(rows(&printed)[0]["last-logged-out"], "2025-06-01 08:00:00");
