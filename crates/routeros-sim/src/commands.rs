@@ -124,7 +124,7 @@ pub(crate) fn execute(state: &SimState, req: &Request) -> Plan {
         }
         ("/system/identity", "print" | "getall", _) => {
             let mut item = Plain::default();
-            item.push("name", state.config().identity);
+            item.push("name", state.settings().identity);
             plain_print(state, req, vec![Arc::new(item)])
         }
         ("/system/identity", "set", _) => match req.get("name") {
@@ -159,7 +159,7 @@ fn print(state: &SimState, req: &Request, table: Table, listen: bool) -> Plan {
         queries: req.queries.clone(),
         proplist: proplist(req),
         count_only: req.has("count-only"),
-        empty_reply: state.config().empty_replies && !follow_only,
+        empty_reply: state.settings().empty_replies && !follow_only,
         follow,
         now: state.now(),
     }))
@@ -171,7 +171,7 @@ fn plain_print(state: &SimState, req: &Request, items: Vec<Arc<dyn Item>>) -> Pl
         queries: req.queries.clone(),
         proplist: proplist(req),
         count_only: req.has("count-only"),
-        empty_reply: state.config().empty_replies,
+        empty_reply: state.settings().empty_replies,
         follow: None,
         now: state.now(),
     }))
@@ -215,11 +215,10 @@ fn changes(req: &Request) -> Vec<(String, String)> {
 }
 
 fn secret_add(state: &SimState, req: &Request) -> Plan {
-    let result = state.db().add_secret(&changes(req));
+    let result = state.change(|db| db.add_secret(&changes(req)));
     match result {
         Ok(secret) => {
             state.log_write(&req.command, vec![secret.name.clone()]);
-            state.notify(Table::Secret, secret.id);
             reply(|out| out.reply(&Reply::done_ret(secret.id.to_string()).with_tag(req.tag())))
         }
         Err(e) => fail(&e, req.tag()),
@@ -232,15 +231,11 @@ fn secret_set(state: &SimState, req: &Request, command: &str, disabled: Option<&
         if let Some(value) = disabled {
             attrs = vec![("disabled".to_owned(), value.to_owned())];
         }
-        let names = state.db().set_secrets(&ids, &attrs)?;
-        Ok((ids, names))
+        state.change(|db| db.set_secrets(&ids, &attrs))
     });
     match result {
-        Ok((ids, names)) => {
+        Ok(names) => {
             state.log_write(command, names);
-            for id in ids {
-                state.notify(Table::Secret, id);
-            }
             done(req.tag())
         }
         Err(e) => fail(&e, req.tag()),
@@ -252,15 +247,11 @@ fn secret_unset(state: &SimState, req: &Request) -> Plan {
         let value_name = req
             .get("value-name")
             .ok_or_else(|| SimError::Missing("value-name".to_owned()))?;
-        let names = state.db().unset_secrets(&ids, value_name)?;
-        Ok((ids, names))
+        state.change(|db| db.unset_secrets(&ids, value_name))
     });
     match result {
-        Ok((ids, names)) => {
+        Ok(names) => {
             state.log_write(&req.command, names);
-            for id in ids {
-                state.notify(Table::Secret, id);
-            }
             done(req.tag())
         }
         Err(e) => fail(&e, req.tag()),
@@ -268,16 +259,11 @@ fn secret_unset(state: &SimState, req: &Request) -> Plan {
 }
 
 fn secret_remove(state: &SimState, req: &Request) -> Plan {
-    let result = targets(state, req, Table::Secret).and_then(|ids| {
-        let names = state.db().remove_secrets(&ids)?;
-        Ok((ids, names))
-    });
+    let result = targets(state, req, Table::Secret)
+        .and_then(|ids| state.change(|db| db.remove_secrets(&ids)));
     match result {
-        Ok((ids, names)) => {
+        Ok(names) => {
             state.log_write(&req.command, names);
-            for id in ids {
-                state.notify(Table::Secret, id);
-            }
             done(req.tag())
         }
         Err(e) => fail(&e, req.tag()),
@@ -286,19 +272,11 @@ fn secret_remove(state: &SimState, req: &Request) -> Plan {
 
 fn active_remove(state: &SimState, req: &Request) -> Plan {
     let now = state.now();
-    let result = targets(state, req, Table::Active).and_then(|ids| {
-        let ended = state.db().remove_sessions(&ids, now, "admin-disconnect")?;
-        Ok((ids, ended))
-    });
+    let result = targets(state, req, Table::Active)
+        .and_then(|ids| state.change(|db| db.remove_sessions(&ids, now, "admin-disconnect")));
     match result {
-        Ok((ids, ended)) => {
+        Ok(ended) => {
             state.log_write(&req.command, ended.iter().map(|(n, _)| n.clone()).collect());
-            for id in ids {
-                state.notify(Table::Active, id);
-            }
-            for secret in ended.into_iter().filter_map(|(_, s)| s) {
-                state.notify(Table::Secret, secret);
-            }
             done(req.tag())
         }
         Err(e) => fail(&e, req.tag()),
@@ -331,7 +309,7 @@ fn monitor(state: &SimState, req: &Request) -> Plan {
             Some(interval) => interval,
             None => return fail(&SimError::InvalidValue("interval".to_owned()), tag),
         },
-        None => state.config().monitor_interval,
+        None => state.settings().monitor_interval,
     };
     Plan::Job(Job::Monitor(MonitorJob {
         name,
@@ -359,7 +337,7 @@ pub(crate) fn traffic_sample(state: &SimState, job: &MonitorJob, tick: u64) -> P
 }
 
 fn resource(state: &SimState) -> Plain {
-    let config = state.config();
+    let config = state.settings();
     let uptime = state.router_uptime();
     let counts = (state.secret_count(), state.active_count());
     let total: u64 = 4 << 30;

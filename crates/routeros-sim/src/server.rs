@@ -431,7 +431,7 @@ impl Conn {
     fn login(&mut self, req: &Request) -> Out {
         let tag = req.tag();
         let mut out = Out::default();
-        let config = self.state.config();
+        let config = self.state.settings();
         let refused = self.state.login_refused();
         if config.legacy_login {
             if let (Some(name), Some(response)) = (req.get("name"), req.get("response")) {
