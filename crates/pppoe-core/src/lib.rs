@@ -53,6 +53,8 @@ mod multi;
 pub mod ports;
 pub mod profile;
 pub mod render;
+mod rng;
+pub mod sample;
 #[cfg(feature = "testing")]
 pub mod testing;
 
@@ -73,3 +75,4 @@ pub use ports::{
 };
 pub use profile::{Profile, ProfileName, ProfileTable, RateLimit};
 pub use render::{Language, Renderer, split_message};
+pub use rng::SplitMix64;

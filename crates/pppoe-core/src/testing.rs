@@ -220,29 +220,26 @@ impl FakeRouter {
         }
     }
 
-    /// The spec's sample users: john123 (Premium, 192.168.1.100, "John Doe", online) and
-    /// jane456 (Standard, 192.168.1.101, "Jane Smith", offline).
+    /// The spec's sample users ([`SAMPLE_USERS`](crate::sample::SAMPLE_USERS)): john123
+    /// (Premium, 192.168.1.100, "John Doe", online) and jane456 (Standard, 192.168.1.101,
+    /// "Jane Smith", offline). The fake has no clock, so jane456's last session is left out.
     pub fn with_spec_users() -> Self {
         let r = Self::new();
-        r.insert(
-            "john123",
-            "password123",
-            "Premium",
-            Some([192, 168, 1, 100]),
-            Some("John Doe"),
-        );
-        r.insert(
-            "jane456",
-            "password456",
-            "Standard",
-            Some([192, 168, 1, 101]),
-            Some("Jane Smith"),
-        );
-        r.connect(
-            "john123",
-            "AA:BB:CC:DD:EE:01",
-            Duration::from_secs(3 * 3600 + 25 * 60),
-        );
+        let users = crate::sample::SAMPLE_USERS;
+        for user in &users {
+            r.insert(
+                user.name,
+                user.password,
+                user.profile,
+                Some(user.remote_address.octets()),
+                Some(user.comment),
+            );
+        }
+        for user in &users {
+            if let Some(session) = user.session {
+                r.connect(user.name, session.caller_id, session.uptime);
+            }
+        }
         r
     }
 

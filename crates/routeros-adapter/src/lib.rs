@@ -851,8 +851,12 @@ impl Router for RouterOs {
         };
         Ok(r.rows.first().and_then(|row| {
             // The interface's rx is what the subscriber sends: their upload.
-            let up = row.get("rx-bits-per-second").and_then(mapping::parse_bps)?;
-            let down = row.get("tx-bits-per-second").and_then(mapping::parse_bps)?;
+            let up = row
+                .get("rx-bits-per-second")
+                .and_then(routeros_api::value::parse_rate)?;
+            let down = row
+                .get("tx-bits-per-second")
+                .and_then(routeros_api::value::parse_rate)?;
             Some(Traffic {
                 download_bps: down,
                 upload_bps: up,

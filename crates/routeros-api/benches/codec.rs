@@ -90,7 +90,7 @@ fn decode(c: &mut Criterion) {
             for chunk in wire.chunks(CHUNK) {
                 decoder.feed(black_box(chunk));
                 while let Some(sentence) = decoder.next_sentence().unwrap() {
-                    let reply = Reply::from_sentence(sentence).unwrap();
+                    let reply = Reply::parse(&sentence).unwrap();
                     rows += usize::from(reply.get("name").is_some());
                 }
             }

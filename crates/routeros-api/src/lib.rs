@@ -21,6 +21,8 @@
 //!   replaced): [`proto::Reply`], [`proto::Attributes`] (a row's pairs, packed in one string)
 //!   and [`proto::Command`] for a client, [`proto::Request`] and [`proto::matches()`] (query
 //!   evaluation) for a server.
+//! * [`value`] reads and writes RouterOS value formats: durations (`1w2d3h4m5s`), booleans,
+//!   dates, rates in bits per second, item ids (`*1A`).
 //! * [`client`] is the tokio side: a driver task reads the socket and routes replies to
 //!   concurrent commands by `.tag`; each sentence goes out in one write. Login (plain, with
 //!   the legacy MD5 challenge as fallback), per-command timeouts, `/cancel`, streaming rows
@@ -95,6 +97,7 @@ pub mod codec;
 pub mod proto;
 #[cfg(feature = "tls")]
 pub mod tls;
+pub mod value;
 
 pub use client::{Client, ClientConfig, ClientError, ReplyStream, Response};
 pub use proto::{Attributes, Command, QueryWord, Reply, ReplyKind, Request};

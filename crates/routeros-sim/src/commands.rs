@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use tokio::sync::broadcast;
 
-use crate::format::{self, ItemId};
+use routeros_api::proto::{QueryWord, Reply, Request, matches};
+use routeros_api::value::{self, ItemId};
+
 use crate::model::{Item, Plain};
-use crate::query::Query;
-use crate::request::Request;
 use crate::state::{Change, SimError, SimState, Table};
 use crate::wire::Out;
 
@@ -44,7 +44,7 @@ impl Job {
 #[derive(Debug)]
 pub(crate) struct PrintJob {
     pub(crate) items: Vec<Arc<dyn Item>>,
-    pub(crate) query: Query,
+    pub(crate) queries: Vec<QueryWord>,
     pub(crate) proplist: Option<Vec<String>>,
     pub(crate) count_only: bool,
     /// Answer an empty result with `!empty` (RouterOS 7.18+).
@@ -89,7 +89,7 @@ fn fail(error: &SimError, tag: Option<&str>) -> Plan {
 }
 
 fn done(tag: Option<&str>) -> Plan {
-    reply(|out| out.done(tag))
+    reply(|out| out.reply(&Reply::done().with_tag(tag)))
 }
 
 /// Executes a request of a logged-in connection (`/login`, `/cancel` and `/quit` are the
@@ -124,7 +124,7 @@ pub(crate) fn execute(state: &SimState, req: &Request) -> Plan {
         }
         ("/system/identity", "print" | "getall", _) => {
             let mut item = Plain::default();
-            item.push("name", state.config().identity);
+            item.push("name", state.settings().identity);
             plain_print(state, req, vec![Arc::new(item)])
         }
         ("/system/identity", "set", _) => match req.get("name") {
@@ -147,42 +147,53 @@ pub(crate) fn execute(state: &SimState, req: &Request) -> Plan {
 }
 
 fn print(state: &SimState, req: &Request, table: Table, listen: bool) -> Plan {
-    let query = match Query::parse(&req.queries) {
-        Ok(q) => q,
-        Err(e) => return reply(|out| out.fail(Some(1), &e.0, req.tag())),
-    };
     let follow_only = listen || req.has("follow-only");
     let follow = (follow_only || req.has("follow")).then(|| (table, state.subscribe_changes()));
     let items = if follow_only {
         Vec::new()
     } else {
-        state.db().snapshot(table, query.only_eq("name"))
+        state.db().snapshot(table, only_eq(&req.queries, "name"))
     };
     Plan::Job(Job::Print(PrintJob {
         items,
-        query,
-        proplist: req.proplist.clone(),
+        queries: req.queries.clone(),
+        proplist: proplist(req),
         count_only: req.has("count-only"),
-        empty_reply: state.config().empty_replies && !follow_only,
+        empty_reply: state.settings().empty_replies && !follow_only,
         follow,
         now: state.now(),
     }))
 }
 
 fn plain_print(state: &SimState, req: &Request, items: Vec<Arc<dyn Item>>) -> Plan {
-    let query = match Query::parse(&req.queries) {
-        Ok(q) => q,
-        Err(e) => return reply(|out| out.fail(Some(1), &e.0, req.tag())),
-    };
     Plan::Job(Job::Print(PrintJob {
         items,
-        query,
-        proplist: req.proplist.clone(),
+        queries: req.queries.clone(),
+        proplist: proplist(req),
         count_only: req.has("count-only"),
-        empty_reply: state.config().empty_replies,
+        empty_reply: state.settings().empty_replies,
         follow: None,
         now: state.now(),
     }))
+}
+
+/// `=.proplist=`, owned: a print job outlives its request.
+fn proplist(req: &Request) -> Option<Vec<String>> {
+    req.proplist()
+        .map(|props| props.into_iter().map(str::to_owned).collect())
+}
+
+/// `Some(value)` when the query is exactly `?key=value`, for an index look-up.
+fn only_eq<'q>(queries: &'q [QueryWord], key: &str) -> Option<&'q str> {
+    match queries {
+        [QueryWord::Eq { key: k, value }] if k == key => Some(value),
+        _ => None,
+    }
+}
+
+/// Whether an item passes a print's query words, evaluated by routeros-api.
+pub(crate) fn passes(queries: &[QueryWord], item: &dyn Item, now: i64) -> bool {
+    matches(queries, |key| item.get(key, now))
 }
 
 /// `=.id=` or `=numbers=`, resolved to ids.
@@ -196,20 +207,19 @@ fn targets(state: &SimState, req: &Request, table: Table) -> Result<Vec<ItemId>,
 
 /// Attributes other than the item selectors.
 fn changes(req: &Request) -> Vec<(String, String)> {
-    req.attrs
+    req.attributes
         .iter()
-        .filter(|(k, _)| k != ".id" && k != "numbers")
-        .cloned()
+        .filter(|(k, _)| *k != ".id" && *k != "numbers")
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect()
 }
 
 fn secret_add(state: &SimState, req: &Request) -> Plan {
-    let result = state.db().add_secret(&changes(req));
+    let result = state.change(|db| db.add_secret(&changes(req)));
     match result {
         Ok(secret) => {
             state.log_write(&req.command, vec![secret.name.clone()]);
-            state.notify(Table::Secret, secret.id);
-            reply(|out| out.done_ret(&secret.id.to_string(), req.tag()))
+            reply(|out| out.reply(&Reply::done_ret(secret.id.to_string()).with_tag(req.tag())))
         }
         Err(e) => fail(&e, req.tag()),
     }
@@ -221,15 +231,11 @@ fn secret_set(state: &SimState, req: &Request, command: &str, disabled: Option<&
         if let Some(value) = disabled {
             attrs = vec![("disabled".to_owned(), value.to_owned())];
         }
-        let names = state.db().set_secrets(&ids, &attrs)?;
-        Ok((ids, names))
+        state.change(|db| db.set_secrets(&ids, &attrs))
     });
     match result {
-        Ok((ids, names)) => {
+        Ok(names) => {
             state.log_write(command, names);
-            for id in ids {
-                state.notify(Table::Secret, id);
-            }
             done(req.tag())
         }
         Err(e) => fail(&e, req.tag()),
@@ -241,15 +247,11 @@ fn secret_unset(state: &SimState, req: &Request) -> Plan {
         let value_name = req
             .get("value-name")
             .ok_or_else(|| SimError::Missing("value-name".to_owned()))?;
-        let names = state.db().unset_secrets(&ids, value_name)?;
-        Ok((ids, names))
+        state.change(|db| db.unset_secrets(&ids, value_name))
     });
     match result {
-        Ok((ids, names)) => {
+        Ok(names) => {
             state.log_write(&req.command, names);
-            for id in ids {
-                state.notify(Table::Secret, id);
-            }
             done(req.tag())
         }
         Err(e) => fail(&e, req.tag()),
@@ -257,16 +259,11 @@ fn secret_unset(state: &SimState, req: &Request) -> Plan {
 }
 
 fn secret_remove(state: &SimState, req: &Request) -> Plan {
-    let result = targets(state, req, Table::Secret).and_then(|ids| {
-        let names = state.db().remove_secrets(&ids)?;
-        Ok((ids, names))
-    });
+    let result = targets(state, req, Table::Secret)
+        .and_then(|ids| state.change(|db| db.remove_secrets(&ids)));
     match result {
-        Ok((ids, names)) => {
+        Ok(names) => {
             state.log_write(&req.command, names);
-            for id in ids {
-                state.notify(Table::Secret, id);
-            }
             done(req.tag())
         }
         Err(e) => fail(&e, req.tag()),
@@ -275,19 +272,11 @@ fn secret_remove(state: &SimState, req: &Request) -> Plan {
 
 fn active_remove(state: &SimState, req: &Request) -> Plan {
     let now = state.now();
-    let result = targets(state, req, Table::Active).and_then(|ids| {
-        let ended = state.db().remove_sessions(&ids, now, "admin-disconnect")?;
-        Ok((ids, ended))
-    });
+    let result = targets(state, req, Table::Active)
+        .and_then(|ids| state.change(|db| db.remove_sessions(&ids, now, "admin-disconnect")));
     match result {
-        Ok((ids, ended)) => {
+        Ok(ended) => {
             state.log_write(&req.command, ended.iter().map(|(n, _)| n.clone()).collect());
-            for id in ids {
-                state.notify(Table::Active, id);
-            }
-            for secret in ended.into_iter().filter_map(|(_, s)| s) {
-                state.notify(Table::Secret, secret);
-            }
             done(req.tag())
         }
         Err(e) => fail(&e, req.tag()),
@@ -316,11 +305,11 @@ fn monitor(state: &SimState, req: &Request) -> Plan {
         return fail(&SimError::NoMatch("interface".to_owned()), tag);
     };
     let interval = match req.get("interval") {
-        Some(text) => match format::parse_duration_ms(text).filter(|ms| *ms > 0) {
-            Some(ms) => Duration::from_millis(ms),
+        Some(text) => match value::parse_duration_arg(text).filter(|d| !d.is_zero()) {
+            Some(interval) => interval,
             None => return fail(&SimError::InvalidValue("interval".to_owned()), tag),
         },
-        None => state.config().monitor_interval,
+        None => state.settings().monitor_interval,
     };
     Plan::Job(Job::Monitor(MonitorJob {
         name,
@@ -348,13 +337,16 @@ pub(crate) fn traffic_sample(state: &SimState, job: &MonitorJob, tick: u64) -> P
 }
 
 fn resource(state: &SimState) -> Plain {
-    let config = state.config();
+    let config = state.settings();
     let uptime = state.router_uptime();
     let counts = (state.secret_count(), state.active_count());
     let total: u64 = 4 << 30;
     let used = 180_000_000 + counts.0 as u64 * 2_000 + counts.1 as u64 * 20_000;
     let mut p = Plain::default();
-    p.push("uptime", format::duration(uptime));
+    p.push(
+        "uptime",
+        value::format_duration(Duration::from_secs(uptime)),
+    );
     p.push("version", config.version);
     p.push("build-time", "2025-04-15 10:22:31");
     p.push("factory-software", "7.1");

@@ -6,13 +6,16 @@
 //! listen`), `/ppp/profile/print`, `/interface/print`, `/interface/monitor-traffic`,
 //! `/system/resource/print`, `/system/identity/print|set`, `/cancel` and `/quit`, with
 //! `.tag`s, concurrent commands, query words, `.proplist`, `=count-only=`, `=follow=` and the
-//! `!empty` reply of RouterOS 7.18+. Framing is `routeros-api`'s codec, so it cannot drift
-//! from the client.
+//! `!empty` reply of RouterOS 7.18+. The wire format is `routeros-api`'s, all of it: its
+//! codec frames the bytes, its `Request` reads them, its `matches()` evaluates the queries,
+//! its `Reply` encodes the answers, its `value` module prints durations, dates and booleans,
+//! and its legacy login response checks the MD5 challenge. So the simulator cannot drift from
+//! the client.
 //!
 //! ```text
 //!            ┌──────────────────── SimState (Arc; cloned by tests) ─────────────────────┐
-//!            │ menus: secrets, active sessions, profiles · users · settings · faults    │
-//!            │ logs: writes, requests · clock                                           │
+//!            │ menus: secrets, active sessions, profiles (Menu<T>) · settings · faults  │
+//!            │ logs: writes, requests (capped) · clock                                  │
 //!            └───────▲──────────────────────────────────────▲───────────────────────────┘
 //!   TCP ─► reader: Decoder ─► Request ─► login / cancel / commands ─► Plan ─► writer ─► TCP
 //!                                               (changes, in order)   (print streams in 64 KiB chunks)
@@ -61,16 +64,13 @@
 #![deny(missing_docs)]
 
 mod commands;
-mod format;
 mod model;
-mod query;
-mod request;
 mod seed;
 mod server;
 mod state;
 mod wire;
 
-pub use format::ItemId;
 pub use model::{ActiveSession, Profile, Secret, SecretSpec, SessionSpec};
+pub use routeros_api::value::ItemId;
 pub use server::{SimServer, serve};
-pub use state::{Fault, PROFILES, RequestRecord, SimError, SimState, WriteRecord};
+pub use state::{Fault, RequestRecord, SimError, SimState, WriteRecord};

@@ -4,7 +4,9 @@ use std::borrow::Cow;
 use std::net::Ipv4Addr;
 use std::time::Duration;
 
-use crate::format::{self, ItemId};
+use pppoe_core::RateLimit;
+use routeros_api::value::{self, ItemId};
+
 use crate::wire::Row;
 
 /// An item of a menu, as `print` sees it.
@@ -83,10 +85,6 @@ impl Secret {
     }
 }
 
-fn bool_text(value: bool) -> &'static str {
-    if value { "true" } else { "false" }
-}
-
 impl Item for Secret {
     fn get(&self, key: &str, _now: i64) -> Option<Cow<'_, str>> {
         Some(match key {
@@ -103,8 +101,8 @@ impl Item for Secret {
             "local-address" => Cow::Owned(self.local_address?.to_string()),
             "remote-address" => Cow::Owned(self.remote_address?.to_string()),
             "comment" => Cow::Borrowed(self.comment.as_deref()?),
-            "disabled" => Cow::Borrowed(bool_text(self.disabled)),
-            "last-logged-out" => Cow::Owned(format::datetime(self.last_logged_out?)),
+            "disabled" => Cow::Borrowed(value::format_bool(self.disabled)),
+            "last-logged-out" => Cow::Owned(value::format_datetime(self.last_logged_out?)),
             "last-caller-id" => Cow::Borrowed(self.last_caller_id.as_deref()?),
             "last-disconnect-reason" => Cow::Borrowed(self.last_disconnect_reason.as_deref()?),
             _ => return None,
@@ -129,7 +127,7 @@ impl Item for Secret {
             row.attr_with("remote-address", || addr.to_string());
         }
         if let Some(at) = self.last_logged_out {
-            row.attr_with("last-logged-out", || format::datetime(at));
+            row.attr_with("last-logged-out", || value::format_datetime(at));
         }
         if let Some(caller) = &self.last_caller_id {
             row.attr("last-caller-id", caller);
@@ -181,7 +179,8 @@ impl Profile {
     /// `(rx, tx)` of the rate limit in bit/s (subscriber upload, download).
     #[must_use]
     pub fn rates(&self) -> Option<(u64, u64)> {
-        format::parse_rate_limit(self.rate_limit.as_deref()?)
+        let limit = RateLimit::parse(self.rate_limit.as_deref()?).ok()?;
+        Some((limit.upload_bps, limit.download_bps))
     }
 }
 
@@ -198,7 +197,7 @@ impl Item for Profile {
             | "bridge-learning" => Cow::Borrowed("default"),
             "use-ipv6" => Cow::Borrowed("yes"),
             "address-list" | "on-up" | "on-down" => Cow::Borrowed(""),
-            "default" => Cow::Borrowed(bool_text(self.builtin)),
+            "default" => Cow::Borrowed(value::format_bool(self.builtin)),
             _ => return None,
         })
     }
@@ -276,12 +275,14 @@ impl Item for Session {
             "service" => Cow::Borrowed(&self.service),
             "caller-id" => Cow::Borrowed(&self.caller_id),
             "address" => Cow::Owned(self.address.to_string()),
-            "uptime" => Cow::Owned(format::duration(self.uptime_secs(now))),
+            "uptime" => Cow::Owned(value::format_duration(Duration::from_secs(
+                self.uptime_secs(now),
+            ))),
             "encoding" => Cow::Borrowed(&self.encoding),
             "session-id" => Cow::Borrowed(&self.session_id),
             "limit-bytes-in" => Cow::Owned(self.limit_bytes_in.to_string()),
             "limit-bytes-out" => Cow::Owned(self.limit_bytes_out.to_string()),
-            "radius" => Cow::Borrowed(bool_text(self.radius)),
+            "radius" => Cow::Borrowed(value::format_bool(self.radius)),
             _ => return None,
         })
     }
@@ -292,7 +293,9 @@ impl Item for Session {
         row.attr("service", &self.service);
         row.attr("caller-id", &self.caller_id);
         row.attr_with("address", || self.address.to_string());
-        row.attr_with("uptime", || format::duration(self.uptime_secs(now)));
+        row.attr_with("uptime", || {
+            value::format_duration(Duration::from_secs(self.uptime_secs(now)))
+        });
         row.attr("encoding", &self.encoding);
         row.attr("session-id", &self.session_id);
         row.attr_with("limit-bytes-in", || self.limit_bytes_in.to_string());
@@ -359,7 +362,7 @@ impl Item for Plain {
 ///
 /// ```
 /// use routeros_sim::SecretSpec;
-/// let john = SecretSpec::new("john123", "rahasia123")
+/// let john = SecretSpec::new("john123", "password123")
 ///     .service("pppoe")
 ///     .profile("Premium")
 ///     .remote_address([192, 168, 1, 100].into())

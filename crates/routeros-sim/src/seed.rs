@@ -1,42 +1,22 @@
-//! Deterministic generation of subscribers: a small PRNG (SplitMix64), Indonesian-style
-//! customer names, MACs, addresses and session histories. No wall clock, no OS randomness.
+//! Deterministic generation of subscribers: pppoe-core's SplitMix64, Indonesian-style
+//! customer names, MACs, addresses and session histories over the spec's profile table. No
+//! wall clock, no OS randomness.
 
 use std::net::Ipv4Addr;
 use std::time::Duration;
 
+use pppoe_core::{ProfileTable, SplitMix64};
+
 use crate::model::{SecretSpec, SessionSpec};
-use crate::state::PROFILES;
 
-/// SplitMix64: tiny, fast, good enough for test data, and the same on every platform.
-#[derive(Debug, Clone)]
-pub(crate) struct Rng(u64);
+/// `true` with probability `percent`/100.
+fn chance(rng: &mut SplitMix64, percent: u64) -> bool {
+    rng.range(0, 100) < percent
+}
 
-impl Rng {
-    pub(crate) fn new(seed: u64) -> Self {
-        Self(seed)
-    }
-
-    pub(crate) fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `lo..hi` (`hi > lo`).
-    pub(crate) fn range(&mut self, lo: u64, hi: u64) -> u64 {
-        lo + self.next_u64() % (hi - lo)
-    }
-
-    /// `true` with probability `percent`/100.
-    fn chance(&mut self, percent: u64) -> bool {
-        self.range(0, 100) < percent
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[usize::try_from(self.range(0, items.len() as u64)).unwrap_or(0)]
-    }
+/// One of `items` (not empty).
+fn pick<'a, T>(rng: &mut SplitMix64, items: &'a [T]) -> &'a T {
+    &items[usize::try_from(rng.range(0, items.len() as u64)).unwrap_or(0)]
 }
 
 const FIRST: &[&str] = &[
@@ -86,8 +66,8 @@ const REASONS: &[&str] = &[
     "lcp-echo-timeout",
     "admin-disconnect",
 ];
-/// Cumulative weights of [`PROFILES`]: Basic 35%, Standard 30%, Premium 20%, VIP 10%,
-/// Enterprise 5%.
+/// Cumulative weights of the default profile table's packages, in order: Basic 35%,
+/// Standard 30%, Premium 20%, VIP 10%, Enterprise 5%.
 const PROFILE_WEIGHTS: [u64; 5] = [35, 65, 85, 95, 100];
 
 /// The `i`-th usable host address of 10.20.0.0/16 and onwards (x.y.z.1 to x.y.z.254).
@@ -98,8 +78,8 @@ pub(crate) fn address(i: u32) -> Ipv4Addr {
     Ipv4Addr::new(10, 20u8.wrapping_add(hi), lo, host)
 }
 
-fn mac(rng: &mut Rng) -> String {
-    let oui = rng.pick(OUIS);
+fn mac(rng: &mut SplitMix64) -> String {
+    let oui = pick(rng, OUIS);
     let tail = rng.next_u64().to_be_bytes();
     format!(
         "{:02X}:{:02X}:{:02X}:{:02X}:{:02X}:{:02X}",
@@ -112,44 +92,46 @@ pub(crate) fn mac_for(name: &str, seed: u64) -> String {
     let hash = name.bytes().fold(0xCBF2_9CE4_8422_2325u64, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x100_0000_01B3)
     });
-    mac(&mut Rng::new(hash ^ seed))
+    mac(&mut SplitMix64::new(hash ^ seed))
 }
 
-fn password(rng: &mut Rng) -> String {
+fn password(rng: &mut SplitMix64) -> String {
     const CHARS: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let len = rng.range(8, 13);
-    (0..len).map(|_| char::from(*rng.pick(CHARS))).collect()
+    (0..len).map(|_| char::from(*pick(rng, CHARS))).collect()
 }
 
 /// `n` subscribers, each with the session to open if online. Subscriber `i` is called
 /// `<first name><i + 1>` (lower case), so names are unique.
 pub(crate) fn subscribers(n: usize, seed: u64, now: i64) -> Vec<(SecretSpec, Option<SessionSpec>)> {
-    let mut rng = Rng::new(seed);
+    let mut rng = SplitMix64::new(seed);
+    let profiles = ProfileTable::default().names();
     let mut out = Vec::with_capacity(n);
     for i in 0..n {
-        let first = *rng.pick(FIRST);
-        let last = *rng.pick(LAST);
+        let first = *pick(&mut rng, FIRST);
+        let last = *pick(&mut rng, LAST);
         let name = format!("{}{}", first.to_lowercase(), i + 1);
         let weight = rng.range(0, 100);
         let profile = PROFILE_WEIGHTS
             .iter()
             .position(|w| weight < *w)
-            .map_or("Basic", |p| PROFILES[p].0);
+            .and_then(|p| profiles.get(p))
+            .map_or("default", String::as_str);
         let mut spec = SecretSpec::new(name, password(&mut rng))
-            .service(if rng.chance(90) { "pppoe" } else { "any" })
+            .service(if chance(&mut rng, 90) { "pppoe" } else { "any" })
             .profile(profile)
             .comment(format!("{first} {last}"));
         // Every subscriber owns one address of the plan, so no two ever collide.
         let own_address = address(u32::try_from(i).unwrap_or(u32::MAX));
-        if rng.chance(15) {
+        if chance(&mut rng, 15) {
             spec = spec.remote_address(own_address);
         }
-        let disabled = rng.chance(7);
-        let online = !disabled && rng.chance(32);
+        let disabled = chance(&mut rng, 7);
+        let online = !disabled && chance(&mut rng, 32);
         spec = spec.disabled(disabled);
         let session = if online {
             // Skewed towards short sessions: up to an hour, a day or a month.
-            let max = *rng.pick(&[3600u64, 86_400, 30 * 86_400]);
+            let max = *pick(&mut rng, &[3600u64, 86_400, 30 * 86_400]);
             Some(
                 SessionSpec::new()
                     .caller_id(mac(&mut rng))
@@ -157,10 +139,10 @@ pub(crate) fn subscribers(n: usize, seed: u64, now: i64) -> Vec<(SecretSpec, Opt
                     .uptime(Duration::from_secs(rng.range(60, max))),
             )
         } else {
-            if rng.chance(95) {
+            if chance(&mut rng, 95) {
                 let ago = i64::try_from(rng.range(600, 60 * 86_400)).unwrap_or(0);
                 let caller = mac(&mut rng);
-                let reason = *rng.pick(REASONS);
+                let reason = *pick(&mut rng, REASONS);
                 spec = spec.last_session(now - ago, caller, reason);
             }
             None
@@ -189,6 +171,5 @@ mod tests {
         assert_eq!(a, b);
         assert_eq!(mac_for("john", 1), mac_for("john", 1));
         assert_ne!(mac_for("john", 1), mac_for("jane", 1));
-        assert_eq!(Rng::new(1).next_u64(), Rng::new(1).next_u64());
     }
 }

@@ -16,15 +16,16 @@ use std::io;
 use std::net::SocketAddr;
 
 use routeros_api::codec::{Decoder, Limits, Sentence};
+use routeros_api::proto::{ProtoError, Reply, Request, legacy_login_response, trap_category};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::OwnedWriteHalf;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio::task::{JoinHandle, JoinSet};
 
+use pppoe_core::SplitMix64;
+
 use crate::commands::{self, Job, MonitorJob, Plan, PrintJob};
-use crate::request::Request;
-use crate::seed::Rng;
 use crate::state::{RequestFault, SimState};
 use crate::wire::{Out, Row};
 
@@ -190,7 +191,7 @@ async fn connection(stream: TcpStream, state: SimState, stop: watch::Receiver<bo
         hung: false,
         logged_in: false,
         challenge: None,
-        rng: Rng::new(number.wrapping_mul(0x2545_F491_4F6C_DD1D)),
+        rng: SplitMix64::new(number.wrapping_mul(0x2545_F491_4F6C_DD1D)),
         running: Vec::new(),
         tasks: JoinSet::new(),
     };
@@ -251,7 +252,7 @@ struct Conn {
     hung: bool,
     logged_in: bool,
     challenge: Option<[u8; 16]>,
-    rng: Rng,
+    rng: SplitMix64,
     running: Vec<Running>,
     tasks: JoinSet<()>,
 }
@@ -321,7 +322,7 @@ impl Conn {
 
     async fn fatal(&mut self, message: &str) -> Flow {
         let mut out = Out::default();
-        out.fatal(message);
+        out.reply(&Reply::fatal(message));
         let _ = self.send(out).await;
         self.close().await
     }
@@ -347,10 +348,13 @@ impl Conn {
     }
 
     async fn on_sentence(&mut self, sentence: &Sentence) -> Flow {
-        let Some(req) = Request::parse(sentence.words()) else {
-            return Flow::Continue;
+        let req = match Request::parse(sentence) {
+            Ok(req) => req,
+            // RouterOS ignores an empty sentence.
+            Err(ProtoError::EmptySentence) => return Flow::Continue,
+            Err(error) => return self.refuse(sentence, &error).await,
         };
-        self.state.log_request(&req.command, req.logged_words());
+        self.state.log_request(&req.command, logged_words(&req));
         if self.hung || self.state.silent() {
             return Flow::Continue;
         }
@@ -374,7 +378,7 @@ impl Conn {
             }
             None => {}
         }
-        let tagged = req.tag.is_some();
+        let tagged = req.tag().is_some();
         match req.command.as_str() {
             "/quit" => self.fatal("session terminated on request").await,
             "/login" => {
@@ -403,31 +407,47 @@ impl Conn {
                 }
                 match plan {
                     Plan::Reply(out) => self.reply(out, tagged).await,
-                    Plan::Job(job) => self.start(job, req.tag).await,
+                    Plan::Job(job) => self.start(job, req.tag().map(str::to_owned)).await,
                 }
             }
         }
     }
 
+    /// A sentence that is not a request (no command word, a word of no kind, a malformed
+    /// query word): `!trap` with routeros-api's reason, then `!done`, unless the connection
+    /// has stopped answering.
+    async fn refuse(&mut self, sentence: &Sentence, error: &ProtoError) -> Flow {
+        if self.hung || self.state.silent() {
+            return Flow::Continue;
+        }
+        let tag = Request::tag_of(sentence);
+        let category =
+            matches!(error, ProtoError::Query(_)).then_some(trap_category::ARGUMENT_VALUE_FAILURE);
+        let mut out = Out::default();
+        out.fail(category, &error.to_string(), tag.as_deref());
+        self.reply(out, tag.is_some()).await
+    }
+
     fn login(&mut self, req: &Request) -> Out {
         let tag = req.tag();
         let mut out = Out::default();
-        let config = self.state.config();
+        let config = self.state.settings();
         let refused = self.state.login_refused();
         if config.legacy_login {
             if let (Some(name), Some(response)) = (req.get("name"), req.get("response")) {
                 let challenge = self.challenge.take();
                 let ok = !refused
                     && challenge.is_some_and(|challenge| {
+                        let challenge = hex::encode(challenge);
                         config.users.iter().any(|(user, password)| {
                             user == name
-                                && legacy_response(password, &challenge)
-                                    .eq_ignore_ascii_case(response)
+                                && legacy_login_response(password, &challenge)
+                                    .is_some_and(|expected| expected.eq_ignore_ascii_case(response))
                         })
                     });
                 if ok {
                     self.logged_in = true;
-                    out.done(tag);
+                    out.reply(&Reply::done().with_tag(tag));
                 } else {
                     out.fail(None, LEGACY_INVALID_LOGIN, tag);
                 }
@@ -435,7 +455,7 @@ impl Conn {
                 // Before 6.43 every other /login (plain credentials included) gets a challenge.
                 let challenge = self.new_challenge();
                 self.challenge = Some(challenge);
-                out.done_ret(&hex::encode(challenge), tag);
+                out.reply(&Reply::done_ret(hex::encode(challenge)).with_tag(tag));
             }
             return out;
         }
@@ -444,7 +464,7 @@ impl Conn {
             // accepts the response (below): clients that try the old way first fail the way
             // they do against a real router.
             let challenge = self.new_challenge();
-            out.done_ret(&hex::encode(challenge), tag);
+            out.reply(&Reply::done_ret(hex::encode(challenge)).with_tag(tag));
             return out;
         }
         if req.has("response") {
@@ -461,7 +481,7 @@ impl Conn {
             });
         if ok {
             self.logged_in = true;
-            out.done(tag);
+            out.reply(&Reply::done().with_tag(tag));
         } else {
             out.fail(None, INVALID_LOGIN, tag);
         }
@@ -498,11 +518,12 @@ impl Conn {
         self.running = keep;
         let mut out = Out::default();
         for tag in &stopped {
-            out.trap(Some(2), "interrupted", tag.as_deref());
+            let interrupted = Reply::trap(Some(trap_category::INTERRUPTED), "interrupted");
+            out.reply(&interrupted.with_tag(tag.as_deref()));
         }
-        out.done(req.tag());
+        out.reply(&req.reply(Reply::done()));
         for tag in &stopped {
-            out.done(tag.as_deref());
+            out.reply(&Reply::done().with_tag(tag.as_deref()));
         }
         out
     }
@@ -532,16 +553,6 @@ impl Conn {
         });
         Flow::Continue
     }
-}
-
-/// `"00"` followed by the hex MD5 of a zero byte, the password and the challenge.
-fn legacy_response(password: &str, challenge: &[u8]) -> String {
-    use md5::{Digest, Md5};
-    let mut md5 = Md5::new();
-    md5.update([0u8]);
-    md5.update(password.as_bytes());
-    md5.update(challenge);
-    format!("00{}", hex::encode(md5.finalize()))
 }
 
 /// Why a job stopped early.
@@ -603,7 +614,7 @@ impl JobRunner {
         let mut out = Out::with_capacity(CHUNK + CHUNK / 4);
         let mut count: u64 = 0;
         for item in std::mem::take(&mut job.items) {
-            if !job.query.matches(|key| item.get(key, job.now)) {
+            if !commands::passes(&job.queries, item.as_ref(), job.now) {
                 continue;
             }
             count += 1;
@@ -623,12 +634,12 @@ impl JobRunner {
         }
         let Some((table, mut changes)) = job.follow.take() else {
             if job.count_only {
-                out.done_ret(&count.to_string(), tag);
+                out.reply(&Reply::done_ret(count.to_string()).with_tag(tag));
             } else {
                 if count == 0 && job.empty_reply {
-                    out.empty(tag);
+                    out.reply(&Reply::empty().with_tag(tag));
                 }
-                out.done(tag);
+                out.reply(&Reply::done().with_tag(tag));
             }
             return self.send(out).await;
         };
@@ -648,7 +659,7 @@ impl JobRunner {
             let mut out = Out::default();
             match item {
                 Some(item) => {
-                    if !job.query.matches(|key| item.get(key, now)) {
+                    if !commands::passes(&job.queries, item.as_ref(), now) {
                         continue;
                     }
                     let mut row = Row::start(&mut out, proplist.as_deref());
@@ -656,10 +667,13 @@ impl JobRunner {
                     row.end(tag);
                 }
                 None => {
-                    out.word("!re");
-                    out.attr(".id", &change.id.to_string());
-                    out.attr(".dead", "yes");
-                    out.end(tag);
+                    let id = change.id.to_string();
+                    let dead = Reply::re(
+                        [(".id", id.as_str()), (".dead", "yes")]
+                            .into_iter()
+                            .collect(),
+                    );
+                    out.reply(&dead.with_tag(tag));
                 }
             }
             self.send(out).await?;
@@ -677,7 +691,7 @@ impl JobRunner {
             crate::model::Item::write(&sample, &mut row, 0);
             row.end(tag);
             if job.once {
-                out.done(tag);
+                out.reply(&Reply::done().with_tag(tag));
                 return self.send(out).await;
             }
             self.send(out).await?;
@@ -705,20 +719,40 @@ async fn cancelled(cancel: &mut Option<oneshot::Receiver<Ack>>) -> Ack {
     pending().await
 }
 
+/// The words of a request for the request log, `=password=` and `=response=` values hidden:
+/// attributes, `=.proplist=`, query words, `.tag=`.
+fn logged_words(req: &Request) -> Vec<String> {
+    let mut words: Vec<String> = req
+        .attributes
+        .iter()
+        .map(|(k, v)| match k {
+            "password" | "response" => format!("={k}=***"),
+            _ => format!("={k}={v}"),
+        })
+        .collect();
+    if let Some(props) = req.proplist() {
+        words.push(format!("=.proplist={}", props.join(",")));
+    }
+    words.extend(req.queries.iter().map(ToString::to_string));
+    if let Some(tag) = req.tag() {
+        words.push(format!(".tag={tag}"));
+    }
+    words
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn legacy_response_matches_the_documented_algorithm() {
-        // md5(0x00 + "" + challenge) for a known challenge, computed independently.
-        let challenge = hex::decode("856780b7411eefd3abadee2058c149a3").unwrap();
-        let response = legacy_response("", &challenge);
-        assert_eq!(response.len(), 34);
-        assert!(response.starts_with("00"));
-        let mut input = vec![0u8];
-        input.extend_from_slice(&challenge);
-        use md5::{Digest, Md5};
-        assert_eq!(&response[2..], hex::encode(Md5::digest(&input)));
+    fn logs_hide_passwords() {
+        let sentence: Sentence = ["/login", "=name=admin", "=password=s3cret", ".tag=1"]
+            .into_iter()
+            .collect();
+        let req = Request::parse(&sentence).unwrap();
+        assert_eq!(
+            logged_words(&req),
+            ["=name=admin", "=password=***", ".tag=1"]
+        );
     }
 }

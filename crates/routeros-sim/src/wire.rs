@@ -1,10 +1,13 @@
-//! Reply sentences encoded straight into a byte buffer with `routeros-api`'s codec, so that a
-//! print of many items costs no per-word allocation and framing cannot drift from the client.
+//! Reply sentences of one connection, encoded by routeros-api ([`Reply::encode`],
+//! [`ReplyWriter`]) straight into a byte buffer, so that a print of many items costs no
+//! per-word allocation and the wire format is routeros-api's alone. What is the simulator's
+//! own: where each sentence ends (for faults that cut a connection after a number of
+//! sentences), and which properties of a row `.proplist` lets through.
 
-use routeros_api::codec::encode_length;
+use routeros_api::proto::{Reply, ReplyKind, ReplyWriter};
+use routeros_api::value;
 
-/// Encoded reply sentences, with the offset where each one ends (for faults that cut a
-/// connection after a number of sentences).
+/// Encoded reply sentences, with the offset where each one ends.
 #[derive(Debug, Default)]
 pub(crate) struct Out {
     pub(crate) buf: Vec<u8>,
@@ -27,87 +30,35 @@ impl Out {
         self.buf.len()
     }
 
-    /// One word.
-    pub(crate) fn word(&mut self, word: &str) {
-        encode_length(word.len(), &mut self.buf);
-        self.buf.extend_from_slice(word.as_bytes());
-    }
-
-    /// `=key=value`, without building the word in a temporary string.
-    pub(crate) fn attr(&mut self, key: &str, value: &str) {
-        encode_length(key.len() + value.len() + 2, &mut self.buf);
-        self.buf.push(b'=');
-        self.buf.extend_from_slice(key.as_bytes());
-        self.buf.push(b'=');
-        self.buf.extend_from_slice(value.as_bytes());
-    }
-
-    /// Ends the current sentence: `.tag=` if tagged, then the empty word.
-    pub(crate) fn end(&mut self, tag: Option<&str>) {
-        if let Some(tag) = tag {
-            encode_length(tag.len() + 5, &mut self.buf);
-            self.buf.extend_from_slice(b".tag=");
-            self.buf.extend_from_slice(tag.as_bytes());
-        }
-        self.buf.push(0);
+    /// One whole reply.
+    pub(crate) fn reply(&mut self, reply: &Reply) {
+        reply.encode(&mut self.buf);
         self.ends.push(self.buf.len());
     }
 
-    /// `!done`.
-    pub(crate) fn done(&mut self, tag: Option<&str>) {
-        self.word("!done");
-        self.end(tag);
-    }
-
-    /// `!done =ret=value`.
-    pub(crate) fn done_ret(&mut self, ret: &str, tag: Option<&str>) {
-        self.word("!done");
-        self.attr("ret", ret);
-        self.end(tag);
-    }
-
-    /// `!empty` (RouterOS 7.18+: a print that found nothing).
-    pub(crate) fn empty(&mut self, tag: Option<&str>) {
-        self.word("!empty");
-        self.end(tag);
-    }
-
-    /// `!trap [=category=N] =message=text`.
-    pub(crate) fn trap(&mut self, category: Option<u8>, message: &str, tag: Option<&str>) {
-        self.word("!trap");
-        if let Some(category) = category {
-            self.attr("category", &category.to_string());
-        }
-        self.attr("message", message);
-        self.end(tag);
-    }
-
     /// `!trap` then `!done`: how every failed command ends.
-    pub(crate) fn fail(&mut self, category: Option<u8>, message: &str, tag: Option<&str>) {
-        self.trap(category, message, tag);
-        self.done(tag);
-    }
-
-    /// `!fatal` with the reason as a bare word, as RouterOS sends it before closing.
-    pub(crate) fn fatal(&mut self, message: &str) {
-        self.word("!fatal");
-        self.word(message);
-        self.end(None);
+    pub(crate) fn fail(&mut self, category: Option<u32>, message: &str, tag: Option<&str>) {
+        self.reply(&Reply::trap(category, message).with_tag(tag));
+        self.reply(&Reply::done().with_tag(tag));
     }
 }
 
 /// One `!re` sentence under construction, honouring `.proplist`.
 #[derive(Debug)]
 pub(crate) struct Row<'a> {
-    out: &'a mut Out,
+    writer: ReplyWriter<'a>,
+    ends: &'a mut Vec<usize>,
     proplist: Option<&'a [String]>,
 }
 
 impl<'a> Row<'a> {
     /// Starts a `!re` sentence.
     pub(crate) fn start(out: &'a mut Out, proplist: Option<&'a [String]>) -> Self {
-        out.word("!re");
-        Self { out, proplist }
+        Self {
+            writer: ReplyWriter::start(&mut out.buf, ReplyKind::Re),
+            ends: &mut out.ends,
+            proplist,
+        }
     }
 
     /// Whether `.proplist` asks for `key` (always, without a `.proplist`).
@@ -119,25 +70,26 @@ impl<'a> Row<'a> {
     /// A property.
     pub(crate) fn attr(&mut self, key: &str, value: &str) {
         if self.wants(key) {
-            self.out.attr(key, value);
+            self.writer.attr(key, value);
         }
     }
 
     /// A property whose value is formatted only if it is wanted.
     pub(crate) fn attr_with(&mut self, key: &str, value: impl FnOnce() -> String) {
         if self.wants(key) {
-            self.out.attr(key, &value());
+            self.writer.attr(key, &value());
         }
     }
 
-    /// A boolean property, printed `true` / `false` as RouterOS 6+ does over the API.
+    /// A boolean property, printed as RouterOS prints it over the API.
     pub(crate) fn flag(&mut self, key: &str, value: bool) {
-        self.attr(key, if value { "true" } else { "false" });
+        self.attr(key, value::format_bool(value));
     }
 
     /// Ends the sentence.
     pub(crate) fn end(self, tag: Option<&str>) {
-        self.out.end(tag);
+        let buf = self.writer.finish(tag);
+        self.ends.push(buf.len());
     }
 }
 
@@ -162,18 +114,17 @@ mod tests {
     }
 
     #[test]
-    fn sentences_round_trip_through_the_codec() {
+    fn rows_honour_the_proplist_and_sentence_ends_are_counted() {
         let mut out = Out::default();
         let props = vec!["name".to_owned()];
         let mut row = Row::start(&mut out, Some(&props));
         row.attr("name", "john123");
         row.attr("password", "hidden by proplist");
+        row.flag("disabled", true);
         row.end(Some("7"));
         out.fail(Some(1), "input does not match any value of profile", None);
-        out.fatal("session terminated on request");
-        let long = "x".repeat(300);
-        out.done_ret(&long, None);
-        assert_eq!(out.ends.len(), 5);
+        out.reply(&Reply::fatal("session terminated on request"));
+        assert_eq!(out.ends.len(), 4);
         assert_eq!(*out.ends.last().unwrap(), out.len());
         assert_eq!(
             decode(&out),
@@ -186,7 +137,6 @@ mod tests {
                 ],
                 vec!["!done".into()],
                 vec!["!fatal".into(), "session terminated on request".into()],
-                vec!["!done".into(), format!("=ret={long}")],
             ]
         );
     }

@@ -12,38 +12,12 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
+use pppoe_core::SplitMix64;
 use tokio::time::Instant;
 
 use crate::config::PacingConfig;
 
 const WINDOW: Duration = Duration::from_secs(60);
-
-/// SplitMix64: a tiny, well-mixed generator; enough for jitter (not for secrets).
-#[derive(Debug, Clone)]
-pub(crate) struct SplitMix64(u64);
-
-impl SplitMix64 {
-    pub(crate) fn new(seed: u64) -> Self {
-        Self(seed)
-    }
-
-    pub(crate) fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A duration in `[0, max]`, at millisecond resolution.
-    pub(crate) fn duration_up_to(&mut self, max: Duration) -> Duration {
-        let ms = u64::try_from(max.as_millis()).unwrap_or(u64::MAX);
-        if ms == 0 {
-            return Duration::ZERO;
-        }
-        Duration::from_millis(self.next_u64() % (ms + 1))
-    }
-}
 
 #[derive(Debug)]
 struct State {

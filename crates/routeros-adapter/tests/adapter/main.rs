@@ -181,8 +181,8 @@ async fn sessions_kick_traffic_profiles_and_ip_users() {
     let (server, router) = sim(examples()).await;
     let s = router.active_session("john123").await.unwrap().unwrap();
     assert_eq!(s.address, Some(Ipv4Addr::new(192, 168, 1, 100)));
-    assert_eq!(s.caller_id.as_deref(), Some("E4:8D:8C:12:34:56"));
-    assert!(s.uptime.unwrap() >= Duration::from_secs(2 * 86_400));
+    assert_eq!(s.caller_id.as_deref(), Some("AA:BB:CC:DD:EE:01"));
+    assert!(s.uptime.unwrap() >= Duration::from_secs(3 * 3600 + 25 * 60));
     assert_eq!(router.active_session("jane456").await.unwrap(), None);
 
     let t = router.traffic("john123").await.unwrap();

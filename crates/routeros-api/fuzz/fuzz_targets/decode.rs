@@ -61,7 +61,6 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(whole, decode_borrowed(limits, &pieces));
     for sentence in whole.0 {
         let _ = Request::parse(&sentence);
-        let by_ref = Reply::parse(&sentence);
-        assert_eq!(by_ref, Reply::from_sentence(sentence));
+        let _ = Reply::parse(&sentence);
     }
 });
