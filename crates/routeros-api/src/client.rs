@@ -49,171 +49,17 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::{Notify, watch};
 
-use crate::codec::{DecodeError, Decoder, Limits, SentenceRef};
-use crate::proto::{Attributes, Command, ProtoError, Reply, ReplyKind, trap_category};
+use crate::codec::{Decoder, Limits};
+pub use crate::connection::Response;
+use crate::connection::{Connection, Inbound, Reader};
+pub use crate::error::{ClientError, Phase};
+use crate::proto::Attributes;
+use crate::proto::{Command, Reply, ReplyKind};
 
 /// Default port of the plain API service (`/ip service` `api`).
 pub const DEFAULT_PORT: u16 = 8728;
 /// Default port of the TLS API service (`/ip service` `api-ssl`).
 pub const DEFAULT_TLS_PORT: u16 = 8729;
-
-/// The step during which a timeout elapsed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Phase {
-    /// Establishing the TCP connection.
-    Connect,
-    /// The TLS handshake (api-ssl).
-    TlsHandshake,
-    /// Logging in.
-    Login,
-    /// Waiting for a command's replies.
-    Command,
-}
-
-impl fmt::Display for Phase {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Connect => "connect",
-            Self::TlsHandshake => "TLS handshake",
-            Self::Login => "login",
-            Self::Command => "command",
-        })
-    }
-}
-
-/// Everything that can go wrong talking to a router.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum ClientError {
-    /// The TCP connection could not be established.
-    #[error("cannot connect to {addr}: {source}")]
-    Connect {
-        /// `host:port` as configured.
-        addr: String,
-        /// The underlying error.
-        #[source]
-        source: io::Error,
-    },
-    /// A step did not finish in time.
-    #[error("{during} timed out after {after:?}")]
-    Timeout {
-        /// Which step.
-        during: Phase,
-        /// The limit that elapsed.
-        after: Duration,
-    },
-    /// The router refused the credentials (or the login exchange).
-    #[error("login failed: {message}")]
-    Login {
-        /// The router's message, e.g. `invalid user name or password (6)`.
-        message: String,
-    },
-    /// The router refused the command (`!trap`).
-    #[error("router refused the command{}: {message}", category.map(|c| format!(" (category {c})")).unwrap_or_default())]
-    Trap {
-        /// `=category=` if the router sent one (see [`trap_category`]).
-        category: Option<u32>,
-        /// `=message=`, e.g. `failure: secret with the same name already exists`.
-        message: String,
-    },
-    /// The router ended the connection with `!fatal`.
-    #[error("router closed the connection: {message}")]
-    Fatal {
-        /// The reason the router gave, e.g. `session terminated on request`.
-        message: String,
-    },
-    /// The router closed the connection (end of stream) without `!fatal`.
-    #[error("the router closed the connection")]
-    Closed,
-    /// [`Client::close`] was called, or the connection was dropped.
-    #[error("the connection was closed by this client")]
-    ClosedLocally,
-    /// Reading or writing the socket failed.
-    #[error("I/O error: {0}")]
-    Io(#[from] io::Error),
-    /// The router's TLS certificate is not the trusted one (a pin that does not match, a
-    /// certificate not signed by the configured CA, a wrong name, expired). The message says
-    /// which, in words: for a pin, the router's fingerprint and the pinned one.
-    #[error("{message}")]
-    Certificate {
-        /// What is wrong with the certificate.
-        message: String,
-        /// The underlying error.
-        #[source]
-        source: Option<Box<dyn std::error::Error + Send + Sync>>,
-    },
-    /// TLS setup or handshake failed. The message says what to do about it.
-    #[error("TLS: {message}")]
-    Tls {
-        /// What went wrong and, where possible, how to fix it.
-        message: String,
-        /// The underlying error, if any.
-        #[source]
-        source: Option<Box<dyn std::error::Error + Send + Sync>>,
-    },
-    /// The router sent something that is not the RouterOS API.
-    #[error("protocol error: {0}")]
-    Protocol(String),
-}
-
-impl From<DecodeError> for ClientError {
-    fn from(err: DecodeError) -> Self {
-        Self::Protocol(err.to_string())
-    }
-}
-
-impl From<ProtoError> for ClientError {
-    fn from(err: ProtoError) -> Self {
-        Self::Protocol(err.to_string())
-    }
-}
-
-impl ClientError {
-    /// Whether the error ended the connection (as opposed to one command failing): the
-    /// caller should connect again.
-    #[must_use]
-    pub fn is_connection_lost(&self) -> bool {
-        matches!(
-            self,
-            Self::Fatal { .. }
-                | Self::Closed
-                | Self::ClosedLocally
-                | Self::Io(_)
-                | Self::Protocol(_)
-        )
-    }
-}
-
-/// Why the connection ended; cloned into every pending command.
-#[derive(Debug, Clone)]
-enum Disconnect {
-    Fatal(String),
-    Eof,
-    Local,
-    Io(io::ErrorKind, String),
-    Protocol(String),
-}
-
-impl Disconnect {
-    fn to_error(&self) -> ClientError {
-        match self {
-            Self::Fatal(message) => ClientError::Fatal {
-                message: message.clone(),
-            },
-            Self::Eof => ClientError::Closed,
-            Self::Local => ClientError::ClosedLocally,
-            Self::Io(kind, message) => ClientError::Io(io::Error::new(*kind, message.clone())),
-            Self::Protocol(message) => ClientError::Protocol(message.clone()),
-        }
-    }
-}
-
-impl From<io::Error> for Disconnect {
-    fn from(err: io::Error) -> Self {
-        Self::Io(err.kind(), err.to_string())
-    }
-}
 
 /// Connection settings. `Debug` does not show the password.
 #[derive(Clone)]
@@ -357,108 +203,36 @@ impl fmt::Debug for ClientConfig {
     }
 }
 
-/// What a finished command returned.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Response {
-    /// One entry per `!re`, in order (none after `!empty`).
-    pub rows: Vec<Attributes>,
-    /// The attributes of `!done` (e.g. `ret`).
-    pub done: Attributes,
-}
-
-impl Response {
-    /// `=ret=` of `!done`: the `.id` of an item created by `add`, for instance.
-    #[must_use]
-    pub fn ret(&self) -> Option<&str> {
-        self.done.get("ret")
-    }
-}
-
 /// Bytes asked of the transport per read.
-const READ_CHUNK: usize = 64 * 1024;
+const READ_CHUNK: usize = 256 * 1024;
 
-/// Heap bytes of rows that a stream may have queued, received but not yet taken by its
-/// consumer, before the driver stops reading the socket (while that stream is the only command
-/// the router is still answering; see [`State::must_pause`]). About a thousand rows of
-/// `/ppp/secret/print`.
-const STREAM_QUEUE_LIMIT: usize = 256 * 1024;
-
-/// One command in flight: what the driver has received for it and its handle has not taken.
-#[derive(Debug, Default)]
-struct Pending {
-    /// `!re` rows in order.
-    rows: Vec<Attributes>,
-    /// Heap bytes of `rows`, counted for streams only.
-    queued: usize,
-    /// `!trap`: category and message.
-    trap: Option<(Option<u32>, String)>,
-    /// The attributes of `!done`, until the handle takes them.
-    done: Option<Attributes>,
-    /// The connection ended before `!done`.
-    lost: Option<Disconnect>,
-    /// The router will send nothing more for this command (`!done`, or the connection ended).
-    over: bool,
-    /// The handle, if it waits.
-    waker: Option<Waker>,
-    /// A stream: its handle is woken for every batch of rows, and a full queue can pause the
-    /// reading. A call's handle is woken only when the command ends.
-    streaming: bool,
-}
-
-impl Pending {
-    /// How the command ended, once the rows before it have been taken: `Ok` with the
-    /// attributes of `!done`, or the error. `None` while it runs. With `cancelled`, the
-    /// `interrupted` trap that answers our own `/cancel` is not an error.
-    fn take_end(&mut self, cancelled: bool) -> Option<Result<Attributes, ClientError>> {
-        if let Some((category, message)) = &self.trap
-            && !(cancelled && *category == Some(trap_category::INTERRUPTED))
-        {
-            return Some(Err(ClientError::Trap {
-                category: *category,
-                message: message.clone(),
-            }));
-        }
-        if let Some(done) = self.done.take() {
-            return Some(Ok(done));
-        }
-        self.lost.as_ref().map(|cause| Err(cause.to_error()))
-    }
-
-    fn set_waker(&mut self, waker: &Waker) {
-        match &mut self.waker {
-            Some(old) if old.will_wake(waker) => {}
-            slot => *slot = Some(waker.clone()),
-        }
-    }
-}
-
-#[derive(Debug, Default)]
-struct State {
-    /// By tag. An entry lives as long as its handle ([`ReplyStream`], or a call in progress).
-    pending: HashMap<u64, Pending>,
-    next_tag: u64,
-    closed: Option<Disconnect>,
-    /// The driver stopped reading (see [`must_pause`](Self::must_pause)) and waits for
+/// The connection's protocol state and who waits for which command, behind one lock.
+#[derive(Debug)]
+struct Core {
+    conn: Connection,
+    /// The task waiting for each command's news, by tag.
+    wakers: HashMap<u64, Waker>,
+    /// The driver stopped reading ([`Connection::must_pause`]) and waits for
     /// [`Shared::resume`]. Whoever changes what `must_pause` looks at clears it and notifies.
     reader_paused: bool,
 }
 
-impl State {
-    /// Whether the driver should stop reading the socket for now: the only command the
-    /// router is still answering is a stream whose queue is full.
-    ///
-    /// Back-pressure on a stream cannot be per command: the RouterOS API has no flow control
-    /// per tag, so not reading means not reading the replies of every command on the
-    /// connection. If another command is in flight, its caller may be the very task that
-    /// would drain the stream (or it may wait for that task): stopping then could deadlock. So
-    /// with more than one command in flight the driver keeps reading and the stream's rows
-    /// keep queueing (compactly, see [`Attributes`]); and since a new command may be sent by
-    /// the stream's own consumer, registering one resumes the reading at once.
-    fn must_pause(&self) -> bool {
-        let mut running = self.pending.values().filter(|p| !p.over);
-        match (running.next(), running.next()) {
-            (Some(only), None) => only.streaming && only.queued > STREAM_QUEUE_LIMIT,
-            _ => false,
+impl Core {
+    fn register(&mut self, tag: u64, waker: &Waker) {
+        match self.wakers.get_mut(&tag) {
+            Some(old) if old.will_wake(waker) => {}
+            Some(old) => old.clone_from(waker),
+            None => {
+                self.wakers.insert(tag, waker.clone());
+            }
+        }
+    }
+
+    /// The wakers of the commands with news.
+    fn woken(&mut self, out: &mut Vec<Waker>, tags: &mut Vec<u64>) {
+        self.conn.drain_woken(tags);
+        for tag in tags.drain(..) {
+            out.extend(self.wakers.remove(&tag));
         }
     }
 }
@@ -466,18 +240,18 @@ impl State {
 /// Shared by the client handles and the driver task.
 #[derive(Debug)]
 struct Shared {
-    state: Mutex<State>,
+    core: Mutex<Core>,
     writer: Mutex<Writer>,
     closed_tx: watch::Sender<bool>,
-    /// Wakes the driver paused by [`State::must_pause`].
+    /// Wakes the driver paused by [`Connection::must_pause`].
     resume: Notify,
 }
 
 impl Shared {
-    fn lock(&self) -> MutexGuard<'_, State> {
+    fn lock(&self) -> MutexGuard<'_, Core> {
         // A panic while holding this lock cannot leave the state inconsistent (every critical
         // section leaves it valid at each step), so poisoning is ignored.
-        self.state
+        self.core
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
@@ -488,9 +262,13 @@ impl Shared {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Sends one encoded sentence: written at once by the calling task if nothing is queued
-    /// ahead of it, else queued for the driver task.
-    fn send(&self, frame: Vec<u8>) {
+    /// Writes what the connection has queued: at once by the calling task if nothing is
+    /// queued ahead of it, else by the driver task. Call it after changing the connection,
+    /// with the lock released.
+    fn flush(&self, frame: Vec<u8>) {
+        if frame.is_empty() {
+            return;
+        }
         let waker = {
             let mut writer = self.lock_writer();
             if writer.send(frame) {
@@ -516,43 +294,31 @@ impl Shared {
         }
     }
 
-    /// Registers a command; its tag.
-    fn register(&self, streaming: bool) -> Result<u64, ClientError> {
-        let resume = {
-            let mut state = self.lock();
-            if let Some(cause) = &state.closed {
-                return Err(cause.to_error());
-            }
-            state.next_tag += 1;
-            let tag = state.next_tag;
-            state.pending.insert(
-                tag,
-                Pending {
-                    streaming,
-                    ..Pending::default()
-                },
-            );
-            (tag, std::mem::take(&mut state.reader_paused))
+    /// Starts a command and writes it.
+    fn start(&self, command: Command, streaming: bool) -> Result<u64, ClientError> {
+        let (tag, frame, resume) = {
+            let mut core = self.lock();
+            let tag = core.conn.start(command, streaming)?;
+            let mut frame = Vec::new();
+            core.conn.take_transmit(&mut frame);
+            // A new command may be the paused stream's consumer: read again at once.
+            (tag, frame, std::mem::take(&mut core.reader_paused))
         };
-        if resume.1 {
+        if resume {
             self.resume.notify_one();
         }
-        Ok(resume.0)
+        self.flush(frame);
+        Ok(tag)
     }
 
-    /// Marks the connection dead and ends every running command with `cause`.
-    fn shut_down(&self, cause: Disconnect) {
+    /// Ends the connection with `cause` applied by `end`, wakes every waiting command, and
+    /// closes our half of the socket.
+    fn shut_down(&self, end: impl FnOnce(&mut Connection)) {
         let mut wakers = Vec::new();
         {
-            let mut state = self.lock();
-            if state.closed.is_none() {
-                state.closed = Some(cause.clone());
-            }
-            for pending in state.pending.values_mut().filter(|p| !p.over) {
-                pending.lost = Some(cause.clone());
-                pending.over = true;
-                wakers.extend(pending.waker.take());
-            }
+            let mut core = self.lock();
+            end(&mut core.conn);
+            core.woken(&mut wakers, &mut Vec::new());
         }
         wakers.into_iter().for_each(Waker::wake);
         // Close our half of the socket (the driver has dropped the other).
@@ -561,56 +327,13 @@ impl Shared {
         self.closed_tx.send_replace(true);
     }
 
-    /// Hands a batch of replies to their commands, under one lock, then wakes their handles.
-    fn deliver(&self, batch: &mut Batch) {
-        if batch.items.is_empty() {
-            return;
-        }
-        {
-            let mut state = self.lock();
-            for (tag, item) in batch.items.drain(..) {
-                // Replies to a command whose handle is gone (a dropped stream, a call that
-                // timed out) are dropped.
-                let Some(pending) = state.pending.get_mut(&tag) else {
-                    continue;
-                };
-                let wake = match item {
-                    Item::Rows(mut rows) => {
-                        if pending.streaming {
-                            pending.queued += rows.iter().map(Attributes::heap_size).sum::<usize>();
-                        }
-                        if pending.rows.is_empty() {
-                            pending.rows = rows;
-                        } else {
-                            pending.rows.append(&mut rows);
-                        }
-                        pending.streaming
-                    }
-                    Item::Trap(category, message) => {
-                        pending.trap.get_or_insert((category, message));
-                        true
-                    }
-                    Item::Done(attributes) => {
-                        pending.done = Some(attributes);
-                        pending.over = true;
-                        true
-                    }
-                };
-                if wake {
-                    batch.wakers.extend(pending.waker.take());
-                }
-            }
-        }
-        batch.wakers.drain(..).for_each(Waker::wake);
-    }
-
-    /// Waits while [`State::must_pause`] says so.
+    /// Waits while [`Connection::must_pause`] says so.
     async fn wait_for_room(&self) {
         loop {
             {
-                let mut state = self.lock();
-                state.reader_paused = state.must_pause();
-                if !state.reader_paused {
+                let mut core = self.lock();
+                core.reader_paused = core.conn.must_pause();
+                if !core.reader_paused {
                     return;
                 }
             }
@@ -720,16 +443,16 @@ impl Writer {
 
     /// The driver's part: writes the queue, flushes, and shuts the socket down when closing.
     /// Ready with the reason the connection ends: a write error or a local close.
-    fn poll_drive(&mut self, cx: &mut Context<'_>) -> Poll<Disconnect> {
+    fn poll_drive(&mut self, cx: &mut Context<'_>) -> Poll<Ended> {
         if let Some(err) = self.failed.take() {
-            return Poll::Ready(err.into());
+            return Poll::Ready(Ended::Io(err));
         }
         let Some(io) = self.io.as_mut() else {
-            return Poll::Ready(Disconnect::Local);
+            return Poll::Ready(Ended::Local);
         };
         while let Some(frame) = self.queue.front() {
             match ready!(io.as_mut().poll_write(cx, &frame[self.written..])) {
-                Ok(0) => return Poll::Ready(io::Error::from(io::ErrorKind::WriteZero).into()),
+                Ok(0) => return Poll::Ready(Ended::Io(io::ErrorKind::WriteZero.into())),
                 Ok(n) => {
                     self.unflushed = true;
                     self.written += n;
@@ -738,19 +461,19 @@ impl Writer {
                         self.written = 0;
                     }
                 }
-                Err(err) => return Poll::Ready(err.into()),
+                Err(err) => return Poll::Ready(Ended::Io(err)),
             }
         }
         if self.unflushed {
             if let Err(err) = ready!(io.as_mut().poll_flush(cx)) {
-                return Poll::Ready(err.into());
+                return Poll::Ready(Ended::Io(err));
             }
             self.unflushed = false;
         }
         if self.closing {
             // Best effort: the connection ends either way.
             let _ = ready!(io.as_mut().poll_shutdown(cx));
-            return Poll::Ready(Disconnect::Local);
+            return Poll::Ready(Ended::Local);
         }
         match &mut self.waker {
             Some(old) if old.will_wake(cx.waker()) => {}
@@ -758,94 +481,6 @@ impl Writer {
         }
         Poll::Pending
     }
-}
-
-/// What the driver decoded from one read, by command, in order.
-#[derive(Debug, Default)]
-struct Batch {
-    items: Vec<(u64, Item)>,
-    /// Handles to wake once the lock is released (kept for its capacity).
-    wakers: Vec<Waker>,
-    /// Rows in the last run of rows: the capacity to start the next one with.
-    run: usize,
-}
-
-#[derive(Debug)]
-enum Item {
-    /// Consecutive `!re` rows of one command.
-    Rows(Vec<Attributes>),
-    Trap(Option<u32>, String),
-    Done(Attributes),
-}
-
-impl Batch {
-    /// Adds one reply. `Err` if it ends the connection (`!fatal`, or not a reply).
-    fn add(&mut self, sentence: &SentenceRef<'_>) -> Result<(), Disconnect> {
-        let first = sentence.first().unwrap_or_default();
-        if ReplyKind::from_word(first) == Some(ReplyKind::Re) {
-            // The common case, kept lean: no `Reply`, the tag not copied, the row built in one
-            // allocation. `.tag=` comes last from RouterOS; the last one counts.
-            let tag = sentence
-                .iter()
-                .rev()
-                .find_map(|w| w.strip_prefix(b".tag="))
-                .and_then(parse_tag);
-            // Untagged rows answer nobody (our commands are all tagged).
-            if let Some(tag) = tag {
-                self.row(tag, Attributes::from_words(sentence.iter().skip(1)));
-            }
-            return Ok(());
-        }
-        let reply =
-            Reply::parse_ref(sentence).map_err(|err| Disconnect::Protocol(err.to_string()))?;
-        if reply.kind == ReplyKind::Fatal {
-            return Err(Disconnect::Fatal(reply.message.unwrap_or_default()));
-        }
-        // Untagged replies answer fire-and-forget commands (such as the /cancel sent when a
-        // stream is dropped); nobody waits for them.
-        let Some(tag) = reply.tag.as_deref().and_then(|t| parse_tag(t.as_bytes())) else {
-            return Ok(());
-        };
-        match reply.kind {
-            ReplyKind::Done => self.items.push((tag, Item::Done(reply.attributes))),
-            ReplyKind::Trap => {
-                let category = reply.category();
-                let message = reply.text().unwrap_or_default().to_owned();
-                self.items.push((tag, Item::Trap(category, message)));
-            }
-            // `!empty`: no rows, `!done` follows.
-            ReplyKind::Empty | ReplyKind::Re | ReplyKind::Fatal => {}
-        }
-        Ok(())
-    }
-
-    fn row(&mut self, tag: u64, row: Attributes) {
-        if let Some((last, Item::Rows(rows))) = self.items.last_mut()
-            && *last == tag
-        {
-            rows.push(row);
-            self.run = rows.len();
-            return;
-        }
-        let mut rows = Vec::with_capacity(self.run.max(8));
-        rows.push(row);
-        self.run = 1;
-        self.items.push((tag, Item::Rows(rows)));
-    }
-}
-
-/// Our tags are decimal numbers without leading zeros; anything else is not ours.
-fn parse_tag(text: &[u8]) -> Option<u64> {
-    if text.is_empty() || (text.len() > 1 && text[0] == b'0') {
-        return None;
-    }
-    text.iter().try_fold(0_u64, |n, &b| {
-        if b.is_ascii_digit() {
-            n.checked_mul(10)?.checked_add(u64::from(b - b'0'))
-        } else {
-            None
-        }
-    })
 }
 
 #[derive(Debug)]
@@ -947,12 +582,16 @@ impl Client {
         let (reader, writer) = tokio::io::split(stream);
         let (closed_tx, closed_rx) = watch::channel(false);
         let shared = Arc::new(Shared {
-            state: Mutex::new(State::default()),
+            core: Mutex::new(Core {
+                conn: Connection::new(),
+                wakers: HashMap::new(),
+                reader_paused: false,
+            }),
             writer: Mutex::new(Writer::new(Box::pin(writer))),
             closed_tx,
             resume: Notify::new(),
         });
-        tokio::spawn(drive(reader, decoder, Arc::clone(&shared)));
+        tokio::spawn(drive(reader, Reader::new(decoder), Arc::clone(&shared)));
         Self {
             inner: Arc::new(Inner {
                 shared,
@@ -1022,23 +661,14 @@ impl Client {
         self.start_command(command, true)
     }
 
-    fn start_command(
-        &self,
-        mut command: Command,
-        streaming: bool,
-    ) -> Result<ReplyStream, ClientError> {
-        let tag = self.inner.shared.register(streaming)?;
-        let tag_text = tag.to_string();
-        command.set_tag(Some(tag_text.clone()));
-        let mut frame = Vec::new();
-        command.encode(&mut frame);
-        // Registered first, so that the driver has somewhere to put the replies. Should the
-        // connection end meanwhile, its shutdown ends the command.
-        self.inner.shared.send(frame);
+    fn start_command(&self, command: Command, streaming: bool) -> Result<ReplyStream, ClientError> {
+        // Registered before it is written, so that the replies have somewhere to go. Should
+        // the connection end meanwhile, its end ends the command.
+        let tag = self.inner.shared.start(command, streaming)?;
         Ok(ReplyStream {
             client: self.clone(),
             tag,
-            tag_text,
+            tag_text: tag.to_string(),
             rows: Vec::new().into_iter(),
             finished: false,
             cancelled: false,
@@ -1056,18 +686,13 @@ impl Client {
     /// Whether the connection has ended.
     #[must_use]
     pub fn is_closed(&self) -> bool {
-        self.inner.shared.lock().closed.is_some()
+        self.inner.shared.lock().conn.ended().is_some()
     }
 
     /// Why the connection ended, once it has (`None` while it is open).
     #[must_use]
     pub fn close_reason(&self) -> Option<ClientError> {
-        self.inner
-            .shared
-            .lock()
-            .closed
-            .as_ref()
-            .map(Disconnect::to_error)
+        self.inner.shared.lock().conn.ended()
     }
 
     /// Waits until the connection ends and returns why (for a supervisor that reconnects).
@@ -1075,38 +700,14 @@ impl Client {
         let mut rx = self.inner.closed_rx.clone();
         // The sender lives in `Shared`, which we hold: `wait_for` cannot fail.
         let _ = rx.wait_for(|closed| *closed).await;
-        self.closed_error()
-    }
-
-    fn closed_error(&self) -> ClientError {
-        closed_error(&self.inner.shared.lock())
-    }
-
-    /// Sends a sentence whose replies nobody waits for.
-    fn send_untracked(&self, command: &Command) {
-        let mut frame = Vec::new();
-        command.encode(&mut frame);
-        self.inner.shared.send(frame);
+        self.close_reason().unwrap_or(ClientError::ClosedLocally)
     }
 
     /// Number of commands that the router is still answering (for tests and metrics).
     #[must_use]
     pub fn pending(&self) -> usize {
-        self.inner
-            .shared
-            .lock()
-            .pending
-            .values()
-            .filter(|p| !p.over)
-            .count()
+        self.inner.shared.lock().conn.running()
     }
-}
-
-fn closed_error(state: &State) -> ClientError {
-    state
-        .closed
-        .as_ref()
-        .map_or(ClientError::ClosedLocally, Disconnect::to_error)
 }
 
 /// The rows of one command, as they arrive.
@@ -1118,7 +719,7 @@ pub struct ReplyStream {
     client: Client,
     tag: u64,
     tag_text: String,
-    /// Rows taken from the driver in one go, yielded one at a time.
+    /// Rows taken from the connection in one go, yielded one at a time.
     rows: std::vec::IntoIter<Attributes>,
     finished: bool,
     cancelled: bool,
@@ -1160,6 +761,7 @@ impl ReplyStream {
             return Ok(());
         }
         self.cancelled = true;
+        self.client.inner.shared.lock().conn.cancelling(self.tag);
         self.client
             .call(Command::new("/cancel").attr("tag", &self.tag_text))
             .await
@@ -1174,27 +776,19 @@ impl ReplyStream {
             return Poll::Ready(None);
         }
         let shared = &self.client.inner.shared;
-        let mut resume = false;
-        let end = {
-            let mut guard = shared.lock();
-            let state = &mut *guard;
-            match state.pending.get_mut(&self.tag) {
-                // Only this handle removes its entry: not reached.
-                None => Some(Err(closed_error(state))),
-                Some(pending) if !pending.rows.is_empty() => {
-                    // All the queued rows in one go.
-                    self.rows = std::mem::take(&mut pending.rows).into_iter();
-                    pending.queued = 0;
-                    resume = std::mem::take(&mut state.reader_paused);
-                    None
+        let (end, resume) = {
+            let mut core = shared.lock();
+            let rows = core.conn.take_rows(self.tag);
+            if rows.is_empty() {
+                let end = core.conn.poll_end(self.tag);
+                if end.is_none() {
+                    core.register(self.tag, cx.waker());
                 }
-                Some(pending) => {
-                    let end = pending.take_end(self.cancelled);
-                    if end.is_none() {
-                        pending.set_waker(cx.waker());
-                    }
-                    end
-                }
+                (end, false)
+            } else {
+                // All the queued rows in one go.
+                self.rows = rows.into_iter();
+                (None, std::mem::take(&mut core.reader_paused))
             }
         };
         if resume {
@@ -1219,25 +813,17 @@ impl ReplyStream {
 
     /// For [`Client::call`]: the whole response once the command has ended.
     fn poll_response(&mut self, cx: &mut Context<'_>) -> Poll<Result<Response, ClientError>> {
-        let mut guard = self.client.inner.shared.lock();
-        let state = &mut *guard;
-        let end = match state.pending.get_mut(&self.tag) {
-            // Only this handle removes its entry: not reached.
-            None => Err(closed_error(state)),
-            Some(pending) => match pending.take_end(false) {
-                None => {
-                    pending.set_waker(cx.waker());
-                    return Poll::Pending;
-                }
-                Some(Ok(done)) => Ok(Response {
-                    rows: std::mem::take(&mut pending.rows),
-                    done,
-                }),
-                Some(Err(err)) => Err(err),
-            },
-        };
-        self.finished = true;
-        Poll::Ready(end)
+        let mut core = self.client.inner.shared.lock();
+        match core.conn.take_response(self.tag) {
+            Some(end) => {
+                self.finished = true;
+                Poll::Ready(end)
+            }
+            None => {
+                core.register(self.tag, cx.waker());
+                Poll::Pending
+            }
+        }
     }
 }
 
@@ -1258,21 +844,20 @@ impl futures_core::FusedStream for ReplyStream {
 impl Drop for ReplyStream {
     fn drop(&mut self) {
         let shared = &self.client.inner.shared;
-        let (entry, resume) = {
-            let mut state = shared.lock();
-            let entry = state.pending.remove(&self.tag);
-            (entry, std::mem::take(&mut state.reader_paused))
+        let (frame, resume) = {
+            let mut core = shared.lock();
+            core.wakers.remove(&self.tag);
+            // A command still running is cancelled on the router; its replies, and those of
+            // the /cancel, carry tags nobody waits for and are dropped.
+            core.conn.forget(self.tag);
+            let mut frame = Vec::new();
+            core.conn.take_transmit(&mut frame);
+            (frame, std::mem::take(&mut core.reader_paused))
         };
         if resume {
             shared.resume.notify_one();
         }
-        let running = entry.is_some_and(|p| !p.over);
-        if running && !self.finished {
-            // Stop the work on the router; its replies (`!trap` interrupted, `!done`) carry a
-            // tag nobody waits for any more and are dropped by the driver.
-            self.client
-                .send_untracked(&Command::new("/cancel").attr("tag", &self.tag_text));
-        }
+        shared.flush(frame);
     }
 }
 
@@ -1362,47 +947,66 @@ async fn login<S: AsyncRead + AsyncWrite + Unpin>(
 // Driver
 // ---------------------------------------------------------------------------------------------
 
-/// Reads and routes replies, and writes what the handles could not write themselves. Ends at
-/// the first of: a read error or end of stream, `!fatal`, a write error, a local close, or
-/// every handle dropped.
-async fn drive<R>(mut reader: R, mut decoder: Decoder, shared: Arc<Shared>)
+/// Reads the transport, decodes what each read brought (without the lock the callers take),
+/// hands it to the connection and wakes the commands with news, and writes what the handles
+/// could not write themselves. Ends at the first of: a read error or end of stream, `!fatal`
+/// or bytes that are not the API, a write error, a local close, or every handle dropped.
+async fn drive<R>(mut transport: R, mut reader: Reader, shared: Arc<Shared>)
 where
     R: AsyncRead + Unpin,
 {
     let read = async {
         let mut buf = vec![0u8; READ_CHUNK];
-        let mut batch = Batch::default();
+        let mut inbound = Inbound::default();
+        let mut wakers = Vec::new();
+        let mut tags = Vec::new();
+        // What came with the login's reply first.
+        let mut received = 0;
         loop {
-            // Everything that one read brought (and, first, what came with the login reply)
-            // is decoded, then handed over under one lock.
-            let stop = loop {
-                match decoder.next_words() {
-                    Ok(Some(sentence)) => {
-                        if let Err(cause) = batch.add(&sentence) {
-                            break Some(cause);
-                        }
-                    }
-                    Ok(None) => break None,
-                    Err(err) => break Some(Disconnect::Protocol(err.to_string())),
-                }
+            reader.read(&buf[..received], &mut inbound);
+            let ended = {
+                let mut core = shared.lock();
+                core.conn.deliver(&mut inbound);
+                core.woken(&mut wakers, &mut tags);
+                core.conn.ended().is_some()
             };
-            shared.deliver(&mut batch);
-            if let Some(cause) = stop {
-                return cause;
+            wakers.drain(..).for_each(Waker::wake);
+            if ended {
+                return None;
             }
             shared.wait_for_room().await;
-            match reader.read(&mut buf).await {
-                Ok(0) => return Disconnect::Eof,
-                Ok(n) => decoder.feed(&buf[..n]),
-                Err(err) => return err.into(),
+            match transport.read(&mut buf).await {
+                Ok(0) => return Some(Err(())),
+                Ok(n) => received = n,
+                Err(err) => return Some(Ok(err)),
             }
         }
     };
     let write = std::future::poll_fn(|cx| shared.lock_writer().poll_drive(cx));
-    let cause = tokio::select! {
-        cause = read => cause,
-        cause = write => cause,
+    let outcome = tokio::select! {
+        read = read => match read {
+            None => Ended::OnReceive,
+            Some(Err(())) => Ended::Eof,
+            Some(Ok(err)) => Ended::Io(err),
+        },
+        write = write => write,
     };
-    drop(reader);
-    shared.shut_down(cause);
+    drop(transport);
+    shared.shut_down(|conn| match outcome {
+        Ended::OnReceive => {}
+        Ended::Eof => conn.end_of_stream(),
+        Ended::Io(err) => conn.transport_failed(&err),
+        Ended::Local => conn.close(),
+    });
+}
+
+/// Why the driver stopped.
+#[derive(Debug)]
+enum Ended {
+    /// The connection ended on what it received (`!fatal`, not the API).
+    OnReceive,
+    Eof,
+    Io(io::Error),
+    /// A local close, or every handle dropped.
+    Local,
 }

@@ -283,6 +283,20 @@ impl<'a> SentenceRef<'a> {
         self.word(0)
     }
 
+    /// The sentence as it was on the wire: every word with its length prefix, and the
+    /// terminating zero.
+    #[must_use]
+    pub fn raw(&self) -> &'a [u8] {
+        self.bytes
+    }
+
+    /// Where each word is in [`raw`](Self::raw): its start (after its length prefix) and its
+    /// length.
+    #[must_use]
+    pub fn spans(&self) -> &'a [(usize, usize)] {
+        self.words
+    }
+
     /// The words, in order.
     #[must_use]
     pub fn iter(&self) -> Words<'a> {

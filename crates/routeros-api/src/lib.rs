@@ -6,11 +6,12 @@
 //! # Data flow
 //!
 //! ```text
-//!  socket bytes ──► codec::Decoder ──► codec::SentenceRef ──► proto::Attributes ──► client (routes by .tag)
-//!   (any split)     (framing, caps)     (words borrowed from    (one row, one        to the caller's call()/stream()
-//!                                        the decoder's buffer)   allocation)
+//!  socket bytes ──► connection::Reader ──► connection::Inbound ──► connection::Connection ──► call()/stream()
+//!   (any split)     (codec::Decoder;        (replies in order,       (by .tag: rows, traps,
+//!                    rows of one read share  rows built)              !done, !fatal, the end)
+//!                    one buffer)
 //!
-//!  proto::Command ──► codec::encode_word ──► one write per sentence (by the caller, or the driver if queued)
+//!  proto::Command ──► Connection::start (tag, encode) ──► one write per sentence (by the caller, or the driver if queued)
 //! ```
 //!
 //! * [`codec`] frames bytes into sentences and back. It has no socket and no clock, so it is
@@ -23,10 +24,16 @@
 //!   evaluation) for a server.
 //! * [`value`] reads and writes RouterOS value formats: durations (`1w2d3h4m5s`), booleans,
 //!   dates, rates in bits per second, item ids (`*1A`).
-//! * [`client`] is the tokio side: a driver task reads the socket and routes replies to
-//!   concurrent commands by `.tag`; each sentence goes out in one write. Login (plain, with
-//!   the legacy MD5 challenge as fallback), per-command timeouts, `/cancel`, streaming rows
-//!   with bounded queueing.
+//! * [`connection`] is the protocol of a logged-in connection, sans I/O: commands in, bytes
+//!   in (a [`connection::Reader`] decodes them and builds the rows, the rows of one read
+//!   sharing one buffer that returns to a bounded pool when they are dropped), replies routed
+//!   by `.tag` to concurrent commands, bytes out, news out; `!trap`, `!done`, `!empty`,
+//!   `!fatal`, `/cancel`, the end of the stream and back-pressure are all decided here. No
+//!   tokio, socket or clock (CI checks it).
+//! * [`client`] is the thin tokio driver around it: a task reads the socket into the reader
+//!   and hands each read's replies to the connection under one short lock; each sentence
+//!   goes out in one write. Login (plain, with the legacy MD5 challenge as fallback),
+//!   per-command timeouts, TCP keepalive.
 //! * [`tls`] (feature `tls`, on by default) adds `api-ssl` with rustls (ring provider):
 //!   trust a CA file or pin the router certificate's SHA-256 fingerprint; a router whose
 //!   `api-ssl` has no certificate (anonymous DH only) is refused with instructions.
@@ -94,6 +101,8 @@
 
 pub mod client;
 pub mod codec;
+pub mod connection;
+mod error;
 pub mod proto;
 #[cfg(feature = "tls")]
 pub mod tls;

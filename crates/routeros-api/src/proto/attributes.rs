@@ -1,16 +1,20 @@
 //! [`Attributes`]: the `=key=value` pairs of one sentence, packed in one string.
 
 use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 
-use super::{split_pair, text};
+use super::text;
+use crate::codec::SentenceRef;
 
 /// Ordered `key -> value` pairs, as they appeared on the wire (duplicates kept).
 ///
-/// Compact: all the keys and values of a row live in one string, each preceded by its length,
-/// so that a row of a listing costs one allocation of about its size on the wire (a vector of
-/// `(String, String)` pairs cost two allocations and 48 bytes of pair per attribute, about
-/// eight times the wire size). Looking a key up is a linear scan, as it was with a vector of
-/// pairs: rows have a few dozen attributes at most.
+/// Compact, and cheap to build from the wire: all the pairs of a row live in one string, each
+/// attribute word as it was sent (`=key=value`) behind its length, so that a row of a listing
+/// costs one allocation of its size on the wire, and a row whose words are all shorter than
+/// 127 bytes (nearly every row RouterOS sends) is built by copying its bytes and checking
+/// them as UTF-8 once. Looking a key up is a linear scan, as it was with a vector of pairs:
+/// rows have a few dozen attributes at most.
 ///
 /// ```
 /// use routeros_api::Attributes;
@@ -22,19 +26,142 @@ use super::{split_pair, text};
 /// assert_eq!(row.iter().map(|(k, _)| k).collect::<Vec<_>>(), ["name", "profile", "comment"]);
 /// assert_eq!(row.len(), 3);
 /// ```
-#[derive(Clone, PartialEq, Eq, Default, Hash)]
+#[derive(Clone, Default)]
 pub struct Attributes {
-    /// Per pair: the key's length, the key, the value's length, the value. A length is written
-    /// in 6-bit groups, least significant first, one byte per group, with 0x40 set on every
-    /// group but the last: bytes below 0x80, so that the whole stays valid UTF-8. Lengths are
-    /// written in their shortest form, so equal pairs give equal strings.
-    packed: String,
+    /// Per pair: the length of its word, then the word, `=key=value` (or `=key` for an empty
+    /// value, as RouterOS may send it). A key that itself holds a `=` (never on the wire, but
+    /// [`push`](Self::push) takes any text) is written `\u{1}`, its length, the key, the value.
+    /// A length below 0x7F is one byte, the way RouterOS writes it; a longer one is 0x7F and
+    /// then the length in 6-bit groups, least significant first, with 0x40 set on every group
+    /// but the last: every byte stays below 0x80, so the whole is valid UTF-8.
+    packed: Packed,
     /// Number of pairs.
     len: usize,
 }
 
+/// The packed words of the rows that arrived in one read, shared by them. When the last of
+/// them is dropped its buffer goes back to the pool it came from, if that pool has room, so
+/// that the next reads reuse memory instead of asking the allocator for fresh pages.
+#[derive(Debug)]
+pub(crate) struct Chunk {
+    text: String,
+    home: std::sync::Weak<ChunkPool>,
+}
+
+impl Chunk {
+    pub(crate) fn new(text: String, home: &Arc<ChunkPool>) -> Self {
+        Self {
+            text,
+            home: Arc::downgrade(home),
+        }
+    }
+}
+
+impl Drop for Chunk {
+    fn drop(&mut self) {
+        if let Some(pool) = self.home.upgrade() {
+            pool.give(std::mem::take(&mut self.text));
+        }
+    }
+}
+
+/// Buffers of dropped rows, kept (up to a bound) for the next reads of one connection.
+#[derive(Debug, Default)]
+pub(crate) struct ChunkPool {
+    /// The buffers, and the bytes of their capacities together.
+    free: std::sync::Mutex<(Vec<String>, usize)>,
+}
+
+impl ChunkPool {
+    /// At most this many bytes of buffers are kept: enough for the rows of a listing of
+    /// 20,000 secrets to reuse the memory of the one before.
+    pub(crate) const MAX_BYTES: usize = 16 << 20;
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, (Vec<String>, usize)> {
+        self.free
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn give(&self, mut text: String) {
+        let mut free = self.lock();
+        if free.1 + text.capacity() <= Self::MAX_BYTES {
+            text.clear();
+            free.1 += text.capacity();
+            free.0.push(text);
+        }
+    }
+
+    /// An empty buffer: a kept one, or a new one of `capacity`.
+    pub(crate) fn take(&self, capacity: usize) -> Vec<u8> {
+        let mut free = self.lock();
+        match free.0.pop() {
+            Some(text) => {
+                free.1 -= text.capacity();
+                drop(free);
+                let mut bytes = text.into_bytes();
+                bytes.reserve(capacity);
+                bytes
+            }
+            None => Vec::with_capacity(capacity),
+        }
+    }
+
+    /// Bytes of buffers kept now.
+    #[cfg(test)]
+    pub(crate) fn kept(&self) -> usize {
+        self.lock().1
+    }
+}
+
+/// Where the packed words live: a string of their own, or a part of a chunk shared by the
+/// rows that arrived in one read (see [`Attributes::shared`]).
+#[derive(Clone)]
+enum Packed {
+    Own(String),
+    Shared {
+        chunk: Arc<Chunk>,
+        start: usize,
+        end: usize,
+    },
+}
+
+impl Default for Packed {
+    fn default() -> Self {
+        Self::Own(String::new())
+    }
+}
+
+impl Packed {
+    fn as_str(&self) -> &str {
+        match self {
+            Self::Own(s) => s,
+            Self::Shared { chunk, start, end } => &chunk.text[*start..*end],
+        }
+    }
+
+    /// The string, made the row's own first if it was shared.
+    fn to_mut(&mut self) -> &mut String {
+        if let Self::Shared { .. } = self {
+            *self = Self::Own(self.as_str().to_owned());
+        }
+        match self {
+            Self::Own(s) => s,
+            Self::Shared { .. } => unreachable!("made its own above"),
+        }
+    }
+}
+/// The one-byte lengths: below this, a length is its own byte (as on the wire).
+const LONG: usize = 0x7F;
+
 /// Appends `n` in the length form of [`Attributes::packed`].
 fn push_len(out: &mut String, mut n: usize) {
+    if n < LONG {
+        // Below 0x7F: lossless.
+        out.push(char::from(n as u8));
+        return;
+    }
+    out.push(char::from(LONG as u8));
     loop {
         // Both casts keep 6 bits: lossless.
         let group = (n & 0x3F) as u8;
@@ -47,8 +174,26 @@ fn push_len(out: &mut String, mut n: usize) {
     }
 }
 
+/// Bytes that [`push_len`] writes for `n`.
+fn len_size(mut n: usize) -> usize {
+    if n < LONG {
+        return 1;
+    }
+    let mut size = 2;
+    while n >= 0x40 {
+        n >>= 6;
+        size += 1;
+    }
+    size
+}
+
 /// Reads a length written by [`push_len`] at `*pos`, moving `*pos` past it.
 fn read_len(bytes: &[u8], pos: &mut usize) -> usize {
+    let first = usize::from(bytes[*pos]);
+    *pos += 1;
+    if first < LONG {
+        return first;
+    }
     let mut n = 0;
     let mut shift = 0;
     loop {
@@ -62,33 +207,82 @@ fn read_len(bytes: &[u8], pos: &mut usize) -> usize {
     }
 }
 
+/// Marks a packed word whose key holds a `=` (see [`Attributes::packed`]).
+const KEY_WITH_EQUALS: char = '\u{1}';
+
+/// The key and the value of an attribute word `=key=value` (or `=key`).
+fn split_word(word: &str) -> (&str, &str) {
+    if let Some(rest) = word.strip_prefix(KEY_WITH_EQUALS) {
+        let mut pos = 0;
+        let key_len = read_len(rest.as_bytes(), &mut pos);
+        return (&rest[pos..pos + key_len], &rest[pos + key_len..]);
+    }
+    let pair = &word[1..];
+    // Names are short: a plain byte scan finds the '=' sooner than a memchr set up for long
+    // haystacks. ('=' is ASCII, so both sides are on character boundaries.)
+    match pair.bytes().position(|b| b == b'=') {
+        Some(i) => (&pair[..i], &pair[i + 1..]),
+        None => (pair, ""),
+    }
+}
+
+/// The value of `word` if it is the attribute `key`.
+fn value_of<'a>(word: &'a str, key: &str) -> Option<&'a str> {
+    if word.starts_with(KEY_WITH_EQUALS) || key.contains('=') {
+        let (k, v) = split_word(word);
+        return (k == key).then_some(v);
+    }
+    let rest = word.get(1..)?.strip_prefix(key)?;
+    if rest.is_empty() {
+        Some("")
+    } else {
+        rest.strip_prefix('=')
+    }
+}
+
 impl Attributes {
     /// No attribute.
     #[must_use]
     pub const fn new() -> Self {
         Self {
-            packed: String::new(),
+            packed: Packed::Own(String::new()),
             len: 0,
+        }
+    }
+
+    /// The row whose packed words are `chunk[range]`, `len` of them: rows that arrived in one
+    /// read share one chunk, so that building them costs one allocation per read, not one
+    /// per row. Such a row keeps its whole chunk alive (about 64 KiB) while it lives; a
+    /// change, or [`detach`](Self::detach), gives it a string of its own.
+    pub(crate) fn shared(chunk: &Arc<Chunk>, range: std::ops::Range<usize>, len: usize) -> Self {
+        Self {
+            packed: Packed::Shared {
+                chunk: Arc::clone(chunk),
+                start: range.start,
+                end: range.end,
+            },
+            len,
+        }
+    }
+
+    /// Gives a row that shares the buffer of the read it arrived in a string of its own, so
+    /// that keeping it does not keep that buffer.
+    pub fn detach(&mut self) {
+        self.packed.to_mut();
+    }
+
+    /// The words, each as packed.
+    fn words(&self) -> Words<'_> {
+        Words {
+            packed: self.packed.as_str(),
+            pos: 0,
         }
     }
 
     /// The value of the first attribute named `key`.
     #[must_use]
     pub fn get(&self, key: &str) -> Option<&str> {
-        let bytes = self.packed.as_bytes();
-        let mut pos = 0;
-        while pos < bytes.len() {
-            let key_len = read_len(bytes, &mut pos);
-            let key_start = pos;
-            pos += key_len;
-            let value_len = read_len(bytes, &mut pos);
-            let value_start = pos;
-            pos += value_len;
-            if bytes[key_start..key_start + key_len] == *key.as_bytes() {
-                return Some(&self.packed[value_start..pos]);
-            }
-        }
-        None
+        self.words().find_map(|word| value_of(word, key))
     }
 
     /// Whether an attribute named `key` is present.
@@ -103,10 +297,21 @@ impl Attributes {
     }
 
     fn push_str(&mut self, key: &str, value: &str) {
-        push_len(&mut self.packed, key.len());
-        self.packed.push_str(key);
-        push_len(&mut self.packed, value.len());
-        self.packed.push_str(value);
+        let packed = self.packed.to_mut();
+        if key.contains('=') {
+            let key_len = len_size(key.len());
+            push_len(packed, 1 + key_len + key.len() + value.len());
+            packed.push(KEY_WITH_EQUALS);
+            push_len(packed, key.len());
+        } else {
+            push_len(packed, key.len() + value.len() + 2);
+            packed.push('=');
+        }
+        packed.push_str(key);
+        if !key.contains('=') {
+            packed.push('=');
+        }
+        packed.push_str(value);
         self.len += 1;
     }
 
@@ -146,8 +351,7 @@ impl Attributes {
     #[must_use]
     pub fn iter(&self) -> Pairs<'_> {
         Pairs {
-            packed: &self.packed,
-            pos: 0,
+            words: self.words(),
             remaining: self.len,
         }
     }
@@ -172,17 +376,17 @@ impl Attributes {
             .collect()
     }
 
-    /// Bytes this value holds on the heap.
+    /// Bytes this value holds on the heap (for a row sharing its read's buffer, its part).
     #[must_use]
     pub fn heap_size(&self) -> usize {
-        self.packed.capacity()
+        match &self.packed {
+            Packed::Own(s) => s.capacity(),
+            Packed::Shared { start, end, .. } => end - start,
+        }
     }
 
     /// The pairs of the `=key=value` words among `words` (other words ignored), in one
-    /// allocation of exactly their size.
-    ///
-    /// A first pass sizes the row, assuming valid UTF-8; a word that is not (its invalid
-    /// sequences are replaced, which lengthens it) costs a reallocation.
+    /// allocation of exactly their size. Invalid UTF-8 is replaced.
     pub(crate) fn from_words<'w, I>(words: I) -> Self
     where
         I: IntoIterator<Item = &'w [u8]>,
@@ -191,48 +395,114 @@ impl Attributes {
         let words = words.into_iter();
         let size = words
             .clone()
-            .filter_map(|word| word.strip_prefix(b"="))
-            .map(|pair| {
-                let key = pair.iter().position(|&b| b == b'=').unwrap_or(pair.len());
-                let value = pair.len().saturating_sub(key + 1);
-                len_size(key) + key + len_size(value) + value
-            })
+            .filter(|word| word.first() == Some(&b'='))
+            .map(|word| len_size(word.len()) + word.len())
             .sum();
-        let mut out = Self {
-            packed: String::with_capacity(size),
-            len: 0,
-        };
-        for word in words {
-            out.push_word(word);
+        let mut packed = String::with_capacity(size);
+        let mut len = 0;
+        for word in words.filter(|word| word.first() == Some(&b'=')) {
+            let word = text(word);
+            push_len(&mut packed, word.len());
+            packed.push_str(&word);
+            len += 1;
         }
-        if out.packed.capacity() != out.packed.len() {
-            out.packed.shrink_to_fit();
+        if packed.capacity() != packed.len() {
+            // An invalid sequence was replaced, which lengthened its word.
+            packed.shrink_to_fit();
         }
-        out
+        Self {
+            packed: Packed::Own(packed),
+            len,
+        }
     }
 
-    /// Appends the pair of an attribute word: `=key=value`, or `=key` (empty value). The word
-    /// is decoded as UTF-8, invalid sequences replaced. Returns `false` (and appends nothing)
-    /// if the word does not start with `=`.
-    fn push_word(&mut self, word: &[u8]) -> bool {
-        let Some(pair) = word.strip_prefix(b"=") else {
-            return false;
-        };
-        let text = text(pair);
-        let (key, value) = split_pair(&text);
-        self.push_str(key, value);
-        true
+    /// A row from packed words that turned out not to be UTF-8 (see
+    /// [`Connection`](crate::connection::Connection)): each word's length is one byte; invalid
+    /// sequences are replaced.
+    pub(crate) fn from_packed_bytes(bytes: &[u8]) -> Self {
+        let mut words = Vec::new();
+        let mut pos = 0;
+        while pos < bytes.len() {
+            let len = usize::from(bytes[pos]);
+            pos += 1;
+            words.push(&bytes[pos..pos + len]);
+            pos += len;
+        }
+        Self::from_words(words.iter().copied())
+    }
+
+    /// The attributes of a reply sentence as decoded: its `=key=value` words after the first
+    /// (the reply kind). The fast path, for a sentence whose attribute words are consecutive,
+    /// each shorter than 127 bytes, and valid UTF-8 (every row RouterOS sends in practice):
+    /// one copy of those bytes, length prefixes included, since they are already in this
+    /// type's form, and one UTF-8 check. Any other sentence takes [`from_words`].
+    ///
+    /// [`from_words`]: Self::from_words
+    pub(crate) fn from_sentence(sentence: &SentenceRef<'_>) -> Self {
+        let spans = sentence.spans();
+        let raw = sentence.raw();
+        let attribute = |&(start, len): &(usize, usize)| raw.get(start) == Some(&b'=') && len > 0;
+        let run = spans
+            .iter()
+            .skip(1)
+            .take_while(|span| attribute(span))
+            .count();
+        let consecutive = spans.iter().skip(1 + run).all(|span| !attribute(span));
+        let short = spans.iter().skip(1).take(run).all(|&(_, len)| len < LONG);
+        if consecutive && short {
+            let Some(&(first, _)) = spans.get(1).filter(|_| run > 0) else {
+                return Self::new();
+            };
+            let &(last, last_len) = &spans[run];
+            // Each word's one-byte length prefix sits just before it.
+            if let Ok(packed) = String::from_utf8(raw[first - 1..last + last_len].to_vec()) {
+                return Self {
+                    packed: Packed::Own(packed),
+                    len: run,
+                };
+            }
+        }
+        Self::from_words(sentence.iter().skip(1))
     }
 }
 
-/// Bytes that [`push_len`] writes for `n`.
-fn len_size(mut n: usize) -> usize {
-    let mut size = 1;
-    while n >= 0x40 {
-        n >>= 6;
-        size += 1;
+/// The packed words of an [`Attributes`].
+#[derive(Debug, Clone)]
+struct Words<'a> {
+    packed: &'a str,
+    pos: usize,
+}
+
+impl<'a> Iterator for Words<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        if self.pos >= self.packed.len() {
+            return None;
+        }
+        let len = read_len(self.packed.as_bytes(), &mut self.pos);
+        let word = &self.packed[self.pos..self.pos + len];
+        self.pos += len;
+        Some(word)
     }
-    size
+}
+
+impl PartialEq for Attributes {
+    /// Equal pairs in the same order (an empty value with or without its `=` alike).
+    fn eq(&self, other: &Self) -> bool {
+        self.len == other.len && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Attributes {}
+
+impl Hash for Attributes {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.len.hash(state);
+        for pair in self.iter() {
+            pair.hash(state);
+        }
+    }
 }
 
 impl fmt::Debug for Attributes {
@@ -251,8 +521,7 @@ impl fmt::Debug for Attributes {
 /// The pairs of an [`Attributes`], in wire order.
 #[derive(Debug, Clone)]
 pub struct Pairs<'a> {
-    packed: &'a str,
-    pos: usize,
+    words: Words<'a>,
     remaining: usize,
 }
 
@@ -260,18 +529,9 @@ impl<'a> Iterator for Pairs<'a> {
     type Item = (&'a str, &'a str);
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.remaining == 0 {
-            return None;
-        }
+        let word = self.words.next()?;
         self.remaining -= 1;
-        let bytes = self.packed.as_bytes();
-        let key_len = read_len(bytes, &mut self.pos);
-        let key = &self.packed[self.pos..self.pos + key_len];
-        self.pos += key_len;
-        let value_len = read_len(bytes, &mut self.pos);
-        let value = &self.packed[self.pos..self.pos + value_len];
-        self.pos += value_len;
-        Some((key, value))
+        Some(split_word(word))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -378,8 +638,88 @@ mod tests {
             row.iter().collect::<Vec<_>>(),
             [("name", "john123"), ("disabled", "false")]
         );
-        // Each pair costs its key and value plus one byte per length.
-        assert_eq!(row.heap_size(), "namejohn123disabledfalse".len() + 4);
+        // Each pair costs its word plus one byte for its length.
+        assert_eq!(row.heap_size(), "=name=john123=disabled=false".len() + 2);
+    }
+
+    /// The fast path (a copy of the wire bytes) and the general one agree, whatever the
+    /// sentence: long words, words that are not attributes in the middle, invalid UTF-8,
+    /// empty values with and without their `=`.
+    #[test]
+    fn rows_from_the_wire_take_the_fast_path_when_they_can() {
+        use crate::codec::{Decoder, Limits, encode_sentence};
+        let long = format!("=comment={}", "x".repeat(200));
+        let cases: Vec<Vec<Vec<u8>>> = vec![
+            vec![
+                b"!re".to_vec(),
+                b"=name=john".to_vec(),
+                b"=disabled=false".to_vec(),
+                b".tag=3".to_vec(),
+            ],
+            vec![
+                b"!re".to_vec(),
+                b"=name=john".to_vec(),
+                b"=empty=".to_vec(),
+                b"=bare".to_vec(),
+            ],
+            vec![
+                b"!re".to_vec(),
+                b"=name=john".to_vec(),
+                long.clone().into_bytes(),
+                b".tag=3".to_vec(),
+            ],
+            vec![
+                b"!re".to_vec(),
+                b"=a=1".to_vec(),
+                b".section=2".to_vec(),
+                b"=b=2".to_vec(),
+            ],
+            vec![
+                b"!re".to_vec(),
+                b"=a=\xff".to_vec(),
+                vec![b'=', b'b', b'=', 0xff, 0xfe],
+            ],
+            vec![b"!re".to_vec(), b".tag=1".to_vec()],
+            vec![b"!re".to_vec()],
+            vec![
+                b"!re".to_vec(),
+                "=k=ключ".as_bytes().to_vec(),
+                "=ключ=v".as_bytes().to_vec(),
+            ],
+        ];
+        for words in cases {
+            let mut wire = Vec::new();
+            encode_sentence(&words, &mut wire);
+            let mut decoder = Decoder::new(Limits::default());
+            decoder.feed(&wire);
+            let sentence = decoder.next_words().unwrap().unwrap();
+            let fast = Attributes::from_sentence(&sentence);
+            let general = Attributes::from_words(words[1..].iter().map(Vec::as_slice));
+            assert_eq!(fast, general, "{words:?}");
+            assert_eq!(
+                fast.iter().collect::<Vec<_>>(),
+                general.iter().collect::<Vec<_>>()
+            );
+            assert_eq!(
+                fast.heap_size(),
+                fast.packed.as_str().len(),
+                "exactly its size"
+            );
+        }
+        let mut wire = Vec::new();
+        encode_sentence(
+            ["!re", "=name=john", "=bare", "=long=", ".tag=9"],
+            &mut wire,
+        );
+        let mut decoder = Decoder::new(Limits::default());
+        decoder.feed(&wire);
+        let row = Attributes::from_sentence(&decoder.next_words().unwrap().unwrap());
+        assert_eq!(row.get("name"), Some("john"));
+        assert_eq!(row.get("bare"), Some(""));
+        assert_eq!(row.get("long"), Some(""));
+        assert_eq!(row.get("lon"), None);
+        assert_eq!(row.get("tag"), None);
+        assert_eq!(row.len(), 3);
     }
 
     mod attribute_props {
@@ -450,10 +790,17 @@ mod tests {
             fn row_path_agrees_with_parse(words in proptest::collection::vec(word(), 0..8)) {
                 let mut all = vec![b"!re".to_vec()];
                 all.extend(words.iter().cloned());
-                let reply = Reply::parse(&Sentence::new(all)).unwrap();
+                let reply = Reply::parse(&Sentence::new(all.clone())).unwrap();
                 let row = Attributes::from_words(words.iter().map(Vec::as_slice));
                 prop_assert_eq!(&row, &reply.attributes);
-                prop_assert_eq!(row.heap_size(), row.packed.len());
+                prop_assert_eq!(row.heap_size(), row.packed.as_str().len());
+                // The client's fast path, from the decoded sentence, agrees too.
+                let mut wire = Vec::new();
+                crate::codec::encode_sentence(&all, &mut wire);
+                let mut decoder = crate::codec::Decoder::new(crate::codec::Limits::default());
+                decoder.feed(&wire);
+                let sentence = decoder.next_words().unwrap().unwrap();
+                prop_assert_eq!(&Attributes::from_sentence(&sentence), &reply.attributes);
             }
         }
     }

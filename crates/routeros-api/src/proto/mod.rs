@@ -29,7 +29,7 @@
 //! | `?...`          | query word, see [`QueryWord`]                            |
 //! | `!re` `!done` `!trap` `!fatal` `!empty` | reply kind (first word of a reply) |
 
-mod attributes;
+pub(crate) mod attributes;
 mod command;
 mod login;
 mod query;

@@ -1,0 +1,969 @@
+//! The protocol of one logged-in RouterOS API connection, sans I/O: commands in, bytes in
+//! through a [`Reader`] and [`Connection::deliver`], bytes out through
+//! [`Connection::take_transmit`], news out through [`Connection::poll_woken`]. No socket, no clock, no runtime: every rule of the
+//! protocol (tags, rows, `!trap`, `!done`, `!empty`, `!fatal`, `/cancel`, the end of the byte
+//! stream, back-pressure) lives here and is tested with plain unit tests; the tokio
+//! [`Client`](crate::Client) is a thin driver around it (after quinn-proto and quinn).
+//!
+//! ```
+//! use routeros_api::codec::{Decoder, Limits, encode_sentence};
+//! use routeros_api::connection::{Connection, Reader};
+//! use routeros_api::Command;
+//!
+//! let mut conn = Connection::new();
+//! let mut reader = Reader::new(Decoder::new(Limits::default()));
+//! let tag = conn.start(Command::new("/system/identity/print"), false).unwrap();
+//! let mut wire = Vec::new();
+//! assert!(conn.take_transmit(&mut wire));
+//! // ... write `wire` to the router; what it answers goes to `receive`:
+//! let mut answer = Vec::new();
+//! encode_sentence(["!re", "=name=core-1", ".tag=1"], &mut answer);
+//! encode_sentence(["!done", ".tag=1"], &mut answer);
+//! conn.receive(&mut reader, &answer);
+//! assert_eq!(conn.poll_woken(), Some(tag));
+//! let response = conn.take_response(tag).unwrap().unwrap();
+//! assert_eq!(response.rows[0].get("name"), Some("core-1"));
+//! ```
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::io;
+use std::sync::Arc;
+
+use crate::codec::{Decoder, SentenceRef};
+use crate::error::ClientError;
+use crate::proto::attributes::{Chunk, ChunkPool};
+use crate::proto::{Attributes, Command, Reply, ReplyKind, trap_category};
+
+/// What a finished command returned.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Response {
+    /// One entry per `!re`, in order (none after `!empty`).
+    pub rows: Vec<Attributes>,
+    /// The attributes of `!done` (e.g. `ret`).
+    pub done: Attributes,
+}
+
+impl Response {
+    /// `=ret=` of `!done`: the `.id` of an item created by `add`, for instance.
+    #[must_use]
+    pub fn ret(&self) -> Option<&str> {
+        self.done.get("ret")
+    }
+}
+
+/// Heap bytes of rows that a stream may have queued, received but not yet taken by its
+/// consumer, before [`Connection::must_pause`] says to stop reading (while that stream is the
+/// only command the router is still answering). About a thousand rows of
+/// `/ppp/secret/print`.
+pub const STREAM_QUEUE_LIMIT: usize = 256 * 1024;
+
+/// Hashes a tag as itself: tags are small distinct numbers we give out, so the default
+/// SipHash (built against hash flooding by strangers) costs a row of a long listing more
+/// than it protects.
+#[derive(Debug, Default, Clone, Copy)]
+struct TagHasher(u64);
+
+impl Hasher for TagHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+/// The commands in flight, by tag.
+type ByTag<T> = HashMap<u64, T, BuildHasherDefault<TagHasher>>;
+
+/// Why the connection ended; cloned into every running command.
+#[derive(Debug, Clone)]
+enum Disconnect {
+    Fatal(String),
+    Eof,
+    Local,
+    Io(io::ErrorKind, String),
+    Protocol(String),
+}
+
+impl Disconnect {
+    fn to_error(&self) -> ClientError {
+        match self {
+            Self::Fatal(message) => ClientError::Fatal {
+                message: message.clone(),
+            },
+            Self::Eof => ClientError::Closed,
+            Self::Local => ClientError::ClosedLocally,
+            Self::Io(kind, message) => ClientError::Io(io::Error::new(*kind, message.clone())),
+            Self::Protocol(message) => ClientError::Protocol(message.clone()),
+        }
+    }
+}
+
+/// One command in flight: what has arrived for it and has not been taken.
+#[derive(Debug, Default)]
+struct Running {
+    /// `!re` rows in order.
+    rows: Vec<Attributes>,
+    /// Heap bytes of `rows`, counted for streams only.
+    queued: usize,
+    /// `!trap`: category and message.
+    trap: Option<(Option<u32>, String)>,
+    /// The attributes of `!done`, until taken.
+    done: Option<Attributes>,
+    /// The connection ended before `!done`.
+    lost: Option<Disconnect>,
+    /// The router will send nothing more for this command (`!done`, or the connection ended).
+    over: bool,
+    /// A stream: news for every batch of rows, and a full queue can pause the reading. A
+    /// call has news only when it ends.
+    streaming: bool,
+    /// We asked the router to stop it: its `interrupted` trap is no error.
+    cancelled: bool,
+}
+
+impl Running {
+    /// How the command ended, once its rows are taken: `Ok` with the attributes of `!done`,
+    /// or the error. `None` while it runs.
+    fn take_end(&mut self) -> Option<Result<Attributes, ClientError>> {
+        if let Some((category, message)) = &self.trap
+            && !(self.cancelled && *category == Some(trap_category::INTERRUPTED))
+        {
+            return Some(Err(ClientError::Trap {
+                category: *category,
+                message: message.clone(),
+            }));
+        }
+        if let Some(done) = self.done.take() {
+            return Some(Ok(done));
+        }
+        self.lost.as_ref().map(|cause| Err(cause.to_error()))
+    }
+}
+
+/// A reply noted during [`Reader::read`], in order; rows are built at the end of the read.
+#[derive(Debug)]
+enum Arrived {
+    /// A `!trap` or `!done`.
+    Reply { tag: u64, item: Item },
+    /// In the read's shared chunk: its packed words and their number.
+    InChunk {
+        tag: u64,
+        start: usize,
+        end: usize,
+        pairs: usize,
+    },
+    /// Built on its own (a row the fast path does not take).
+    Own { tag: u64, row: Attributes },
+}
+
+/// The protocol state of one logged-in connection. See the [module](self) documentation.
+#[derive(Debug)]
+pub struct Connection {
+    running: ByTag<Running>,
+    next_tag: u64,
+    ended: Option<Disconnect>,
+    /// Encoded sentences waiting to be written, in order.
+    transmit: Vec<u8>,
+    /// Tags with news since the last [`poll_woken`](Self::poll_woken), in order, each once.
+    woken: Vec<u64>,
+}
+
+impl Connection {
+    /// A connection over a stream that is logged in. What the router sends goes through a
+    /// [`Reader`] first.
+    #[must_use]
+    pub fn new() -> Self {
+        Self {
+            running: ByTag::default(),
+            next_tag: 0,
+            ended: None,
+            transmit: Vec::new(),
+            woken: Vec::new(),
+        }
+    }
+
+    /// Starts a command: gives it the next tag and queues its sentence for writing. A stream's
+    /// rows can be taken as they arrive; a call's all at once, when it ends.
+    ///
+    /// # Errors
+    ///
+    /// The error that ended the connection, if it has ended.
+    pub fn start(&mut self, mut command: Command, streaming: bool) -> Result<u64, ClientError> {
+        if let Some(cause) = &self.ended {
+            return Err(cause.to_error());
+        }
+        self.next_tag += 1;
+        let tag = self.next_tag;
+        self.running.insert(
+            tag,
+            Running {
+                streaming,
+                ..Running::default()
+            },
+        );
+        command.set_tag(Some(tag.to_string()));
+        command.encode(&mut self.transmit);
+        Ok(tag)
+    }
+
+    /// Marks the command as cancelled by us (its `interrupted` trap then ends it without an
+    /// error); the caller sends the `/cancel` itself, as a command whose answer it waits for.
+    pub fn cancelling(&mut self, tag: u64) {
+        if let Some(running) = self.running.get_mut(&tag) {
+            running.cancelled = true;
+        }
+    }
+
+    /// The command's handle is gone: forget it. If the router is still answering it, queue a
+    /// `/cancel` for it, whose replies nobody waits for (they are dropped on arrival, as are
+    /// any further replies to this tag).
+    pub fn forget(&mut self, tag: u64) {
+        let running = self.running.remove(&tag).is_some_and(|r| !r.over);
+        if running && self.ended.is_none() {
+            Command::new("/cancel")
+                .attr("tag", tag.to_string())
+                .encode(&mut self.transmit);
+        }
+    }
+
+    /// Hands bytes read from the router to the connection: `reader` decodes them, and every
+    /// complete sentence is routed to its command (rows, `!trap`, `!done`; `!empty` is no
+    /// row). `!fatal`, or bytes that are not the RouterOS API, end the connection. The same as
+    /// [`Reader::read`] then [`deliver`](Self::deliver), for a caller that needs no lock
+    /// between the two.
+    pub fn receive(&mut self, reader: &mut Reader, bytes: &[u8]) {
+        let mut inbound = Inbound::default();
+        reader.read(bytes, &mut inbound);
+        self.deliver(&mut inbound);
+    }
+
+    /// Routes what [`Reader::read`] decoded to the commands, in order, and empties `inbound`
+    /// (keeping its capacity). Replies to a command that no longer runs are dropped.
+    pub fn deliver(&mut self, inbound: &mut Inbound) {
+        if self.ended.is_some() {
+            inbound.items.clear();
+            inbound.end = None;
+            return;
+        }
+        for (tag, item) in inbound.items.drain(..) {
+            let Some(command) = self.running.get_mut(&tag) else {
+                continue;
+            };
+            match item {
+                Item::Rows(mut rows) => {
+                    if !command.streaming {
+                        // A call has news when it ends, not for its rows.
+                        if command.rows.is_empty() {
+                            command.rows = rows;
+                        } else {
+                            command.rows.append(&mut rows);
+                        }
+                        continue;
+                    }
+                    command.queued += rows.iter().map(Attributes::heap_size).sum::<usize>();
+                    if command.rows.is_empty() {
+                        command.rows = rows;
+                    } else {
+                        command.rows.append(&mut rows);
+                    }
+                }
+                Item::Trap(category, message) => {
+                    command.trap.get_or_insert((category, message));
+                }
+                Item::Done(attributes) => {
+                    command.done = Some(attributes);
+                    command.over = true;
+                }
+            }
+            if !self.woken.contains(&tag) {
+                self.woken.push(tag);
+            }
+        }
+        if let Some(cause) = inbound.end.take() {
+            self.end(cause);
+        }
+    }
+
+    /// The transport reached its end (the router closed the connection) without `!fatal`.
+    pub fn end_of_stream(&mut self) {
+        self.end(Disconnect::Eof);
+    }
+
+    /// Reading or writing the transport failed.
+    pub fn transport_failed(&mut self, err: &io::Error) {
+        self.end(Disconnect::Io(err.kind(), err.to_string()));
+    }
+
+    /// We close the connection: every running command ends with
+    /// [`ClientError::ClosedLocally`].
+    pub fn close(&mut self) {
+        self.end(Disconnect::Local);
+    }
+
+    /// Ends the connection (the first cause counts) and every running command with it.
+    fn end(&mut self, cause: Disconnect) {
+        if self.ended.is_none() {
+            self.ended = Some(cause.clone());
+        }
+        let mut lost: Vec<u64> = Vec::new();
+        for (tag, running) in self.running.iter_mut().filter(|(_, r)| !r.over) {
+            running.lost = Some(cause.clone());
+            running.over = true;
+            lost.push(*tag);
+        }
+        // Oldest command first, like any other news.
+        lost.sort_unstable();
+        for tag in lost {
+            if !self.woken.contains(&tag) {
+                self.woken.push(tag);
+            }
+        }
+        self.transmit.clear();
+    }
+
+    /// Moves the bytes waiting to be written to the end of `out`; `false` if there were none.
+    pub fn take_transmit(&mut self, out: &mut Vec<u8>) -> bool {
+        if self.transmit.is_empty() {
+            return false;
+        }
+        if out.is_empty() {
+            std::mem::swap(out, &mut self.transmit);
+        } else {
+            out.append(&mut self.transmit);
+        }
+        true
+    }
+
+    /// The next command with news (rows for a stream; the end for any command), oldest
+    /// first: the driver wakes whoever waits for it.
+    pub fn poll_woken(&mut self) -> Option<u64> {
+        if self.woken.is_empty() {
+            None
+        } else {
+            Some(self.woken.remove(0))
+        }
+    }
+
+    /// Every command with news, oldest first (as [`poll_woken`](Self::poll_woken) would give
+    /// them), into `out`.
+    pub fn drain_woken(&mut self, out: &mut Vec<u64>) {
+        out.append(&mut self.woken);
+    }
+
+    /// The rows of a stream that arrived and were not taken yet, in order (empty if none).
+    pub fn take_rows(&mut self, tag: u64) -> Vec<Attributes> {
+        match self.running.get_mut(&tag) {
+            Some(running) => {
+                running.queued = 0;
+                std::mem::take(&mut running.rows)
+            }
+            None => Vec::new(),
+        }
+    }
+
+    /// How a stream ended, once its rows are taken: `Some(Ok(done))`, `Some(Err(..))`, or
+    /// `None` while the router is still answering it.
+    pub fn poll_end(&mut self, tag: u64) -> Option<Result<Attributes, ClientError>> {
+        match self.running.get_mut(&tag) {
+            Some(running) if running.rows.is_empty() => running.take_end(),
+            Some(_) => None,
+            None => Some(Err(self.ended_error())),
+        }
+    }
+
+    /// A call's whole response, once it ended: its rows and its `!done`, or its error.
+    /// `None` while the router is still answering it.
+    pub fn take_response(&mut self, tag: u64) -> Option<Result<Response, ClientError>> {
+        let Some(running) = self.running.get_mut(&tag) else {
+            return Some(Err(self.ended_error()));
+        };
+        Some(running.take_end()?.map(|done| Response {
+            rows: std::mem::take(&mut running.rows),
+            done,
+        }))
+    }
+
+    /// Whether the driver should stop reading the transport for now: the only command the
+    /// router is still answering is a stream whose queue is over [`STREAM_QUEUE_LIMIT`].
+    ///
+    /// Back-pressure on a stream cannot be per command: the RouterOS API has no flow control
+    /// per tag, so not reading means not reading the replies of every command on the
+    /// connection. If another command is in flight, its caller may be the very task that
+    /// would drain the stream (or may wait for that task): stopping then could deadlock. So
+    /// with more than one command in flight the reading goes on and the stream's rows keep
+    /// queueing (compactly, see [`Attributes`]).
+    #[must_use]
+    pub fn must_pause(&self) -> bool {
+        let mut running = self.running.values().filter(|r| !r.over);
+        match (running.next(), running.next()) {
+            (Some(only), None) => only.streaming && only.queued > STREAM_QUEUE_LIMIT,
+            _ => false,
+        }
+    }
+
+    /// Number of commands that the router is still answering.
+    #[must_use]
+    pub fn running(&self) -> usize {
+        self.running.values().filter(|r| !r.over).count()
+    }
+
+    /// Why the connection ended, once it has.
+    #[must_use]
+    pub fn ended(&self) -> Option<ClientError> {
+        self.ended.as_ref().map(Disconnect::to_error)
+    }
+
+    fn ended_error(&self) -> ClientError {
+        self.ended
+            .as_ref()
+            .map_or(ClientError::ClosedLocally, Disconnect::to_error)
+    }
+}
+
+impl Default for Connection {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The inbound half, sans I/O: bytes read from the router in, decoded replies out
+/// ([`Inbound`]), rows built. Whoever reads the transport owns it, so that decoding needs no
+/// lock shared with the commands' callers; [`Connection::deliver`] then hands the replies
+/// over.
+///
+/// The rows of one read share one buffer (one allocation per read, not per row); when the
+/// last of them is dropped the buffer returns to the reader's pool for the next reads.
+#[derive(Debug)]
+pub struct Reader {
+    decoder: Decoder,
+    /// The packed words of the rows of the current read.
+    chunk: Vec<u8>,
+    arrived: Vec<Arrived>,
+    /// Buffers of the rows dropped since, for the next reads.
+    pool: Arc<ChunkPool>,
+}
+
+/// Replies decoded from the bytes of one [`Reader::read`], in order, for
+/// [`Connection::deliver`]. Reuse one for every read: it keeps its capacity.
+#[derive(Debug, Default)]
+pub struct Inbound {
+    /// Per tag, in order: runs of rows, traps, `!done`s.
+    items: Vec<(u64, Item)>,
+    /// The connection ends with this (`!fatal`, bytes that are not the API).
+    end: Option<Disconnect>,
+}
+
+/// One reply for one command.
+#[derive(Debug)]
+enum Item {
+    /// Consecutive `!re` rows.
+    Rows(Vec<Attributes>),
+    Trap(Option<u32>, String),
+    Done(Attributes),
+}
+
+impl Reader {
+    /// A reader; `decoder` may already hold what arrived with the login's reply.
+    #[must_use]
+    pub fn new(decoder: Decoder) -> Self {
+        Self {
+            decoder,
+            chunk: Vec::new(),
+            arrived: Vec::new(),
+            pool: Arc::default(),
+        }
+    }
+
+    /// Decodes `bytes` (with what is left of earlier reads): every complete sentence goes to
+    /// `into`, in order. A sentence cut at the end waits for the next read.
+    pub fn read(&mut self, bytes: &[u8], into: &mut Inbound) {
+        if into.end.is_some() {
+            return;
+        }
+        self.decoder.feed(bytes);
+        if self.chunk.capacity() == 0 {
+            self.chunk = self.pool.take(bytes.len());
+        } else {
+            self.chunk.clear();
+            self.chunk.reserve(bytes.len());
+        }
+        loop {
+            match self.decoder.next_words() {
+                Ok(Some(sentence)) => {
+                    if let Err(cause) = note(&sentence, &mut self.chunk, &mut self.arrived) {
+                        into.end = Some(cause);
+                        break;
+                    }
+                }
+                Ok(None) => break,
+                Err(err) => {
+                    into.end = Some(Disconnect::Protocol(err.to_string()));
+                    break;
+                }
+            }
+        }
+        self.build(into);
+    }
+
+    /// Builds the rows noted during [`read`](Self::read), in order, grouping the consecutive
+    /// rows of one command: the rows in the chunk share it; if the chunk is not UTF-8 after
+    /// all, each of them is built on its own.
+    fn build(&mut self, into: &mut Inbound) {
+        if self.arrived.is_empty() {
+            return;
+        }
+        let pool = &self.pool;
+        let chunk = String::from_utf8(std::mem::take(&mut self.chunk))
+            .map(|text| Arc::new(Chunk::new(text, pool)))
+            .map_err(std::string::FromUtf8Error::into_bytes);
+        for arrived in self.arrived.drain(..) {
+            let (tag, row) = match arrived {
+                Arrived::Reply { tag, item } => {
+                    into.items.push((tag, item));
+                    continue;
+                }
+                Arrived::Own { tag, row } => (tag, row),
+                Arrived::InChunk {
+                    tag,
+                    start,
+                    end,
+                    pairs,
+                } => match &chunk {
+                    Ok(chunk) => (tag, Attributes::shared(chunk, start..end, pairs)),
+                    Err(bytes) => (tag, Attributes::from_packed_bytes(&bytes[start..end])),
+                },
+            };
+            match into.items.last_mut() {
+                Some((last, Item::Rows(rows))) if *last == tag => rows.push(row),
+                _ => into.items.push((tag, Item::Rows(vec![row]))),
+            }
+        }
+        if let Err(mut bytes) = chunk {
+            // Keep the buffer for the next read.
+            bytes.clear();
+            self.chunk = bytes;
+        }
+    }
+
+    /// Whether part of a sentence is buffered (the end of the stream now would cut it).
+    #[must_use]
+    pub fn is_mid_sentence(&self) -> bool {
+        self.decoder.is_mid_sentence()
+    }
+}
+
+/// Notes one reply of a read. `!re` rows keep their place (and their bytes go into the
+/// read's chunk); `!fatal` and what is not a reply end the connection.
+fn note(
+    sentence: &SentenceRef<'_>,
+    chunk: &mut Vec<u8>,
+    arrived: &mut Vec<Arrived>,
+) -> Result<(), Disconnect> {
+    let first = sentence.first().unwrap_or_default();
+    if ReplyKind::from_word(first) == Some(ReplyKind::Re) {
+        // The common case, kept lean: no `Reply`, the tag found from the end (RouterOS puts
+        // `.tag=` last; the last one counts). Untagged rows answer nobody (our commands are
+        // all tagged).
+        if let Some(tag) = sentence
+            .iter()
+            .rev()
+            .find_map(|w| w.strip_prefix(b".tag="))
+            .and_then(parse_tag)
+        {
+            arrived.push(note_row(tag, sentence, chunk));
+        }
+        return Ok(());
+    }
+    let reply = Reply::parse_ref(sentence).map_err(|e| Disconnect::Protocol(e.to_string()))?;
+    if reply.kind == ReplyKind::Fatal {
+        return Err(Disconnect::Fatal(reply.message.unwrap_or_default()));
+    }
+    // Untagged replies answer fire-and-forget commands; nobody waits for them.
+    let Some(tag) = reply.tag.as_deref().and_then(|t| parse_tag(t.as_bytes())) else {
+        return Ok(());
+    };
+    let item = match reply.kind {
+        ReplyKind::Done => Item::Done(reply.attributes),
+        ReplyKind::Trap => Item::Trap(
+            reply.category(),
+            reply.text().unwrap_or_default().to_owned(),
+        ),
+        // `!empty`: no rows, `!done` follows.
+        ReplyKind::Empty | ReplyKind::Re | ReplyKind::Fatal => return Ok(()),
+    };
+    arrived.push(Arrived::Reply { tag, item });
+    Ok(())
+}
+
+/// Notes a `!re` row: into the read's chunk when its attribute words allow (consecutive, each
+/// shorter than 127 bytes, so that their one-byte length prefixes are already in
+/// [`Attributes`]' packed form), else built on its own.
+fn note_row(tag: u64, sentence: &SentenceRef<'_>, chunk: &mut Vec<u8>) -> Arrived {
+    let spans = sentence.spans();
+    let raw = sentence.raw();
+    let mut pairs = 0;
+    let mut short = true;
+    let mut last_end = 0;
+    let mut after_run = false;
+    for &(start, len) in &spans[1..] {
+        let attribute = len > 0 && raw[start] == b'=';
+        if attribute {
+            if after_run {
+                // Attribute words on both sides of another word: not one run.
+                short = false;
+                break;
+            }
+            pairs += 1;
+            short &= len < 0x7F;
+            last_end = start + len;
+        } else if pairs > 0 {
+            after_run = true;
+        }
+    }
+    if short && pairs > 0 {
+        // The first attribute word's one-byte length prefix sits just before it.
+        let first = spans[1].0 - 1;
+        if raw[spans[1].0] == b'=' {
+            let start = chunk.len();
+            chunk.extend_from_slice(&raw[first..last_end]);
+            return Arrived::InChunk {
+                tag,
+                start,
+                end: chunk.len(),
+                pairs,
+            };
+        }
+    }
+    Arrived::Own {
+        tag,
+        row: Attributes::from_sentence(sentence),
+    }
+}
+
+/// Our tags are decimal numbers without leading zeros; anything else is not ours.
+fn parse_tag(text: &[u8]) -> Option<u64> {
+    if text.is_empty() || (text.len() > 1 && text[0] == b'0') {
+        return None;
+    }
+    text.iter().try_fold(0_u64, |n, &b| {
+        if b.is_ascii_digit() {
+            n.checked_mul(10)?.checked_add(u64::from(b - b'0'))
+        } else {
+            None
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::{Limits, encode_sentence};
+
+    /// A connection and the reader of its bytes.
+    struct Conn {
+        conn: Connection,
+        reader: Reader,
+    }
+
+    impl std::ops::Deref for Conn {
+        type Target = Connection;
+        fn deref(&self) -> &Connection {
+            &self.conn
+        }
+    }
+
+    impl std::ops::DerefMut for Conn {
+        fn deref_mut(&mut self) -> &mut Connection {
+            &mut self.conn
+        }
+    }
+
+    impl Conn {
+        fn receive(&mut self, bytes: &[u8]) {
+            self.conn.receive(&mut self.reader, bytes);
+        }
+    }
+
+    fn conn() -> Conn {
+        Conn {
+            conn: Connection::new(),
+            reader: Reader::new(Decoder::new(Limits::default())),
+        }
+    }
+
+    fn wire(sentences: &[&[&str]]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for s in sentences {
+            encode_sentence(s.iter().copied(), &mut out);
+        }
+        out
+    }
+
+    fn transmitted(conn: &mut Conn) -> Vec<Vec<String>> {
+        let mut bytes = Vec::new();
+        conn.take_transmit(&mut bytes);
+        let mut decoder = Decoder::new(Limits::default());
+        decoder.feed(&bytes);
+        let mut out = Vec::new();
+        while let Some(s) = decoder.next_sentence().unwrap() {
+            out.push(
+                s.words()
+                    .iter()
+                    .map(|w| String::from_utf8_lossy(w).into_owned())
+                    .collect(),
+            );
+        }
+        out
+    }
+
+    #[test]
+    fn commands_are_tagged_in_order_and_queued_for_writing() {
+        let mut c = conn();
+        assert_eq!(c.start(Command::new("/a"), false).unwrap(), 1);
+        assert_eq!(c.start(Command::new("/b").attr("x", "1"), true).unwrap(), 2);
+        assert_eq!(
+            transmitted(&mut c),
+            [vec!["/a", ".tag=1"], vec!["/b", "=x=1", ".tag=2"]]
+        );
+        assert!(!c.take_transmit(&mut Vec::new()), "taken");
+        assert_eq!(c.running(), 2);
+    }
+
+    #[test]
+    fn a_call_ends_once_with_its_rows_in_order() {
+        let mut c = conn();
+        let tag = c.start(Command::new("/ppp/secret/print"), false).unwrap();
+        let other = c.start(Command::new("/x"), false).unwrap();
+        let bytes = wire(&[
+            &["!re", "=name=a", ".tag=1"],
+            &["!re", "=name=x", ".tag=2"],
+            &["!re", "=name=b", "=comment=", ".tag=1"],
+        ]);
+        // In pieces: a sentence cut across reads is kept until complete.
+        c.receive(&bytes[..7]);
+        c.receive(&bytes[7..]);
+        assert_eq!(c.poll_woken(), None, "a call has news only when it ends");
+        assert_eq!(c.take_response(tag).map(|r| r.is_ok()), None);
+        c.receive(&wire(&[&["!done", "=ret=*1", ".tag=1"]]));
+        assert_eq!(c.poll_woken(), Some(tag));
+        let response = c.take_response(tag).unwrap().unwrap();
+        let names: Vec<_> = response.rows.iter().map(|r| r.get("name")).collect();
+        assert_eq!(names, [Some("a"), Some("b")]);
+        assert_eq!(response.rows[1].get("comment"), Some(""));
+        assert_eq!(response.ret(), Some("*1"));
+        assert_eq!(c.running(), 1);
+        assert_eq!(
+            c.take_rows(other).len(),
+            1,
+            "the other command's row is its own"
+        );
+    }
+
+    #[test]
+    fn a_stream_has_news_for_each_batch_of_rows() {
+        let mut c = conn();
+        let tag = c.start(Command::new("/listen"), true).unwrap();
+        c.receive(&wire(&[
+            &["!re", "=a=1", ".tag=1"],
+            &["!re", "=a=2", ".tag=1"],
+        ]));
+        assert_eq!(c.poll_woken(), Some(tag));
+        assert_eq!(c.poll_woken(), None, "once per batch");
+        assert_eq!(c.take_rows(tag).len(), 2);
+        assert!(c.poll_end(tag).is_none(), "still running");
+        c.receive(&wire(&[&["!re", "=a=3", ".tag=1"], &["!done", ".tag=1"]]));
+        assert!(c.poll_end(tag).is_none(), "rows first");
+        assert_eq!(c.take_rows(tag)[0].get("a"), Some("3"));
+        assert!(c.poll_end(tag).unwrap().is_ok());
+    }
+
+    #[test]
+    fn traps_empty_and_untagged_replies() {
+        let mut c = conn();
+        let refused = c.start(Command::new("/ppp/secret/add"), false).unwrap();
+        let empty = c.start(Command::new("/ppp/active/print"), false).unwrap();
+        c.receive(&wire(&[
+            &["!trap", "=message=failure: already exists", ".tag=1"],
+            &["!done", ".tag=1"],
+            &["!empty", ".tag=2"],
+            &["!done", ".tag=2"],
+            &["!re", "=untagged=1"],
+            &["!done"],
+            &["!re", "=name=z", ".tag=99"],
+        ]));
+        match c.take_response(refused) {
+            Some(Err(ClientError::Trap { message, .. })) => {
+                assert_eq!(message, "failure: already exists");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(c.take_response(empty).unwrap().unwrap().rows.is_empty());
+        assert!(c.ended().is_none());
+    }
+
+    #[test]
+    fn a_cancelled_stream_ends_without_an_error_and_a_forgotten_one_is_cancelled() {
+        let mut c = conn();
+        let tag = c.start(Command::new("/listen"), true).unwrap();
+        c.cancelling(tag);
+        c.receive(&wire(&[
+            &["!trap", "=category=2", "=message=interrupted", ".tag=1"],
+            &["!done", ".tag=1"],
+        ]));
+        assert!(c.poll_end(tag).unwrap().is_ok());
+
+        let dropped = c.start(Command::new("/listen"), true).unwrap();
+        transmitted(&mut c);
+        c.forget(dropped);
+        assert_eq!(transmitted(&mut c), [vec!["/cancel", "=tag=2"]]);
+        // Its late replies are dropped.
+        c.receive(&wire(&[&["!re", "=a=1", ".tag=2"], &["!done", ".tag=2"]]));
+        assert_eq!(c.poll_woken(), Some(tag), "only the first command's news");
+        assert_eq!(c.poll_woken(), None);
+        // A finished command is forgotten without a /cancel.
+        c.forget(tag);
+        assert!(!c.take_transmit(&mut Vec::new()));
+    }
+
+    #[test]
+    fn fatal_end_of_stream_and_garbage_end_every_command() {
+        for (bytes, expect) in [
+            (
+                wire(&[&["!fatal", "session terminated on request"]]),
+                "Fatal",
+            ),
+            (vec![0xF8], "Protocol"),
+            (wire(&[&["!bogus", ".tag=1"]]), "Protocol"),
+        ] {
+            let mut c = conn();
+            let a = c.start(Command::new("/a"), false).unwrap();
+            let b = c.start(Command::new("/b"), true).unwrap();
+            c.receive(&bytes);
+            let mut woken = Vec::new();
+            c.drain_woken(&mut woken);
+            assert_eq!(woken, [a, b]);
+            let err = c.take_response(a).unwrap().unwrap_err();
+            assert!(format!("{err:?}").starts_with(expect), "{err:?}");
+            assert!(err.is_connection_lost());
+            assert!(c.poll_end(b).unwrap().is_err());
+            assert!(
+                c.start(Command::new("/c"), false).is_err(),
+                "later commands fail at once"
+            );
+        }
+        let mut c = conn();
+        let a = c.start(Command::new("/a"), false).unwrap();
+        c.end_of_stream();
+        assert!(matches!(c.take_response(a), Some(Err(ClientError::Closed))));
+        let mut c = conn();
+        let a = c.start(Command::new("/a"), false).unwrap();
+        c.close();
+        assert!(matches!(
+            c.take_response(a),
+            Some(Err(ClientError::ClosedLocally))
+        ));
+    }
+
+    #[test]
+    fn a_lone_full_stream_pauses_the_reading() {
+        let mut c = conn();
+        let tag = c.start(Command::new("/ppp/secret/print"), true).unwrap();
+        let row = format!("=comment={}", "x".repeat(100));
+        let mut bytes = Vec::new();
+        while bytes.len() < 2 * STREAM_QUEUE_LIMIT {
+            encode_sentence(["!re", row.as_str(), ".tag=1"], &mut bytes);
+        }
+        c.receive(&bytes);
+        assert!(c.must_pause());
+        // Another command in flight: never pause (its caller may drain the stream).
+        let other = c.start(Command::new("/x"), false).unwrap();
+        assert!(!c.must_pause());
+        c.receive(&wire(&[&["!done", ".tag=2"]]));
+        assert!(c.take_response(other).is_some());
+        assert!(c.must_pause());
+        c.take_rows(tag);
+        assert!(!c.must_pause(), "taken");
+    }
+
+    #[test]
+    fn rows_of_one_read_share_one_buffer_and_odd_rows_are_built_alone() {
+        let mut c = conn();
+        let tag = c.start(Command::new("/p"), false).unwrap();
+        let long = format!("=comment={}", "y".repeat(300));
+        c.receive(&wire(&[
+            &["!re", "=name=a", "=x=1", ".tag=1"],
+            &["!re", "=name=b", long.as_str(), ".tag=1"],
+            &["!re", "=name=c", ".section=1", "=x=3", ".tag=1"],
+            &["!re", ".tag=1"],
+            &["!done", ".tag=1"],
+        ]));
+        let rows = c.take_response(tag).unwrap().unwrap().rows;
+        assert_eq!(rows.len(), 4);
+        assert_eq!(rows[0].get("x"), Some("1"));
+        assert_eq!(rows[1].get("comment").map(str::len), Some(300));
+        assert_eq!(rows[2].get("x"), Some("3"));
+        assert!(rows[3].is_empty());
+        let mut detached = rows[0].clone();
+        detached.detach();
+        assert_eq!(detached, rows[0]);
+    }
+
+    #[test]
+    fn the_buffers_of_dropped_rows_are_reused_up_to_a_bound() {
+        let mut c = conn();
+        let tag = c.start(Command::new("/p"), false).unwrap();
+        c.receive(&wire(&[
+            &["!re", "=name=a", ".tag=1"],
+            &["!re", "=name=b", ".tag=1"],
+        ]));
+        let first = c.take_rows(tag);
+        assert_eq!(c.reader.pool.kept(), 0, "in use");
+        drop(first);
+        let kept = c.reader.pool.kept();
+        assert!(kept > 0, "the chunk came back when its last row went");
+        c.receive(&wire(&[
+            &["!re", "=name=c", ".tag=1"],
+            &["!done", ".tag=1"],
+        ]));
+        assert_eq!(c.reader.pool.kept(), 0, "and served the next read");
+        let response = c.take_response(tag).unwrap().unwrap();
+        assert_eq!(response.rows[0].get("name"), Some("c"));
+        // A row made its own does not hold the chunk.
+        let mut row = response.rows[0].clone();
+        row.detach();
+        drop(response);
+        assert!(c.reader.pool.kept() > 0);
+        assert_eq!(row.get("name"), Some("c"));
+        // Bounded: a buffer past the bound is not kept.
+        let pool = Arc::new(ChunkPool::default());
+        drop(Chunk::new("x".repeat(ChunkPool::MAX_BYTES + 1), &pool));
+        assert_eq!(pool.kept(), 0);
+        drop(Chunk::new("x".repeat(1000), &pool));
+        assert!(pool.kept() >= 1000);
+    }
+
+    #[test]
+    fn invalid_utf8_in_a_read_is_replaced_row_by_row() {
+        let mut c = conn();
+        let tag = c.start(Command::new("/p"), false).unwrap();
+        let mut bytes = Vec::new();
+        encode_sentence([b"!re".as_slice(), b"=name=ok", b".tag=1"], &mut bytes);
+        encode_sentence(
+            [b"!re".as_slice(), &[b'=', b'n', b'=', 0xFF], b".tag=1"],
+            &mut bytes,
+        );
+        encode_sentence([b"!done".as_slice(), b".tag=1"], &mut bytes);
+        c.receive(&bytes);
+        let rows = c.take_response(tag).unwrap().unwrap().rows;
+        assert_eq!(rows[0].get("name"), Some("ok"));
+        assert_eq!(rows[1].get("n"), Some("\u{FFFD}"));
+    }
+}
