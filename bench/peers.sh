@@ -15,6 +15,10 @@
 #    alternated over $ROUNDS rounds;
 # 3. $PEER_ADDRM sequential add+remove round trips for each third-party client.
 #
+# With BASELINE set to a git revision (e.g. BASELINE=6d65a54), the bench_client of that
+# revision is built too (in a worktree under $BENCH_DIR) and takes part in the replay rounds,
+# alternating with ours: a before/after measured side by side in one run.
+#
 # Prints markdown tables (medians, ratios, peak memory against the reply's size on the wire)
 # and keeps the raw outputs under $BENCH_DIR/results. Our clients are built in release mode;
 # the third-party ones are installed, at pinned versions, under $BENCH_DIR (default
@@ -89,6 +93,22 @@ TARGET_DIR=$(cargo metadata --format-version 1 --no-deps \
 SIM=$TARGET_DIR/release/routeros-sim
 OURS=$TARGET_DIR/release/examples/bench_client
 REPLAY=$TARGET_DIR/release/examples/replay_server
+BASE_CLIENT=
+if [[ -n ${BASELINE:-} ]]; then
+    echo "building the bench_client of $BASELINE (release)" >&2
+    rm -rf "$WORK/baseline"
+    git -C "$ROOT" worktree prune
+    if git -C "$ROOT" worktree add --quiet --detach "$WORK/baseline" "$BASELINE" \
+        && (cd "$WORK/baseline" && CARGO_TARGET_DIR="$WORK/baseline-target" \
+            cargo build --release --quiet -p routeros-api --example bench_client); then
+        BASE_CLIENT=$WORK/baseline-target/release/examples/bench_client
+        echo "$BASELINE $(git -C "$ROOT" log -1 --format='%h %cs' "$BASELINE")" >"$RESULTS/baseline.rev"
+    else
+        echo "could not build the baseline $BASELINE" >&2
+        exit 1
+    fi
+    git -C "$ROOT" worktree remove --force "$WORK/baseline"
+fi
 
 # --- start one simulator -----------------------------------------------------------------------
 SIM_OUT=$WORK/logs/sim.out
@@ -169,6 +189,10 @@ for _ in $(seq 1 "$ROUNDS"); do
     bench replay-ours 1 "$OURS" print ours "${REPLAY_TARGET[@]}" "$RUNS"
     bench replay-ours-stream 1 "$OURS" print ours-stream "${REPLAY_TARGET[@]}" "$RUNS"
     bench replay-ours-ct 1 env BENCH_CURRENT_THREAD=1 "$OURS" print ours "${REPLAY_TARGET[@]}" "$RUNS"
+    if [[ -n $BASE_CLIENT ]]; then
+        bench replay-baseline 1 "$BASE_CLIENT" print ours "${REPLAY_TARGET[@]}" "$RUNS"
+        bench replay-baseline-stream 1 "$BASE_CLIENT" print ours-stream "${REPLAY_TARGET[@]}" "$RUNS"
+    fi
 done
 kill "$REPLAY_PID" 2>/dev/null
 wait "$REPLAY_PID" 2>/dev/null

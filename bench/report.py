@@ -5,8 +5,9 @@ usage: report.py RESULTS_DIR
 Each result file holds the output lines of one benchmark client:
 `print MS ROWS` per run, `addrm MS ITERATIONS` per round, `reply_bytes N`, `rss BEFORE PEAK`
 (KiB: resident memory after login, before the first command; the process's peak, VmHWM).
-The memory target is read on the whole process's peak; the figure above the RSS before the
-print is shown too.
+The memory target is read on the whole process's peak (the highest of its rounds); the figure
+above the RSS before the print is shown too. `baseline.rev`, when present, names the revision
+whose client ran as `replay-baseline*` (BASELINE=REV bash bench/peers.sh).
 """
 
 import os
@@ -135,6 +136,14 @@ def main():
             ("replay-ours-stream", "ours: `Client::stream` (multi-thread)"),
             ("replay-ours-ct", "ours: `Client::call`, current-thread"),
         ]
+        baseline = os.path.join(results, "baseline.rev")
+        if os.path.exists(baseline):
+            with open(baseline) as f:
+                rev = f.read().split()
+            labels += [
+                ("replay-baseline", f"before: `Client::call` of {' '.join(rev[1:])}"),
+                ("replay-baseline-stream", f"before: `Client::stream` of {' '.join(rev[1:])}"),
+            ]
         for name, label in labels:
             data = read(results, name) or {}
             if "print" not in data:
@@ -146,7 +155,7 @@ def main():
             verdict = "" if target is None else f"under {target}x: **{'met' if ratio < target else 'not met'}**"
             mem = ""
             if "rss" in data and replay_bytes:
-                peak = int(data["rss"][-1][1]) * 1024
+                peak = max(int(r[1]) for r in data["rss"]) * 1024
                 mem = f"{peak / replay_bytes:.2f}x" + (" (target under 2x: **met**)" if name == "replay-ours" and peak < 2 * replay_bytes
                                                         else " (target under 2x: **not met**)" if name == "replay-ours" else "")
             out.append(f"| {label} | {fmt(m, 2)} | {ratio:.2f} | {verdict} | {mem} |")

@@ -92,18 +92,40 @@ impl ChunkPool {
         }
     }
 
-    /// An empty buffer: a kept one, or a new one of `capacity`.
+    /// An empty buffer for at least `capacity` bytes: the smallest kept one that fits without
+    /// wasting more than a third of it, or a new one. A new one takes the place of a kept one
+    /// (the largest too small, else the smallest too large), which is freed first: the memory
+    /// a connection holds follows the sizes of its reads instead of growing with mismatches.
     pub(crate) fn take(&self, capacity: usize) -> Vec<u8> {
         let mut free = self.lock();
-        match free.0.pop() {
-            Some(text) => {
-                free.1 -= text.capacity();
-                drop(free);
-                let mut bytes = text.into_bytes();
-                bytes.reserve(capacity);
-                bytes
-            }
-            None => Vec::with_capacity(capacity),
+        let fits = |kept: usize| kept >= capacity && kept - capacity <= capacity / 2;
+        let closest = |wanted: &dyn Fn(usize) -> bool, larger: bool| {
+            free.0
+                .iter()
+                .enumerate()
+                .filter(|(_, text)| wanted(text.capacity()))
+                .min_by_key(|(_, text)| {
+                    let kept = text.capacity();
+                    if larger { kept } else { usize::MAX - kept }
+                })
+                .map(|(at, _)| at)
+        };
+        let best = closest(&fits, true);
+        let freed = best
+            .is_none()
+            .then(|| closest(&|kept| kept < capacity, false).or_else(|| closest(&|_| true, true)))
+            .flatten();
+        let Some(at) = best.or(freed) else {
+            return Vec::with_capacity(capacity);
+        };
+        let text = free.0.swap_remove(at);
+        free.1 -= text.capacity();
+        drop(free);
+        if best.is_some() {
+            text.into_bytes()
+        } else {
+            drop(text);
+            Vec::with_capacity(capacity)
         }
     }
 
@@ -584,6 +606,28 @@ impl<'a> IntoIterator for &'a Attributes {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_pool_serves_the_closest_fit_and_frees_what_is_too_small() {
+        let pool = Arc::new(ChunkPool::default());
+        for capacity in [1_000, 4_000, 100_000] {
+            drop(Chunk::new(String::with_capacity(capacity), &pool));
+        }
+        let kept = pool.kept();
+        assert!(kept >= 105_000);
+        // 3,500 fits in the 4,000 one, not the 100,000 one (which would waste most of it).
+        let buffer = pool.take(3_500);
+        assert!((3_500..=5_250).contains(&buffer.capacity()));
+        assert_eq!(pool.kept(), kept - buffer.capacity());
+        // 2,000 fits none without waste: the 1,000 one, too small, is freed for a new one.
+        let kept = pool.kept();
+        let buffer = pool.take(2_000);
+        assert!(buffer.capacity() >= 2_000 && buffer.capacity() < 100_000);
+        assert!(pool.kept() < kept && pool.kept() >= 100_000);
+        // Nothing small is left: a new buffer takes the place of the big one, which is freed.
+        assert!(pool.take(10).capacity() < 100_000);
+        assert_eq!(pool.kept(), 0);
+    }
 
     #[test]
     fn attributes() {
