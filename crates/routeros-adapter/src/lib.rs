@@ -167,6 +167,18 @@ impl RouterOs {
         self.shared.read(command).await
     }
 
+    /// The secret whose `key` is exactly `value`, if any.
+    async fn secret_where(&self, key: &str, value: &str) -> Result<Option<Secret>, RouterError> {
+        let r = self
+            .read(
+                Command::new("/ppp/secret/print")
+                    .query(QueryWord::eq(key, value))
+                    .proplist(SECRET_PROPS),
+            )
+            .await?;
+        Ok(r.rows.first().map(|row| mapping::secret(self.name(), row)))
+    }
+
     async fn write<F, Fut>(
         &self,
         command: Command,
@@ -197,25 +209,11 @@ impl RouterOs {
     }
 
     async fn secret_by_name(&self, name: &str) -> Result<Option<Secret>, RouterError> {
-        let r = self
-            .read(
-                Command::new("/ppp/secret/print")
-                    .query(QueryWord::eq("name", name))
-                    .proplist(SECRET_PROPS),
-            )
-            .await?;
-        Ok(r.rows.first().map(|row| mapping::secret(self.name(), row)))
+        self.secret_where("name", name).await
     }
 
     async fn secret_by_id(&self, id: &str) -> Result<Option<Secret>, RouterError> {
-        let r = self
-            .read(
-                Command::new("/ppp/secret/print")
-                    .query(QueryWord::eq(".id", id))
-                    .proplist(SECRET_PROPS),
-            )
-            .await?;
-        Ok(r.rows.first().map(|row| mapping::secret(self.name(), row)))
+        self.secret_where(".id", id).await
     }
 
     async fn sessions(&self, name: &str) -> Result<Vec<ActiveSession>, RouterError> {
