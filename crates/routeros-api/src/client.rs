@@ -648,7 +648,7 @@ impl Client {
     ///
     /// Rows that arrive before they are polled are queued. While this stream is the only
     /// command on the connection that the router is still answering, the queue is bounded
-    /// (about 256 KiB of rows): past that, the client stops reading the socket until the
+    /// (about 1 MiB of rows): past that, the client stops reading the socket until the
     /// stream is polled, and TCP holds the router back. With other commands in flight the
     /// client keeps reading, so that a slow stream cannot hold up their replies (whose
     /// callers may be what the stream's consumer waits for); the rows then queue without
