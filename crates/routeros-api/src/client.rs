@@ -956,14 +956,13 @@ where
     R: AsyncRead + Unpin,
 {
     let read = async {
-        let mut buf = vec![0u8; READ_CHUNK];
         let mut inbound = Inbound::default();
         let mut wakers = Vec::new();
         let mut tags = Vec::new();
         // What came with the login's reply first.
         let mut received = 0;
         loop {
-            reader.read(&buf[..received], &mut inbound);
+            reader.received(received, &mut inbound);
             let ended = {
                 let mut core = shared.lock();
                 core.conn.deliver(&mut inbound);
@@ -975,7 +974,7 @@ where
                 return None;
             }
             shared.wait_for_room().await;
-            match transport.read(&mut buf).await {
+            match transport.read(reader.spare(READ_CHUNK)).await {
                 Ok(0) => return Some(Err(())),
                 Ok(n) => received = n,
                 Err(err) => return Some(Ok(err)),

@@ -413,7 +413,10 @@ impl std::iter::FusedIterator for Words<'_> {}
 #[derive(Debug)]
 pub struct Decoder {
     limits: Limits,
+    /// Received bytes up to `filled`; past it, room that [`spare`](Self::spare) lends.
     buf: Vec<u8>,
+    /// End of the received bytes in `buf`.
+    filled: usize,
     /// Start of the sentence being assembled (everything before it has been consumed).
     start: usize,
     /// First byte not parsed yet: `start..cursor` holds the complete words of the sentence
@@ -444,6 +447,7 @@ impl Decoder {
         Self {
             limits,
             buf: Vec::new(),
+            filled: 0,
             start: 0,
             cursor: 0,
             words: Vec::new(),
@@ -462,32 +466,75 @@ impl Decoder {
 
     /// Appends received bytes to the input buffer.
     pub fn feed(&mut self, bytes: &[u8]) {
-        if self.start == self.buf.len() {
-            self.buf.clear();
+        self.compact();
+        self.buf.truncate(self.filled);
+        self.buf.extend_from_slice(bytes);
+        self.filled = self.buf.len();
+    }
+
+    /// Room for at least `min` more bytes at the end of the input buffer, for a transport to
+    /// read into directly instead of into a buffer of its own that [`feed`](Self::feed) would
+    /// copy; then [`filled`](Self::filled) says how many it wrote. The room is kept from one
+    /// call to the next (it is zeroed once, when it first grows).
+    ///
+    /// ```
+    /// use routeros_api::codec::{Decoder, encode_sentence};
+    ///
+    /// let mut wire = Vec::new();
+    /// encode_sentence(["!done"], &mut wire);
+    /// let mut decoder = Decoder::default();
+    /// let room = decoder.spare(4096);
+    /// room[..wire.len()].copy_from_slice(&wire); // as a socket's read would
+    /// decoder.filled(wire.len());
+    /// assert_eq!(decoder.next_words().unwrap().unwrap().first(), Some(&b"!done"[..]));
+    /// ```
+    pub fn spare(&mut self, min: usize) -> &mut [u8] {
+        self.compact();
+        let want = self.filled.saturating_add(min);
+        if self.buf.len() < want {
+            self.buf.resize(want, 0);
+        }
+        &mut self.buf[self.filled..]
+    }
+
+    /// Takes the first `n` bytes of the room that [`spare`](Self::spare) lent as received.
+    ///
+    /// # Panics
+    ///
+    /// If `n` is more than that room.
+    pub fn filled(&mut self, n: usize) {
+        assert!(n <= self.buf.len() - self.filled, "more than the room lent");
+        self.filled += n;
+    }
+
+    /// Drops the consumed bytes when that is cheap enough.
+    fn compact(&mut self) {
+        if self.start == self.filled {
+            self.filled = 0;
             self.start = 0;
             self.cursor = 0;
-        } else if self.start >= COMPACT_MIN && self.start >= self.buf.len() / 2 {
+        } else if self.start >= COMPACT_MIN && self.start >= self.filled / 2 {
             // Amortised O(1) per byte: we only move the tail when at least as many bytes
             // have been consumed as remain. Word positions are relative to `start`.
-            self.buf.drain(..self.start);
+            self.buf.copy_within(self.start..self.filled, 0);
+            self.filled -= self.start;
             self.cursor -= self.start;
             self.start = 0;
         }
-        self.buf.extend_from_slice(bytes);
     }
 
     /// Bytes received but not yet returned as part of a sentence: the unparsed input plus the
     /// complete words (without their length prefixes) of the sentence being assembled.
     #[must_use]
     pub fn buffered(&self) -> usize {
-        self.buf.len() - self.cursor + self.sentence_len
+        self.filled - self.cursor + self.sentence_len
     }
 
     /// Whether a sentence has been started but not finished, or input is unread; i.e. whether
     /// an end of stream right now would cut a sentence.
     #[must_use]
     pub fn is_mid_sentence(&self) -> bool {
-        self.start < self.buf.len()
+        self.start < self.filled
     }
 
     /// The next complete sentence, `Ok(None)` if more bytes are needed.
@@ -523,7 +570,7 @@ impl Decoder {
     /// [`advance`](Self::advance), with the error made sticky.
     #[inline]
     fn step(&mut self) -> Result<Option<usize>, DecodeError> {
-        if self.buf.len() - self.start < self.need {
+        if self.filled - self.start < self.need {
             // The word being received is still incomplete (`need` is 0 after an error).
             return Ok(None);
         }
@@ -543,7 +590,7 @@ impl Decoder {
         }
         self.need = 0;
         loop {
-            let Some((len, prefix)) = decode_length(&self.buf[self.cursor..])? else {
+            let Some((len, prefix)) = decode_length(&self.buf[self.cursor..self.filled])? else {
                 return Ok(None);
             };
             if len == 0 {
@@ -579,7 +626,7 @@ impl Decoder {
             }
             let word_start = self.cursor + prefix;
             match word_start.checked_add(len) {
-                Some(end) if end <= self.buf.len() => {
+                Some(end) if end <= self.filled => {
                     self.words.push((word_start - self.start, len));
                     self.sentence_len = total;
                     self.cursor = end;
@@ -923,6 +970,42 @@ mod tests {
             (out, None)
         }
 
+        /// As `decode_all`, with the pieces written into [`Decoder::spare`] (room `extra`
+        /// bytes larger than the piece) except every third one, fed.
+        fn decode_all_spare(
+            limits: Limits,
+            wire: &[u8],
+            cuts: &[usize],
+            extra: usize,
+        ) -> (Vec<Sentence>, Option<DecodeError>) {
+            let mut points: Vec<usize> = cuts.iter().map(|c| c % (wire.len() + 1)).collect();
+            points.push(0);
+            points.push(wire.len());
+            points.sort_unstable();
+            let mut d = Decoder::new(limits);
+            let mut out = Vec::new();
+            for (i, pair) in points.windows(2).enumerate() {
+                let piece = &wire[pair[0]..pair[1]];
+                if i % 3 == 2 {
+                    d.feed(piece);
+                } else {
+                    let room = d.spare(piece.len() + extra);
+                    assert!(room.len() >= piece.len() + extra);
+                    room[..piece.len()].copy_from_slice(piece);
+                    room[piece.len()..].fill(0xEE);
+                    d.filled(piece.len());
+                }
+                loop {
+                    match d.next_sentence() {
+                        Ok(Some(s)) => out.push(s),
+                        Ok(None) => break,
+                        Err(e) => return (out, Some(e)),
+                    }
+                }
+            }
+            (out, None)
+        }
+
         fn word() -> impl Strategy<Value = Vec<u8>> {
             prop_oneof![
                 8 => proptest::collection::vec(any::<u8>(), 0..40),
@@ -996,6 +1079,15 @@ mod tests {
                 let (got, err) = decode_all_borrowed(Limits::default(), &wire, &cuts);
                 prop_assert_eq!(err, None);
                 prop_assert_eq!(got, expect);
+            }
+
+            #[test]
+            fn reading_into_spare_room_is_feeding(bytes in proptest::collection::vec(any::<u8>(), 0..512),
+                                                  limits in small_limits(),
+                                                  cuts in proptest::collection::vec(any::<usize>(), 0..16),
+                                                  extra in 0_usize..64) {
+                // The bytes past what was filled (0xEE here) are never read as input.
+                prop_assert_eq!(decode_all(limits, &bytes, &cuts), decode_all_spare(limits, &bytes, &cuts, extra));
             }
 
             #[test]

@@ -491,11 +491,35 @@ impl Reader {
             return;
         }
         self.decoder.feed(bytes);
+        self.decode(bytes.len(), into);
+    }
+
+    /// Room for the next read, `at_most` bytes, in the decoder's own buffer: a transport
+    /// reads into it, then [`received`](Self::received) says how much came. Saves the copy
+    /// that [`read`](Self::read) makes.
+    pub fn spare(&mut self, at_most: usize) -> &mut [u8] {
+        &mut self.decoder.spare(at_most)[..at_most]
+    }
+
+    /// As [`read`](Self::read), for `n` bytes that a transport wrote into [`spare`](Self::spare).
+    ///
+    /// # Panics
+    ///
+    /// If `n` is more than the room lent.
+    pub fn received(&mut self, n: usize, into: &mut Inbound) {
+        self.decoder.filled(n);
+        if into.end.is_none() {
+            self.decode(n, into);
+        }
+    }
+
+    /// Decodes what the decoder holds after a read of `size` bytes.
+    fn decode(&mut self, size: usize, into: &mut Inbound) {
         if self.chunk.capacity() == 0 {
-            self.chunk = self.pool.take(bytes.len());
+            self.chunk = self.pool.take(size);
         } else {
             self.chunk.clear();
-            self.chunk.reserve(bytes.len());
+            self.chunk.reserve(size);
         }
         loop {
             match self.decoder.next_words() {
