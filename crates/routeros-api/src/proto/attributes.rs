@@ -141,10 +141,12 @@ impl ChunkPool {
 #[derive(Clone)]
 enum Packed {
     Own(String),
+    /// `chunk.text[start..end]`; 32-bit offsets keep a row at 32 bytes (a read's chunk is
+    /// far smaller; a larger one gives its rows strings of their own).
     Shared {
         chunk: Arc<Chunk>,
-        start: usize,
-        end: usize,
+        start: u32,
+        end: u32,
     },
 }
 
@@ -158,7 +160,7 @@ impl Packed {
     fn as_str(&self) -> &str {
         match self {
             Self::Own(s) => s,
-            Self::Shared { chunk, start, end } => &chunk.text[*start..*end],
+            Self::Shared { chunk, start, end } => &chunk.text[*start as usize..*end as usize],
         }
     }
 
@@ -274,17 +276,18 @@ impl Attributes {
 
     /// The row whose packed words are `chunk[range]`, `len` of them: rows that arrived in one
     /// read share one chunk, so that building them costs one allocation per read, not one
-    /// per row. Such a row keeps its whole chunk alive (about 64 KiB) while it lives; a
+    /// per row. Such a row keeps its whole chunk alive (up to a read, 256 KiB) while it lives; a
     /// change, or [`detach`](Self::detach), gives it a string of its own.
     pub(crate) fn shared(chunk: &Arc<Chunk>, range: std::ops::Range<usize>, len: usize) -> Self {
-        Self {
-            packed: Packed::Shared {
+        let packed = match (u32::try_from(range.start), u32::try_from(range.end)) {
+            (Ok(start), Ok(end)) => Packed::Shared {
                 chunk: Arc::clone(chunk),
-                start: range.start,
-                end: range.end,
+                start,
+                end,
             },
-            len,
-        }
+            _ => Packed::Own(chunk.text[range].to_owned()),
+        };
+        Self { packed, len }
     }
 
     /// Gives a row that shares the buffer of the read it arrived in a string of its own, so
@@ -403,7 +406,7 @@ impl Attributes {
     pub fn heap_size(&self) -> usize {
         match &self.packed {
             Packed::Own(s) => s.capacity(),
-            Packed::Shared { start, end, .. } => end - start,
+            Packed::Shared { start, end, .. } => (end - start) as usize,
         }
     }
 
