@@ -64,7 +64,7 @@ pub use domain::{
 };
 pub use engine::{
     AccessEntry, CONFIRMATION_TTL, DeleteConfirmation, Engine, EngineConfig, FieldError,
-    Permissions, Queued, ValidCommand,
+    Permissions, Queued, REPEAT_WINDOW, ValidCommand,
 };
 pub use multi::{NamedRouter, RouterSet, RouterSetError};
 pub use ports::{

@@ -148,6 +148,12 @@ impl Default for EngineConfig {
 /// How long a delete code stays valid.
 pub const CONFIRMATION_TTL: Duration = Duration::from_secs(300);
 
+/// A change sent again, word for word, by the same sender within this time after it was done
+/// is not run twice: WhatsApp redelivers a message the phone could not decrypt at first
+/// under a new id, and a technician who saw no reply resends. `!` in front of the command
+/// runs it again on purpose.
+pub const REPEAT_WINDOW: Duration = Duration::from_secs(120);
+
 #[derive(Debug, Clone)]
 struct PendingDelete {
     code: String,
@@ -167,6 +173,25 @@ struct State {
     unknown_audited: HashMap<String, DateTime<Utc>>,
     /// Delete codes waiting for `ya CODE`, per sender.
     pending: HashMap<PhoneNumber, PendingDelete>,
+    /// Changes done in the last [`REPEAT_WINDOW`], per sender: the hash of the text (see
+    /// [`repeat_key`]; not the text, which may hold a password) and when.
+    done: HashMap<PhoneNumber, VecDeque<(u64, DateTime<Utc>)>>,
+}
+
+/// The text of a message as the repeat guard compares it, hashed: its words, the command word
+/// lower-cased and without the `!`, `/` or `.` a technician may type in front of it.
+fn repeat_key(text: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::hash::DefaultHasher::new();
+    let mut words = text.split_whitespace();
+    if let Some(first) = words.next() {
+        first
+            .trim_start_matches(['/', '!', '.'])
+            .to_lowercase()
+            .hash(&mut hasher);
+    }
+    words.for_each(|word| word.hash(&mut hasher));
+    hasher.finish()
 }
 
 /// A message that has its place in its sender's queue (see [`Engine::enqueue`]), with what
@@ -424,6 +449,24 @@ impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
             Err(e) => return Answer::invalid(e.audit_text(), self.renderer.field_error(kind, &e)),
         };
 
+        // A change resent word for word soon after it was done is not run twice.
+        let repeat =
+            (kind.is_mutating() && kind != CommandKind::Confirm).then(|| repeat_key(&msg.text));
+        if let Some(key) = repeat
+            && !msg.text.trim_start().starts_with('!')
+            && let Some(done_at) = self.done_recently(&entry.phone, key, started)
+        {
+            return Answer::with(
+                Outcome::Skipped,
+                format!(
+                    "the same command was done at {} (less than {} s before); not run twice",
+                    done_at.to_rfc3339(),
+                    REPEAT_WINDOW.as_secs()
+                ),
+                self.renderer.repeated(shown.trim(), kind.word(), done_at),
+            );
+        }
+
         if kind.is_mutating() {
             // At most once across a crash: the claim is durable before the router is touched,
             // the audit row is written after. A claim without a row means an earlier attempt
@@ -453,7 +496,13 @@ impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
                 }
             }
         }
-        self.execute(valid, &entry.phone, &msg.id, started).await
+        let answer = self.execute(valid, &entry.phone, &msg.id, started).await;
+        if let Some(key) = repeat
+            && answer.outcome == Outcome::Ok
+        {
+            self.remember_done(&entry.phone, key, started);
+        }
+        answer
     }
 
     /// Runs a valid command in its module. A router error that the module did not answer
@@ -677,6 +726,37 @@ impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
         }
         window.push_back(now);
         true
+    }
+
+    /// When the sender last did the change whose text hashes to `key`, if within
+    /// [`REPEAT_WINDOW`] of `now`.
+    fn done_recently(
+        &self,
+        phone: &PhoneNumber,
+        key: u64,
+        now: DateTime<Utc>,
+    ) -> Option<DateTime<Utc>> {
+        let window = chrono::Duration::from_std(REPEAT_WINDOW).unwrap_or_default();
+        let mut state = self.lock();
+        let done = state.done.get_mut(phone)?;
+        while done.front().is_some_and(|(_, at)| now - *at >= window) {
+            done.pop_front();
+        }
+        done.iter()
+            .rev()
+            .find(|(k, _)| *k == key)
+            .map(|(_, at)| *at)
+    }
+
+    /// Notes a change the sender just did, for [`done_recently`](Self::done_recently).
+    fn remember_done(&self, phone: &PhoneNumber, key: u64, at: DateTime<Utc>) {
+        let window = chrono::Duration::from_std(REPEAT_WINDOW).unwrap_or_default();
+        let mut state = self.lock();
+        let done = state.done.entry(phone.clone()).or_default();
+        while done.front().is_some_and(|(_, t)| at - *t >= window) {
+            done.pop_front();
+        }
+        done.push_back((key, at));
     }
 
     /// Whether to tell the sender about the rate limit (once a minute).

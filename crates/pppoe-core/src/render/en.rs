@@ -89,6 +89,7 @@ pub(crate) static EN: Lexicon = Lexicon {
     title_router_busy: "The router is busy",
     title_denied: "Access denied",
     title_stale: "COMMAND SKIPPED",
+    title_repeated: "ALREADY DONE",
     title_interrupted: "COMMAND NOT REPEATED",
     title_rate_limited: "Too many commands",
 
@@ -280,6 +281,16 @@ pub(crate) static EN: Lexicon = Lexicon {
         )
     },
     stale_advice: "Send the command again if it is still needed.",
+    repeated: |command, time| {
+        format!(
+            "The very same command \"{command}\" was already done at {time}. This resend is not run again, so that the change is not made twice."
+        )
+    },
+    repeated_advice: |word| {
+        format!(
+            "To repeat it on purpose, send the same message again with ! in front (!{word} ...)."
+        )
+    },
     interrupted: |command| {
         format!(
             "The message \"{command}\" was already being processed when the bot stopped before recording it. Its result is unknown, so it is not run twice."

@@ -89,6 +89,7 @@ pub(crate) static ID: Lexicon = Lexicon {
     title_router_busy: "Router sedang sibuk",
     title_denied: "Akses ditolak",
     title_stale: "PERINTAH DILEWATI",
+    title_repeated: "SUDAH DIJALANKAN",
     title_interrupted: "PERINTAH TIDAK DIULANG",
     title_rate_limited: "Terlalu banyak perintah",
 
@@ -274,6 +275,16 @@ pub(crate) static ID: Lexicon = Lexicon {
         )
     },
     stale_advice: "Kirim ulang perintahnya jika masih diperlukan.",
+    repeated: |command, time| {
+        format!(
+            "Perintah \"{command}\" yang sama persis sudah dijalankan pukul {time}. Kiriman ulang ini tidak dijalankan lagi, agar perubahan tidak terjadi dua kali."
+        )
+    },
+    repeated_advice: |word| {
+        format!(
+            "Jika memang ingin mengulanginya, kirim ulang pesan yang sama dengan tanda ! di depan (!{word} ...)."
+        )
+    },
     interrupted: |command| {
         format!(
             "Pesan \"{command}\" sudah pernah diproses, tetapi bot berhenti sebelum selesai mencatatnya. Hasilnya belum pasti, jadi perintah tidak dijalankan dua kali."

@@ -168,6 +168,8 @@ pub(crate) struct Lexicon {
     pub(crate) title_stale: &'static str,
     /// A change whose earlier attempt was interrupted is not run again.
     pub(crate) title_interrupted: &'static str,
+    /// The same change, sent again soon after it was done, is not run twice.
+    pub(crate) title_repeated: &'static str,
     /// Too many commands in the last minute.
     pub(crate) title_rate_limited: &'static str,
 
@@ -399,6 +401,11 @@ pub(crate) struct Lexicon {
     pub(crate) stale: fn(&str, &str, &str) -> String,
     /// After a skipped change: send it again if still needed.
     pub(crate) stale_advice: &'static str,
+    /// The same change (as typed) was done at a time (`HH:MM:SS`) moments ago.
+    pub(crate) repeated: fn(&str, &str) -> String,
+    /// After a repeat: to run it again, send the same message with `!` in front (the command
+    /// word).
+    pub(crate) repeated_advice: fn(&str) -> String,
     /// A change (the command as typed) was interrupted before it was recorded.
     pub(crate) interrupted: fn(&str) -> String,
     /// Check first (the command that checks), then send it again.
@@ -560,6 +567,7 @@ mod tests {
             title_denied,
             title_stale,
             title_interrupted,
+            title_repeated,
             title_rate_limited,
             delete_question,
             resend_with_reason,
@@ -662,6 +670,8 @@ mod tests {
             minutes,
             stale,
             stale_advice,
+            repeated,
+            repeated_advice,
             interrupted,
             interrupted_advice,
             rate_limited,
@@ -755,6 +765,7 @@ mod tests {
             fixed("title_denied", title_denied),
             fixed("title_stale", title_stale),
             fixed("title_interrupted", title_interrupted),
+            fixed("title_repeated", title_repeated),
             fixed("title_rate_limited", title_rate_limited),
             shown("delete_question", delete_question(USER), &[&USER]),
             fixed("resend_with_reason", resend_with_reason),
@@ -905,6 +916,8 @@ mod tests {
             shown("minutes", minutes(97), &[&97]),
             shown("stale", stale(WORD, DONE, USER), &[&WORD, &DONE, &USER]),
             fixed("stale_advice", stale_advice),
+            shown("repeated", repeated(WORD, DONE), &[&WORD, &DONE]),
+            shown("repeated_advice", repeated_advice(WORD), &[&WORD]),
             shown("interrupted", interrupted(WORD), &[&WORD]),
             shown("interrupted_advice", interrupted_advice(WORD), &[&WORD]),
             shown("rate_limited", rate_limited(97), &[&97]),

@@ -1029,6 +1029,23 @@ impl Renderer {
         )
     }
 
+    /// The same change (`command`: its word and target), sent again by the same sender soon
+    /// after it was done at `done_at`, was not run twice; `!` in front of the command `word`
+    /// repeats it on purpose.
+    pub fn repeated(&self, command: &str, word: &str, done_at: DateTime<Utc>) -> String {
+        let lx = self.lx;
+        let time = done_at
+            .with_timezone(&self.tz)
+            .format("%H:%M:%S")
+            .to_string();
+        format!(
+            "⏭️ *{}*\n\n{}\n\n💡 {}",
+            lx.title_repeated,
+            (lx.repeated)(command, &time),
+            (lx.repeated_advice)(word)
+        )
+    }
+
     /// A change whose earlier attempt was interrupted (the bot stopped between the router
     /// call and its audit record): it is not run again.
     pub fn interrupted(&self, command: &str, username: &str) -> String {

@@ -220,6 +220,7 @@ fn every_layout(language: Language) {
     let b = bot(language);
     b.at(2024, 12, 15, 17, 15, 30);
     golden(&format!("{l}/restart"), &b.one("restartpppoe john123"));
+    golden(&format!("{l}/repeated"), &b.one("restartpppoe john123"));
     golden(
         &format!("{l}/restart_offline"),
         &b.one("restartpppoe jane456"),
@@ -265,6 +266,8 @@ fn every_layout(language: Language) {
     msg.sent_at -= chrono::Duration::minutes(10);
     let stale = b.deliver(msg);
     golden(&format!("{l}/stale"), &stale[0].text);
+    // Past the window in which a resend of the restart above would be held back as a repeat.
+    b.clock.advance(pppoe_core::REPEAT_WINDOW);
     let msg = b.message(ADMIN, "restartpppoe john123");
     b.claim(&msg, "restartpppoe", Some("john123"));
     golden(&format!("{l}/interrupted"), &b.deliver(msg)[0].text);

@@ -467,3 +467,71 @@ fn concurrent_adds_of_one_static_ip_give_it_to_exactly_one() {
         .count();
     assert_eq!(conflicts, 5);
 }
+
+/// Kicks the router was asked for.
+fn kicks(b: &Bot) -> usize {
+    b.router
+        .calls()
+        .iter()
+        .filter(|c| c.kind() == CallKind::Kick)
+        .count()
+}
+
+#[test]
+fn a_change_resent_word_for_word_soon_after_is_not_run_twice() {
+    let b = Bot::spec();
+    let first = b.one("editpppoe john123 profile Premium");
+    assert!(first.starts_with("✅"), "{first}");
+    let writes = b.router.writes();
+    // A redelivery under a new id, as WhatsApp makes after a failed decryption, with the
+    // spacing and case a phone keyboard may change.
+    b.clock.advance(std::time::Duration::from_secs(90));
+    let again = b.one("  EditPPPoE   john123 profile Premium ");
+    assert!(again.starts_with("⏭️ *SUDAH DIJALANKAN*"), "{again}");
+    assert!(again.contains("pukul 16:30:25"), "{again}");
+    assert!(again.contains("!editpppoe"), "{again}");
+    assert_eq!(b.router.writes(), writes, "nothing was sent to the router");
+    let ev = b.last_event();
+    assert_eq!(ev.outcome, Outcome::Skipped);
+    assert_eq!(ev.command, "editpppoe");
+    assert_eq!(ev.target.as_deref(), Some("john123"));
+    assert!(ev.error.unwrap().contains("not run twice"));
+    // `!` in front runs it on purpose; so does the same text after the window.
+    let forced = b.one("!restartpppoe john123");
+    assert!(forced.starts_with("🔄"), "{forced}");
+    b.router.connect(
+        "john123",
+        "AA:BB:CC:DD:EE:FF",
+        std::time::Duration::from_secs(5),
+    );
+    let repeated = b.one("restartpppoe john123");
+    assert!(repeated.starts_with("⏭️"), "{repeated}");
+    assert_eq!(kicks(&b), 1);
+    b.clock.advance(pppoe_core::REPEAT_WINDOW);
+    assert!(b.one("restartpppoe john123").starts_with("🔄"));
+    assert_eq!(kicks(&b), 2);
+}
+
+#[test]
+fn only_a_change_that_was_done_guards_its_repeat_and_only_for_its_sender() {
+    let b = Bot::spec();
+    // Refused by the router: nothing was done, so the resend runs.
+    b.router.fail_on(CallKind::Kick, refused());
+    let failed = b.one("restartpppoe john123");
+    assert!(!failed.starts_with("🔄"), "{failed}");
+    assert_eq!(b.last_event().outcome, Outcome::Failed);
+    assert!(b.one("restartpppoe john123").starts_with("🔄"));
+    // Another technician's identical message is their own.
+    b.router.connect(
+        "john123",
+        "AA:BB:CC:DD:EE:FF",
+        std::time::Duration::from_secs(5),
+    );
+    let theirs = b.say_as(crate::harness::TECH, "restartpppoe john123");
+    assert!(theirs[0].starts_with("🔄"), "{theirs:?}");
+    // Reads are never held back, nor are other changes of the same sender.
+    assert!(b.one("checkpppoe john123").starts_with("📊"));
+    assert!(b.one("checkpppoe john123").starts_with("📊"));
+    assert!(b.one("editpppoe john123 status disable").starts_with("✅"));
+    assert!(b.one("editpppoe john123 status enable").starts_with("✅"));
+}
