@@ -55,6 +55,20 @@ enum MessengerKind {
 /// restart cannot help, so the systemd unit does not restart on it.
 const EXIT_WHATSAPP_ENDED: u8 = 3;
 
+/// Exit status when the WhatsApp client stopped on its own (e.g. its keepalive gave up after
+/// a network stall): the session is intact and a restart reconnects, so the systemd unit
+/// restarts on it (like any failure but 3).
+const EXIT_WHATSAPP_STOPPED: u8 = 4;
+
+/// The exit status for an error that ended a command.
+fn exit_status(e: &anyhow::Error) -> u8 {
+    match e.downcast_ref::<whatsapp_adapter::WaError>() {
+        Some(whatsapp_adapter::WaError::Terminal(t)) if t.needs_operator() => EXIT_WHATSAPP_ENDED,
+        Some(whatsapp_adapter::WaError::Terminal(_)) => EXIT_WHATSAPP_STOPPED,
+        _ => 1,
+    }
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// The embedded default: routeros-sim on loopback, the real engine and audit log, the console.
@@ -287,10 +301,31 @@ fn main() -> ExitCode {
         Err(e) => {
             use std::io::Write as _;
             let _ = writeln!(std::io::stderr(), "error: {e:#}");
-            match e.downcast_ref::<whatsapp_adapter::WaError>() {
-                Some(whatsapp_adapter::WaError::Terminal(_)) => ExitCode::from(EXIT_WHATSAPP_ENDED),
-                _ => ExitCode::FAILURE,
-            }
+            ExitCode::from(exit_status(&e))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use whatsapp_adapter::{TerminalError, WaError};
+
+    #[test]
+    fn only_an_end_that_needs_the_operator_stops_the_restarts() {
+        let ended = anyhow::Error::new(WaError::Terminal(TerminalError::StreamReplaced));
+        assert_eq!(exit_status(&ended), EXIT_WHATSAPP_ENDED);
+        // A client that stopped on its own is restarted by systemd (exit 4 is not prevented).
+        let stopped = anyhow::Error::new(WaError::Terminal(TerminalError::ClientStopped));
+        assert_eq!(exit_status(&stopped), EXIT_WHATSAPP_STOPPED);
+        let unit = include_str!("../../../contrib/pppoe-bot.service");
+        let prevented: Vec<&str> = unit
+            .lines()
+            .filter_map(|l| l.strip_prefix("RestartPreventExitStatus="))
+            .flat_map(str::split_whitespace)
+            .collect();
+        assert_eq!(prevented, [EXIT_WHATSAPP_ENDED.to_string()]);
+        assert!(unit.lines().any(|l| l == "Restart=on-failure"));
+        assert_eq!(exit_status(&anyhow::anyhow!("config")), 1);
     }
 }

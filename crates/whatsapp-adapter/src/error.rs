@@ -6,8 +6,9 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use thiserror::Error;
 
-/// A state that ends the WhatsApp connection for good: wa-rs does not reconnect after it, so the
-/// process must stop and tell the operator what to do. Its `Display` says exactly that.
+/// Why the WhatsApp connection ended: wa-rs does not reconnect after any of these, so the
+/// process stops and says what happens next. All but [`ClientStopped`](Self::ClientStopped)
+/// need the operator ([`needs_operator`](Self::needs_operator)); its `Display` says what to do.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[non_exhaustive]
 pub enum TerminalError {
@@ -57,9 +58,24 @@ pub enum TerminalError {
     /// The session file holds no linked device (it asks for a QR code).
     #[error("this WhatsApp session is not linked to a phone: run `pppoe-bot pair` first")]
     NotPaired,
-    /// The wa-rs client stopped without saying why.
-    #[error("the WhatsApp client stopped unexpectedly; see the log above")]
+    /// The wa-rs client stopped without being asked to and without a reason that needs the
+    /// operator (e.g. its keepalive gave up after a network stall). Not the end of the
+    /// session: a new start reconnects.
+    #[error(
+        "the WhatsApp client stopped without being asked to (e.g. after a long network stall); \
+         the session is intact: start pppoe-bot again (under systemd this happens by itself)"
+    )]
     ClientStopped,
+}
+
+impl TerminalError {
+    /// Whether only the operator can help (pair again, stop the other process, wait out a ban,
+    /// update): then a restart would fail the same way, and the service manager must not loop.
+    /// `false` for a client that stopped on its own, which a restart brings back.
+    #[must_use]
+    pub fn needs_operator(&self) -> bool {
+        !matches!(self, Self::ClientStopped)
+    }
 }
 
 /// Errors of the adapter.
@@ -132,6 +148,15 @@ pub(crate) fn human_duration(d: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_client_that_stopped_on_its_own_needs_no_operator() {
+        assert!(!TerminalError::ClientStopped.needs_operator());
+        assert!(TerminalError::StreamReplaced.needs_operator());
+        assert!(TerminalError::NotPaired.needs_operator());
+        let e = TerminalError::ClientStopped.to_string();
+        assert!(e.contains("start pppoe-bot again"), "{e}");
+    }
 
     #[test]
     fn terminal_errors_say_what_to_do() {

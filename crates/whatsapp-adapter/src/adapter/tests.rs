@@ -492,14 +492,14 @@ async fn admins_are_notified_when_the_link_still_works() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn client_stopping_without_reason_is_terminal() {
+async fn a_client_that_stops_on_its_own_ends_the_run_for_a_restart() {
     let h = harness_with(FakeLink::default(), config());
     h.push(Input::ClientStopped);
     assert_eq!(h.adapter.next_message().await, None);
-    assert_eq!(
-        h.pump.await.unwrap().unwrap_err(),
-        TerminalError::ClientStopped
-    );
+    let end = h.pump.await.unwrap().unwrap_err();
+    assert_eq!(end, TerminalError::ClientStopped);
+    // Not an end the operator must act on: the binary exits with a status systemd restarts.
+    assert!(!end.needs_operator());
 }
 
 #[tokio::test(start_paused = true)]
