@@ -31,7 +31,8 @@ use crate::error::TerminalError;
 use crate::identity::{Allowlist, LidMap, phone_jid_string, user_part};
 use crate::lifecycle::{self, Lifecycle};
 use crate::outgoing::{
-    QuoteCache, Quoted, build_text_message, chunk_text, terminal_notice, undecryptable_notice,
+    QuoteCache, Quoted, back_notice, build_text_message, chunk_text, terminal_notice,
+    undecryptable_notice,
 };
 use crate::pacing::Pacer;
 use crate::reorder::{Reorder, ResendNotices, ResendRequest};
@@ -223,6 +224,52 @@ impl<L: Link> Shared<L> {
         }
     }
 
+    /// Keeps why and when this run ended (see [`WhatsAppConfig::ended_path`]), for the notice
+    /// at the next connect: the notice sent now rarely gets out, and a logout clears the
+    /// library's state before it could.
+    fn record_end(&self, error: &TerminalError) {
+        let path = self.config.ended_path();
+        let text = format!("{}\n{error}\n", SystemClock.now().to_rfc3339());
+        if let Err(e) = std::fs::write(&path, text) {
+            tracing::warn!(path = %path.display(), error = %e, "the reason of this stop is not kept for the next start");
+        }
+    }
+
+    /// At a connect: tells the admins why and when the previous run ended, if it ended
+    /// without being asked to, then forgets it (kept if no admin could be told).
+    async fn announce_previous_end(&self) {
+        let path = self.config.ended_path();
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            return;
+        };
+        let (at, reason) = text.split_once('\n').unwrap_or((text.as_str(), ""));
+        let ended_at = chrono::DateTime::parse_from_rfc3339(at.trim())
+            .map_or_else(|_| at.trim().to_owned(), |t| local_time(t.to_utc()));
+        let notice = back_notice(
+            self.config.language,
+            reason.trim(),
+            &ended_at,
+            &local_time(SystemClock.now()),
+        );
+        let mut told = self.config.admins.is_empty();
+        for admin in &self.config.admins {
+            let out = Outgoing {
+                chat: phone_jid_string(admin.as_str()),
+                text: notice.clone(),
+                quoting: None,
+            };
+            match self.deliver(&out, SEND_WAIT).await {
+                Ok(()) => told = true,
+                Err(e) => {
+                    tracing::warn!(admin = %admin, error = %e, "admin not told of the previous stop")
+                }
+            }
+        }
+        if told {
+            let _ = std::fs::remove_file(&path);
+        }
+    }
+
     /// Tells the admins that the link ended, if it still can.
     async fn notify_admins(&self, error: &TerminalError) {
         if self.config.admins.is_empty() {
@@ -355,7 +402,10 @@ impl<L: Link> Pump<L> {
                     Lifecycle::Connected => {
                         self.shared.state.send_replace(LinkState::Connected);
                         let shared = Arc::clone(&self.shared);
-                        tokio::spawn(async move { shared.resolve_lids().await });
+                        tokio::spawn(async move {
+                            shared.resolve_lids().await;
+                            shared.announce_previous_end().await;
+                        });
                     }
                     Lifecycle::Disconnected | Lifecycle::StreamError { .. } => {
                         self.shared.state.send_replace(LinkState::Connecting);
@@ -426,11 +476,20 @@ impl<L: Link> Pump<L> {
             }
             Err(e) => {
                 shared.notify_admins(e).await;
+                shared.record_end(e);
                 shared.state.send_replace(LinkState::Ended(Some(e.clone())));
             }
         }
         result
     }
+}
+
+/// `dd/mm/yyyy HH:MM:SS (UTC+hh:mm)` in the server's time zone, with its offset: a server
+/// often runs on UTC while the admins read another clock.
+fn local_time(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.with_timezone(&chrono::Local)
+        .format("%d/%m/%Y %H:%M:%S (UTC%:z)")
+        .to_string()
 }
 
 async fn sleep_until(at: Option<Instant>) {

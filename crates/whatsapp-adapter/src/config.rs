@@ -77,6 +77,13 @@ impl WhatsAppConfig {
         with_suffix(&self.session_path, ".lock")
     }
 
+    /// `<session>.ended`: why and when the last run ended without being asked to, kept until
+    /// the admins are told at the next connect (a notice sent as the connection ends rarely
+    /// gets out).
+    pub fn ended_path(&self) -> PathBuf {
+        with_suffix(&self.session_path, ".ended")
+    }
+
     /// `<session>.qr.png`: where `pair` writes the current QR code as an image.
     pub fn qr_png_path(&self) -> PathBuf {
         with_suffix(&self.session_path, ".qr.png")

@@ -132,6 +132,24 @@ pub fn terminal_notice(language: Language, error: &TerminalError) -> String {
     }
 }
 
+/// The admins' notice at the first connect after a run that ended without being asked to:
+/// why it ended (`reason`, as logged then) and when (`ended_at`), and when the bot came back
+/// (`back_at`), both as the admins read clocks (`dd/mm/yyyy HH:MM:SS`, the server's zone).
+pub fn back_notice(language: Language, reason: &str, ended_at: &str, back_at: &str) -> String {
+    match language {
+        Language::Indonesian => format!(
+            "ℹ️ *pppoe-bot aktif kembali*\n\nBot berhenti pada {ended_at}:\n{reason}\n\nBot \
+             tersambung lagi ke WhatsApp pada {back_at}. Pesan yang terkirim selama bot mati \
+             diproses jika masih baru; perubahan dari pesan lama dilewati."
+        ),
+        Language::English => format!(
+            "ℹ️ *pppoe-bot is back*\n\nThe bot stopped at {ended_at}:\n{reason}\n\nIt \
+             reconnected to WhatsApp at {back_at}. Messages sent meanwhile are handled if they \
+             are recent; changes from old messages are skipped."
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -21,6 +21,8 @@ const STRANGER: &str = "6289999999999";
 #[derive(Default)]
 struct FakeState {
     sent: Mutex<Vec<(Jid, wa::Message, Instant)>>,
+    /// How many messages were sent, for tests that wait for one.
+    sent_count: tokio::sync::watch::Sender<usize>,
     states: Mutex<Vec<(Jid, ChatState)>>,
     /// How many chat states were set, for tests that wait for one.
     states_set: tokio::sync::watch::Sender<usize>,
@@ -67,7 +69,12 @@ impl FakeLink {
 
 impl Link for FakeLink {
     async fn send(&self, to: &Jid, message: wa::Message) -> Result<(), String> {
-        lock(&self.0.sent).push((to.clone(), message, Instant::now()));
+        let count = {
+            let mut sent = lock(&self.0.sent);
+            sent.push((to.clone(), message, Instant::now()));
+            sent.len()
+        };
+        self.0.sent_count.send_replace(count);
         Ok(())
     }
 
@@ -114,8 +121,11 @@ struct Harness {
     pump: JoinHandle<Result<(), TerminalError>>,
 }
 
+/// A session path of its own per test, in a directory left behind in the system's temporary
+/// directory (the adapter writes `<session>.ended` when a run ends without being asked to).
 fn config() -> WhatsAppConfig {
-    let mut c = WhatsAppConfig::new("unused.db");
+    let dir = tempfile::tempdir().unwrap().keep();
+    let mut c = WhatsAppConfig::new(dir.join("session.db"));
     c.pacing = PacingConfig {
         seed: Some(1),
         ..PacingConfig::default()
@@ -194,6 +204,13 @@ impl Harness {
     /// Reports the connection, as wa-rs does before any message (this resolves the LIDs).
     fn connect(&self) {
         self.push(Input::Event(Box::new(Event::Connected(Connected))));
+    }
+
+    /// Waits until `n` messages have reached the link.
+    async fn sent_reach(&self, n: usize) -> Vec<String> {
+        let mut count = self.link.0.sent_count.subscribe();
+        let _ = count.wait_for(|count| *count >= n).await;
+        self.link.sent_texts()
     }
 
     /// Waits until `n` chat states ("typing", "paused") have reached the link: the presence
@@ -489,6 +506,44 @@ async fn admins_are_notified_when_the_link_still_works() {
     let sent = h.link.sent_texts();
     assert_eq!(sent.len(), 1);
     assert!(sent[0].contains("one process per session file"), "{sent:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_admins_are_told_at_the_next_connect_why_the_last_run_ended() {
+    let c = config();
+    // A logout ends the run; the notice cannot get out, the connection being gone.
+    let h = harness_with(FakeLink::default(), c.clone());
+    h.push(Input::Event(Box::new(Event::LoggedOut(LoggedOut {
+        on_connect: false,
+        reason: wa_rs::types::events::ConnectFailureReason::LoggedOut,
+    }))));
+    assert_eq!(h.adapter.next_message().await, None);
+    assert!(h.pump.await.unwrap().is_err());
+    assert!(h.link.sent().is_empty());
+    let kept = std::fs::read_to_string(c.ended_path()).unwrap();
+    assert!(kept.contains("run `pppoe-bot pair` again"), "{kept}");
+    // The next run, once re-linked: at its connect the admin is told why and when, once.
+    let h = harness_with(FakeLink::connected(), c.clone());
+    h.connect();
+    let sent = h.sent_reach(1).await;
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert!(
+        sent[0].starts_with("ℹ️ *pppoe-bot aktif kembali*"),
+        "{}",
+        sent[0]
+    );
+    assert!(
+        sent[0].contains("run `pppoe-bot pair` again"),
+        "{}",
+        sent[0]
+    );
+    assert!(sent[0].contains("(UTC"), "{}", sent[0]);
+    assert_eq!(h.link.sent()[0].0.to_string(), ADMIN_JID);
+    assert!(!c.ended_path().exists(), "told once");
+    // A clean stop leaves nothing to tell.
+    h.adapter.shutdown().await;
+    assert_eq!(h.pump.await.unwrap(), Ok(()));
+    assert!(!c.ended_path().exists());
 }
 
 #[tokio::test(start_paused = true)]
