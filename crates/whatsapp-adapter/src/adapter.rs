@@ -298,13 +298,32 @@ impl<L: Link> Shared<L> {
     }
 }
 
+/// What woke the event pump.
+enum Step {
+    /// An event from the library, or the end of its run loop.
+    Input(Option<Input>),
+    /// A held message or a resend notice is due.
+    Due,
+    /// The parked messages can go on (see [`Pump::parked`]).
+    Release,
+}
+
 /// The event pump's working state.
 struct Pump<L> {
     shared: Arc<Shared<L>>,
     inbox: mpsc::Sender<Incoming>,
     reorder: Reorder<Incoming>,
     notices: ResendNotices,
-    lids_waited: bool,
+    /// Messages that arrived before the allowlist's LIDs were resolved, in order: the offline
+    /// backlog comes before `Connected`, so the first of them starts the resolution. They wait
+    /// (the event pump does not) until it ends or [`LIDS_WAIT`] has passed.
+    parked: Vec<Event>,
+    /// When the parked messages go on without the LIDs.
+    parked_until: Option<Instant>,
+    /// A resolution of the LIDs was started on this connection.
+    lids_started: bool,
+    /// Follows [`Shared::lids_ready`].
+    lids_ready: watch::Receiver<bool>,
 }
 
 impl<L: Link> Pump<L> {
@@ -312,18 +331,6 @@ impl<L: Link> Pump<L> {
         &mut self,
         info: &wa_rs::types::message::MessageInfo,
     ) -> Option<String> {
-        if !self.lids_waited {
-            // The first messages after start-up (the offline backlog) wait for the allowlist's
-            // LIDs, so that a LID sender is not refused just because the answer was late.
-            self.lids_waited = true;
-            let mut ready = self.shared.lids_ready.subscribe();
-            if tokio::time::timeout(LIDS_WAIT, ready.wait_for(|r| *r))
-                .await
-                .is_err()
-            {
-                tracing::warn!("the allowlist's LIDs are not resolved yet; going on without");
-            }
-        }
         let needs = self
             .shared
             .translator
@@ -340,8 +347,50 @@ impl<L: Link> Pump<L> {
         }
     }
 
-    /// Handles one event; returns the terminal error that ends the stream, if any.
+    /// Starts resolving the allowlist's LIDs, once per connection, at the first sign of a
+    /// logged-in session (a message of the backlog, or `Connected`).
+    fn start_lids(&mut self) {
+        if !self.lids_started {
+            self.lids_started = true;
+            let shared = Arc::clone(&self.shared);
+            tokio::spawn(async move { shared.resolve_lids().await });
+        }
+    }
+
+    /// Handles one event; returns the terminal error that ends the stream, if any. Messages
+    /// wait while the allowlist's LIDs are being resolved for the first time.
     async fn on_event(&mut self, event: Event) -> Option<TerminalError> {
+        if matches!(event, Event::Message(..) | Event::UndecryptableMessage(_))
+            && !*self.lids_ready.borrow()
+        {
+            self.start_lids();
+            self.parked_until
+                .get_or_insert_with(|| Instant::now() + LIDS_WAIT);
+            self.parked.push(event);
+            return None;
+        }
+        self.handle(event).await
+    }
+
+    /// Handles the parked messages, in order, once the LIDs are resolved or waited for long
+    /// enough.
+    async fn release_parked(&mut self) {
+        if !*self.lids_ready.borrow() {
+            tracing::warn!(
+                messages = self.parked.len(),
+                "the allowlist's LIDs are not resolved yet; going on without"
+            );
+            // Later messages go on too; the resolution still completes the map.
+            self.shared.lids_ready.send_replace(true);
+        }
+        self.parked_until = None;
+        for event in std::mem::take(&mut self.parked) {
+            // Only messages are parked, and they never end the stream.
+            let _ = self.handle(event).await;
+        }
+    }
+
+    async fn handle(&mut self, event: Event) -> Option<TerminalError> {
         match event {
             Event::Message(message, info) => {
                 let library = self.library_lookup(&info).await;
@@ -401,14 +450,14 @@ impl<L: Link> Pump<L> {
                 match change {
                     Lifecycle::Connected => {
                         self.shared.state.send_replace(LinkState::Connected);
+                        self.start_lids();
                         let shared = Arc::clone(&self.shared);
-                        tokio::spawn(async move {
-                            shared.resolve_lids().await;
-                            shared.announce_previous_end().await;
-                        });
+                        tokio::spawn(async move { shared.announce_previous_end().await });
                     }
                     Lifecycle::Disconnected | Lifecycle::StreamError { .. } => {
                         self.shared.state.send_replace(LinkState::Connecting);
+                        // Resolved again at the next connection's first sign of life.
+                        self.lids_started = false;
                     }
                     Lifecycle::Terminal(e) => return Some(e),
                     Lifecycle::OfflineSyncStarted { .. }
@@ -444,27 +493,46 @@ impl<L: Link> Pump<L> {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
             };
-            tokio::select! {
+            let parked = !self.parked.is_empty();
+            let parked_until = self.parked_until;
+            let mut lids_ready = self.lids_ready.clone();
+            let step = tokio::select! {
                 biased;
                 () = async { drop(shutdown.wait_for(|s| *s).await) } => break Ok(()),
-                item = input.recv() => match item {
-                    Some(Input::Event(event)) => {
-                        if let Some(end) = self.on_event(*event).await {
-                            break Err(end);
-                        }
+                item = input.recv() => Step::Input(item),
+                () = sleep_until(next), if next.is_some() => Step::Due,
+                () = async { drop(lids_ready.wait_for(|ready| *ready).await) }, if parked => {
+                    Step::Release
+                }
+                () = sleep_until(parked_until), if parked => Step::Release,
+            };
+            match step {
+                Step::Input(Some(Input::Event(event))) => {
+                    if let Some(end) = self.on_event(*event).await {
+                        break Err(end);
                     }
-                    Some(Input::ClientStopped) | None => {
-                        // After a shutdown, wa-rs's run loop ending is expected.
-                        let asked = *self.shared.shutdown.borrow();
-                        break if asked { Ok(()) } else { Err(TerminalError::ClientStopped) };
-                    }
-                },
-                () = sleep_until(next), if next.is_some() => {}
+                }
+                Step::Input(Some(Input::ClientStopped) | None) => {
+                    // After a shutdown, wa-rs's run loop ending is expected.
+                    let asked = *self.shared.shutdown.borrow();
+                    break if asked {
+                        Ok(())
+                    } else {
+                        Err(TerminalError::ClientStopped)
+                    };
+                }
+                Step::Release => self.release_parked().await,
+                Step::Due => {}
             }
             if !self.flush().await {
                 break Ok(());
             }
         };
+        for parked in std::mem::take(&mut self.parked) {
+            if let Event::Message(_, info) = &parked {
+                tracing::warn!(message_id = %info.id, "message not handled: the WhatsApp connection ended while it waited for the allowlist's LIDs");
+            }
+        }
         for dropped in self.reorder.drain() {
             tracing::warn!(message_id = %dropped.id, chat = %dropped.chat, "message not handled: the WhatsApp connection ended before its turn");
         }
@@ -558,7 +626,10 @@ pub(crate) fn start<L: Link>(
         inbox: inbox_tx,
         reorder: Reorder::new(shared.config.reorder_window),
         notices: ResendNotices::new(shared.config.undecryptable_grace),
-        lids_waited: false,
+        parked: Vec::new(),
+        parked_until: None,
+        lids_started: false,
+        lids_ready: shared.lids_ready.subscribe(),
     };
     let pump = tokio::spawn(pump.run(input, shutdown_rx));
     Started {

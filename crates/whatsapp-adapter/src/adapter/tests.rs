@@ -30,6 +30,8 @@ struct FakeState {
     contacts: Mutex<HashMap<String, String>>,
     connected: AtomicBool,
     lid_queries: AtomicUsize,
+    /// Set: `lids_of` never answers (a usync query lost on the way).
+    lids_hang: AtomicBool,
     disconnected: AtomicBool,
 }
 
@@ -93,6 +95,9 @@ impl Link for FakeLink {
 
     async fn lids_of(&self, phones: &[String]) -> Result<Vec<(Jid, Option<Jid>)>, String> {
         self.0.lid_queries.fetch_add(1, Ordering::SeqCst);
+        if self.0.lids_hang.load(Ordering::SeqCst) {
+            std::future::pending::<()>().await;
+        }
         let contacts = lock(&self.0.contacts).clone();
         Ok(phones
             .iter()
@@ -350,13 +355,14 @@ async fn taking_a_message_shows_nothing() {
     );
 }
 
+/// In the real order: the library hands over the offline backlog first and says `Connected`
+/// after it. The first message starts resolving the allowlist's LIDs and waits for it.
 #[tokio::test(start_paused = true)]
-async fn lids_resolved_at_connect_identify_lid_senders() {
+async fn lids_resolved_at_the_first_backlog_message_identify_lid_senders() {
     let link = FakeLink::connected();
     lock(&link.0.contacts).insert(ADMIN.into(), ADMIN_LID.into());
     let h = harness_with(link, config());
-    h.push(Input::Event(Box::new(Event::Connected(Connected))));
-    // A LID sender without sender_alt.
+    // A LID sender without sender_alt, from the backlog.
     h.push(text_event(
         info("L1", &format!("{ADMIN_LID}:5@lid"), None, 1),
         "help pppoe",
@@ -369,9 +375,74 @@ async fn lids_resolved_at_connect_identify_lid_senders() {
     assert_eq!(incoming.sender_lid.as_deref(), Some("123456789012345@lid"));
     assert_eq!(incoming.chat, "123456789012345@lid");
     assert_eq!(h.link.0.lid_queries.load(Ordering::SeqCst), 1);
+    // `Connected` after the backlog: not resolved twice on one connection.
+    h.connect();
     assert_eq!(
-        h.adapter.wait_connected(Duration::ZERO).await,
+        h.adapter.wait_connected(Duration::from_secs(1)).await,
         LinkState::Connected
+    );
+    h.push(text_event(
+        info("L2", &format!("{ADMIN_LID}@lid"), None, 2),
+        "help",
+    ));
+    assert_eq!(h.adapter.next_message().await.unwrap().id, "L2");
+    assert_eq!(h.link.0.lid_queries.load(Ordering::SeqCst), 1);
+}
+
+/// A resolution that never answers holds the messages, not the event pump: a session end
+/// behind the backlog is seen at once, and the messages go on without the LIDs after
+/// `LIDS_WAIT`.
+#[tokio::test(start_paused = true)]
+async fn a_slow_lid_resolution_holds_the_messages_not_the_event_pump() {
+    let link = FakeLink::connected();
+    link.0.lids_hang.store(true, Ordering::SeqCst);
+    let h = harness_with(link.clone(), config());
+    let started = Instant::now();
+    // Known through sender_alt, so it can go on without the map.
+    h.push(text_event(
+        info(
+            "B1",
+            &format!("{ADMIN_LID}@lid"),
+            Some(&format!("{ADMIN}@s.whatsapp.net")),
+            1,
+        ),
+        "help",
+    ));
+    let incoming = h.adapter.next_message().await.unwrap();
+    assert_eq!(incoming.id, "B1");
+    let waited = started.elapsed();
+    assert!(waited >= LIDS_WAIT && waited < LIDS_WAIT * 2, "{waited:?}");
+    // Later messages are not held again.
+    let started = Instant::now();
+    h.push(text_event(
+        info(
+            "B2",
+            &format!("{ADMIN_LID}@lid"),
+            Some(&format!("{ADMIN}@s.whatsapp.net")),
+            2,
+        ),
+        "help",
+    ));
+    assert_eq!(h.adapter.next_message().await.unwrap().id, "B2");
+    assert!(started.elapsed() < LIDS_WAIT);
+
+    // Another run: a message waiting for the LIDs, then the session ends.
+    let h = harness_with(link, config());
+    let started = Instant::now();
+    h.push(text_event(
+        info("C1", &format!("{ADMIN_LID}@lid"), None, 1),
+        "help",
+    ));
+    h.push(Input::Event(Box::new(Event::StreamReplaced(
+        StreamReplaced,
+    ))));
+    assert_eq!(
+        h.pump.await.unwrap().unwrap_err(),
+        TerminalError::StreamReplaced
+    );
+    assert!(
+        started.elapsed() < LIDS_WAIT,
+        "the end was not held behind the message"
     );
 }
 
