@@ -254,7 +254,7 @@ async fn pair(config_path: PathBuf, phone: Option<String>) -> anyhow::Result<()>
 }
 
 /// Every file the bot writes is for its own user only: the audit log and its `-wal`/`-shm`,
-/// the WhatsApp session (the device's keys), the QR code image. SQLite and wa-rs create their
+/// the WhatsApp session (the device's keys), the QR code image. SQLite and whatsapp-rust create their
 /// files with mode 0644 less the umask, so the umask is what decides.
 fn restrict_new_files() {
     #[cfg(unix)]

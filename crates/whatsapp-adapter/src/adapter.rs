@@ -4,7 +4,7 @@
 //! splitting, pacing).
 //!
 //! ```text
-//!  wa-rs event bus ──(sync handler: push, in dispatch order)──▶ unbounded channel
+//!  whatsapp-rust event bus ──(sync handler: push, in dispatch order)──▶ unbounded channel
 //!       │
 //!       ▼  one pump task
 //!  translate + resolve sender ──▶ Reorder (window) ──▶ inbox (bounded) ──▶ next_message
@@ -22,9 +22,10 @@ use pppoe_core::{Clock, Incoming, MessengerError, Outgoing, PhoneNumber, SystemC
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
-use wa_rs::Jid;
-use wa_rs::types::events::Event;
-use wa_rs::wa_rs_proto::whatsapp as wa;
+use whatsapp_rust::Jid;
+use whatsapp_rust::types::events::Event;
+use whatsapp_rust::types::message::MessageInfo;
+use whatsapp_rust::waproto::whatsapp as wa;
 
 use crate::config::WhatsAppConfig;
 use crate::error::TerminalError;
@@ -52,27 +53,25 @@ const INBOX: usize = 256;
 /// A command without a reply stops counting as "typing" after this.
 const TYPING_TTL: Duration = Duration::from_secs(60);
 
-/// What the adapter needs from WhatsApp. The live implementation wraps a wa-rs `Client`.
+/// What the adapter needs from WhatsApp. The live implementation wraps the library's `Client`.
+/// Whether the link is connected is not asked of it: the adapter follows the connection's
+/// events (a client's own flag can read "disconnected" while its lock is busy).
 pub(crate) trait Link: Send + Sync + 'static {
-    /// Sends one message.
+    /// Sends one message; `Ok` with the id it went out under.
     fn send(
         &self,
         to: &Jid,
         message: wa::Message,
-    ) -> impl Future<Output = Result<(), String>> + Send;
+    ) -> impl Future<Output = Result<String, String>> + Send;
     /// Sets the chat state ("typing…").
     fn chat_state(&self, to: &Jid, state: ChatState) -> impl Future<Output = ()> + Send;
-    /// wa-rs's LID store: the phone digits of a LID user, if learned.
+    /// the library's LID store: the phone digits of a LID user, if learned.
     fn phone_for_lid(&self, lid_user: &str) -> impl Future<Output = Option<String>> + Send;
     /// The contacts API: each number's phone JID and LID (if any).
     fn lids_of(
         &self,
         phones: &[String],
     ) -> impl Future<Output = Result<Vec<(Jid, Option<Jid>)>, String>> + Send;
-    /// Waits up to `timeout` for the link to be connected and logged in.
-    fn wait_connected(&self, timeout: Duration) -> impl Future<Output = bool> + Send;
-    /// Whether the link is connected and logged in now.
-    fn is_connected(&self) -> bool;
     /// Closes the link for good.
     fn disconnect(&self) -> impl Future<Output = ()> + Send;
 }
@@ -80,10 +79,23 @@ pub(crate) trait Link: Send + Sync + 'static {
 /// What reaches the pump, in event-bus order.
 #[derive(Debug)]
 pub(crate) enum Input {
-    /// An event of the bus.
-    Event(Box<Event>),
-    /// wa-rs's run loop ended.
+    /// A message (each message of a batch on its own, in the batch's order).
+    Message(Arc<wa::Message>, Arc<MessageInfo>),
+    /// Another event of the bus.
+    Event(Arc<Event>),
+    /// The library's run loop ended.
     ClientStopped,
+}
+
+impl Input {
+    /// A message, or an undecryptable one: what waits for the allowlist's LIDs.
+    fn is_message(&self) -> bool {
+        match self {
+            Self::Message(..) => true,
+            Self::Event(event) => matches!(**event, Event::UndecryptableMessage(_)),
+            Self::ClientStopped => false,
+        }
+    }
 }
 
 /// The state of the link, for `connect` and for senders.
@@ -123,6 +135,18 @@ impl<L: Link> Shared<L> {
         }
     }
 
+    /// Waits up to `timeout` for the connection's events to say it is up; `false` if it is
+    /// not by then, or ended.
+    async fn wait_connected(&self, timeout: Duration) -> bool {
+        let mut state = self.state.subscribe();
+        let settled = tokio::time::timeout(
+            timeout,
+            state.wait_for(|s| !matches!(s, LinkState::Connecting)),
+        )
+        .await;
+        matches!(settled, Ok(Ok(s)) if *s == LinkState::Connected)
+    }
+
     fn ended(&self) -> Option<LinkState> {
         let s = self.state.borrow();
         matches!(*s, LinkState::Ended(_)).then(|| s.clone())
@@ -140,7 +164,7 @@ impl<L: Link> Shared<L> {
             .and_then(|id| Some((id.clone(), lock(&self.quotes).get(id)?.clone())));
         let result = async {
             for (i, part) in chunk_text(&out.text).iter().enumerate() {
-                if !self.link.wait_connected(wait).await {
+                if !self.wait_connected(wait).await {
                     return Err(MessengerError::Disconnected(
                         "not connected to WhatsApp".into(),
                     ));
@@ -205,7 +229,7 @@ impl<L: Link> Shared<L> {
                 Err(e) => tracing::warn!(
                     error = %e,
                     "could not resolve the LIDs of the allowlisted numbers; LID senders rely on \
-                     sender_alt and wa-rs's LID store"
+                     sender_alt and the library's LID store"
                 ),
             }
         }
@@ -275,7 +299,7 @@ impl<L: Link> Shared<L> {
         if self.config.admins.is_empty() {
             return;
         }
-        if !self.link.is_connected() {
+        if *self.state.borrow() != LinkState::Connected {
             tracing::warn!(
                 "admins not notified: the WhatsApp connection is already gone (the exit status \
                  and this log are the notice)"
@@ -317,7 +341,7 @@ struct Pump<L> {
     /// Messages that arrived before the allowlist's LIDs were resolved, in order: the offline
     /// backlog comes before `Connected`, so the first of them starts the resolution. They wait
     /// (the event pump does not) until it ends or [`LIDS_WAIT`] has passed.
-    parked: Vec<Event>,
+    parked: Vec<Input>,
     /// When the parked messages go on without the LIDs.
     parked_until: Option<Instant>,
     /// A resolution of the LIDs was started on this connection.
@@ -327,10 +351,7 @@ struct Pump<L> {
 }
 
 impl<L: Link> Pump<L> {
-    async fn library_lookup(
-        &mut self,
-        info: &wa_rs::types::message::MessageInfo,
-    ) -> Option<String> {
+    async fn library_lookup(&mut self, info: &MessageInfo) -> Option<String> {
         let needs = self
             .shared
             .translator
@@ -357,19 +378,17 @@ impl<L: Link> Pump<L> {
         }
     }
 
-    /// Handles one event; returns the terminal error that ends the stream, if any. Messages
-    /// wait while the allowlist's LIDs are being resolved for the first time.
-    async fn on_event(&mut self, event: Event) -> Option<TerminalError> {
-        if matches!(event, Event::Message(..) | Event::UndecryptableMessage(_))
-            && !*self.lids_ready.borrow()
-        {
+    /// Handles one input of the bus; returns the terminal error that ends the stream, if any.
+    /// Messages wait while the allowlist's LIDs are being resolved for the first time.
+    async fn on_input(&mut self, input: Input) -> Option<TerminalError> {
+        if input.is_message() && !*self.lids_ready.borrow() {
             self.start_lids();
             self.parked_until
                 .get_or_insert_with(|| Instant::now() + LIDS_WAIT);
-            self.parked.push(event);
+            self.parked.push(input);
             return None;
         }
-        self.handle(event).await
+        self.handle(input).await
     }
 
     /// Handles the parked messages, in order, once the LIDs are resolved or waited for long
@@ -384,46 +403,57 @@ impl<L: Link> Pump<L> {
             self.shared.lids_ready.send_replace(true);
         }
         self.parked_until = None;
-        for event in std::mem::take(&mut self.parked) {
+        for input in std::mem::take(&mut self.parked) {
             // Only messages are parked, and they never end the stream.
-            let _ = self.handle(event).await;
+            let _ = self.handle(input).await;
         }
     }
 
-    async fn handle(&mut self, event: Event) -> Option<TerminalError> {
-        match event {
-            Event::Message(message, info) => {
-                let library = self.library_lookup(&info).await;
-                let now = Instant::now();
-                self.notices.decrypted(&info.id);
-                let translation = self
-                    .shared
-                    .translator
-                    .read()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .translate(&message, &info, library.as_deref());
-                match translation {
-                    Translation::Command(mut incoming) => {
-                        // Arrival time, for the stale-change rule: pacing and queueing after
-                        // this point must not make a fresh command stale.
-                        incoming.received_at = Some(SystemClock.now());
-                        lock(&self.shared.quotes).insert(
-                            incoming.id.clone(),
-                            Quoted {
-                                participant: info.source.sender.to_non_ad().to_string(),
-                                text: incoming.text.clone(),
-                            },
-                        );
-                        let key = incoming.sender.key().to_owned();
-                        tracing::debug!(message_id = %incoming.id, chat = %incoming.chat, "message for the engine");
-                        self.reorder.push(key, incoming.sent_at, now, incoming);
-                    }
-                    Translation::Ignore(reason) => {
-                        tracing::debug!(message_id = %info.id, ?reason, "message ignored");
-                    }
-                    Translation::Undecryptable { .. } => {}
-                }
+    /// A decrypted message: translated, its sender resolved, and held in the reorder window.
+    async fn on_message(&mut self, message: &wa::Message, info: &MessageInfo) {
+        let library = self.library_lookup(info).await;
+        let now = Instant::now();
+        self.notices.decrypted(&info.id);
+        let translation = self
+            .shared
+            .translator
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .translate(message, info, library.as_deref());
+        match translation {
+            Translation::Command(mut incoming) => {
+                // Arrival time, for the stale-change rule: pacing and queueing after
+                // this point must not make a fresh command stale.
+                incoming.received_at = Some(SystemClock.now());
+                lock(&self.shared.quotes).insert(
+                    incoming.id.clone(),
+                    Quoted {
+                        participant: info.source.sender.to_non_ad().to_string(),
+                        text: incoming.text.clone(),
+                    },
+                );
+                let key = incoming.sender.key().to_owned();
+                tracing::debug!(message_id = %incoming.id, chat = %incoming.chat, "message for the engine");
+                self.reorder.push(key, incoming.sent_at, now, incoming);
             }
+            Translation::Ignore(reason) => {
+                tracing::debug!(message_id = %info.id, ?reason, "message ignored");
+            }
+            Translation::Undecryptable { .. } => {}
+        }
+    }
+
+    async fn handle(&mut self, input: Input) -> Option<TerminalError> {
+        let event = match input {
+            Input::Message(message, info) => {
+                self.on_message(&message, &info).await;
+                return None;
+            }
+            Input::Event(event) => event,
+            // Handled by the run loop.
+            Input::ClientStopped => return None,
+        };
+        match &*event {
             Event::UndecryptableMessage(event) => {
                 let library = self.library_lookup(&event.info).await;
                 let now = Instant::now();
@@ -432,7 +462,7 @@ impl<L: Link> Pump<L> {
                     .translator
                     .read()
                     .unwrap_or_else(PoisonError::into_inner)
-                    .translate_undecryptable(&event, library.as_deref());
+                    .translate_undecryptable(event, library.as_deref());
                 match translation {
                     Translation::Undecryptable { chat, id, identity }
                         if self.shared.allowlist.allows(&identity) =>
@@ -445,7 +475,7 @@ impl<L: Link> Pump<L> {
                 }
             }
             other => {
-                let change = lifecycle::classify(&other, SystemClock.now())?;
+                let change = lifecycle::classify(other, SystemClock.now())?;
                 lifecycle::log(&change);
                 match change {
                     Lifecycle::Connected => {
@@ -507,19 +537,19 @@ impl<L: Link> Pump<L> {
                 () = sleep_until(parked_until), if parked => Step::Release,
             };
             match step {
-                Step::Input(Some(Input::Event(event))) => {
-                    if let Some(end) = self.on_event(*event).await {
-                        break Err(end);
-                    }
-                }
                 Step::Input(Some(Input::ClientStopped) | None) => {
-                    // After a shutdown, wa-rs's run loop ending is expected.
+                    // After a shutdown, the library's run loop ending is expected.
                     let asked = *self.shared.shutdown.borrow();
                     break if asked {
                         Ok(())
                     } else {
                         Err(TerminalError::ClientStopped)
                     };
+                }
+                Step::Input(Some(input)) => {
+                    if let Some(end) = self.on_input(input).await {
+                        break Err(end);
+                    }
                 }
                 Step::Release => self.release_parked().await,
                 Step::Due => {}
@@ -529,7 +559,7 @@ impl<L: Link> Pump<L> {
             }
         };
         for parked in std::mem::take(&mut self.parked) {
-            if let Event::Message(_, info) = &parked {
+            if let Input::Message(_, info) = &parked {
                 tracing::warn!(message_id = %info.id, "message not handled: the WhatsApp connection ended while it waited for the allowlist's LIDs");
             }
         }

@@ -34,7 +34,7 @@ impl Default for PacingConfig {
 /// Settings of the WhatsApp adapter.
 #[derive(Debug, Clone)]
 pub struct WhatsAppConfig {
-    /// The session file (wa-rs's SQLite store). `pppoe-bot pair` creates it; `run` reuses it.
+    /// The session file (the library's SQLite store). `pppoe-bot pair` creates it; `run` reuses it.
     /// Only one process may use it at a time (a lock file `<session>.lock` enforces that).
     pub session_path: PathBuf,
     /// Group chats the bot answers in, as JIDs (`120363012345678901@g.us`). Empty: none.
@@ -50,9 +50,9 @@ pub struct WhatsAppConfig {
     /// put back in the order sent (default 400 ms).
     pub reorder_window: Duration,
     /// How long after a message could not be decrypted the sender is asked to resend it, if
-    /// wa-rs's retry has not delivered it by then (default 15 s).
+    /// the library's retry has not delivered it by then (default 15 s).
     pub undecryptable_grace: Duration,
-    /// How long `connect` waits for the first connection before it returns anyway (wa-rs keeps
+    /// How long `connect` waits for the first connection before it returns anyway (whatsapp-rust keeps
     /// trying in the background; default 60 s).
     pub connect_timeout: Duration,
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use thiserror::Error;
 
-/// Why the WhatsApp connection ended: wa-rs does not reconnect after any of these, so the
+/// Why the WhatsApp connection ended: whatsapp-rust does not reconnect after any of these, so the
 /// process stops and says what happens next. All but [`ClientStopped`](Self::ClientStopped)
 /// need the operator ([`needs_operator`](Self::needs_operator)); its `Display` says what to do.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -43,12 +43,12 @@ pub enum TerminalError {
     },
     /// WhatsApp refuses this client's version.
     #[error(
-        "WhatsApp rejected this client version as outdated: update pppoe-bot (its wa-rs \
+        "WhatsApp rejected this client version as outdated: update pppoe-bot (its whatsapp-rust \
          library) and start again"
     )]
     ClientOutdated,
-    /// WhatsApp refused the connection for a reason after which wa-rs does not retry.
-    #[error("WhatsApp refused the connection (code {code}: {message}); wa-rs does not retry it")]
+    /// WhatsApp refused the connection for a reason after which whatsapp-rust does not retry.
+    #[error("WhatsApp refused the connection (code {code}: {message}); whatsapp-rust does not retry it")]
     ConnectFailure {
         /// WhatsApp's numeric reason.
         code: i32,
@@ -58,7 +58,7 @@ pub enum TerminalError {
     /// The session file holds no linked device (it asks for a QR code).
     #[error("this WhatsApp session is not linked to a phone: run `pppoe-bot pair` first")]
     NotPaired,
-    /// The wa-rs client stopped without being asked to and without a reason that needs the
+    /// The whatsapp-rust client stopped without being asked to and without a reason that needs the
     /// operator (e.g. its keepalive gave up after a network stall). Not the end of the
     /// session: a new start reconnects.
     #[error(
@@ -108,7 +108,7 @@ pub enum WaError {
         /// The session file.
         path: PathBuf,
     },
-    /// The wa-rs client could not be built.
+    /// The whatsapp-rust client could not be built.
     #[error("cannot start the WhatsApp client: {0}")]
     Client(String),
     /// The connection ended for good.

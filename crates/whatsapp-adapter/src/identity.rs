@@ -6,7 +6,7 @@
 //!
 //! 1. the message's `sender_alt` (WhatsApp sends the phone number along with the LID),
 //! 2. the [`LidMap`] built at start-up from the contacts API for every allowlisted number,
-//! 3. wa-rs's own LID->phone store (learned from earlier messages, kept in the session file).
+//! 3. the library's own LID->phone store (learned from earlier messages, kept in the session file).
 //!
 //! Comparison is on the user part only: the device (`:3`) and agent suffixes are dropped.
 //! A LID that none of them resolves yields [`Sender::UnresolvedLid`]: the engine refuses and
@@ -15,7 +15,7 @@
 use std::collections::{HashMap, HashSet};
 
 use pppoe_core::{PhoneNumber, Sender};
-use wa_rs::Jid;
+use whatsapp_rust::Jid;
 
 /// Server of phone-number JIDs.
 pub const PHONE_SERVER: &str = "s.whatsapp.net";
@@ -142,7 +142,7 @@ impl Identity {
     }
 }
 
-/// Resolves a message's sender (see the module documentation). `library` is what wa-rs's
+/// Resolves a message's sender (see the module documentation). `library` is what the library's
 /// LID->phone store answered for the sender's LID (`get_phone_number_from_lid`), if asked.
 /// Returns `None` for a sender that is neither a phone number nor a LID.
 ///
@@ -150,8 +150,8 @@ impl Identity {
 /// use whatsapp_adapter::identity::{LidMap, resolve_sender};
 /// use pppoe_core::Sender;
 ///
-/// let lid: wa_rs::Jid = "123456789012345:7@lid".parse().unwrap();
-/// let phone: wa_rs::Jid = "6281234567890@s.whatsapp.net".parse().unwrap();
+/// let lid: whatsapp_rust::Jid = "123456789012345:7@lid".parse().unwrap();
+/// let phone: whatsapp_rust::Jid = "6281234567890@s.whatsapp.net".parse().unwrap();
 /// let id = resolve_sender(&lid, Some(&phone), &LidMap::new(), None).unwrap();
 /// assert_eq!(id.phone(), Some("6281234567890"));
 /// assert_eq!(id.lid.as_deref(), Some("123456789012345@lid"));

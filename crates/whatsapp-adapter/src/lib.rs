@@ -1,15 +1,15 @@
 //! pppoe-core's [`Messenger`](pppoe_core::Messenger) port over WhatsApp multi-device, with the
-//! `wa-rs` library (an unofficial client: see docs/whatsapp.md for the risk and for pairing).
+//! `whatsapp-rust` library (an unofficial client: see docs/whatsapp.md for the risk and for pairing).
 //!
 //! ```text
-//!                     wa-rs client (websocket, Signal sessions, session file, reconnects)
+//!                     whatsapp-rust client (websocket, Signal sessions, session file, reconnects)
 //!                          │ event bus: handlers run synchronously, in dispatch order
 //!                          ▼
 //!   EventSink ──push──▶ channel ──▶ pump task ──────────────────────────────────────────┐
 //!                                    │ translate: text of plain/extended/caption messages; │
 //!                                    │   drop own, status, channels, edits, reactions,     │
 //!                                    │   protocol, groups not allowlisted                  │
-//!                                    │ identity: sender_alt ▸ start-up LID map ▸ wa-rs store│
+//!                                    │ identity: sender_alt ▸ start-up LID map ▸ whatsapp-rust store│
 //!                                    │   (a LID never becomes a phone number)              │
 //!                                    │ reorder (short window): each sender in order sent   │
 //!                                    │ undecryptable ▸ grace ▸ "pesan tidak terbaca, kirim │
@@ -17,13 +17,13 @@
 //!                                    │ lifecycle: log; LoggedOut/StreamReplaced/ban ▸ end  │
 //!                                    ▼                                                     │
 //!   WhatsApp::next_message ◀── inbox ◀─┘   (the binary calls engine.enqueue in this order) │
-//!   WhatsApp::send ──▶ split ≤4096 ──▶ Pacer (1/s per chat, N/min, jitter) ──▶ wa-rs ◀────┘
+//!   WhatsApp::send ──▶ split ≤4096 ──▶ Pacer (1/s per chat, N/min, jitter) ──▶ whatsapp-rust ◀────┘
 //!                       first part quotes the command; "typing…" while it runs
 //! ```
 //!
 //! The live parts ([`WhatsApp::connect`], [`pair()`]) are thin; the decisions are pure and
-//! tested with constructed wa-rs values: [`translate`], [`identity`], [`outgoing`],
-//! [`pacing`], [`reorder`], [`typing`], [`lifecycle`]. wa-rs logs through the `log` crate; the
+//! tested with constructed whatsapp-rust values: [`translate`], [`identity`], [`outgoing`],
+//! [`pacing`], [`reorder`], [`typing`], [`lifecycle`]. whatsapp-rust logs through the `log` crate; the
 //! binary's `tracing-log` bridge carries those records into its tracing subscriber.
 //!
 //! # Example: the pure layer
@@ -34,8 +34,9 @@
 //! ```
 //! use whatsapp_adapter::identity::LidMap;
 //! use whatsapp_adapter::translate::{Translation, Translator};
-//! use wa_rs::types::message::{MessageInfo, MessageSource};
-//! use wa_rs::wa_rs_proto::whatsapp as wa;
+//! use whatsapp_rust::buffa::MessageField;
+//! use whatsapp_rust::types::message::{MessageInfo, MessageSource};
+//! use whatsapp_rust::waproto::whatsapp as wa;
 //!
 //! let mut lids = LidMap::new();
 //! lids.insert(&"123456789012345@lid".parse().unwrap(), &"6281234567890@s.whatsapp.net".parse().unwrap());
@@ -52,10 +53,10 @@
 //!     ..Default::default()
 //! };
 //! let message = wa::Message {
-//!     image_message: Some(Box::new(wa::message::ImageMessage {
+//!     image_message: MessageField::some(wa::message::ImageMessage {
 //!         caption: Some("checkpppoe john123".into()),
 //!         ..Default::default()
-//!     })),
+//!     }),
 //!     ..Default::default()
 //! };
 //! let Translation::Command(incoming) = translator.translate(&message, &info, None) else {

@@ -1,14 +1,14 @@
-//! Connection lifecycle: which wa-rs events change the state of the link, which end it for
+//! Connection lifecycle: which whatsapp-rust events change the state of the link, which end it for
 //! good, and what to log. Pure.
 //!
-//! wa-rs reconnects on its own after a dropped connection (2 s more per failed attempt, at most
-//! 30 s). It stops for good after `LoggedOut`, `StreamReplaced`, a temporary ban, an outdated
+//! whatsapp-rust reconnects on its own after a dropped connection (Fibonacci backoff from 1 s,
+//! with jitter, at most 15 minutes, as WhatsApp Web does). It stops for good after `LoggedOut`, `StreamReplaced`, a temporary ban, an outdated
 //! client, and a connection refusal other than 500/503; those become [`TerminalError`]s.
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use wa_rs::types::events::{ConnectFailureReason, Event};
+use whatsapp_rust::types::events::{ConnectFailureReason, Event};
 
 use crate::error::TerminalError;
 
@@ -17,7 +17,7 @@ use crate::error::TerminalError;
 pub enum Lifecycle {
     /// Connected and logged in.
     Connected,
-    /// The connection dropped; wa-rs reconnects with backoff.
+    /// The connection dropped; whatsapp-rust reconnects with backoff.
     Disconnected,
     /// The offline backlog starts: this many messages were queued while the bot was away.
     OfflineSyncStarted {
@@ -29,7 +29,7 @@ pub enum Lifecycle {
         /// Items processed.
         count: i32,
     },
-    /// A stream error after which wa-rs reconnects.
+    /// A stream error after which whatsapp-rust reconnects.
     StreamError {
         /// WhatsApp's code.
         code: String,
@@ -71,23 +71,23 @@ pub fn classify(event: &Event, now: DateTime<Utc>) -> Option<Lifecycle> {
         Event::ConnectFailure(f) if !f.reason.should_reconnect() => {
             Lifecycle::Terminal(TerminalError::ConnectFailure {
                 code: f.reason.code(),
-                message: if f.message.is_empty() {
-                    format!("{:?}", f.reason)
-                } else {
-                    f.message.clone()
-                },
+                message: f
+                    .message
+                    .clone()
+                    .filter(|m| !m.is_empty())
+                    .unwrap_or_else(|| format!("{:?}", f.reason)),
             })
         }
         Event::ConnectFailure(f) => Lifecycle::StreamError {
             code: f.reason.code().to_string(),
         },
         // A QR code while running means the session holds no linked device.
-        Event::PairingQrCode { .. } => Lifecycle::Terminal(TerminalError::NotPaired),
+        Event::PairingQrCode(_) => Lifecycle::Terminal(TerminalError::NotPaired),
         _ => return None,
     })
 }
 
-/// Logs a lifecycle change at a fitting level. wa-rs's own `log` records reach the same
+/// Logs a lifecycle change at a fitting level. the library's own `log` records reach the same
 /// subscriber through the binary's `tracing-log` bridge.
 pub fn log(change: &Lifecycle) {
     match change {
@@ -115,10 +115,11 @@ pub fn log(change: &Lifecycle) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use wa_rs::types::events::{
+    use whatsapp_rust::types::events::{
         ClientOutdated, ConnectFailure, Connected, Disconnected, LoggedOut, OfflineSyncCompleted,
-        OfflineSyncPreview, StreamReplaced, TempBanReason, TemporaryBan,
+        OfflineSyncPreview, PairingQrCode, StreamReplaced, TempBanReason, TemporaryBan,
     };
+    use whatsapp_rust::wacore::net::DisconnectReason;
 
     fn now() -> DateTime<Utc> {
         DateTime::from_timestamp(1_734_255_025, 0).unwrap()
@@ -127,27 +128,36 @@ mod tests {
     #[test]
     fn link_states() {
         assert_eq!(
-            classify(&Event::Connected(Connected), now()),
+            classify(&Event::Connected(Connected::builder().build()), now()),
             Some(Lifecycle::Connected)
         );
         assert_eq!(
-            classify(&Event::Disconnected(Disconnected), now()),
+            classify(
+                &Event::Disconnected(
+                    Disconnected::builder()
+                        .reason(DisconnectReason::StreamEnded)
+                        .build()
+                ),
+                now()
+            ),
             Some(Lifecycle::Disconnected)
         );
-        let preview = OfflineSyncPreview {
-            total: 9,
-            app_data_changes: 0,
-            messages: 5,
-            notifications: 2,
-            receipts: 2,
-        };
+        let preview = OfflineSyncPreview::builder()
+            .total(9)
+            .app_data_changes(0)
+            .messages(5)
+            .notifications(2)
+            .receipts(2)
+            .calls(0)
+            .statuses(0)
+            .build();
         assert_eq!(
             classify(&Event::OfflineSyncPreview(preview), now()),
             Some(Lifecycle::OfflineSyncStarted { messages: 5 })
         );
         assert_eq!(
             classify(
-                &Event::OfflineSyncCompleted(OfflineSyncCompleted { count: 9 }),
+                &Event::OfflineSyncCompleted(OfflineSyncCompleted::builder().count(9).build()),
                 now()
             ),
             Some(Lifecycle::OfflineSyncCompleted { count: 9 })
@@ -156,10 +166,12 @@ mod tests {
 
     #[test]
     fn logged_out_is_terminal_and_says_pair_again() {
-        let ev = Event::LoggedOut(LoggedOut {
-            on_connect: true,
-            reason: ConnectFailureReason::LoggedOut,
-        });
+        let ev = Event::LoggedOut(
+            LoggedOut::builder()
+                .on_connect(true)
+                .reason(ConnectFailureReason::LoggedOut)
+                .build(),
+        );
         let Some(Lifecycle::Terminal(e)) = classify(&ev, now()) else {
             panic!()
         };
@@ -171,8 +183,10 @@ mod tests {
 
     #[test]
     fn stream_replaced_is_terminal_and_names_the_rule() {
-        let Some(Lifecycle::Terminal(e)) = classify(&Event::StreamReplaced(StreamReplaced), now())
-        else {
+        let Some(Lifecycle::Terminal(e)) = classify(
+            &Event::StreamReplaced(StreamReplaced::builder().build()),
+            now(),
+        ) else {
             panic!()
         };
         assert_eq!(e, TerminalError::StreamReplaced);
@@ -181,10 +195,12 @@ mod tests {
 
     #[test]
     fn temporary_ban_carries_its_expiry() {
-        let ev = Event::TemporaryBan(TemporaryBan {
-            code: TempBanReason::SentTooManySameMessage,
-            expire: chrono::Duration::hours(2),
-        });
+        let ev = Event::TemporaryBan(
+            TemporaryBan::builder()
+                .code(TempBanReason::SentTooManySameMessage)
+                .expire(chrono::Duration::hours(2))
+                .build(),
+        );
         let Some(Lifecycle::Terminal(e)) = classify(&ev, now()) else {
             panic!()
         };
@@ -202,16 +218,19 @@ mod tests {
     }
 
     #[test]
-    fn refusals_wa_rs_does_not_retry_are_terminal() {
+    fn refusals_the_library_does_not_retry_are_terminal() {
         assert_eq!(
-            classify(&Event::ClientOutdated(ClientOutdated), now()),
+            classify(
+                &Event::ClientOutdated(ClientOutdated::builder().build()),
+                now()
+            ),
             Some(Lifecycle::Terminal(TerminalError::ClientOutdated))
         );
-        let refused = Event::ConnectFailure(ConnectFailure {
-            reason: ConnectFailureReason::BadUserAgent,
-            message: String::new(),
-            raw: None,
-        });
+        let refused = Event::ConnectFailure(
+            ConnectFailure::builder()
+                .reason(ConnectFailureReason::BadUserAgent)
+                .build(),
+        );
         assert!(matches!(
             classify(&refused, now()),
             Some(Lifecycle::Terminal(TerminalError::ConnectFailure {
@@ -219,19 +238,21 @@ mod tests {
                 ..
             }))
         ));
-        let retried = Event::ConnectFailure(ConnectFailure {
-            reason: ConnectFailureReason::ServiceUnavailable,
-            message: String::new(),
-            raw: None,
-        });
+        let retried = Event::ConnectFailure(
+            ConnectFailure::builder()
+                .reason(ConnectFailureReason::ServiceUnavailable)
+                .build(),
+        );
         assert_eq!(
             classify(&retried, now()),
             Some(Lifecycle::StreamError { code: "503".into() })
         );
-        let qr = Event::PairingQrCode {
-            code: "x".into(),
-            timeout: Duration::from_secs(20),
-        };
+        let qr = Event::PairingQrCode(
+            PairingQrCode::builder()
+                .code("x".into())
+                .timeout(Duration::from_secs(20))
+                .build(),
+        );
         assert_eq!(
             classify(&qr, now()),
             Some(Lifecycle::Terminal(TerminalError::NotPaired))

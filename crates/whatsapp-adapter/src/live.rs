@@ -1,4 +1,4 @@
-//! The live driver: the wa-rs client, its session file, and the glue to the adapter. Thin on
+//! The live driver: the whatsapp-rust client, its session file, and the glue to the adapter. Thin on
 //! purpose: everything decidable without the network lives in the pure modules and in
 //! `adapter`, which the tests drive with a fake link. Nothing here has run against WhatsApp in
 //! this repository's tests (no machine here reaches it); docs/whatsapp.md says how an operator
@@ -6,19 +6,22 @@
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use pppoe_core::{Incoming, Messenger, MessengerError, Outgoing, PhoneNumber};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
-use wa_rs::bot::Bot;
-use wa_rs::store::SqliteStore;
-use wa_rs::types::events::{Event, EventHandler};
-use wa_rs::wa_rs_proto::whatsapp as wa;
-use wa_rs::{ChatStateType, Client, Jid};
-use wa_rs_tokio_transport::TokioWebSocketTransportFactory;
-use wa_rs_ureq_http::UreqHttpClient;
+use whatsapp_rust::bot::Bot;
+use whatsapp_rust::http::{HttpClient, HttpRequest, HttpResponse, UreqHttpClient};
+use whatsapp_rust::pair_code::PairCodeOptions;
+use whatsapp_rust::transport::TokioWebSocketTransportFactory;
+use whatsapp_rust::types::events::{Event, EventHandler, EventInterest, EventKind};
+use whatsapp_rust::wacore::net::StreamingHttpResponse;
+use whatsapp_rust::wacore::store::DevicePropsOverride;
+use whatsapp_rust::wacore::version::parse_sw_js;
+use whatsapp_rust::waproto::whatsapp as wa;
+use whatsapp_rust::{ChatStateType, Client, Jid, async_trait};
+use whatsapp_rust_sqlite_storage::SqliteStore;
 
 use crate::adapter::{self, Adapter, Input, Link, LinkState};
 use crate::config::WhatsAppConfig;
@@ -60,10 +63,11 @@ impl SessionLock {
     }
 }
 
-/// Opens the session store and builds the wa-rs bot (not yet running).
+/// Opens the session store and builds the bot (not yet running), its events going to `events`.
 pub(crate) async fn build_bot(
     session: &Path,
-    pair_code: Option<wa_rs::pair_code::PairCodeOptions>,
+    pair_code: Option<PairCodeOptions>,
+    events: EventSink,
 ) -> Result<Bot, WaError> {
     let url = session.to_str().ok_or_else(|| WaError::Session {
         path: session.to_owned(),
@@ -73,69 +77,199 @@ pub(crate) async fn build_bot(
         path: session.to_owned(),
         reason: e.to_string(),
     })?;
+    let version = Arc::new(VersionFallback::new(UreqHttpClient::new()));
     let mut builder = Bot::builder()
-        .with_backend(Arc::new(store))
+        .with_backend(store)
         .with_transport_factory(TokioWebSocketTransportFactory::new())
-        .with_http_client(UreqHttpClient::new())
+        .with_http_client(SharedHttp(Arc::clone(&version)))
         // The name the phone shows under "Linked devices".
-        .with_device_props(Some("pppoe-bot".to_owned()), None, None)
+        .with_device_props(DevicePropsOverride::new().with_os("pppoe-bot"))
+        .with_event_handler(events)
         .skip_history_sync();
     if let Some(options) = pair_code {
         builder = builder.with_pair_code(options);
     }
-    builder
+    let bot = builder
         .build()
         .await
-        .map_err(|e| WaError::Client(format!("{e:#}")))
+        .map_err(|e| WaError::Client(format!("{e:#}")))?;
+    // The version of the last connect that fetched one, kept in the session store by the
+    // library: the fallback when the next fetch fails.
+    let device = bot.client().persistence_manager().get_device_snapshot();
+    if device.app_version_primary != 0 {
+        version.remember(device.app_version_tertiary);
+    }
+    Ok(bot)
 }
 
-/// Whether an event matters to the adapter (the rest is not cloned).
-fn relevant(event: &Event) -> bool {
-    matches!(
-        event,
-        Event::Message(..)
-            | Event::UndecryptableMessage(_)
-            | Event::Connected(_)
-            | Event::Disconnected(_)
-            | Event::OfflineSyncPreview(_)
-            | Event::OfflineSyncCompleted(_)
-            | Event::StreamError(_)
-            | Event::LoggedOut(_)
-            | Event::StreamReplaced(_)
-            | Event::TemporaryBan(_)
-            | Event::ClientOutdated(_)
-            | Event::ConnectFailure(_)
-            | Event::PairingQrCode { .. }
-            | Event::PairingCode { .. }
-            | Event::PairSuccess(_)
-            | Event::PairError(_)
-            | Event::QrScannedWithoutMultidevice(_)
-    )
+/// Whether the session holds a linked device, and its phone number.
+pub(crate) fn linked_phone(bot: &Bot) -> Option<String> {
+    let device = bot.client().persistence_manager().get_device_snapshot();
+    device.pn.as_ref().map(|pn| pn.user.to_string())
 }
 
-/// The event-bus handler. wa-rs calls it synchronously, in dispatch order; it only pushes the
-/// event into an unbounded channel, so that the order is kept and wa-rs is never blocked.
-/// (wa-rs's `Bot::on_event` would instead spawn a task per event, losing the order.)
+/// The kinds of event that matter to the adapter; the library dispatches no other to it.
+const KINDS: &[EventKind] = &[
+    EventKind::Messages,
+    EventKind::UndecryptableMessage,
+    EventKind::ServerAck,
+    EventKind::Connected,
+    EventKind::Disconnected,
+    EventKind::OfflineSyncPreview,
+    EventKind::OfflineSyncCompleted,
+    EventKind::StreamError,
+    EventKind::LoggedOut,
+    EventKind::StreamReplaced,
+    EventKind::TemporaryBan,
+    EventKind::ClientOutdated,
+    EventKind::ConnectFailure,
+    EventKind::PairingQrCode,
+    EventKind::PairingQrCodesExhausted,
+    EventKind::PairingCode,
+    EventKind::PairingCodeError,
+    EventKind::PairSuccess,
+    EventKind::PairError,
+    EventKind::QrScannedWithoutMultidevice,
+];
+
+/// The event-bus handler. The library calls it inline, in dispatch order; it only pushes what
+/// matters into an unbounded channel (each message of a batch on its own, in the batch's
+/// order), so that the order is kept and the library is never blocked. (The builder's closure
+/// callbacks would instead run on a task per event, losing the order.)
 pub(crate) struct EventSink(pub(crate) mpsc::UnboundedSender<Input>);
 
 impl EventHandler for EventSink {
-    fn handle_event(&self, event: &Event) {
-        if relevant(event) {
-            // The receiver is gone only after the adapter stopped.
-            let _ = self.0.send(Input::Event(Box::new(event.clone())));
+    fn handle_event(&self, event: Arc<Event>) {
+        if !KINDS.contains(&event.kind()) {
+            return;
+        }
+        // The receiver is gone only after the adapter stopped.
+        if let Event::Messages(batch) = &*event {
+            for m in batch {
+                let _ = self
+                    .0
+                    .send(Input::Message(Arc::clone(&m.message), Arc::clone(&m.info)));
+            }
+        } else {
+            let _ = self.0.send(Input::Event(event));
+        }
+    }
+
+    fn interest(&self) -> EventInterest {
+        EventInterest::of(KINDS)
+    }
+}
+
+/// The library's HTTP client with a memory of the last good WhatsApp Web version: when the
+/// daily fetch of `sw.js` fails, the connect would fail with it; instead it goes on with the
+/// version the session last used, and the failure is logged.
+pub(crate) struct VersionFallback<H> {
+    inner: H,
+    last_good: Mutex<Option<u32>>,
+}
+
+/// The page the library reads WhatsApp Web's version from.
+const SW_JS: &str = "https://web.whatsapp.com/sw.js";
+
+impl<H> VersionFallback<H> {
+    pub(crate) fn new(inner: H) -> Self {
+        Self {
+            inner,
+            last_good: Mutex::new(None),
+        }
+    }
+
+    /// Remembers `revision` (of version 2.3000.`revision`) as the last good one.
+    pub(crate) fn remember(&self, revision: u32) {
+        *self
+            .last_good
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(revision);
+    }
+
+    fn last_good(&self) -> Option<u32> {
+        *self
+            .last_good
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+#[async_trait]
+impl<H: HttpClient> HttpClient for VersionFallback<H> {
+    async fn execute(&self, request: HttpRequest) -> whatsapp_rust::anyhow::Result<HttpResponse> {
+        if request.url != SW_JS {
+            return self.inner.execute(request).await;
+        }
+        let failure = match self.inner.execute(request).await {
+            Ok(response) if response.status_code < 300 => {
+                let version = std::str::from_utf8(&response.body)
+                    .ok()
+                    .and_then(parse_sw_js);
+                match version {
+                    Some((_, _, revision)) => {
+                        self.remember(revision);
+                        return Ok(response);
+                    }
+                    None => "the page names no version".to_owned(),
+                }
+            }
+            Ok(response) => format!("HTTP status {}", response.status_code),
+            Err(e) => format!("{e:#}"),
+        };
+        match self.last_good() {
+            Some(revision) => {
+                tracing::warn!(
+                    error = %failure,
+                    version = %format!("2.3000.{revision}"),
+                    "could not fetch WhatsApp Web's current version; connecting with the last good one"
+                );
+                Ok(HttpResponse {
+                    status_code: 200,
+                    body: format!("self.client_revision={revision};").into_bytes(),
+                })
+            }
+            None => {
+                tracing::error!(
+                    error = %failure,
+                    "could not fetch WhatsApp Web's current version, and this session has none                      from before; the connect fails until the fetch works"
+                );
+                Err(whatsapp_rust::anyhow::anyhow!("{failure}"))
+            }
         }
     }
 }
 
-/// The link over a wa-rs client.
+/// An `Arc` of the version-keeping client, handed to the library while `build_bot` keeps one.
+struct SharedHttp(Arc<VersionFallback<UreqHttpClient>>);
+
+#[async_trait]
+impl HttpClient for SharedHttp {
+    async fn execute(&self, request: HttpRequest) -> whatsapp_rust::anyhow::Result<HttpResponse> {
+        self.0.execute(request).await
+    }
+
+    fn supports_streaming(&self) -> bool {
+        self.0.inner.supports_streaming()
+    }
+
+    fn execute_streaming(
+        &self,
+        request: HttpRequest,
+    ) -> whatsapp_rust::anyhow::Result<StreamingHttpResponse> {
+        self.0.inner.execute_streaming(request)
+    }
+}
+
+/// The link over the library's client.
 pub(crate) struct WaLink(pub(crate) Arc<Client>);
 
 impl Link for WaLink {
-    async fn send(&self, to: &Jid, message: wa::Message) -> Result<(), String> {
+    async fn send(&self, to: &Jid, message: wa::Message) -> Result<String, String> {
         self.0
             .send_message(to.clone(), message)
             .await
-            .map(drop)
+            .map(|sent| sent.message_id)
             .map_err(|e| format!("{e:#}"))
     }
 
@@ -150,30 +284,38 @@ impl Link for WaLink {
     }
 
     async fn phone_for_lid(&self, lid_user: &str) -> Option<String> {
-        self.0.get_phone_number_from_lid(lid_user).await
+        match self.0.get_lid_pn_entry(&Jid::lid(lid_user)).await {
+            Ok(entry) => entry.map(|e| e.phone_number.to_string()),
+            Err(e) => {
+                tracing::debug!(error = %e, lid = lid_user, "LID store lookup failed");
+                None
+            }
+        }
     }
 
     async fn lids_of(&self, phones: &[String]) -> Result<Vec<(Jid, Option<Jid>)>, String> {
-        let phones: Vec<&str> = phones.iter().map(String::as_str).collect();
+        let jids: Vec<Jid> = phones.iter().map(Jid::pn).collect();
         let infos = self
             .0
             .contacts()
-            .get_info(&phones)
+            .is_on_whatsapp(&jids)
             .await
             .map_err(|e| format!("{e:#}"))?;
         Ok(infos
             .into_iter()
             .filter(|i| i.is_registered)
-            .map(|i| (i.jid, i.lid))
+            .map(|i| {
+                // When the server answers with the LID as the primary JID, the phone JID is
+                // in `pn_jid`.
+                if i.jid.is_lid() {
+                    let lid = Some(i.jid);
+                    (i.pn_jid.unwrap_or_else(|| Jid::pn("")), lid)
+                } else {
+                    (i.jid, i.lid)
+                }
+            })
+            .filter(|(pn, _)| !pn.user.is_empty())
             .collect())
-    }
-
-    async fn wait_connected(&self, timeout: Duration) -> bool {
-        self.0.wait_for_connected(timeout).await.is_ok()
-    }
-
-    fn is_connected(&self) -> bool {
-        self.0.is_connected() && self.0.is_logged_in()
     }
 
     async fn disconnect(&self) {
@@ -219,7 +361,7 @@ impl WhatsApp {
     ///
     /// Fails when another process holds the session, when the session was never paired, or
     /// when WhatsApp ends it while connecting (logged out, banned, ...). If the first
-    /// connection takes longer than `config.connect_timeout`, it returns anyway and wa-rs keeps
+    /// connection takes longer than `config.connect_timeout`, it returns anyway and whatsapp-rust keeps
     /// trying in the background.
     pub async fn connect(
         config: WhatsAppConfig,
@@ -230,29 +372,16 @@ impl WhatsApp {
         if !session.exists() {
             return Err(WaError::NotPaired { path: session });
         }
-        let mut bot = build_bot(&session, None).await?;
-        let client = bot.client();
-        if client
-            .persistence_manager()
-            .get_device_snapshot()
-            .await
-            .pn
-            .is_none()
-        {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let bot = build_bot(&session, None, EventSink(tx.clone())).await?;
+        if linked_phone(&bot).is_none() {
             return Err(WaError::NotPaired { path: session });
         }
-        let (tx, rx) = mpsc::unbounded_channel();
-        client.register_handler(Arc::new(EventSink(tx.clone())));
+        let client = bot.client();
         let connect_timeout = config.connect_timeout;
-        let started = adapter::start(WaLink(Arc::clone(&client)), config, allowlisted, rx);
-        let run = bot
-            .run()
-            .await
-            .map_err(|e| WaError::Client(format!("{e:#}")))?;
+        let started = adapter::start(WaLink(client), config, allowlisted, rx);
         tokio::spawn(async move {
-            if let Err(e) = run.await {
-                tracing::error!(error = %e, "the WhatsApp client task failed");
-            }
+            bot.run().await;
             let _ = tx.send(Input::ClientStopped);
         });
         let whatsapp = Self {
@@ -265,7 +394,7 @@ impl WhatsApp {
             LinkState::Connected => {}
             LinkState::Connecting => tracing::warn!(
                 after = ?connect_timeout,
-                "WhatsApp not connected yet; wa-rs keeps trying in the background"
+                "WhatsApp not connected yet; whatsapp-rust keeps trying in the background"
             ),
             LinkState::Ended(_) => {
                 whatsapp.adapter.shutdown().await;
@@ -334,18 +463,120 @@ mod tests {
         assert!(err.to_string().contains("run `pppoe-bot pair` first"));
         assert!(!dir.path().join("wa.db").exists());
         // A store that holds no linked device (pairing never finished).
-        drop(build_bot(&config.session_path, None).await.unwrap());
+        let (tx, _rx) = mpsc::unbounded_channel();
+        drop(
+            build_bot(&config.session_path, None, EventSink(tx))
+                .await
+                .unwrap(),
+        );
         let err = WhatsApp::connect(config, &[]).await.unwrap_err();
         assert!(matches!(err, WaError::NotPaired { .. }), "{err}");
     }
 
     #[test]
-    fn only_relevant_events_are_forwarded() {
+    fn only_relevant_events_are_forwarded_and_a_batch_one_message_at_a_time() {
+        use whatsapp_rust::types::events::{
+            BatchOrigin, Connected, InboundMessage, MessageBatch, SelfPushNameUpdated,
+        };
+        use whatsapp_rust::types::message::MessageInfo;
         let (tx, mut rx) = mpsc::unbounded_channel();
         let sink = EventSink(tx);
-        sink.handle_event(&Event::Connected(wa_rs::types::events::Connected));
-        sink.handle_event(&Event::Notification(wa_rs::NodeBuilder::new("x").build()));
+        assert!(sink.interest().wants(EventKind::ServerAck));
+        assert!(!sink.interest().wants(EventKind::SelfPushNameUpdated));
+        sink.handle_event(Arc::new(Event::Connected(Connected::builder().build())));
+        let renamed = SelfPushNameUpdated::builder()
+            .from_server(true)
+            .old_name("a".into())
+            .new_name("b".into())
+            .build();
+        sink.handle_event(Arc::new(Event::SelfPushNameUpdated(renamed)));
+        let message = |id: &str| {
+            InboundMessage::builder()
+                .message(Arc::new(wa::Message {
+                    conversation: Some(format!("pppoe {id}")),
+                    ..Default::default()
+                }))
+                .info(Arc::new(MessageInfo {
+                    id: id.into(),
+                    ..Default::default()
+                }))
+                .build()
+        };
+        let batch = MessageBatch::builder()
+            .messages(vec![message("A"), message("B")].into())
+            .origin(BatchOrigin::OfflineDrain)
+            .build();
+        sink.handle_event(Arc::new(Event::Messages(batch)));
         assert!(matches!(rx.try_recv(), Ok(Input::Event(e)) if matches!(*e, Event::Connected(_))));
+        for id in ["A", "B"] {
+            match rx.try_recv() {
+                Ok(Input::Message(m, info)) => {
+                    assert_eq!(info.id, id);
+                    assert_eq!(
+                        m.conversation.as_deref(),
+                        Some(format!("pppoe {id}").as_str())
+                    );
+                }
+                other => panic!("{other:?}"),
+            }
+        }
         assert!(rx.try_recv().is_err());
+    }
+
+    /// An HTTP client whose `sw.js` answers are scripted.
+    struct Scripted(Mutex<Vec<whatsapp_rust::anyhow::Result<HttpResponse>>>);
+
+    #[async_trait]
+    impl HttpClient for Scripted {
+        async fn execute(
+            &self,
+            _request: HttpRequest,
+        ) -> whatsapp_rust::anyhow::Result<HttpResponse> {
+            self.0.lock().unwrap().remove(0)
+        }
+    }
+
+    fn ok(body: &str) -> whatsapp_rust::anyhow::Result<HttpResponse> {
+        Ok(HttpResponse {
+            status_code: 200,
+            body: body.as_bytes().to_vec(),
+        })
+    }
+
+    async fn fetched(client: &VersionFallback<Scripted>) -> Option<(u32, u32, u32)> {
+        let response = client.execute(HttpRequest::get(SW_JS)).await.ok()?;
+        (response.status_code == 200)
+            .then(|| parse_sw_js(&response.body_string().ok()?))
+            .flatten()
+    }
+
+    #[tokio::test]
+    async fn a_failed_version_fetch_falls_back_to_the_last_good_version() {
+        let client = VersionFallback::new(Scripted(Mutex::new(vec![
+            Err(whatsapp_rust::anyhow::anyhow!("no route to host")),
+            ok(r#"self.client_revision="1020304050";"#),
+            Ok(HttpResponse {
+                status_code: 503,
+                body: Vec::new(),
+            }),
+            ok("<html>maintenance</html>"),
+            ok(r#"self.client_revision="1020309999";"#),
+        ])));
+        // Nothing to fall back on: the failure is the library's to report.
+        assert_eq!(fetched(&client).await, None);
+        assert_eq!(fetched(&client).await, Some((2, 3000, 1_020_304_050)));
+        // A server error, then a page without a version: the last good one.
+        assert_eq!(fetched(&client).await, Some((2, 3000, 1_020_304_050)));
+        assert_eq!(fetched(&client).await, Some((2, 3000, 1_020_304_050)));
+        assert_eq!(fetched(&client).await, Some((2, 3000, 1_020_309_999)));
+    }
+
+    #[tokio::test]
+    async fn the_version_kept_in_the_session_store_is_the_first_fallback() {
+        let client = VersionFallback::new(Scripted(Mutex::new(vec![Err(
+            whatsapp_rust::anyhow::anyhow!("timed out"),
+        )])));
+        client.remember(1_011_121_314);
+        assert_eq!(fetched(&client).await, Some((2, 3000, 1_011_121_314)));
     }
 }

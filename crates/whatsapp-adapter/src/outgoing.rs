@@ -4,7 +4,8 @@
 use std::collections::{HashMap, VecDeque};
 
 use pppoe_core::Language;
-use wa_rs::wa_rs_proto::whatsapp as wa;
+use whatsapp_rust::buffa::MessageField;
+use whatsapp_rust::waproto::whatsapp as wa;
 
 use crate::error::TerminalError;
 
@@ -46,19 +47,19 @@ pub fn build_text_message(text: &str, quote: Option<(&str, &Quoted)>) -> wa::Mes
             ..Default::default()
         },
         Some((id, quoted)) => wa::Message {
-            extended_text_message: Some(Box::new(wa::message::ExtendedTextMessage {
+            extended_text_message: MessageField::some(wa::message::ExtendedTextMessage {
                 text: Some(text.to_owned()),
-                context_info: Some(Box::new(wa::ContextInfo {
+                context_info: MessageField::some(wa::ContextInfo {
                     stanza_id: Some(id.to_owned()),
                     participant: Some(quoted.participant.clone()),
-                    quoted_message: Some(Box::new(wa::Message {
+                    quoted_message: MessageField::some(wa::Message {
                         conversation: Some(quoted.text.clone()),
                         ..Default::default()
-                    })),
+                    }),
                     ..Default::default()
-                })),
+                }),
                 ..Default::default()
-            })),
+            }),
             ..Default::default()
         },
     }
@@ -180,7 +181,7 @@ mod tests {
     fn unquoted_replies_are_plain_text() {
         let m = build_text_message("hello", None);
         assert_eq!(m.conversation.as_deref(), Some("hello"));
-        assert!(m.extended_text_message.is_none());
+        assert!(m.extended_text_message.is_unset());
     }
 
     #[test]

@@ -20,14 +20,14 @@ use pppoe_core::{Clock, PhoneNumber, SystemClock};
 use qrcode::QrCode;
 use qrcode::render::unicode::Dense1x2;
 use tokio::sync::mpsc;
-use wa_rs::pair_code::PairCodeOptions;
-use wa_rs::types::events::Event;
+use whatsapp_rust::pair_code::PairCodeOptions;
+use whatsapp_rust::types::events::{Event, PairingCode, PairingQrCode};
 
 use crate::adapter::Input;
 use crate::config::WhatsAppConfig;
 use crate::error::{TerminalError, WaError, human_duration};
 use crate::lifecycle::{self, Lifecycle};
-use crate::live::{EventSink, SessionLock, build_bot};
+use crate::live::{EventSink, SessionLock, build_bot, linked_phone};
 
 /// How long `pair` waits for the phone in all.
 pub const PAIR_TIMEOUT: Duration = Duration::from_secs(300);
@@ -270,31 +270,38 @@ async fn attempt(
     out: &mut (dyn Write + Send),
     timeout: Duration,
 ) -> Result<PairOutcome, Attempt> {
-    let options = phone.map(|p| PairCodeOptions {
-        phone_number: p.as_str().to_owned(),
-        ..PairCodeOptions::default()
-    });
-    let mut bot = build_bot(&config.session_path, options).await?;
-    let client = bot.client();
-    let linked_before = client
-        .persistence_manager()
-        .get_device_snapshot()
-        .await
-        .pn
-        .as_ref()
-        .map(|j| j.user.clone());
-    match &linked_before {
-        Some(p) => say(out, &format!("Checking the session linked to +{p}…")),
-        None => say(out, "Connecting to WhatsApp to link this device…"),
-    }
     let (tx, mut rx) = mpsc::unbounded_channel();
-    client.register_handler(std::sync::Arc::new(EventSink(tx.clone())));
-    let run = bot
-        .run()
-        .await
-        .map_err(|e| WaError::Client(format!("{e:#}")))?;
+    let mut bot = build_bot(&config.session_path, None, EventSink(tx.clone())).await?;
+    let linked_before = linked_phone(&bot);
+    match (&linked_before, phone) {
+        (Some(p), Some(asked)) if p != asked.as_str() => say(
+            out,
+            &format!(
+                "This session is already linked to +{p}, not +{asked}; no pairing code is asked                  for. Checking the session… (to link +{asked}, use another session file)"
+            ),
+        ),
+        (Some(p), Some(_)) => say(
+            out,
+            &format!(
+                "This session is already linked to +{p}; no pairing code is asked for.                  Checking the session…"
+            ),
+        ),
+        (Some(p), None) => say(out, &format!("Checking the session linked to +{p}…")),
+        (None, Some(p)) => {
+            // Only an unlinked session asks for a pairing code: asking on a linked one fails.
+            drop(bot);
+            let options = PairCodeOptions {
+                phone_number: p.as_str().to_owned(),
+                ..PairCodeOptions::default()
+            };
+            bot = build_bot(&config.session_path, Some(options), EventSink(tx.clone())).await?;
+            say(out, "Connecting to WhatsApp to link this device…");
+        }
+        (None, None) => say(out, "Connecting to WhatsApp to link this device…"),
+    }
+    let client = bot.client();
     let watcher = tokio::spawn(async move {
-        let _ = run.await;
+        bot.run().await;
         let _ = tx.send(Input::ClientStopped);
     });
     let deadline = tokio::time::Instant::now() + timeout;
@@ -320,7 +327,9 @@ async fn watch_pairing(
             Ok(None) | Err(_) => return Err(WaError::PairingTimeout(timeout).into()),
         };
         let event = match input {
-            Input::Event(e) => *e,
+            Input::Event(e) => e,
+            // No message is handled while pairing.
+            Input::Message(..) => continue,
             Input::ClientStopped => {
                 return Err(match success {
                     Some(_) => WaError::Client(
@@ -337,22 +346,42 @@ async fn watch_pairing(
                 .into());
             }
         };
-        match event {
-            Event::PairingQrCode { code, timeout } => {
+        match &*event {
+            Event::PairingQrCode(PairingQrCode { code, timeout, .. }) => {
                 let png_path = config.qr_png_path();
-                let png = match qr_png(&code).and_then(|bytes| write_private(&png_path, &bytes)) {
+                let png = match qr_png(code).and_then(|bytes| write_private(&png_path, &bytes)) {
                     Ok(()) => Some(png_path.as_path()),
                     Err(e) => {
                         tracing::warn!(error = %e, "QR code image not written");
                         None
                     }
                 };
-                let art = render_qr(&code, ansi)?;
-                say(out, &qr_text(&art, timeout, png));
+                let art = render_qr(code, ansi)?;
+                say(out, &qr_text(&art, *timeout, png));
             }
-            Event::PairingCode { code, timeout } => {
-                say(out, &pairing_code_text(&code, timeout, SystemClock.now()));
+            Event::PairingCode(PairingCode { code, timeout, .. }) => {
+                // The library keeps the connection open while a code is outstanding, even
+                // after the QR codes ran out: the code's own validity is the real expiry.
+                say(out, &pairing_code_text(code, *timeout, SystemClock.now()));
             }
+            Event::PairingCodeError(e) => {
+                let wait = e
+                    .backoff
+                    .map(|b| format!(" (WhatsApp asks to wait {} first)", human_duration(b)))
+                    .unwrap_or_default();
+                say(
+                    out,
+                    &format!(
+                        "No pairing code: {}{wait}. The QR code still works.",
+                        e.error
+                    ),
+                );
+            }
+            Event::PairingQrCodesExhausted(e) if !e.disconnected => say(
+                out,
+                "The QR codes ran out; the pairing code above is still valid until the time it \
+                 gives.",
+            ),
             Event::QrScannedWithoutMultidevice(_) => say(
                 out,
                 "The phone scanned the code but has multi-device turned off: update WhatsApp \
@@ -360,7 +389,7 @@ async fn watch_pairing(
             ),
             Event::PairSuccess(s) => {
                 let outcome = PairOutcome::Paired {
-                    phone: s.id.user.clone(),
+                    phone: s.id.user.to_string(),
                     lid: (!s.lid.user.is_empty()).then(|| format!("{}@lid", s.lid.user)),
                     business_name: s.business_name.clone(),
                     platform: s.platform.clone(),
@@ -372,7 +401,7 @@ async fn watch_pairing(
                 return Err(WaError::Pairing(if e.error.is_empty() {
                     "the phone refused the link".into()
                 } else {
-                    e.error
+                    e.error.clone()
                 })
                 .into());
             }
@@ -388,7 +417,7 @@ async fn watch_pairing(
                 return Err(Attempt::StaleSession);
             }
             other => {
-                if let Some(change) = lifecycle::classify(&other, SystemClock.now()) {
+                if let Some(change) = lifecycle::classify(other, SystemClock.now()) {
                     match change {
                         // QR codes are expected here, not a sign of an unlinked session.
                         Lifecycle::Terminal(TerminalError::NotPaired) => {}

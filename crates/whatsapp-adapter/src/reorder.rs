@@ -1,15 +1,15 @@
 //! Two small timed buffers of the event pump, pure and driven by `tokio::time::Instant`.
 //!
-//! [`Reorder`] puts one sender's messages back in the order sent. wa-rs decrypts frames in
+//! [`Reorder`] puts one sender's messages back in the order sent. whatsapp-rust decrypts frames in
 //! order, but spawns a task per stanza before its per-chat mailbox, so two messages that
 //! arrive together (the offline backlog after a reconnect) can reach the event bus swapped.
 //! Each message waits a short window; a sender's messages leave in order of their timestamp
 //! (then arrival), and none leaves while an earlier-stamped message of the same sender is
 //! still held. Timestamps have one-second resolution: two messages sent within the same
-//! second keep the order wa-rs delivered them in.
+//! second keep the order whatsapp-rust delivered them in.
 //!
 //! [`ResendNotices`] decides when to ask a sender to resend a message that could not be
-//! decrypted: wa-rs first asks the sender's phone to re-encrypt it (retry receipt), and the
+//! decrypted: whatsapp-rust first asks the sender's phone to re-encrypt it (retry receipt), and the
 //! message often arrives a moment later; only if it has not arrived after a grace period is
 //! the sender asked, once per message.
 
@@ -136,7 +136,7 @@ impl ResendNotices {
         }
     }
 
-    /// Message `id` in `chat` could not be decrypted at `now`. wa-rs reports each failed try;
+    /// Message `id` in `chat` could not be decrypted at `now`. whatsapp-rust reports each failed try;
     /// only the first one starts the grace period.
     pub fn undecryptable(&mut self, chat: String, id: String, now: Instant) {
         if self.waiting.contains_key(&id) || self.settled.contains(&id) {
@@ -243,7 +243,7 @@ mod tests {
         let mut n = ResendNotices::new(g);
         let t0 = Instant::now();
         n.undecryptable("chat".into(), "m1".into(), t0);
-        // wa-rs reports the retry failing too: the period does not restart.
+        // whatsapp-rust reports the retry failing too: the period does not restart.
         n.undecryptable("chat".into(), "m1".into(), t0 + Duration::from_secs(5));
         assert!(n.due(t0 + Duration::from_secs(14)).is_empty());
         assert_eq!(n.next_due(), Some(t0 + g));

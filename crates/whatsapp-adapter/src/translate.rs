@@ -1,13 +1,13 @@
-//! Incoming translation: a wa-rs message event in, a decision out. Pure: no client, no clock.
+//! Incoming translation: a whatsapp-rust message event in, a decision out. Pure: no client, no clock.
 
 use std::collections::HashSet;
 
 use pppoe_core::Incoming;
-use wa_rs::Jid;
-use wa_rs::types::events::{DecryptFailMode, UndecryptableMessage};
-use wa_rs::types::message::{EditAttribute, MessageInfo};
-use wa_rs::wa_rs_proto::whatsapp as wa;
-use wa_rs::wa_rs_proto::whatsapp::message::protocol_message::Type as ProtocolType;
+use whatsapp_rust::Jid;
+use whatsapp_rust::types::events::{DecryptFailMode, UndecryptableMessage};
+use whatsapp_rust::types::message::{EditAttribute, MessageInfo};
+use whatsapp_rust::waproto::whatsapp as wa;
+use whatsapp_rust::waproto::whatsapp::message::protocol_message::Type as ProtocolType;
 
 use crate::identity::{Identity, LidMap, resolve_sender};
 
@@ -47,7 +47,7 @@ pub enum Translation {
     Command(Incoming),
     /// Drop it, for this reason.
     Ignore(IgnoreReason),
-    /// It could not be decrypted: ask the sender to resend (if still unreadable after wa-rs's
+    /// It could not be decrypted: ask the sender to resend (if still unreadable after the library's
     /// own retry, and only if the sender is allowlisted).
     Undecryptable {
         /// Where to answer.
@@ -59,7 +59,7 @@ pub enum Translation {
     },
 }
 
-/// Translates wa-rs message events, given the adapter's policy and the start-up LID map.
+/// Translates whatsapp-rust message events, given the adapter's policy and the start-up LID map.
 #[derive(Debug, Clone, Default)]
 pub struct Translator {
     allowed_groups: HashSet<String>,
@@ -74,10 +74,10 @@ pub fn extract_text(message: &wa::Message) -> Option<&str> {
     let text = base
         .conversation
         .as_deref()
-        .or_else(|| base.extended_text_message.as_ref()?.text.as_deref())
-        .or_else(|| base.image_message.as_ref()?.caption.as_deref())
-        .or_else(|| base.video_message.as_ref()?.caption.as_deref())
-        .or_else(|| base.document_message.as_ref()?.caption.as_deref())?;
+        .or_else(|| base.extended_text_message.as_option()?.text.as_deref())
+        .or_else(|| base.image_message.as_option()?.caption.as_deref())
+        .or_else(|| base.video_message.as_option()?.caption.as_deref())
+        .or_else(|| base.document_message.as_option()?.caption.as_deref())?;
     (!text.trim().is_empty()).then_some(text)
 }
 
@@ -89,24 +89,24 @@ fn unwrap_wrappers(message: &wa::Message) -> &wa::Message {
         let inner = [
             current
                 .device_sent_message
-                .as_ref()
-                .and_then(|m| m.message.as_deref()),
+                .as_option()
+                .and_then(|m| m.message.as_option()),
             current
                 .ephemeral_message
-                .as_ref()
-                .and_then(|m| m.message.as_deref()),
+                .as_option()
+                .and_then(|m| m.message.as_option()),
             current
                 .view_once_message
-                .as_ref()
-                .and_then(|m| m.message.as_deref()),
+                .as_option()
+                .and_then(|m| m.message.as_option()),
             current
                 .view_once_message_v2
-                .as_ref()
-                .and_then(|m| m.message.as_deref()),
+                .as_option()
+                .and_then(|m| m.message.as_option()),
             current
                 .document_with_caption_message
-                .as_ref()
-                .and_then(|m| m.message.as_deref()),
+                .as_option()
+                .and_then(|m| m.message.as_option()),
         ]
         .into_iter()
         .flatten()
@@ -123,18 +123,18 @@ fn unwrap_wrappers(message: &wa::Message) -> &wa::Message {
 /// [`IgnoreReason::NoText`].
 fn content_reason(message: &wa::Message) -> Option<IgnoreReason> {
     let base = unwrap_wrappers(message);
-    if message.edited_message.is_some() || base.edited_message.is_some() {
+    if message.edited_message.is_set() || base.edited_message.is_set() {
         return Some(IgnoreReason::Edit);
     }
-    if let Some(p) = &base.protocol_message {
-        let edit = p.edited_message.is_some() || p.r#type == Some(ProtocolType::MessageEdit as i32);
+    if let Some(p) = base.protocol_message.as_option() {
+        let edit = p.edited_message.is_set() || p.r#type == Some(ProtocolType::MessageEdit);
         return Some(if edit {
             IgnoreReason::Edit
         } else {
             IgnoreReason::Protocol
         });
     }
-    if base.reaction_message.is_some() || base.enc_reaction_message.is_some() {
+    if base.reaction_message.is_set() || base.enc_reaction_message.is_set() {
         return Some(IgnoreReason::Reaction);
     }
     None
@@ -163,7 +163,7 @@ impl Translator {
         self.lids = lids;
     }
 
-    /// Whether the sender must be looked up in wa-rs's LID store before translating: a LID
+    /// Whether the sender must be looked up in the library's LID store before translating: a LID
     /// whose phone number neither `sender_alt` nor the start-up map gives. The driver asks the
     /// store and passes the answer to [`translate`](Self::translate).
     pub fn needs_library_lookup(&self, info: &MessageInfo) -> bool {
@@ -207,13 +207,13 @@ impl Translator {
         )
     }
 
-    /// Translates a decrypted message (`Event::Message`). `library` is wa-rs's answer for the
+    /// Translates a decrypted message (`Event::Message`). `library` is the library's answer for the
     /// sender's LID, when [`needs_library_lookup`](Self::needs_library_lookup) said to ask.
     ///
     /// ```
     /// use whatsapp_adapter::translate::{Translation, Translator};
-    /// use wa_rs::types::message::{MessageInfo, MessageSource};
-    /// use wa_rs::wa_rs_proto::whatsapp as wa;
+    /// use whatsapp_rust::types::message::{MessageInfo, MessageSource};
+    /// use whatsapp_rust::waproto::whatsapp as wa;
     ///
     /// let info = MessageInfo {
     ///     id: "3EB0C0FFEE".into(),
@@ -310,9 +310,12 @@ mod tests {
     use super::*;
     use chrono::{DateTime, Utc};
     use pppoe_core::Sender;
-    use wa_rs::types::events::UnavailableType;
-    use wa_rs::types::message::MessageSource;
-    use wa_rs::wa_rs_proto::whatsapp::message as m;
+    use std::sync::Arc;
+
+    use whatsapp_rust::buffa::MessageField;
+    use whatsapp_rust::types::events::UnavailableType;
+    use whatsapp_rust::types::message::MessageSource;
+    use whatsapp_rust::waproto::whatsapp::message as m;
 
     const PHONE_JID: &str = "6281234567890@s.whatsapp.net";
     const GROUP: &str = "120363012345678901@g.us";
@@ -401,10 +404,10 @@ mod tests {
     #[test]
     fn extended_text() {
         let msg = wa::Message {
-            extended_text_message: Some(Box::new(m::ExtendedTextMessage {
+            extended_text_message: MessageField::some(m::ExtendedTextMessage {
                 text: Some("pppoe aktif 2".into()),
                 ..Default::default()
-            })),
+            }),
             ..Default::default()
         };
         assert_eq!(command(&msg, &dm_info()).text, "pppoe aktif 2");
@@ -413,31 +416,31 @@ mod tests {
     #[test]
     fn captions_of_image_video_and_document() {
         let image = wa::Message {
-            image_message: Some(Box::new(m::ImageMessage {
+            image_message: MessageField::some(m::ImageMessage {
                 caption: Some("checkpppoe john123".into()),
                 ..Default::default()
-            })),
+            }),
             ..Default::default()
         };
         let video = wa::Message {
-            video_message: Some(Box::new(m::VideoMessage {
+            video_message: MessageField::some(m::VideoMessage {
                 caption: Some("restartpppoe john123".into()),
                 ..Default::default()
-            })),
+            }),
             ..Default::default()
         };
         let document = wa::Message {
-            document_message: Some(Box::new(m::DocumentMessage {
+            document_message: MessageField::some(m::DocumentMessage {
                 caption: Some("help pppoe".into()),
                 ..Default::default()
-            })),
+            }),
             ..Default::default()
         };
         // Documents with captions come wrapped.
         let wrapped_document = wa::Message {
-            document_with_caption_message: Some(Box::new(m::FutureProofMessage {
-                message: Some(Box::new(document.clone())),
-            })),
+            document_with_caption_message: MessageField::some(m::FutureProofMessage {
+                message: MessageField::some(document.clone()),
+            }),
             ..Default::default()
         };
         assert_eq!(command(&image, &dm_info()).text, "checkpppoe john123");
@@ -449,22 +452,22 @@ mod tests {
     #[test]
     fn disappearing_and_view_once_wrappers_are_opened() {
         let ephemeral = wa::Message {
-            ephemeral_message: Some(Box::new(m::FutureProofMessage {
-                message: Some(Box::new(text("checkpppoe jane456"))),
-            })),
+            ephemeral_message: MessageField::some(m::FutureProofMessage {
+                message: MessageField::some(text("checkpppoe jane456")),
+            }),
             ..Default::default()
         };
         assert_eq!(command(&ephemeral, &dm_info()).text, "checkpppoe jane456");
         let view_once = wa::Message {
-            view_once_message_v2: Some(Box::new(m::FutureProofMessage {
-                message: Some(Box::new(wa::Message {
-                    image_message: Some(Box::new(m::ImageMessage {
+            view_once_message_v2: MessageField::some(m::FutureProofMessage {
+                message: MessageField::some(wa::Message {
+                    image_message: MessageField::some(m::ImageMessage {
                         caption: Some("checkpppoe jane456".into()),
                         ..Default::default()
-                    })),
+                    }),
                     ..Default::default()
-                })),
-            })),
+                }),
+            }),
             ..Default::default()
         };
         assert_eq!(command(&view_once, &dm_info()).text, "checkpppoe jane456");
@@ -506,27 +509,27 @@ mod tests {
         assert_eq!(ignored(&text("x"), &info), IgnoreReason::Protocol);
         // A protocol message of type MESSAGE_EDIT carrying the new text.
         let edit = wa::Message {
-            protocol_message: Some(Box::new(m::ProtocolMessage {
-                r#type: Some(ProtocolType::MessageEdit as i32),
-                edited_message: Some(Box::new(text("delpppoe john123 moved"))),
+            protocol_message: MessageField::some(m::ProtocolMessage {
+                r#type: Some(ProtocolType::MessageEdit),
+                edited_message: MessageField::some(text("delpppoe john123 moved")),
                 ..Default::default()
-            })),
+            }),
             ..Default::default()
         };
         assert_eq!(ignored(&edit, &dm_info()), IgnoreReason::Edit);
         // The edited-message wrapper.
         let wrapped = wa::Message {
-            edited_message: Some(Box::new(m::FutureProofMessage {
-                message: Some(Box::new(text("delpppoe john123 moved"))),
-            })),
+            edited_message: MessageField::some(m::FutureProofMessage {
+                message: MessageField::some(text("delpppoe john123 moved")),
+            }),
             ..Default::default()
         };
         assert_eq!(ignored(&wrapped, &dm_info()), IgnoreReason::Edit);
         // Inside a disappearing-messages wrapper.
         let ephemeral_edit = wa::Message {
-            ephemeral_message: Some(Box::new(m::FutureProofMessage {
-                message: Some(Box::new(edit)),
-            })),
+            ephemeral_message: MessageField::some(m::FutureProofMessage {
+                message: MessageField::some(edit),
+            }),
             ..Default::default()
         };
         assert_eq!(ignored(&ephemeral_edit, &dm_info()), IgnoreReason::Edit);
@@ -535,7 +538,7 @@ mod tests {
     #[test]
     fn reactions_and_protocol_messages_are_ignored() {
         let reaction = wa::Message {
-            reaction_message: Some(m::ReactionMessage {
+            reaction_message: MessageField::some(m::ReactionMessage {
                 text: Some("👍".into()),
                 ..Default::default()
             }),
@@ -543,10 +546,10 @@ mod tests {
         };
         assert_eq!(ignored(&reaction, &dm_info()), IgnoreReason::Reaction);
         let revoke = wa::Message {
-            protocol_message: Some(Box::new(m::ProtocolMessage {
-                r#type: Some(ProtocolType::Revoke as i32),
+            protocol_message: MessageField::some(m::ProtocolMessage {
+                r#type: Some(ProtocolType::Revoke),
                 ..Default::default()
-            })),
+            }),
             ..Default::default()
         };
         assert_eq!(ignored(&revoke, &dm_info()), IgnoreReason::Protocol);
@@ -555,11 +558,11 @@ mod tests {
     #[test]
     fn messages_without_text_are_ignored() {
         let sticker = wa::Message {
-            sticker_message: Some(Box::new(m::StickerMessage::default())),
+            sticker_message: MessageField::some(m::StickerMessage::default()),
             ..Default::default()
         };
         let bare_image = wa::Message {
-            image_message: Some(Box::new(m::ImageMessage::default())),
+            image_message: MessageField::some(m::ImageMessage::default()),
             ..Default::default()
         };
         for msg in [sticker, bare_image, text("   "), wa::Message::default()] {
@@ -621,12 +624,12 @@ mod tests {
     }
 
     fn undecryptable(info: MessageInfo, mode: DecryptFailMode) -> UndecryptableMessage {
-        UndecryptableMessage {
-            info,
-            is_unavailable: false,
-            unavailable_type: UnavailableType::Unknown,
-            decrypt_fail_mode: mode,
-        }
+        UndecryptableMessage::builder()
+            .info(Arc::new(info))
+            .is_unavailable(false)
+            .unavailable_type(UnavailableType::Unknown)
+            .decrypt_fail_mode(mode)
+            .build()
     }
 
     #[test]

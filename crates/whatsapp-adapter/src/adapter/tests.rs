@@ -4,10 +4,10 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use chrono::{DateTime, Utc};
-use wa_rs::types::events::{
+use whatsapp_rust::types::events::{
     Connected, DecryptFailMode, LoggedOut, StreamReplaced, UnavailableType, UndecryptableMessage,
 };
-use wa_rs::types::message::{MessageInfo, MessageSource};
+use whatsapp_rust::types::message::{MessageInfo, MessageSource};
 
 use super::*;
 use crate::config::PacingConfig;
@@ -28,7 +28,6 @@ struct FakeState {
     states_set: tokio::sync::watch::Sender<usize>,
     library: Mutex<HashMap<String, String>>,
     contacts: Mutex<HashMap<String, String>>,
-    connected: AtomicBool,
     lid_queries: AtomicUsize,
     /// Set: `lids_of` never answers (a usync query lost on the way).
     lids_hang: AtomicBool,
@@ -39,12 +38,6 @@ struct FakeState {
 struct FakeLink(Arc<FakeState>);
 
 impl FakeLink {
-    fn connected() -> Self {
-        let link = Self::default();
-        link.0.connected.store(true, Ordering::SeqCst);
-        link
-    }
-
     fn sent(&self) -> Vec<(Jid, wa::Message, Instant)> {
         lock(&self.0.sent).clone()
     }
@@ -55,7 +48,7 @@ impl FakeLink {
             .map(|(_, m, _)| {
                 m.conversation
                     .clone()
-                    .or_else(|| m.extended_text_message.as_ref()?.text.clone())
+                    .or_else(|| m.extended_text_message.as_option()?.text.clone())
                     .unwrap_or_default()
             })
             .collect()
@@ -70,14 +63,14 @@ impl FakeLink {
 }
 
 impl Link for FakeLink {
-    async fn send(&self, to: &Jid, message: wa::Message) -> Result<(), String> {
+    async fn send(&self, to: &Jid, message: wa::Message) -> Result<String, String> {
         let count = {
             let mut sent = lock(&self.0.sent);
             sent.push((to.clone(), message, Instant::now()));
             sent.len()
         };
         self.0.sent_count.send_replace(count);
-        Ok(())
+        Ok(format!("SENT{count}"))
     }
 
     async fn chat_state(&self, to: &Jid, state: ChatState) {
@@ -105,17 +98,8 @@ impl Link for FakeLink {
             .collect())
     }
 
-    async fn wait_connected(&self, _timeout: Duration) -> bool {
-        self.0.connected.load(Ordering::SeqCst)
-    }
-
-    fn is_connected(&self) -> bool {
-        self.0.connected.load(Ordering::SeqCst)
-    }
-
     async fn disconnect(&self) {
         self.0.disconnected.store(true, Ordering::SeqCst);
-        self.0.connected.store(false, Ordering::SeqCst);
     }
 }
 
@@ -156,7 +140,7 @@ fn harness_with(link: FakeLink, config: WhatsAppConfig) -> Harness {
 }
 
 fn harness() -> Harness {
-    harness_with(FakeLink::connected(), config())
+    harness_with(FakeLink::default(), config())
 }
 
 fn ts(s: i64) -> DateTime<Utc> {
@@ -183,7 +167,7 @@ fn text_event(info: MessageInfo, text: &str) -> Input {
         conversation: Some(text.into()),
         ..Default::default()
     };
-    Input::Event(Box::new(Event::Message(Box::new(message), info)))
+    Input::Message(Arc::new(message), Arc::new(info))
 }
 
 fn dm(id: &str, phone: &str, at: i64, text: &str) -> Input {
@@ -206,9 +190,11 @@ impl Harness {
         ids
     }
 
-    /// Reports the connection, as wa-rs does before any message (this resolves the LIDs).
+    /// Reports the connection, as whatsapp-rust does before any message (this resolves the LIDs).
     fn connect(&self) {
-        self.push(Input::Event(Box::new(Event::Connected(Connected))));
+        self.push(Input::Event(Arc::new(Event::Connected(
+            Connected::builder().build(),
+        ))));
     }
 
     /// Waits until `n` messages have reached the link.
@@ -231,7 +217,7 @@ impl Harness {
 #[tokio::test(start_paused = true)]
 async fn commands_reach_the_engine_in_the_order_sent() {
     let h = harness();
-    // wa-rs delivered the admin's second command before the first.
+    // whatsapp-rust delivered the admin's second command before the first.
     h.push(dm("A2", ADMIN, 11, "editpppoe x status enable"));
     h.push(dm("A1", ADMIN, 10, "editpppoe x status disable"));
     h.push(dm("T1", TECH, 10, "checkpppoe y"));
@@ -260,6 +246,7 @@ async fn ignored_messages_never_reach_the_engine() {
 #[tokio::test(start_paused = true)]
 async fn replies_quote_the_command_show_typing_and_are_paced() {
     let h = harness();
+    h.connect();
     h.push(dm("CMD1", ADMIN, 1, "checkpppoe john123"));
     let incoming = h.adapter.next_message().await.unwrap();
     assert_eq!(incoming.chat, ADMIN_JID);
@@ -289,13 +276,17 @@ async fn replies_quote_the_command_show_typing_and_are_paced() {
     let ctx = sent[0]
         .1
         .extended_text_message
-        .as_ref()
-        .and_then(|e| e.context_info.as_ref())
+        .as_option()
+        .and_then(|e| e.context_info.as_option())
         .expect("the reply quotes the command");
     assert_eq!(ctx.stanza_id.as_deref(), Some("CMD1"));
     assert_eq!(ctx.participant.as_deref(), Some(ADMIN_JID));
     assert_eq!(
-        ctx.quoted_message.as_ref().unwrap().conversation.as_deref(),
+        ctx.quoted_message
+            .as_option()
+            .unwrap()
+            .conversation
+            .as_deref(),
         Some("checkpppoe john123")
     );
     assert_eq!(sent[1].1.conversation.as_deref(), Some("second"));
@@ -315,6 +306,7 @@ async fn replies_quote_the_command_show_typing_and_are_paced() {
 #[tokio::test(start_paused = true)]
 async fn long_replies_are_split_and_only_the_first_part_quotes() {
     let h = harness();
+    h.connect();
     h.push(dm("CMD1", ADMIN, 1, "pppoe"));
     let incoming = h.adapter.next_message().await.unwrap();
     let text = format!("{}\n{}", "a".repeat(4000), "b".repeat(1000));
@@ -328,7 +320,7 @@ async fn long_replies_are_split_and_only_the_first_part_quotes() {
         .unwrap();
     let sent = h.link.sent();
     assert_eq!(sent.len(), 2);
-    assert!(sent[0].1.extended_text_message.is_some());
+    assert!(sent[0].1.extended_text_message.is_set());
     assert!(sent[1].1.conversation.is_some());
     assert_eq!(h.link.sent_texts(), ["a".repeat(4000), "b".repeat(1000)]);
 }
@@ -359,7 +351,7 @@ async fn taking_a_message_shows_nothing() {
 /// after it. The first message starts resolving the allowlist's LIDs and waits for it.
 #[tokio::test(start_paused = true)]
 async fn lids_resolved_at_the_first_backlog_message_identify_lid_senders() {
-    let link = FakeLink::connected();
+    let link = FakeLink::default();
     lock(&link.0.contacts).insert(ADMIN.into(), ADMIN_LID.into());
     let h = harness_with(link, config());
     // A LID sender without sender_alt, from the backlog.
@@ -394,7 +386,7 @@ async fn lids_resolved_at_the_first_backlog_message_identify_lid_senders() {
 /// `LIDS_WAIT`.
 #[tokio::test(start_paused = true)]
 async fn a_slow_lid_resolution_holds_the_messages_not_the_event_pump() {
-    let link = FakeLink::connected();
+    let link = FakeLink::default();
     link.0.lids_hang.store(true, Ordering::SeqCst);
     let h = harness_with(link.clone(), config());
     let started = Instant::now();
@@ -433,8 +425,8 @@ async fn a_slow_lid_resolution_holds_the_messages_not_the_event_pump() {
         info("C1", &format!("{ADMIN_LID}@lid"), None, 1),
         "help",
     ));
-    h.push(Input::Event(Box::new(Event::StreamReplaced(
-        StreamReplaced,
+    h.push(Input::Event(Arc::new(Event::StreamReplaced(
+        StreamReplaced::builder().build(),
     ))));
     assert_eq!(
         h.pump.await.unwrap().unwrap_err(),
@@ -448,7 +440,7 @@ async fn a_slow_lid_resolution_holds_the_messages_not_the_event_pump() {
 
 #[tokio::test(start_paused = true)]
 async fn wa_rs_lid_store_resolves_lid_senders() {
-    let link = FakeLink::connected();
+    let link = FakeLink::default();
     lock(&link.0.library).insert(ADMIN_LID.into(), ADMIN.into());
     let h = harness_with(link, config());
     h.push(text_event(
@@ -472,13 +464,27 @@ async fn wa_rs_lid_store_resolves_lid_senders() {
 }
 
 fn undecryptable(id: &str, phone: &str) -> Input {
-    Input::Event(Box::new(Event::UndecryptableMessage(
-        UndecryptableMessage {
-            info: info(id, &format!("{phone}@s.whatsapp.net"), None, 1),
-            is_unavailable: false,
-            unavailable_type: UnavailableType::Unknown,
-            decrypt_fail_mode: DecryptFailMode::Show,
-        },
+    Input::Event(Arc::new(Event::UndecryptableMessage(
+        UndecryptableMessage::builder()
+            .info(Arc::new(info(
+                id,
+                &format!("{phone}@s.whatsapp.net"),
+                None,
+                1,
+            )))
+            .is_unavailable(false)
+            .unavailable_type(UnavailableType::Unknown)
+            .decrypt_fail_mode(DecryptFailMode::Show)
+            .build(),
+    )))
+}
+
+fn logged_out() -> Input {
+    Input::Event(Arc::new(Event::LoggedOut(
+        LoggedOut::builder()
+            .on_connect(false)
+            .reason(whatsapp_rust::types::events::ConnectFailureReason::LoggedOut)
+            .build(),
     )))
 }
 
@@ -491,7 +497,7 @@ async fn undecryptable_messages_of_allowlisted_senders_get_please_resend() {
     tokio::time::sleep(Duration::from_secs(10)).await;
     assert!(
         h.link.sent().is_empty(),
-        "wa-rs's retry gets its chance first"
+        "the library's retry gets its chance first"
     );
     tokio::time::sleep(Duration::from_secs(10)).await;
     assert_eq!(
@@ -515,7 +521,7 @@ async fn no_resend_request_when_the_retry_delivered_the_message() {
 async fn english_resend_request() {
     let mut c = config();
     c.language = pppoe_core::Language::English;
-    let h = harness_with(FakeLink::connected(), c);
+    let h = harness_with(FakeLink::default(), c);
     h.connect();
     h.push(undecryptable("U1", TECH));
     tokio::time::sleep(Duration::from_secs(20)).await;
@@ -529,10 +535,7 @@ async fn english_resend_request() {
 async fn logged_out_ends_the_stream_with_what_to_do() {
     let link = FakeLink::default(); // the connection is gone
     let h = harness_with(link, config());
-    h.push(Input::Event(Box::new(Event::LoggedOut(LoggedOut {
-        on_connect: false,
-        reason: wa_rs::types::events::ConnectFailureReason::LoggedOut,
-    }))));
+    h.push(logged_out());
     assert_eq!(h.adapter.next_message().await, None);
     let end = h.pump.await.unwrap().unwrap_err();
     assert!(matches!(end, TerminalError::LoggedOut { .. }));
@@ -557,8 +560,8 @@ async fn messages_handed_on_before_the_end_stay_handed_on() {
     h.connect();
     h.push(dm("M1", ADMIN, 1, "help"));
     assert_eq!(h.next_ids(1).await, ["M1"]);
-    h.push(Input::Event(Box::new(Event::StreamReplaced(
-        StreamReplaced,
+    h.push(Input::Event(Arc::new(Event::StreamReplaced(
+        StreamReplaced::builder().build(),
     ))));
     assert_eq!(h.adapter.next_message().await, None);
 }
@@ -566,8 +569,9 @@ async fn messages_handed_on_before_the_end_stay_handed_on() {
 #[tokio::test(start_paused = true)]
 async fn admins_are_notified_when_the_link_still_works() {
     let h = harness();
-    h.push(Input::Event(Box::new(Event::StreamReplaced(
-        StreamReplaced,
+    h.connect();
+    h.push(Input::Event(Arc::new(Event::StreamReplaced(
+        StreamReplaced::builder().build(),
     ))));
     assert_eq!(h.adapter.next_message().await, None);
     assert_eq!(
@@ -584,17 +588,14 @@ async fn the_admins_are_told_at_the_next_connect_why_the_last_run_ended() {
     let c = config();
     // A logout ends the run; the notice cannot get out, the connection being gone.
     let h = harness_with(FakeLink::default(), c.clone());
-    h.push(Input::Event(Box::new(Event::LoggedOut(LoggedOut {
-        on_connect: false,
-        reason: wa_rs::types::events::ConnectFailureReason::LoggedOut,
-    }))));
+    h.push(logged_out());
     assert_eq!(h.adapter.next_message().await, None);
     assert!(h.pump.await.unwrap().is_err());
     assert!(h.link.sent().is_empty());
     let kept = std::fs::read_to_string(c.ended_path()).unwrap();
     assert!(kept.contains("run `pppoe-bot pair` again"), "{kept}");
     // The next run, once re-linked: at its connect the admin is told why and when, once.
-    let h = harness_with(FakeLink::connected(), c.clone());
+    let h = harness_with(FakeLink::default(), c.clone());
     h.connect();
     let sent = h.sent_reach(1).await;
     assert_eq!(sent.len(), 1, "{sent:?}");
@@ -636,4 +637,42 @@ async fn shutdown_ends_the_stream_cleanly() {
     assert_eq!(h.pump.await.unwrap(), Ok(()));
     assert!(h.link.0.disconnected.load(Ordering::SeqCst));
     assert_eq!(h.adapter.terminal_error(), None);
+}
+
+/// The connection's state comes from its events, not from asking the client (whose flag can
+/// read "disconnected" under lock contention): a reply waits for `Connected` and goes at once
+/// when it comes, and a reply while the events say "disconnected" waits again.
+#[tokio::test(start_paused = true)]
+async fn replies_follow_the_connection_events() {
+    let h = Arc::new(harness());
+    let reply = Outgoing {
+        chat: ADMIN_JID.into(),
+        text: "ok".into(),
+        quoting: None,
+    };
+    let sending = {
+        let (h, reply) = (Arc::clone(&h), reply.clone());
+        tokio::spawn(async move { h.adapter.send(&reply).await })
+    };
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert!(
+        h.link.sent().is_empty(),
+        "not connected yet: the reply waits"
+    );
+    h.connect();
+    sending.await.unwrap().unwrap();
+    assert_eq!(h.link.sent_texts(), ["ok"]);
+
+    h.push(Input::Event(Arc::new(Event::Disconnected(
+        whatsapp_rust::types::events::Disconnected::builder()
+            .reason(whatsapp_rust::wacore::net::DisconnectReason::StreamEnded)
+            .build(),
+    ))));
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let refused = h.adapter.send(&reply).await.unwrap_err();
+    assert!(
+        matches!(refused, MessengerError::Disconnected(_)),
+        "{refused}"
+    );
+    assert_eq!(h.link.sent().len(), 1, "nothing sent while disconnected");
 }

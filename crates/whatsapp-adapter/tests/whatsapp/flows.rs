@@ -1,4 +1,4 @@
-//! The spec's three flows as WhatsApp messages from a LID-addressed admin: wa-rs message events
+//! The spec's three flows as WhatsApp messages from a LID-addressed admin: whatsapp-rust message events
 //! are built by hand, translated by the adapter's pure layer, run by pppoe-core's real engine
 //! over the in-memory router and audit log, and the replies are built as WhatsApp messages
 //! quoting the command. Plus the offline-backlog rule: a delete sent 10 minutes before a
@@ -12,11 +12,12 @@ use pppoe_core::{
     AccessEntry, AuditEvent, Clock, Engine, EngineConfig, Incoming, Outcome, Outgoing, PhoneNumber,
     Role, Sender,
 };
-use wa_rs::types::message::{MessageInfo, MessageSource};
-use wa_rs::wa_rs_proto::whatsapp as wa;
 use whatsapp_adapter::identity::LidMap;
 use whatsapp_adapter::outgoing::{QuoteCache, Quoted, build_text_message};
 use whatsapp_adapter::translate::{Translation, Translator};
+use whatsapp_rust::buffa::MessageField;
+use whatsapp_rust::types::message::{MessageInfo, MessageSource};
+use whatsapp_rust::waproto::whatsapp as wa;
 
 const ADMIN_PHONE: &str = "6281234567890";
 const ADMIN_LID: &str = "123456789012345";
@@ -73,7 +74,7 @@ impl Chat {
         }
     }
 
-    /// The wa-rs event of the admin's phone (device 12) sending `text` at `sent_at`.
+    /// The whatsapp-rust event of the admin's phone (device 12) sending `text` at `sent_at`.
     fn event(&mut self, text: &str, sent_at: DateTime<Utc>) -> (wa::Message, MessageInfo) {
         let id = format!("3EB0{:06X}", self.next);
         self.next += 1;
@@ -95,10 +96,10 @@ impl Chat {
             ..Default::default()
         };
         let message = wa::Message {
-            extended_text_message: Some(Box::new(wa::message::ExtendedTextMessage {
+            extended_text_message: MessageField::some(wa::message::ExtendedTextMessage {
                 text: Some(text.into()),
                 ..Default::default()
-            })),
+            }),
             ..Default::default()
         };
         (message, info)
@@ -107,7 +108,7 @@ impl Chat {
     fn translate(&mut self, message: &wa::Message, info: &MessageInfo) -> Incoming {
         assert!(
             !self.translator.needs_library_lookup(info),
-            "resolved without wa-rs's store"
+            "resolved without the library's store"
         );
         let Translation::Command(incoming) = self.translator.translate(message, info, None) else {
             panic!("not a command");
@@ -158,8 +159,8 @@ impl Chat {
             if i == 0 {
                 let ctx = message
                     .extended_text_message
-                    .as_ref()
-                    .and_then(|e| e.context_info.as_ref())
+                    .as_option()
+                    .and_then(|e| e.context_info.as_option())
                     .expect("the first reply quotes the command");
                 assert_eq!(ctx.stanza_id.as_deref(), Some(incoming.id.as_str()));
                 assert_eq!(
@@ -320,7 +321,7 @@ fn an_unresolvable_lid_is_refused_and_audited() {
             ..Default::default()
         };
         assert!(chat.translator.needs_library_lookup(&info));
-        // wa-rs's store does not know it either.
+        // the library's store does not know it either.
         let Translation::Command(incoming) = chat.translator.translate(&message, &info, None)
         else {
             panic!()

@@ -1,5 +1,5 @@
 //! The spec's three flows as WhatsApp messages from a LID-addressed admin through the whole
-//! stack: wa-rs message events built by hand, the adapter's translation, the real engine, the
+//! stack: whatsapp-rust message events built by hand, the adapter's translation, the real engine, the
 //! RouterOS client over TCP to routeros-sim, and the SQLite audit log.
 
 use audit_store::{AuditQuery, AuditStore, StoreOptions};
@@ -9,10 +9,10 @@ use pppoe_core::{
 use routeros_adapter::{RouterOs, RouterOsConfig};
 use routeros_api::ClientConfig;
 use routeros_sim::{SimServer, SimState};
-use wa_rs::types::message::{MessageInfo, MessageSource};
-use wa_rs::wa_rs_proto::whatsapp as wa;
 use whatsapp_adapter::identity::LidMap;
 use whatsapp_adapter::translate::{Translation, Translator};
+use whatsapp_rust::types::message::{MessageInfo, MessageSource};
+use whatsapp_rust::waproto::whatsapp as wa;
 
 const ADMIN_PHONE: &str = "6281234567890";
 const ADMIN_LID: &str = "123456789012345";
