@@ -102,6 +102,20 @@ pub(crate) async fn check_config(path: &Path) -> anyhow::Result<bool> {
             }
         }
     }
+    // Replies the running bot could not get through (counted since its start; the audit rows
+    // of their commands are right, only the chat did not get the answer).
+    match std::fs::read_to_string(config.whatsapp.delivery_path()) {
+        Ok(report) => {
+            for line in report.lines() {
+                println!("whatsapp: {line}");
+            }
+            println!(
+                "whatsapp: see the log for each reply not delivered; the audit log has the \
+                 commands' results"
+            );
+        }
+        Err(_) => println!("whatsapp: no reply-delivery failure recorded"),
+    }
     println!("{}", if ok { "all is well" } else { "problems found" });
     Ok(ok)
 }

@@ -234,7 +234,14 @@ where
         .context("connecting to WhatsApp")?;
     let whatsapp = Arc::new(whatsapp);
     let taken = serve::serve(engine, Arc::clone(&whatsapp), serve::shutdown_signal()).await;
-    tracing::info!(messages = taken, "no more messages; stopping WhatsApp");
+    let delivery = whatsapp.delivery_stats();
+    tracing::info!(
+        messages = taken,
+        replies_delivered = delivery.delivered,
+        replies_retried = delivery.retried,
+        replies_failed = delivery.failed,
+        "no more messages; stopping WhatsApp"
+    );
     whatsapp.shutdown().await;
     driver.wait().await?;
     Ok(())

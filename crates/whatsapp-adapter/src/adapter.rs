@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
 use pppoe_core::{Clock, Incoming, MessengerError, Outgoing, PhoneNumber, SystemClock};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{Notify, mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use whatsapp_rust::Jid;
@@ -27,7 +27,9 @@ use whatsapp_rust::types::events::Event;
 use whatsapp_rust::types::message::MessageInfo;
 use whatsapp_rust::waproto::whatsapp as wa;
 
+use crate::breaker::Breaker;
 use crate::config::WhatsAppConfig;
+use crate::delivery::{Deliveries, Pending, Verdict};
 use crate::error::TerminalError;
 use crate::identity::{Allowlist, LidMap, phone_jid_string, user_part};
 use crate::lifecycle::{self, Lifecycle};
@@ -72,6 +74,8 @@ pub(crate) trait Link: Send + Sync + 'static {
         &self,
         phones: &[String],
     ) -> impl Future<Output = Result<Vec<(Jid, Option<Jid>)>, String>> + Send;
+    /// Stops the client for `pause`, then connects again (the circuit breaker's pause).
+    fn pause(&self, pause: Duration) -> impl Future<Output = ()> + Send;
     /// Closes the link for good.
     fn disconnect(&self) -> impl Future<Output = ()> + Send;
 }
@@ -119,6 +123,9 @@ pub(crate) struct Shared<L> {
     translator: RwLock<Translator>,
     presence: mpsc::UnboundedSender<(Jid, ChatState)>,
     state: watch::Sender<LinkState>,
+    /// Replies waiting for the server's ack; the watchdog task wakes on `deliveries_changed`.
+    deliveries: Mutex<Deliveries>,
+    deliveries_changed: Arc<Notify>,
     lids_ready: watch::Sender<bool>,
     shutdown: watch::Sender<bool>,
 }
@@ -172,10 +179,13 @@ impl<L: Link> Shared<L> {
                 self.pacer.wait(&out.chat).await;
                 let quote = quote.as_ref().filter(|_| i == 0);
                 let message = build_text_message(part, quote.map(|(id, q)| (id.as_str(), q)));
-                self.link
+                let id = self
+                    .link
                     .send(&jid, message)
                     .await
                     .map_err(MessengerError::Rejected)?;
+                lock(&self.deliveries).sent(&id, &out.chat, part, Instant::now().into_std());
+                self.deliveries_changed.notify_one();
             }
             Ok(())
         }
@@ -245,6 +255,90 @@ impl<L: Link> Shared<L> {
         };
         if let Err(e) = self.send(&out).await {
             tracing::warn!(error = %e, "resend request not sent");
+        }
+    }
+
+    /// The server's ack of stanza `id`: a refused reply is sent once more, or given up.
+    fn on_ack(self: &Arc<Self>, id: &str, error: Option<&str>) {
+        let verdict = lock(&self.deliveries).acked(id, error);
+        if let Some(verdict) = verdict {
+            self.on_verdict(verdict);
+        }
+    }
+
+    /// Acts on what became of a reply.
+    fn on_verdict(self: &Arc<Self>, verdict: Verdict) {
+        match verdict {
+            Verdict::Delivered => {}
+            Verdict::Retry(pending) => {
+                tracing::warn!(
+                    chat = %pending.chat,
+                    error = pending.error.as_deref().unwrap_or("no ack from the server within 60 s"),
+                    "a reply was not taken by WhatsApp's server; sending it once more"
+                );
+                let shared = Arc::clone(self);
+                tokio::spawn(async move { shared.resend(pending).await });
+            }
+            Verdict::Failed(pending) => self.delivery_failed(&pending, None),
+        }
+    }
+
+    /// Sends a refused or unacknowledged reply once more (unquoted).
+    async fn resend(&self, pending: Pending) {
+        let sent = match pending.chat.parse::<Jid>() {
+            Ok(jid) if self.wait_connected(SEND_WAIT).await => {
+                self.pacer.wait(&pending.chat).await;
+                self.link
+                    .send(&jid, build_text_message(&pending.text, None))
+                    .await
+            }
+            Ok(_) => Err("not connected to WhatsApp".to_owned()),
+            Err(_) => Err(format!("not a WhatsApp chat: {}", pending.chat)),
+        };
+        match sent {
+            Ok(id) => {
+                lock(&self.deliveries).resent(
+                    &id,
+                    &pending.chat,
+                    &pending.text,
+                    Instant::now().into_std(),
+                );
+                self.deliveries_changed.notify_one();
+            }
+            Err(e) => {
+                lock(&self.deliveries).give_up();
+                self.delivery_failed(&pending, Some(&e));
+            }
+        }
+    }
+
+    /// A reply did not get through after its retry: logged, counted, and written to
+    /// `<session>.delivery` for `check-config`. The command's audit row stays as it is.
+    fn delivery_failed(&self, pending: &Pending, send_error: Option<&str>) {
+        let why = send_error
+            .map(|e| format!("the retry could not be sent: {e}"))
+            .or_else(|| pending.error.as_ref().map(|c| format!("server error {c}")))
+            .unwrap_or_else(|| "no ack from the server within 60 s".to_owned());
+        let stats = lock(&self.deliveries).stats();
+        tracing::error!(
+            chat = %pending.chat,
+            error = %why,
+            failed = stats.failed,
+            "a reply did not reach WhatsApp's server after a retry; the command's result is in the audit log"
+        );
+        let path = self.config.delivery_path();
+        let text = format!(
+            "replies delivered {}, retried {}, failed {}
+last failure {}: to {}: {why}
+",
+            stats.delivered,
+            stats.retried,
+            stats.failed,
+            local_time(SystemClock.now()),
+            pending.chat,
+        );
+        if let Err(e) = std::fs::write(&path, text) {
+            tracing::warn!(path = %path.display(), error = %e, "the delivery counters are not kept");
         }
     }
 
@@ -348,6 +442,8 @@ struct Pump<L> {
     lids_started: bool,
     /// Follows [`Shared::lids_ready`].
     lids_ready: watch::Receiver<bool>,
+    /// Connection failures, for the pause that stops a reconnect loop.
+    breaker: Breaker,
 }
 
 impl<L: Link> Pump<L> {
@@ -454,6 +550,7 @@ impl<L: Link> Pump<L> {
             Input::ClientStopped => return None,
         };
         match &*event {
+            Event::ServerAck(ack) => self.shared.on_ack(&ack.id, ack.error.as_deref()),
             Event::UndecryptableMessage(event) => {
                 let library = self.library_lookup(&event.info).await;
                 let now = Instant::now();
@@ -479,6 +576,7 @@ impl<L: Link> Pump<L> {
                 lifecycle::log(&change);
                 match change {
                     Lifecycle::Connected => {
+                        self.breaker.connected(Instant::now().into_std());
                         self.shared.state.send_replace(LinkState::Connected);
                         self.start_lids();
                         let shared = Arc::clone(&self.shared);
@@ -488,6 +586,19 @@ impl<L: Link> Pump<L> {
                         self.shared.state.send_replace(LinkState::Connecting);
                         // Resolved again at the next connection's first sign of life.
                         self.lids_started = false;
+                        if let Some(pause) = self.breaker.failure(Instant::now().into_std()) {
+                            tracing::error!(
+                                last = ?change,
+                                failures = crate::breaker::MAX_FAILURES + 1,
+                                within = ?crate::breaker::WINDOW,
+                                ?pause,
+                                "the WhatsApp connection keeps failing; the client stops for a \
+                                 while before it connects again (reconnecting at once, over and \
+                                 over, is how numbers get banned)"
+                            );
+                            let shared = Arc::clone(&self.shared);
+                            tokio::spawn(async move { shared.link.pause(pause).await });
+                        }
                     }
                     Lifecycle::Terminal(e) => return Some(e),
                     Lifecycle::OfflineSyncStarted { .. }
@@ -637,6 +748,8 @@ pub(crate) fn start<L: Link>(
         )),
         presence: presence_tx,
         state: watch::channel(LinkState::Connecting).0,
+        deliveries: Mutex::new(Deliveries::new()),
+        deliveries_changed: Arc::new(Notify::new()),
         lids_ready: watch::channel(false).0,
         shutdown: shutdown_tx,
         config,
@@ -651,6 +764,38 @@ pub(crate) fn start<L: Link>(
         }
     });
 
+    // The delivery watchdog: replies the server has not acknowledged in time. It holds the
+    // shared state only while it acts, and ends with the link.
+    let weak = Arc::downgrade(&shared);
+    let changed = Arc::clone(&shared.deliveries_changed);
+    let mut state = shared.state.subscribe();
+    tokio::spawn(async move {
+        loop {
+            let due = {
+                let Some(shared) = weak.upgrade() else { break };
+                if shared.ended().is_some() {
+                    break;
+                }
+                lock(&shared.deliveries).next_due().map(Instant::from_std)
+            };
+            tokio::select! {
+                () = changed.notified() => continue,
+                moved = state.changed() => {
+                    if moved.is_err() {
+                        break;
+                    }
+                    continue;
+                }
+                () = sleep_until(due) => {}
+            }
+            let Some(shared) = weak.upgrade() else { break };
+            let overdue = lock(&shared.deliveries).overdue(Instant::now().into_std());
+            for verdict in overdue {
+                shared.on_verdict(verdict);
+            }
+        }
+    });
+
     let pump = Pump {
         shared: Arc::clone(&shared),
         inbox: inbox_tx,
@@ -660,6 +805,7 @@ pub(crate) fn start<L: Link>(
         parked_until: None,
         lids_started: false,
         lids_ready: shared.lids_ready.subscribe(),
+        breaker: Breaker::new(),
     };
     let pump = tokio::spawn(pump.run(input, shutdown_rx));
     Started {
@@ -697,6 +843,11 @@ impl<L: Link> Adapter<L> {
         )
         .await;
         rx.borrow().clone()
+    }
+
+    /// The reply-delivery counters since the start.
+    pub(crate) fn delivery_stats(&self) -> crate::delivery::DeliveryStats {
+        lock(&self.shared.deliveries).stats()
     }
 
     /// The terminal error, once the link ended for good.

@@ -84,6 +84,12 @@ impl WhatsAppConfig {
         with_suffix(&self.session_path, ".ended")
     }
 
+    /// `<session>.delivery`: the reply-delivery counters of the running bot and its last
+    /// failure, rewritten at each failure, for `check-config` (see [`crate::delivery`]).
+    pub fn delivery_path(&self) -> PathBuf {
+        with_suffix(&self.session_path, ".delivery")
+    }
+
     /// `<session>.qr.png`: where `pair` writes the current QR code as an image.
     pub fn qr_png_path(&self) -> PathBuf {
         with_suffix(&self.session_path, ".qr.png")

@@ -48,7 +48,9 @@ pub enum TerminalError {
     )]
     ClientOutdated,
     /// WhatsApp refused the connection for a reason after which whatsapp-rust does not retry.
-    #[error("WhatsApp refused the connection (code {code}: {message}); whatsapp-rust does not retry it")]
+    #[error(
+        "WhatsApp refused the connection (code {code}: {message}); whatsapp-rust does not retry it"
+    )]
     ConnectFailure {
         /// WhatsApp's numeric reason.
         code: i32,

@@ -88,7 +88,9 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 mod adapter;
+pub mod breaker;
 pub mod config;
+pub mod delivery;
 pub mod error;
 pub mod identity;
 pub mod lifecycle;

@@ -6,7 +6,9 @@
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::Duration;
 
 use pppoe_core::{Incoming, Messenger, MessengerError, Outgoing, PhoneNumber};
 use tokio::sync::mpsc;
@@ -261,12 +263,88 @@ impl HttpClient for SharedHttp {
     }
 }
 
-/// The link over the library's client.
-pub(crate) struct WaLink(pub(crate) Arc<Client>);
+/// The link over the library's client. The client is replaced after a pause of the circuit
+/// breaker (a stopped client cannot run again), so it is read afresh for every call.
+#[derive(Clone)]
+pub(crate) struct WaLink(Arc<LinkInner>);
+
+struct LinkInner {
+    client: RwLock<Arc<Client>>,
+    /// A pause the breaker asked for, taken by the supervisor when the client stopped.
+    pause: Mutex<Option<Duration>>,
+    /// Set by `disconnect`: the client is not replaced any more.
+    closed: AtomicBool,
+}
+
+impl WaLink {
+    fn new(client: Arc<Client>) -> Self {
+        Self(Arc::new(LinkInner {
+            client: RwLock::new(client),
+            pause: Mutex::new(None),
+            closed: AtomicBool::new(false),
+        }))
+    }
+
+    fn client(&self) -> Arc<Client> {
+        Arc::clone(&self.0.client.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    fn replace(&self, client: Arc<Client>) {
+        *self
+            .0
+            .client
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = client;
+    }
+
+    /// The pause to take now that the client stopped; `None` when it stopped for another
+    /// reason, or the link was closed.
+    fn take_pause(&self) -> Option<Duration> {
+        let pause = self
+            .0
+            .pause
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        pause.filter(|_| !self.0.closed.load(Ordering::SeqCst))
+    }
+}
+
+/// Runs the bot, and after each pause of the circuit breaker a new one on the same session;
+/// tells the pump when the last one stopped.
+async fn supervise(
+    mut bot: Bot,
+    link: WaLink,
+    session: PathBuf,
+    events: mpsc::UnboundedSender<Input>,
+) {
+    loop {
+        bot.run().await;
+        let Some(pause) = link.take_pause() else {
+            break;
+        };
+        tokio::time::sleep(pause).await;
+        if link.0.closed.load(Ordering::SeqCst) {
+            break;
+        }
+        tracing::info!("the pause is over; connecting to WhatsApp again");
+        match build_bot(&session, None, EventSink(events.clone())).await {
+            Ok(next) => {
+                link.replace(next.client());
+                bot = next;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "the WhatsApp client could not be built again after its pause");
+                break;
+            }
+        }
+    }
+    let _ = events.send(Input::ClientStopped);
+}
 
 impl Link for WaLink {
     async fn send(&self, to: &Jid, message: wa::Message) -> Result<String, String> {
-        self.0
+        self.client()
             .send_message(to.clone(), message)
             .await
             .map(|sent| sent.message_id)
@@ -278,13 +356,13 @@ impl Link for WaLink {
             ChatState::Composing => ChatStateType::Composing,
             ChatState::Paused => ChatStateType::Paused,
         };
-        if let Err(e) = self.0.chatstate().send(to, state).await {
+        if let Err(e) = self.client().chatstate().send(to, state).await {
             tracing::debug!(error = %e, chat = %to, "chat state not sent");
         }
     }
 
     async fn phone_for_lid(&self, lid_user: &str) -> Option<String> {
-        match self.0.get_lid_pn_entry(&Jid::lid(lid_user)).await {
+        match self.client().get_lid_pn_entry(&Jid::lid(lid_user)).await {
             Ok(entry) => entry.map(|e| e.phone_number.to_string()),
             Err(e) => {
                 tracing::debug!(error = %e, lid = lid_user, "LID store lookup failed");
@@ -296,7 +374,7 @@ impl Link for WaLink {
     async fn lids_of(&self, phones: &[String]) -> Result<Vec<(Jid, Option<Jid>)>, String> {
         let jids: Vec<Jid> = phones.iter().map(Jid::pn).collect();
         let infos = self
-            .0
+            .client()
             .contacts()
             .is_on_whatsapp(&jids)
             .await
@@ -318,8 +396,14 @@ impl Link for WaLink {
             .collect())
     }
 
+    async fn pause(&self, pause: Duration) {
+        *self.0.pause.lock().unwrap_or_else(PoisonError::into_inner) = Some(pause);
+        self.client().disconnect().await;
+    }
+
     async fn disconnect(&self) {
-        self.0.disconnect().await;
+        self.0.closed.store(true, Ordering::SeqCst);
+        self.client().disconnect().await;
     }
 }
 
@@ -377,13 +461,10 @@ impl WhatsApp {
         if linked_phone(&bot).is_none() {
             return Err(WaError::NotPaired { path: session });
         }
-        let client = bot.client();
+        let link = WaLink::new(bot.client());
         let connect_timeout = config.connect_timeout;
-        let started = adapter::start(WaLink(client), config, allowlisted, rx);
-        tokio::spawn(async move {
-            bot.run().await;
-            let _ = tx.send(Input::ClientStopped);
-        });
+        let started = adapter::start(link.clone(), config, allowlisted, rx);
+        tokio::spawn(supervise(bot, link, session.clone(), tx));
         let whatsapp = Self {
             adapter: started.adapter,
             session,
@@ -408,6 +489,11 @@ impl WhatsApp {
     /// The session file.
     pub fn session_path(&self) -> &Path {
         &self.session
+    }
+
+    /// The reply-delivery counters since the start (see [`crate::delivery`]).
+    pub fn delivery_stats(&self) -> crate::delivery::DeliveryStats {
+        self.adapter.delivery_stats()
     }
 
     /// Why the link ended, once it ended for good (`next_message` returned `None`).

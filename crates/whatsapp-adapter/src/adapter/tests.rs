@@ -32,6 +32,8 @@ struct FakeState {
     /// Set: `lids_of` never answers (a usync query lost on the way).
     lids_hang: AtomicBool,
     disconnected: AtomicBool,
+    /// The pauses the circuit breaker asked for.
+    pauses: Mutex<Vec<Duration>>,
 }
 
 #[derive(Clone, Default)]
@@ -96,6 +98,10 @@ impl Link for FakeLink {
             .iter()
             .map(|p| (Jid::pn(p), contacts.get(p).map(Jid::lid)))
             .collect())
+    }
+
+    async fn pause(&self, pause: Duration) {
+        lock(&self.0.pauses).push(pause);
     }
 
     async fn disconnect(&self) {
@@ -675,4 +681,104 @@ async fn replies_follow_the_connection_events() {
         "{refused}"
     );
     assert_eq!(h.link.sent().len(), 1, "nothing sent while disconnected");
+}
+
+fn server_ack(id: &str, error: Option<&str>) -> Input {
+    Input::Event(Arc::new(Event::ServerAck(
+        whatsapp_rust::types::events::ServerAck::builder()
+            .id(id.to_owned())
+            .maybe_class(Some("message".to_owned()))
+            .maybe_error(error.map(str::to_owned))
+            .build(),
+    )))
+}
+
+fn reply(text: &str) -> Outgoing {
+    Outgoing {
+        chat: ADMIN_JID.into(),
+        text: text.into(),
+        quoting: None,
+    }
+}
+
+/// Item 3 of issue 10: the server's error ack is not dropped. A refused reply is sent once
+/// more; refused again, it is a delivery failure: logged, counted, and written beside the
+/// session for `check-config`.
+#[tokio::test(start_paused = true)]
+async fn a_reply_the_server_refuses_is_sent_once_more_then_counted_as_failed() {
+    let c = config();
+    let h = harness_with(FakeLink::default(), c.clone());
+    h.connect();
+    h.adapter.send(&reply("✅ done")).await.unwrap();
+    h.push(server_ack("SENT1", Some("479")));
+    assert_eq!(h.sent_reach(2).await, ["✅ done", "✅ done"]);
+    assert_eq!(h.adapter.delivery_stats().retried, 1);
+    // An ack of something else (a receipt) changes nothing.
+    h.push(server_ack("RECEIPT-9", Some("400")));
+    h.push(server_ack("SENT2", Some("479")));
+    h.push(dm("M1", ADMIN, 1, "help"));
+    // The pump handled the acks before the message behind them.
+    assert_eq!(h.next_ids(1).await, ["M1"]);
+    let stats = h.adapter.delivery_stats();
+    assert_eq!((stats.delivered, stats.retried, stats.failed), (0, 1, 1));
+    let kept = std::fs::read_to_string(c.delivery_path()).unwrap();
+    assert!(kept.contains("failed 1"), "{kept}");
+    assert!(kept.contains("server error 479"), "{kept}");
+    assert_eq!(h.link.sent().len(), 2, "retried once, not more");
+}
+
+/// A reply the server never acknowledges is sent once more after a minute, and counted as
+/// failed a minute after that; an acknowledged one is counted as delivered.
+#[tokio::test(start_paused = true)]
+async fn a_reply_without_ack_is_retried_after_a_minute() {
+    let h = harness();
+    h.connect();
+    h.adapter.send(&reply("first")).await.unwrap();
+    h.adapter.send(&reply("second")).await.unwrap();
+    h.push(server_ack("SENT2", None));
+    tokio::time::sleep(Duration::from_secs(59)).await;
+    assert_eq!(h.link.sent().len(), 2, "no retry before the minute is up");
+    assert_eq!(h.sent_reach(3).await, ["first", "second", "first"]);
+    tokio::time::sleep(Duration::from_secs(61)).await;
+    let stats = h.adapter.delivery_stats();
+    assert_eq!((stats.delivered, stats.retried, stats.failed), (1, 1, 1));
+    assert_eq!(h.link.sent().len(), 3);
+}
+
+fn stream_error(code: &str) -> Input {
+    Input::Event(Arc::new(Event::StreamError(
+        whatsapp_rust::types::events::StreamError::builder()
+            .code(code.to_owned())
+            .build(),
+    )))
+}
+
+/// Item 4 of issue 10: a connection that fails over and over (here six stream errors within
+/// a minute) stops the client for a pause that grows at each trip, instead of reconnecting
+/// at once, for ever.
+#[tokio::test(start_paused = true)]
+async fn a_stream_error_loop_pauses_the_client_with_a_growing_pause() {
+    let h = harness();
+    h.connect();
+    for _ in 0..5 {
+        h.push(stream_error("515"));
+        h.connect();
+    }
+    h.push(dm("M1", ADMIN, 1, "help"));
+    assert_eq!(h.next_ids(1).await, ["M1"]);
+    assert!(
+        lock(&h.link.0.pauses).is_empty(),
+        "five failures are tolerated"
+    );
+    h.push(stream_error("515"));
+    for _ in 0..6 {
+        h.push(stream_error("503"));
+    }
+    h.push(dm("M2", ADMIN, 2, "help"));
+    assert_eq!(h.next_ids(1).await, ["M2"]);
+    tokio::task::yield_now().await;
+    assert_eq!(
+        *lock(&h.link.0.pauses),
+        [Duration::from_secs(30), Duration::from_secs(60)]
+    );
 }

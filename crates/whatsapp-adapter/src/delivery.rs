@@ -1,0 +1,249 @@
+//! Did WhatsApp's server take each reply? Pure bookkeeping, no clock of its own.
+//!
+//! A send resolves as soon as the stanza is written; the server's verdict comes later, as an
+//! `ack` with the message's id, and an error code in it (`463`, `479`, `400`, ...) means the
+//! message was not delivered. [`Deliveries`] keeps every reply until its ack: a refused or
+//! unacknowledged reply (after [`ACK_WAIT`]) is sent once more, and a second miss is a
+//! delivery failure, logged and counted. The command's audit row is not changed by it: the
+//! router did what the row says; only the reply did not reach the chat.
+//!
+//! ```
+//! use std::time::{Duration, Instant};
+//! use whatsapp_adapter::delivery::{Deliveries, Verdict, ACK_WAIT};
+//!
+//! let mut d = Deliveries::new();
+//! let t0 = Instant::now();
+//! d.sent("3EB0A1", "6281234567890@s.whatsapp.net", "✅ done", t0);
+//! // The server refused it: send it once more.
+//! assert!(matches!(d.acked("3EB0A1", Some("479")), Some(Verdict::Retry(_))));
+//! d.resent("3EB0B2", "6281234567890@s.whatsapp.net", "✅ done", t0);
+//! // No ack for the second try either: a failure.
+//! let overdue = d.overdue(t0 + ACK_WAIT);
+//! assert!(matches!(overdue.as_slice(), [Verdict::Failed(_)]));
+//! assert_eq!(d.stats().failed, 1);
+//! ```
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+/// How long a reply may wait for the server's ack before it counts as lost.
+pub const ACK_WAIT: Duration = Duration::from_secs(60);
+
+/// A reply waiting for its ack.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pending {
+    /// The chat it went to.
+    pub chat: String,
+    /// Its text (kept for the one retry).
+    pub text: String,
+    /// Why it is in doubt: the server's error code, or `None` when no ack came in time.
+    pub error: Option<String>,
+    sent_at: Instant,
+    retried: bool,
+}
+
+/// What to do about a reply whose fate is known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// The server took it.
+    Delivered,
+    /// Refused or not acknowledged: send it once more.
+    Retry(Pending),
+    /// Refused or not acknowledged twice: give up, log and count.
+    Failed(Pending),
+}
+
+/// Counters of reply delivery since the start.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DeliveryStats {
+    /// Replies the server acknowledged.
+    pub delivered: u64,
+    /// Replies sent a second time.
+    pub retried: u64,
+    /// Replies that did not get through after the retry.
+    pub failed: u64,
+}
+
+/// Replies waiting for the server's ack, by message id.
+#[derive(Debug, Default)]
+pub struct Deliveries {
+    pending: HashMap<String, Pending>,
+    stats: DeliveryStats,
+}
+
+impl Deliveries {
+    /// Nothing pending.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A reply went out under `id` at `now`.
+    pub fn sent(&mut self, id: &str, chat: &str, text: &str, now: Instant) {
+        self.insert(id, chat, text, now, false);
+    }
+
+    /// The retry of a reply went out under `id` at `now`.
+    pub fn resent(&mut self, id: &str, chat: &str, text: &str, now: Instant) {
+        self.stats.retried += 1;
+        self.insert(id, chat, text, now, true);
+    }
+
+    fn insert(&mut self, id: &str, chat: &str, text: &str, now: Instant, retried: bool) {
+        self.pending.insert(
+            id.to_owned(),
+            Pending {
+                chat: chat.to_owned(),
+                text: text.to_owned(),
+                error: None,
+                sent_at: now,
+                retried,
+            },
+        );
+    }
+
+    /// The server acknowledged `id`, with an error code if it refused it. `None` for an id
+    /// that is not a pending reply (acks of receipts, of chat states, ...).
+    pub fn acked(&mut self, id: &str, error: Option<&str>) -> Option<Verdict> {
+        let mut pending = self.pending.remove(id)?;
+        Some(match error {
+            None => {
+                self.stats.delivered += 1;
+                Verdict::Delivered
+            }
+            Some(code) => {
+                pending.error = Some(code.to_owned());
+                self.judge(pending)
+            }
+        })
+    }
+
+    /// The replies whose ack has not come within [`ACK_WAIT`] by `now`.
+    pub fn overdue(&mut self, now: Instant) -> Vec<Verdict> {
+        let late: Vec<String> = self
+            .pending
+            .iter()
+            .filter(|(_, p)| now >= p.sent_at + ACK_WAIT)
+            .map(|(id, _)| id.clone())
+            .collect();
+        let mut verdicts = Vec::with_capacity(late.len());
+        for id in late {
+            if let Some(p) = self.pending.remove(&id) {
+                verdicts.push((p.sent_at, self.judge(p)));
+            }
+        }
+        verdicts.sort_by_key(|(at, _)| *at);
+        verdicts.into_iter().map(|(_, v)| v).collect()
+    }
+
+    fn judge(&mut self, pending: Pending) -> Verdict {
+        if pending.retried {
+            self.stats.failed += 1;
+            Verdict::Failed(pending)
+        } else {
+            Verdict::Retry(pending)
+        }
+    }
+
+    /// A retry could not even be sent: a failure.
+    pub fn give_up(&mut self) {
+        self.stats.failed += 1;
+    }
+
+    /// When the oldest pending reply runs out of time.
+    pub fn next_due(&self) -> Option<Instant> {
+        self.pending.values().map(|p| p.sent_at + ACK_WAIT).min()
+    }
+
+    /// The counters.
+    pub fn stats(&self) -> DeliveryStats {
+        self.stats
+    }
+
+    /// How many replies wait for their ack.
+    pub fn pending(&self) -> usize {
+        self.pending.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CHAT: &str = "6281234567890@s.whatsapp.net";
+
+    #[test]
+    fn an_acknowledged_reply_is_delivered_and_forgotten() {
+        let mut d = Deliveries::new();
+        let t0 = Instant::now();
+        d.sent("A", CHAT, "x", t0);
+        assert_eq!(d.next_due(), Some(t0 + ACK_WAIT));
+        assert_eq!(d.acked("A", None), Some(Verdict::Delivered));
+        assert_eq!(d.acked("A", None), None, "once");
+        assert!(d.overdue(t0 + ACK_WAIT * 2).is_empty());
+        assert_eq!(
+            d.stats(),
+            DeliveryStats {
+                delivered: 1,
+                retried: 0,
+                failed: 0
+            }
+        );
+    }
+
+    #[test]
+    fn acks_of_other_stanzas_are_not_replies() {
+        let mut d = Deliveries::new();
+        assert_eq!(d.acked("RECEIPT-1", Some("400")), None);
+        assert_eq!(d.stats(), DeliveryStats::default());
+    }
+
+    #[test]
+    fn a_refused_reply_is_retried_once_then_failed() {
+        let mut d = Deliveries::new();
+        let t0 = Instant::now();
+        d.sent("A", CHAT, "x", t0);
+        let Some(Verdict::Retry(p)) = d.acked("A", Some("463")) else {
+            panic!()
+        };
+        assert_eq!((p.chat.as_str(), p.text.as_str()), (CHAT, "x"));
+        assert_eq!(p.error.as_deref(), Some("463"));
+        d.resent("B", &p.chat, &p.text, t0);
+        let Some(Verdict::Failed(p)) = d.acked("B", Some("463")) else {
+            panic!()
+        };
+        assert_eq!(p.error.as_deref(), Some("463"));
+        assert_eq!(d.stats().retried, 1);
+        assert_eq!(d.stats().failed, 1);
+        assert_eq!(d.pending(), 0);
+    }
+
+    #[test]
+    fn a_reply_without_ack_is_retried_after_the_wait_and_failed_after_the_second() {
+        let mut d = Deliveries::new();
+        let t0 = Instant::now();
+        d.sent("A", CHAT, "first", t0);
+        d.sent("B", CHAT, "second", t0 + Duration::from_secs(1));
+        assert!(
+            d.overdue(t0 + ACK_WAIT - Duration::from_millis(1))
+                .is_empty()
+        );
+        let due = d.overdue(t0 + ACK_WAIT);
+        assert!(
+            matches!(due.as_slice(), [Verdict::Retry(p)] if p.text == "first" && p.error.is_none())
+        );
+        d.resent("A2", CHAT, "first", t0 + ACK_WAIT);
+        // The second arrives late but arrives: delivered.
+        assert_eq!(d.acked("B", None), Some(Verdict::Delivered));
+        let due = d.overdue(t0 + ACK_WAIT * 2);
+        assert!(matches!(due.as_slice(), [Verdict::Failed(p)] if p.text == "first"));
+        assert_eq!(d.next_due(), None);
+        assert_eq!(
+            d.stats(),
+            DeliveryStats {
+                delivered: 1,
+                retried: 1,
+                failed: 1
+            }
+        );
+    }
+}
