@@ -264,6 +264,32 @@ fn move_aside(session: &Path) -> Result<PathBuf, WaError> {
     Ok(target)
 }
 
+/// What `pair` says first, and whether it asks WhatsApp for a pairing code: only for an
+/// unlinked session and when `--phone` was given (on a linked session the request fails).
+fn pair_plan(linked: Option<&str>, phone: Option<&PhoneNumber>) -> (String, bool) {
+    match (linked, phone) {
+        (Some(p), Some(asked)) if p != asked.as_str() => (
+            format!(
+                "This session is already linked to +{p}, not +{asked}; no pairing code is asked \
+                 for. Checking the session… (to link +{asked}, use another session file)"
+            ),
+            false,
+        ),
+        (Some(p), Some(_)) => (
+            format!(
+                "This session is already linked to +{p}; no pairing code is asked for. \
+                 Checking the session…"
+            ),
+            false,
+        ),
+        (Some(p), None) => (format!("Checking the session linked to +{p}…"), false),
+        (None, phone) => (
+            "Connecting to WhatsApp to link this device…".to_owned(),
+            phone.is_some(),
+        ),
+    }
+}
+
 async fn attempt(
     config: &WhatsAppConfig,
     phone: Option<&PhoneNumber>,
@@ -273,32 +299,17 @@ async fn attempt(
     let (tx, mut rx) = mpsc::unbounded_channel();
     let mut bot = build_bot(&config.session_path, None, EventSink(tx.clone())).await?;
     let linked_before = linked_phone(&bot);
-    match (&linked_before, phone) {
-        (Some(p), Some(asked)) if p != asked.as_str() => say(
-            out,
-            &format!(
-                "This session is already linked to +{p}, not +{asked}; no pairing code is asked                  for. Checking the session… (to link +{asked}, use another session file)"
-            ),
-        ),
-        (Some(p), Some(_)) => say(
-            out,
-            &format!(
-                "This session is already linked to +{p}; no pairing code is asked for.                  Checking the session…"
-            ),
-        ),
-        (Some(p), None) => say(out, &format!("Checking the session linked to +{p}…")),
-        (None, Some(p)) => {
-            // Only an unlinked session asks for a pairing code: asking on a linked one fails.
-            drop(bot);
-            let options = PairCodeOptions {
-                phone_number: p.as_str().to_owned(),
-                ..PairCodeOptions::default()
-            };
-            bot = build_bot(&config.session_path, Some(options), EventSink(tx.clone())).await?;
-            say(out, "Connecting to WhatsApp to link this device…");
-        }
-        (None, None) => say(out, "Connecting to WhatsApp to link this device…"),
+    let (text, ask_code) = pair_plan(linked_before.as_deref(), phone);
+    if let (true, Some(p)) = (ask_code, phone) {
+        // Only an unlinked session asks for a pairing code: asking on a linked one fails.
+        drop(bot);
+        let options = PairCodeOptions {
+            phone_number: p.as_str().to_owned(),
+            ..PairCodeOptions::default()
+        };
+        bot = build_bot(&config.session_path, Some(options), EventSink(tx.clone())).await?;
     }
+    say(out, &text);
     let client = bot.client();
     let watcher = tokio::spawn(async move {
         bot.run().await;
@@ -489,6 +500,23 @@ mod tests {
         assert!(text.contains("3m 0s"), "{text}");
         assert!(text.contains("09:33:25 UTC"), "{text}");
         assert_eq!(format_pairing_code("SHORT"), "SHORT");
+    }
+
+    #[test]
+    fn a_linked_session_asks_no_pairing_code_and_says_to_which_number_it_is_linked() {
+        let same = PhoneNumber::parse("6281234567890", "62").unwrap();
+        let other = PhoneNumber::parse("6289999999999", "62").unwrap();
+        let (text, ask) = pair_plan(Some("6281234567890"), Some(&same));
+        assert!(!ask);
+        assert!(text.contains("already linked to +6281234567890"), "{text}");
+        let (text, ask) = pair_plan(Some("6281234567890"), Some(&other));
+        assert!(!ask);
+        assert!(text.contains("not +6289999999999"), "{text}");
+        assert!(text.contains("another session file"), "{text}");
+        assert!(!pair_plan(Some("6281234567890"), None).1);
+        // Unlinked: a code only with --phone.
+        assert!(pair_plan(None, Some(&same)).1);
+        assert!(!pair_plan(None, None).1);
     }
 
     #[test]
