@@ -68,6 +68,8 @@
 mod chain;
 mod error;
 mod row;
+pub mod seal;
+pub mod sealing_file;
 mod store;
 mod writer;
 
