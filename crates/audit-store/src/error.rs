@@ -75,6 +75,10 @@ pub enum StoreError {
         /// The value found.
         value: String,
     },
+    /// The sealing keys could not be used or moved on (see
+    /// [`sealing_file`](crate::sealing_file)); rows are not appended without them.
+    #[error("audit sealing failed: {0}")]
+    Sealing(String),
     /// SQLite failed.
     #[error("audit database error")]
     Database(#[source] Arc<sqlx::Error>),

@@ -17,6 +17,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::StoreError;
 use crate::chain::{GENESIS_HASH, row_hash};
 use crate::row::{AuditQuery, AuditRow, COLUMNS, RawRow, format_at, parse_at};
+use crate::sealing_file::SealingState;
 use crate::writer::{Request, Writer};
 
 /// The migrations of the top-level `migrations/` folder, embedded at compile time.
@@ -40,6 +41,9 @@ pub struct StoreOptions {
     pub read_connections: u32,
     /// How long a statement waits for a lock held by another process. Default 5 s.
     pub busy_timeout: Duration,
+    /// The sealing state file (see [`sealing_file`](crate::sealing_file)); `None`: rows are
+    /// chained but not sealed. Default `None`.
+    pub sealing: Option<PathBuf>,
 }
 
 impl Default for StoreOptions {
@@ -49,6 +53,7 @@ impl Default for StoreOptions {
             queue_capacity: 1024,
             read_connections: 2,
             busy_timeout: Duration::from_secs(5),
+            sealing: None,
         }
     }
 }
@@ -72,6 +77,13 @@ impl StoreOptions {
     #[must_use]
     pub fn read_connections(mut self, connections: u32) -> Self {
         self.read_connections = connections.max(1);
+        self
+    }
+
+    /// Seals with the state in `file` (see [`sealing`](Self::sealing)).
+    #[must_use]
+    pub fn sealing(mut self, file: impl Into<PathBuf>) -> Self {
+        self.sealing = Some(file.into());
         self
     }
 
@@ -202,6 +214,12 @@ impl AuditStore {
     /// [`StoreError::NotDurable`] if SQLite refuses either.
     pub async fn open(path: impl AsRef<Path>, options: StoreOptions) -> Result<Self, StoreError> {
         let path = path.as_ref().to_path_buf();
+        let sealing = options
+            .sealing
+            .as_deref()
+            .map(|file| SealingState::load(file, &path))
+            .transpose()
+            .map_err(|e| StoreError::Sealing(e.to_string()))?;
         let existed = path.try_exists().unwrap_or(true);
         let base = SqliteConnectOptions::new()
             .filename(&path)
@@ -227,7 +245,7 @@ impl AuditStore {
             .await
             .map_err(open_error)?;
         let (sender, receiver) = mpsc::channel(options.queue_capacity.max(1));
-        tokio::spawn(Writer::new(conn, receiver, options.max_batch).run());
+        tokio::spawn(Writer::new(conn, receiver, options.max_batch, sealing).run());
         tracing::debug!(path = %path.display(), "audit store open");
         Ok(Self {
             inner: Arc::new(Inner {
@@ -280,9 +298,30 @@ impl AuditStore {
         })
     }
 
+    /// The read pool.
+    pub(crate) fn reader(&self) -> &SqlitePool {
+        &self.inner.read
+    }
+
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.inner.path
+    }
+
+    /// Seals the epochs that ended before `now`, also when no row came (a sealed log shows a
+    /// gap in time as seals without rows); the bot calls it every epoch and at a clean stop.
+    /// Nothing to do when the store does not seal.
+    pub async fn seal(&self, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let writer = self.inner.writer.as_ref().ok_or(StoreError::ReadOnly)?;
+        let (ack, answer) = oneshot::channel();
+        writer
+            .send(Request::Seal {
+                at: now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                ack,
+            })
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        answer.await.map_err(|_| StoreError::Closed)?
     }
 
     /// Appends one event; returns once it is committed to disk (it then survives a crash or a
@@ -737,7 +776,7 @@ mod tests {
             .await
             .unwrap();
         let (sender, receiver) = mpsc::channel(16);
-        let writer = tokio::spawn(Writer::new(conn, receiver, 16).run());
+        let writer = tokio::spawn(Writer::new(conn, receiver, 16, None).run());
         for (i, outcome) in [Outcome::Ok, Outcome::Failed, Outcome::Denied]
             .into_iter()
             .enumerate()

@@ -17,6 +17,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::StoreError;
 use crate::chain::{GENESIS_HASH, row_hash};
 use crate::row::NewRow;
+use crate::sealing_file::SealingState;
 
 /// What the writer is asked to do.
 #[derive(Debug)]
@@ -31,6 +32,11 @@ pub(crate) enum Request {
     Claim {
         row: Box<NewRow>,
         ack: oneshot::Sender<Result<bool, StoreError>>,
+    },
+    /// Seal the epochs that ended before `at` (an RFC 3339 time), even without new rows.
+    Seal {
+        at: String,
+        ack: oneshot::Sender<Result<(), StoreError>>,
     },
     /// Answer once everything queued before is committed.
     Flush { ack: oneshot::Sender<()> },
@@ -61,6 +67,19 @@ const INSERT: &str = "INSERT INTO audit_log (seq, at, actor_phone, actor_lid, ro
      SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16 \
      WHERE NOT EXISTS (SELECT 1 FROM audit_log WHERE message_id = ?14)";
 
+/// [`INSERT`] with the row's epoch and MAC, for a sealed log.
+const INSERT_SEALED: &str = "INSERT INTO audit_log (seq, at, actor_phone, actor_lid, role, \
+     command, target, router, arguments, outcome, error, reason, duration_ms, message_id, \
+     prev_hash, hash, epoch, mac) \
+     SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18 \
+     WHERE NOT EXISTS (SELECT 1 FROM audit_log WHERE message_id = ?14)";
+
+/// The last seal's epoch.
+const LAST_SEAL: &str = "SELECT max(epoch) FROM audit_seals";
+
+const INSERT_SEAL: &str = "INSERT INTO audit_seals (epoch, first_epoch, last_seq, head, \
+     sealed_at, mac) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+
 const HEAD: &str = "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1";
 
 /// The writer task's state.
@@ -69,6 +88,8 @@ pub(crate) struct Writer {
     conn: SqliteConnection,
     requests: mpsc::Receiver<Request>,
     max_batch: usize,
+    /// The sealing keys, when the log is sealed.
+    sealing: Option<SealingState>,
 }
 
 impl Writer {
@@ -76,11 +97,13 @@ impl Writer {
         conn: SqliteConnection,
         requests: mpsc::Receiver<Request>,
         max_batch: usize,
+        sealing: Option<SealingState>,
     ) -> Self {
         Self {
             conn,
             requests,
             max_batch: max_batch.max(1),
+            sealing,
         }
     }
 
@@ -122,6 +145,7 @@ impl Writer {
         let mut answers = Vec::with_capacity(batch.len());
         let mut flushes = Vec::new();
         let mut claims = Vec::new();
+        let mut seals = Vec::new();
         let mut close = None;
         for request in batch.drain(..) {
             match request {
@@ -130,6 +154,7 @@ impl Writer {
                     answers.push(ack);
                 }
                 Request::Claim { row, ack } => claims.push((row, ack)),
+                Request::Seal { at, ack } => seals.push((at, ack)),
                 Request::Flush { ack } => flushes.push(ack),
                 Request::Close { ack } => close = Some(ack),
             }
@@ -142,7 +167,28 @@ impl Writer {
                 let _ = ack.send(result);
             }
         }
-        let results = self.commit(&rows).await;
+        // The rows' epoch: the latest of their times (a row handled just before an epoch ended
+        // and written after takes the new epoch: its old key may be gone already).
+        let latest = rows.iter().map(|r| r.at.as_str()).max().map(str::to_owned);
+        let sealed = match latest {
+            Some(at) => self.seal_until(&at).await,
+            None => Ok(()),
+        };
+        let results = match sealed {
+            Ok(()) => self.commit(&rows).await,
+            Err(e) => {
+                // Appending under a key that could not be moved on would write rows into an
+                // epoch the log already left: refuse them.
+                tracing::error!(error = %e, "audit sealing failed; rows refused");
+                let why = e.chain();
+                rows.iter()
+                    .map(|_| Err(StoreError::Sealing(why.clone())))
+                    .collect()
+            }
+        };
+        for (at, ack) in seals {
+            let _ = ack.send(self.seal_until(&at).await);
+        }
         for (ack, result) in answers.into_iter().zip(results) {
             // An appender that stopped waiting is no reason to fail the others.
             let _ = ack.send(result);
@@ -151,6 +197,68 @@ impl Writer {
             let _ = ack.send(());
         }
         close
+    }
+
+    /// Seals every epoch that ended before `at` and moves the key on to `at`'s epoch. Each
+    /// seal is committed before the key moves past its epoch (the key file is replaced, the
+    /// old key gone); a run of epochs without rows gets one seal, made with the key of its
+    /// last epoch. Idempotent after a crash at any point: a seal already there is not made
+    /// again, and the next one starts after it.
+    async fn seal_until(&mut self, at: &str) -> Result<(), StoreError> {
+        let Some(state) = self.sealing.as_ref() else {
+            return Ok(());
+        };
+        let unix = chrono::DateTime::parse_from_rfc3339(at)
+            .map(|t| t.timestamp())
+            .map_err(|e| StoreError::Sealing(format!("time {at:?}: {e}")))?;
+        let target = state.epochs().epoch_at(unix);
+        loop {
+            let Some(state) = self.sealing.as_mut() else {
+                return Ok(());
+            };
+            let epoch = state.key().epoch();
+            if epoch >= target {
+                return Ok(());
+            }
+            let last: Option<i64> = sqlx::query_scalar(LAST_SEAL)
+                .fetch_one(&mut self.conn)
+                .await?;
+            let first = last.map_or(0, |e| u64::try_from(e).unwrap_or(0) + 1);
+            if first <= epoch {
+                let head: Option<(i64, String)> =
+                    sqlx::query_as(HEAD).fetch_optional(&mut self.conn).await?;
+                let (last_seq, head) = head.unwrap_or_else(|| (0, GENESIS_HASH.to_owned()));
+                let mac = state.key().seal_mac(first, last_seq, &head);
+                sqlx::query(INSERT_SEAL)
+                    .bind(i64::try_from(epoch).unwrap_or(i64::MAX))
+                    .bind(i64::try_from(first).unwrap_or(i64::MAX))
+                    .bind(last_seq)
+                    .bind(&head)
+                    .bind(at)
+                    .bind(&mac)
+                    .execute(&mut self.conn)
+                    .await?;
+                tracing::info!(
+                    target: "audit_seal",
+                    first_epoch = first,
+                    epoch,
+                    last_seq,
+                    head = %head,
+                    mac = %mac,
+                    "audit epoch sealed"
+                );
+            }
+            // Epochs between this one and `target` had no rows: the key jumps to the last of
+            // them, which seals them all at the next turn.
+            let next = if target - epoch > 1 {
+                target - 1
+            } else {
+                target
+            };
+            state
+                .advance(next)
+                .map_err(|e| StoreError::Sealing(e.to_string()))?;
+        }
     }
 
     /// Inserts the claims in one transaction; `true` for each claim that was new.
@@ -252,7 +360,15 @@ impl Writer {
         for (k, row) in rows.iter().enumerate() {
             let next = seq + 1;
             let hash = row_hash(&prev_hash, &row.fields(next));
-            let inserted = sqlx::query(INSERT)
+            let (statement, epoch, mac) = match &self.sealing {
+                Some(state) => (
+                    INSERT_SEALED,
+                    Some(i64::try_from(state.key().epoch()).unwrap_or(i64::MAX)),
+                    Some(state.key().row_mac(next, &hash)),
+                ),
+                None => (INSERT, None, None),
+            };
+            let query = sqlx::query(statement)
                 .bind(next)
                 .bind(&row.at)
                 .bind(&row.actor_phone)
@@ -268,7 +384,12 @@ impl Writer {
                 .bind(row.duration_ms)
                 .bind(&row.message_id)
                 .bind(&prev_hash)
-                .bind(&hash)
+                .bind(&hash);
+            let query = match (epoch, &mac) {
+                (Some(epoch), Some(mac)) => query.bind(epoch).bind(mac),
+                _ => query,
+            };
+            let inserted = query
                 .execute(&mut *tx)
                 .await
                 .map_err(|error| Failure::Event(k, error))?

@@ -1,0 +1,356 @@
+//! Checking a sealed log with the auditor's verification key: every row's MAC, every seal, the
+//! continuity of the seals from the setup epoch, and that each seal closes at a row that is
+//! there. The chain check ([`AuditStore::verify`]) comes first; this finds what a chain
+//! recomputed by someone with write access hides.
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+
+use crate::seal::{EpochKey, VerificationKey, macs_equal};
+use crate::store::{AuditStore, VerifyReport};
+use crate::{GENESIS_HASH, StoreError};
+
+/// The first thing found wrong in a sealed log, with its kind and place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SealProblem {
+    /// The row's MAC does not verify under its epoch's key: the row was altered (and its chain
+    /// recomputed), or forged.
+    RowMac {
+        /// The row.
+        seq: i64,
+        /// The epoch it claims.
+        epoch: u64,
+    },
+    /// A row without a MAC after sealing began: inserted by someone without the key.
+    Unsealed {
+        /// The row.
+        seq: i64,
+    },
+    /// A row's epoch is earlier than the row before it: rows were reordered.
+    EpochBackwards {
+        /// The row.
+        seq: i64,
+    },
+    /// A seal's MAC does not verify: the seal was forged or altered.
+    SealMac {
+        /// The seal's (last) epoch.
+        epoch: u64,
+    },
+    /// Seals are missing between two: epochs `from..=to` have none.
+    SealsMissing {
+        /// The first epoch without a seal.
+        from: u64,
+        /// The last epoch without a seal.
+        to: u64,
+    },
+    /// A seal closes at a row the log no longer has: the newest rows were deleted.
+    Truncated {
+        /// The seal's epoch.
+        epoch: u64,
+        /// The row it closes at.
+        last_seq: i64,
+        /// The log's last row now (0: no row).
+        log_end: i64,
+    },
+    /// The row a seal closes at is not the row that was sealed.
+    HeadMismatch {
+        /// The seal's epoch.
+        epoch: u64,
+        /// The row it closes at.
+        last_seq: i64,
+    },
+    /// A row of a sealed epoch comes after that epoch's seal: inserted later.
+    AfterSeal {
+        /// The row.
+        seq: i64,
+        /// The sealed epoch it claims.
+        epoch: u64,
+    },
+    /// No seal at all although epochs have elapsed since the setup time.
+    NoSeal {
+        /// Epochs elapsed since setup.
+        elapsed: u64,
+        /// The setup time.
+        since: DateTime<Utc>,
+    },
+}
+
+impl fmt::Display for SealProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::RowMac { seq, epoch } => write!(
+                f,
+                "altered or forged: row {seq}'s MAC does not verify under the key of epoch \
+                 {epoch} (its content, place or epoch was changed by someone without that key)"
+            ),
+            Self::Unsealed { seq } => write!(
+                f,
+                "forged: row {seq} carries no MAC, though rows before it were sealed (inserted \
+                 by someone without the sealing key)"
+            ),
+            Self::EpochBackwards { seq } => write!(
+                f,
+                "reordered: row {seq} belongs to an earlier epoch than the row before it"
+            ),
+            Self::SealMac { epoch } => write!(
+                f,
+                "forged: the seal of epoch {epoch} does not verify under that epoch's key"
+            ),
+            Self::SealsMissing { from, to } if from == to => {
+                write!(f, "missing: the seal of epoch {from} was deleted")
+            }
+            Self::SealsMissing { from, to } => {
+                write!(
+                    f,
+                    "missing: the seals of epochs {from} to {to} were deleted"
+                )
+            }
+            Self::Truncated {
+                epoch,
+                last_seq,
+                log_end,
+            } => write!(
+                f,
+                "truncated: the seal of epoch {epoch} closes at row {last_seq}, but the log ends \
+                 at row {log_end} (rows were deleted)"
+            ),
+            Self::HeadMismatch { epoch, last_seq } => write!(
+                f,
+                "altered: row {last_seq} is not the row the seal of epoch {epoch} closed at"
+            ),
+            Self::AfterSeal { seq, epoch } => write!(
+                f,
+                "inserted: row {seq} claims epoch {epoch}, which was sealed before it"
+            ),
+            Self::NoSeal { elapsed, since } => write!(
+                f,
+                "truncated or wiped: sealing began at {} and {elapsed} epochs have elapsed, but \
+                 the log has no seal (every seal was deleted, or the bot never ran since setup)",
+                since.format("%Y-%m-%d %H:%M:%S UTC")
+            ),
+        }
+    }
+}
+
+/// What a check with the verification key found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SealReport {
+    /// The chain check.
+    pub chain: VerifyReport,
+    /// Rows written before sealing began (no MAC): protected by the chain only.
+    pub before_sealing: u64,
+    /// The last seal: its epoch, the end of that epoch, and the row it closes at.
+    pub sealed_through: Option<(u64, DateTime<Utc>, i64)>,
+    /// Rows after the last seal (the open epoch): protected by the chain only.
+    pub open_rows: u64,
+    /// The log's last row (0: none).
+    pub last_seq: i64,
+    /// The first problem, if any.
+    pub problem: Option<SealProblem>,
+}
+
+impl SealReport {
+    /// Whether the chain and every MAC and seal hold.
+    pub fn is_intact(&self) -> bool {
+        self.chain.is_intact() && self.problem.is_none()
+    }
+}
+
+impl fmt::Display for SealReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(b) = &self.chain.broken {
+            writeln!(f, "chain broken at {b}")?;
+        }
+        if let Some(p) = &self.problem {
+            writeln!(f, "seals broken: {p}")?;
+        }
+        if self.before_sealing > 0 {
+            writeln!(
+                f,
+                "rows 1-{}: written before sealing began, protected by the chain only",
+                self.before_sealing
+            )?;
+        }
+        match self.sealed_through {
+            Some((epoch, until, last)) => {
+                let first = self.before_sealing + 1;
+                if i64::try_from(first).unwrap_or(i64::MAX) <= last {
+                    writeln!(
+                        f,
+                        "rows {first}-{last}: sealed through epoch {epoch} (until {})",
+                        until.format("%Y-%m-%d %H:%M:%S UTC")
+                    )?;
+                } else {
+                    writeln!(
+                        f,
+                        "sealed through epoch {epoch} (until {})",
+                        until.format("%Y-%m-%d %H:%M:%S UTC")
+                    )?;
+                }
+            }
+            None => writeln!(f, "no epoch sealed yet")?,
+        }
+        if self.open_rows > 0 {
+            writeln!(
+                f,
+                "rows {}-{}: in the open epoch, protected by the chain only",
+                self.last_seq - i64::try_from(self.open_rows).unwrap_or(0) + 1,
+                self.last_seq
+            )?;
+        }
+        Ok(())
+    }
+}
+
+type SealedRow = (i64, String, String, Option<i64>, Option<String>);
+type Seal = (i64, i64, i64, String, String);
+
+fn epoch_of(value: i64) -> u64 {
+    u64::try_from(value).unwrap_or(0)
+}
+
+impl AuditStore {
+    /// Checks the log with the auditor's verification key (see [`crate::seal`]): the chain,
+    /// every row's MAC, every seal, and that the seals run without a gap from the setup epoch;
+    /// `now` tells how many epochs have elapsed.
+    pub async fn verify_sealed(
+        &self,
+        vk: &VerificationKey,
+        now: DateTime<Utc>,
+    ) -> Result<SealReport, StoreError> {
+        let chain = self.verify().await?;
+        let rows: Vec<SealedRow> =
+            sqlx::query_as("SELECT seq, at, hash, epoch, mac FROM audit_log ORDER BY seq")
+                .fetch_all(self.reader())
+                .await?;
+        let seals: Vec<Seal> = sqlx::query_as(
+            "SELECT epoch, first_epoch, last_seq, head, mac FROM audit_seals ORDER BY epoch",
+        )
+        .fetch_all(self.reader())
+        .await?;
+        let last_seq = rows.last().map_or(0, |r| r.0);
+        let mut report = SealReport {
+            chain,
+            before_sealing: 0,
+            sealed_through: None,
+            open_rows: 0,
+            last_seq,
+            problem: None,
+        };
+        report.problem = check_rows(vk, &rows, &mut report.before_sealing)
+            .or_else(|| check_seals(vk, &rows, &seals));
+        if let Some((epoch, _, last, _, _)) = seals.last() {
+            let epoch = epoch_of(*epoch);
+            let until = DateTime::from_timestamp(vk.epoch_start(epoch + 1), 0).unwrap_or(now);
+            report.sealed_through = Some((epoch, until, *last));
+            report.open_rows = rows.iter().filter(|r| r.0 > *last).count() as u64;
+        } else {
+            report.open_rows = rows.iter().filter(|r| r.3.is_some()).count() as u64;
+            let elapsed = vk.epoch_at(now.timestamp());
+            // Epoch 0 may still be open, and the first seal is written at the first row or
+            // tick after it ended.
+            if report.problem.is_none() && elapsed > 1 {
+                report.problem = Some(SealProblem::NoSeal {
+                    elapsed,
+                    since: DateTime::from_timestamp(vk.epochs().start, 0).unwrap_or(now),
+                });
+            }
+        }
+        Ok(report)
+    }
+}
+
+/// Every row's MAC under its epoch's key, epochs never going back, no unsealed row after a
+/// sealed one. Counts the rows before sealing.
+fn check_rows(
+    vk: &VerificationKey,
+    rows: &[SealedRow],
+    before_sealing: &mut u64,
+) -> Option<SealProblem> {
+    let mut key = EpochKey::initial(vk);
+    let mut sealing = false;
+    for (seq, _at, hash, epoch, mac) in rows {
+        let (Some(epoch), Some(mac)) = (epoch, mac) else {
+            if sealing {
+                return Some(SealProblem::Unsealed { seq: *seq });
+            }
+            *before_sealing += 1;
+            continue;
+        };
+        sealing = true;
+        let epoch = epoch_of(*epoch);
+        if epoch < key.epoch() {
+            return Some(SealProblem::EpochBackwards { seq: *seq });
+        }
+        key.evolve_to(epoch);
+        if !macs_equal(&key.row_mac(*seq, hash), mac) {
+            return Some(SealProblem::RowMac { seq: *seq, epoch });
+        }
+    }
+    None
+}
+
+/// Seals in a row from epoch 0, each verifying, each closing at a row that is there, and no
+/// row of a sealed epoch after its seal.
+fn check_seals(vk: &VerificationKey, rows: &[SealedRow], seals: &[Seal]) -> Option<SealProblem> {
+    let mut key = EpochKey::initial(vk);
+    let mut expected_first = 0u64;
+    let log_end = rows.last().map_or(0, |r| r.0);
+    let first_seq = rows.first().map_or(1, |r| r.0);
+    for (epoch, first, last_seq, head, mac) in seals {
+        let (epoch, first) = (epoch_of(*epoch), epoch_of(*first));
+        if first != expected_first {
+            return Some(SealProblem::SealsMissing {
+                from: expected_first,
+                to: first.saturating_sub(1),
+            });
+        }
+        if epoch < key.epoch() {
+            return Some(SealProblem::SealMac { epoch });
+        }
+        key.evolve_to(epoch);
+        if !macs_equal(&key.seal_mac(first, *last_seq, head), mac) {
+            return Some(SealProblem::SealMac { epoch });
+        }
+        if *last_seq > log_end {
+            return Some(SealProblem::Truncated {
+                epoch,
+                last_seq: *last_seq,
+                log_end,
+            });
+        }
+        let sealed_hash = if *last_seq == 0 {
+            Some(GENESIS_HASH)
+        } else {
+            usize::try_from(*last_seq - first_seq)
+                .ok()
+                .and_then(|i| rows.get(i))
+                .filter(|r| r.0 == *last_seq)
+                .map(|r| r.2.as_str())
+        };
+        if sealed_hash != Some(head.as_str()) {
+            return Some(SealProblem::HeadMismatch {
+                epoch,
+                last_seq: *last_seq,
+            });
+        }
+        expected_first = epoch + 1;
+    }
+    // Every row of a sealed epoch comes at or before the row its seal closes at. Rows' epochs
+    // never go back (checked before), so one pass over both suffices.
+    let mut covering = seals.iter().peekable();
+    for (seq, _, _, epoch, _) in rows {
+        let Some(epoch) = epoch.map(epoch_of) else {
+            continue;
+        };
+        while covering.next_if(|s| epoch_of(s.0) < epoch).is_some() {}
+        if let Some((_, _, last_seq, _, _)) = covering.peek()
+            && seq > last_seq
+        {
+            return Some(SealProblem::AfterSeal { seq: *seq, epoch });
+        }
+    }
+    None
+}

@@ -1,0 +1,395 @@
+//! The sealed audit log against an insider: each test builds a log over several epochs (the
+//! events' times set the epochs: no sleeps), then tampers with the file directly, as someone
+//! with write access would (triggers dropped, the plain chain recomputed with the documented
+//! algorithm so that the chain check alone says "intact"), and checks that the verification
+//! key names the kind and place of the break.
+
+use audit_store::seal::VerificationKey;
+use audit_store::sealing_file::{SealingState, sealing_path};
+use audit_store::{AuditStore, GENESIS_HASH, SealProblem, StoreOptions};
+use chrono::{DateTime, Duration, TimeZone as _, Utc};
+use pppoe_core::{AuditEvent, Outcome, Role};
+use sha2::{Digest, Sha256};
+use sqlx::{Connection as _, Row as _, SqliteConnection};
+use tempfile::TempDir;
+
+/// The setup time: the start of epoch 0.
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 12, 1, 8, 0, 0).unwrap()
+}
+
+const EPOCH: u32 = 60;
+
+fn event(i: u32, at: DateTime<Utc>) -> AuditEvent {
+    AuditEvent {
+        at,
+        actor_phone: "6281234567890".into(),
+        actor_lid: None,
+        role: Some(Role::Admin),
+        command: "delpppoe".into(),
+        target: Some(format!("user{i}")),
+        router: Some("core-1".into()),
+        arguments: format!("user{i} pindah"),
+        outcome: Outcome::Ok,
+        error: None,
+        reason: Some("pindah alamat".into()),
+        duration_ms: 20,
+        message_id: format!("m{i}"),
+    }
+}
+
+struct Sealed {
+    dir: TempDir,
+    store: AuditStore,
+    vk: VerificationKey,
+}
+
+impl Sealed {
+    /// Ten rows, two per epoch (epochs 0 to 4), and the seals of epochs 0 to 4 (written at
+    /// 08:05:10, in epoch 5).
+    async fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("audit.db");
+        let vk = SealingState::setup(&sealing_path(&db), t0().timestamp(), EPOCH, false).unwrap();
+        let store = AuditStore::open(&db, StoreOptions::default().sealing(sealing_path(&db)))
+            .await
+            .unwrap();
+        for i in 1..=10 {
+            let at = t0() + Duration::seconds(i64::from(i - 1) * 30 + 5);
+            store.append(event(i, at)).await.unwrap();
+        }
+        store.seal(now()).await.unwrap();
+        Self { dir, store, vk }
+    }
+
+    async fn raw(&self) -> SqliteConnection {
+        let path = self.dir.path().join("audit.db");
+        let mut conn = SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+            .await
+            .unwrap();
+        for trigger in [
+            "audit_log_no_update",
+            "audit_log_no_delete",
+            "audit_log_insert_appends",
+            "audit_seals_no_update",
+            "audit_seals_no_delete",
+            "audit_seals_insert_appends",
+        ] {
+            sql(&mut conn, &format!("DROP TRIGGER {trigger}")).await;
+        }
+        conn
+    }
+
+    async fn problem(&self) -> Option<SealProblem> {
+        let report = self.store.verify_sealed(&self.vk, now()).await.unwrap();
+        assert!(
+            report.chain.is_intact(),
+            "the forger recomputed the chain: the chain check alone says intact ({:?})",
+            report.chain.broken
+        );
+        report.problem
+    }
+}
+
+fn now() -> DateTime<Utc> {
+    t0() + Duration::seconds(5 * 60 + 10)
+}
+
+async fn sql(conn: &mut SqliteConnection, statement: &str) {
+    sqlx::query(statement).execute(&mut *conn).await.unwrap();
+}
+
+/// The documented chain (docs/auditor.md), recomputed over the rows as they are now: what a
+/// forger with write access does after changing rows.
+async fn rechain(conn: &mut SqliteConnection) {
+    let rows = sqlx::query(
+        "SELECT seq, at, actor_phone, actor_lid, role, command, target, router, arguments, \
+         outcome, error, reason, duration_ms, message_id FROM audit_log ORDER BY seq",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .unwrap();
+    let mut prev = GENESIS_HASH.to_owned();
+    for row in rows {
+        let mut input = b"pppoe-bot audit v1\n".to_vec();
+        let mut field = |v: Option<String>| match v {
+            None => input.push(0),
+            Some(v) => {
+                input.push(1);
+                input.extend_from_slice(&(v.len() as u64).to_be_bytes());
+                input.extend_from_slice(v.as_bytes());
+            }
+        };
+        let seq: i64 = row.get("seq");
+        field(Some(prev.clone()));
+        field(Some(seq.to_string()));
+        for column in ["at", "actor_phone"] {
+            field(Some(row.get(column)));
+        }
+        for column in ["actor_lid", "role"] {
+            field(row.get(column));
+        }
+        field(Some(row.get("command")));
+        for column in ["target", "router"] {
+            field(row.get(column));
+        }
+        for column in ["arguments", "outcome"] {
+            field(Some(row.get(column)));
+        }
+        for column in ["error", "reason"] {
+            field(row.get(column));
+        }
+        field(Some(row.get::<i64, _>("duration_ms").to_string()));
+        field(Some(row.get("message_id")));
+        let hash = hex::encode(Sha256::digest(&input));
+        sqlx::query("UPDATE audit_log SET prev_hash = ?1, hash = ?2 WHERE seq = ?3")
+            .bind(&prev)
+            .bind(&hash)
+            .bind(seq)
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        prev = hash;
+    }
+}
+
+#[tokio::test]
+async fn the_untouched_log_verifies_and_says_what_is_sealed() {
+    let s = Sealed::new().await;
+    let report = s.store.verify_sealed(&s.vk, now()).await.unwrap();
+    assert!(report.is_intact(), "{report}");
+    assert_eq!(
+        report.sealed_through.map(|(e, _, last)| (e, last)),
+        Some((4, 10))
+    );
+    let text = report.to_string();
+    assert!(
+        text.contains("rows 1-10: sealed through epoch 4 (until 2026-12-01 08:05:00 UTC)"),
+        "{text}"
+    );
+    // Two more rows in the open epoch.
+    for i in 11..=12 {
+        s.store.append(event(i, now())).await.unwrap();
+    }
+    let report = s.store.verify_sealed(&s.vk, now()).await.unwrap();
+    assert!(report.is_intact(), "{report}");
+    assert!(
+        report
+            .to_string()
+            .contains("rows 11-12: in the open epoch, protected by the chain only"),
+        "{report}"
+    );
+}
+
+#[tokio::test]
+async fn an_edited_actor_and_reason_is_named() {
+    let s = Sealed::new().await;
+    let mut raw = s.raw().await;
+    sql(
+        &mut raw,
+        "UPDATE audit_log SET actor_phone = '6289999999999', reason = 'diminta pelanggan' \
+         WHERE seq = 3",
+    )
+    .await;
+    rechain(&mut raw).await;
+    let problem = s.problem().await.unwrap();
+    assert_eq!(problem, SealProblem::RowMac { seq: 3, epoch: 1 });
+    assert!(
+        problem.to_string().starts_with("altered or forged: row 3"),
+        "{problem}"
+    );
+}
+
+#[tokio::test]
+async fn a_row_inserted_in_the_middle_or_at_the_end_is_named() {
+    let s = Sealed::new().await;
+    let mut raw = s.raw().await;
+    // Make room at 5 and insert a row there, copying row 4's MAC.
+    sql(
+        &mut raw,
+        "UPDATE audit_log SET seq = seq + 100 WHERE seq >= 5",
+    )
+    .await;
+    sql(
+        &mut raw,
+        "UPDATE audit_log SET seq = seq - 99 WHERE seq >= 105",
+    )
+    .await;
+    sql(
+        &mut raw,
+        "INSERT INTO audit_log SELECT 5, at, actor_phone, actor_lid, role, command, 'victim', \
+         router, arguments, outcome, error, reason, duration_ms, 'forged-1', prev_hash, hash, \
+         epoch, mac FROM audit_log WHERE seq = 4",
+    )
+    .await;
+    rechain(&mut raw).await;
+    assert_eq!(
+        s.problem().await,
+        Some(SealProblem::RowMac { seq: 5, epoch: 1 })
+    );
+
+    let s = Sealed::new().await;
+    let mut raw = s.raw().await;
+    // At the end, claiming a sealed epoch, without a MAC.
+    sql(
+        &mut raw,
+        "INSERT INTO audit_log SELECT 11, at, actor_phone, actor_lid, role, command, 'victim', \
+         router, arguments, outcome, error, reason, duration_ms, 'forged-2', prev_hash, hash, \
+         NULL, NULL FROM audit_log WHERE seq = 10",
+    )
+    .await;
+    rechain(&mut raw).await;
+    assert_eq!(s.problem().await, Some(SealProblem::Unsealed { seq: 11 }));
+}
+
+#[tokio::test]
+async fn a_deleted_and_renumbered_row_is_named() {
+    let s = Sealed::new().await;
+    let mut raw = s.raw().await;
+    sql(&mut raw, "DELETE FROM audit_log WHERE seq = 4").await;
+    sql(&mut raw, "UPDATE audit_log SET seq = seq - 1 WHERE seq > 4").await;
+    rechain(&mut raw).await;
+    assert_eq!(
+        s.problem().await,
+        Some(SealProblem::RowMac { seq: 4, epoch: 2 })
+    );
+}
+
+#[tokio::test]
+async fn swapped_rows_are_named() {
+    let s = Sealed::new().await;
+    let mut raw = s.raw().await;
+    sql(&mut raw, "UPDATE audit_log SET seq = 100 WHERE seq = 6").await;
+    sql(&mut raw, "UPDATE audit_log SET seq = 6 WHERE seq = 7").await;
+    sql(&mut raw, "UPDATE audit_log SET seq = 7 WHERE seq = 100").await;
+    rechain(&mut raw).await;
+    assert_eq!(
+        s.problem().await,
+        Some(SealProblem::RowMac { seq: 6, epoch: 3 })
+    );
+}
+
+#[tokio::test]
+async fn a_backdated_row_is_named() {
+    let s = Sealed::new().await;
+    let mut raw = s.raw().await;
+    sql(
+        &mut raw,
+        "UPDATE audit_log SET at = '2026-12-01T07:00:00.000Z' WHERE seq = 5",
+    )
+    .await;
+    rechain(&mut raw).await;
+    assert_eq!(
+        s.problem().await,
+        Some(SealProblem::RowMac { seq: 5, epoch: 2 })
+    );
+}
+
+#[tokio::test]
+async fn deleting_the_newest_rows_or_every_row_is_truncation() {
+    let s = Sealed::new().await;
+    let mut raw = s.raw().await;
+    sql(&mut raw, "DELETE FROM audit_log WHERE seq > 7").await;
+    let problem = s.problem().await.unwrap();
+    assert_eq!(
+        problem,
+        SealProblem::Truncated {
+            epoch: 3,
+            last_seq: 8,
+            log_end: 7
+        }
+    );
+    assert!(problem.to_string().starts_with("truncated:"), "{problem}");
+
+    sql(&mut raw, "DELETE FROM audit_log").await;
+    assert_eq!(
+        s.problem().await,
+        Some(SealProblem::Truncated {
+            epoch: 0,
+            last_seq: 2,
+            log_end: 0
+        })
+    );
+    // And with the seals: the verification key knows when sealing began.
+    sql(&mut raw, "DELETE FROM audit_seals").await;
+    let problem = s.problem().await.unwrap();
+    assert!(
+        matches!(problem, SealProblem::NoSeal { elapsed: 5, .. }),
+        "{problem:?}"
+    );
+    assert!(
+        problem
+            .to_string()
+            .contains("sealing began at 2026-12-01 08:00:00 UTC")
+    );
+    // The chain check alone, which is all a log without keys has, says intact.
+    let chain = s.store.verify().await.unwrap();
+    assert!(chain.is_intact());
+    assert_eq!(chain.rows_checked, 0);
+}
+
+#[tokio::test]
+async fn a_deleted_or_forged_seal_is_named() {
+    let s = Sealed::new().await;
+    let mut raw = s.raw().await;
+    sql(&mut raw, "DELETE FROM audit_seals WHERE epoch = 2").await;
+    assert_eq!(
+        s.problem().await,
+        Some(SealProblem::SealsMissing { from: 2, to: 2 })
+    );
+    sql(
+        &mut raw,
+        &format!(
+            "INSERT INTO audit_seals VALUES (2, 2, 6, (SELECT hash FROM audit_log WHERE seq = 6), \
+             '2026-12-01T08:03:00.000Z', '{}')",
+            "0".repeat(64)
+        ),
+    )
+    .await;
+    assert_eq!(s.problem().await, Some(SealProblem::SealMac { epoch: 2 }));
+}
+
+/// Epochs without rows are sealed too, in one seal for the run, and a store reopened later
+/// goes on with the key on disk.
+#[tokio::test]
+async fn idle_epochs_are_sealed_as_one_run_and_the_key_survives_a_restart() {
+    let s = Sealed::new().await;
+    s.store.close().await;
+    let db = s.dir.path().join("audit.db");
+    let store = AuditStore::open(&db, StoreOptions::default().sealing(sealing_path(&db)))
+        .await
+        .unwrap();
+    // Back an hour later: epochs 5 to 64 passed without a row.
+    let later = t0() + Duration::minutes(65) + Duration::seconds(1);
+    store.append(event(11, later)).await.unwrap();
+    let seals: Vec<(i64, i64, i64)> =
+        sqlx::query_as("SELECT first_epoch, epoch, last_seq FROM audit_seals ORDER BY epoch")
+            .fetch_all(&mut s.raw().await)
+            .await
+            .unwrap();
+    assert_eq!(
+        &seals[5..],
+        [(5, 5, 10), (6, 64, 10)],
+        "epoch 5 alone, then the idle run"
+    );
+    let report = store.verify_sealed(&s.vk, later).await.unwrap();
+    assert!(report.is_intact(), "{report}");
+    assert_eq!(report.open_rows, 1);
+    // The key on disk is the one of epoch 65: no earlier MAC can be made with it.
+    let state = SealingState::load(&sealing_path(&db), &db).unwrap();
+    assert_eq!(state.key().epoch(), 65);
+    assert_eq!(state.key(), &s.vk.key_of(65));
+}
+
+#[tokio::test]
+async fn a_store_without_its_sealing_file_does_not_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("audit.db");
+    let err = AuditStore::open(&db, StoreOptions::default().sealing(sealing_path(&db)))
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("pppoe-bot audit setup-keys --db"),
+        "{err}"
+    );
+}
