@@ -75,6 +75,12 @@ pub enum StoreError {
         /// The value found.
         value: String,
     },
+    /// The start check of a sealed log failed: its triggers, its tail or its newest seal is
+    /// not what the bot left. It refuses to append onto it (that would launder the change).
+    #[error(
+        "the audit log was tampered with: {0}; run `pppoe-bot audit verify --verification-key-file …` and investigate before anything is appended"
+    )]
+    Tampered(String),
     /// The sealing keys could not be used or moved on (see
     /// [`sealing_file`](crate::sealing_file)); rows are not appended without them.
     #[error("audit sealing failed: {0}")]

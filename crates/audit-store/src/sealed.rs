@@ -354,3 +354,126 @@ fn check_seals(vk: &VerificationKey, rows: &[SealedRow], seals: &[Seal]) -> Opti
     }
     None
 }
+
+/// The triggers a sealed log must have.
+const TRIGGERS: [&str; 6] = [
+    "audit_log_insert_appends",
+    "audit_log_no_update",
+    "audit_log_no_delete",
+    "audit_seals_insert_appends",
+    "audit_seals_no_update",
+    "audit_seals_no_delete",
+];
+
+/// The start check of a sealed log, before anything is appended: the append-only triggers are
+/// there, the newest seal verifies under the current key's line (it must be of an earlier
+/// epoch) and closes at a row that is there with the hash it sealed, the rows after it chain
+/// on from it, no row after it belongs to an epoch that ended (those are sealed before the key
+/// moves on), and the rows of the current epoch carry MACs that verify under the current key.
+/// A quick check of the tail, not of the whole log.
+pub(crate) async fn check_tail(
+    conn: &mut sqlx::SqliteConnection,
+    state: &crate::sealing_file::SealingState,
+) -> Result<(), StoreError> {
+    let present: Vec<String> =
+        sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+            .fetch_all(&mut *conn)
+            .await?;
+    if let Some(missing) = TRIGGERS.iter().find(|t| !present.iter().any(|p| p == *t)) {
+        return Err(StoreError::Tampered(format!(
+            "the trigger {missing} is missing (dropped)"
+        )));
+    }
+    let key = state.key();
+    let seal: Option<(i64, i64, String)> =
+        sqlx::query_as("SELECT epoch, last_seq, head FROM audit_seals ORDER BY epoch DESC LIMIT 1")
+            .fetch_optional(&mut *conn)
+            .await?;
+    let (mut prev_hash, from) = match seal {
+        Some((epoch, last_seq, head)) => {
+            if epoch_of(epoch) >= key.epoch() {
+                return Err(StoreError::Tampered(format!(
+                    "the newest seal is of epoch {epoch}, but the sealing key is still at epoch {} \
+                     (an older sealing file was put back, or the seal was forged)",
+                    key.epoch()
+                )));
+            }
+            if last_seq > 0 {
+                let hash: Option<String> =
+                    sqlx::query_scalar("SELECT hash FROM audit_log WHERE seq = ?1")
+                        .bind(last_seq)
+                        .fetch_optional(&mut *conn)
+                        .await?;
+                match hash {
+                    None => {
+                        return Err(StoreError::Tampered(format!(
+                            "the seal of epoch {epoch} closes at row {last_seq}, which is gone \
+                             (the tail was cut)"
+                        )));
+                    }
+                    Some(hash) if hash != head => {
+                        return Err(StoreError::Tampered(format!(
+                            "row {last_seq} is not the row the seal of epoch {epoch} closed at"
+                        )));
+                    }
+                    Some(_) => {}
+                }
+            }
+            (head, last_seq)
+        }
+        None => (GENESIS_HASH.to_owned(), 0),
+    };
+    let rows = sqlx::query(&format!(
+        "SELECT {}, epoch, mac FROM audit_log WHERE seq > ?1 ORDER BY seq",
+        crate::row::COLUMNS
+    ))
+    .bind(from)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut expected = from + 1;
+    let mut sealed = from > 0;
+    for row in &rows {
+        let epoch: Option<i64> = sqlx::Row::try_get(row, "epoch")?;
+        let mac: Option<String> = sqlx::Row::try_get(row, "mac")?;
+        let row = crate::row::RawRow::from_row(row)?;
+        if row.seq != expected || row.prev_hash != prev_hash {
+            return Err(StoreError::Tampered(format!(
+                "the chain breaks at row {} after the newest seal",
+                row.seq
+            )));
+        }
+        if crate::chain::row_hash(&row.prev_hash, &row.fields()) != row.hash {
+            return Err(StoreError::Tampered(format!("row {} was altered", row.seq)));
+        }
+        let (Some(epoch), Some(mac)) = (epoch, &mac) else {
+            if sealed {
+                return Err(StoreError::Tampered(format!(
+                    "row {} carries no MAC, though rows before it were sealed",
+                    row.seq
+                )));
+            }
+            prev_hash = row.hash;
+            expected += 1;
+            continue;
+        };
+        sealed = true;
+        {
+            let epoch = epoch_of(epoch);
+            if epoch < key.epoch() {
+                return Err(StoreError::Tampered(format!(
+                    "row {} claims epoch {epoch}, which ended and was sealed without it",
+                    row.seq
+                )));
+            }
+            if epoch == key.epoch() && !macs_equal(&key.row_mac(row.seq, &row.hash), mac) {
+                return Err(StoreError::Tampered(format!(
+                    "row {}'s MAC does not verify under the current key",
+                    row.seq
+                )));
+            }
+        }
+        prev_hash = row.hash;
+        expected += 1;
+    }
+    Ok(())
+}

@@ -236,6 +236,9 @@ impl AuditStore {
         let mut conn = write_options.connect().await.map_err(open_error)?;
         check_durable(&mut conn, &path).await?;
         MIGRATOR.run(&mut conn).await?;
+        if let Some(state) = &sealing {
+            crate::sealed::check_tail(&mut conn, state).await?;
+        }
         if !existed {
             sync_parent_directory(&path)?;
         }

@@ -393,3 +393,83 @@ async fn a_store_without_its_sealing_file_does_not_open() {
         "{err}"
     );
 }
+
+/// The bot checks the tail at start and refuses to append onto a cut or altered one, or to a
+/// log whose triggers were dropped.
+#[tokio::test]
+async fn a_sealed_store_refuses_to_open_on_a_cut_or_altered_tail() {
+    async fn reopen(s: &Sealed) -> Result<AuditStore, audit_store::StoreError> {
+        let db = s.dir.path().join("audit.db");
+        AuditStore::open(&db, StoreOptions::default().sealing(sealing_path(&db))).await
+    }
+    for (tamper, expected) in [
+        (
+            "DELETE FROM audit_log WHERE seq > 8",
+            "closes at row 10, which is gone",
+        ),
+        (
+            "UPDATE audit_log SET arguments = 'x' WHERE seq = 10",
+            "row 10 is not the row the seal of epoch 4 closed at",
+        ),
+        (
+            "DELETE FROM audit_seals WHERE epoch = 4",
+            "row 9 claims epoch 4, which ended and was sealed without it",
+        ),
+    ] {
+        let s = Sealed::new().await;
+        // Two rows of the open epoch, so that the tail has rows after the newest seal.
+        s.store.append(event(11, now())).await.unwrap();
+        s.store.close().await;
+        let mut raw = s.raw().await;
+        sql(&mut raw, tamper).await;
+        if tamper.contains("audit_seals") {
+            // Rows of epoch 4 now come after the newest seal (epoch 3): they claim an epoch
+            // that ended.
+            rechain(&mut raw).await;
+        } else if tamper.contains("UPDATE") {
+            rechain(&mut raw).await;
+        }
+        // The forger puts the triggers back, so that only the content tells.
+        for statement in TRIGGER_SQL {
+            sql(&mut raw, statement).await;
+        }
+        let err = reopen(&s).await.unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("tampered with"), "{text}");
+        assert!(text.contains(expected), "{tamper}: {text}");
+    }
+    // A dropped trigger alone.
+    let s = Sealed::new().await;
+    s.store.close().await;
+    let mut raw = s.raw().await;
+    for statement in &TRIGGER_SQL[..5] {
+        sql(&mut raw, statement).await;
+    }
+    let err = reopen(&s).await.unwrap_err().to_string();
+    assert!(
+        err.contains("audit_seals_insert_appends is missing"),
+        "{err}"
+    );
+    // Untouched (triggers back): it opens.
+    sql(&mut raw, TRIGGER_SQL[5]).await;
+    reopen(&s).await.expect("an untouched log opens");
+}
+
+/// The triggers as migrations 0003 and 0004 create them.
+const TRIGGER_SQL: [&str; 6] = [
+    "CREATE TRIGGER audit_log_insert_appends BEFORE INSERT ON audit_log \
+     WHEN NEW.seq IS NOT (SELECT coalesce(max(seq), 0) + 1 FROM audit_log) \
+     OR EXISTS (SELECT 1 FROM audit_log WHERE message_id = NEW.message_id) \
+     BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+    "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log \
+     BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+    "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log \
+     BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+    "CREATE TRIGGER audit_seals_no_update BEFORE UPDATE ON audit_seals \
+     BEGIN SELECT RAISE(ABORT, 'audit_seals is append-only'); END",
+    "CREATE TRIGGER audit_seals_no_delete BEFORE DELETE ON audit_seals \
+     BEGIN SELECT RAISE(ABORT, 'audit_seals is append-only'); END",
+    "CREATE TRIGGER audit_seals_insert_appends BEFORE INSERT ON audit_seals \
+     WHEN NEW.first_epoch IS NOT (SELECT coalesce(max(epoch) + 1, 0) FROM audit_seals) \
+     BEGIN SELECT RAISE(ABORT, 'audit_seals is append-only'); END",
+];
