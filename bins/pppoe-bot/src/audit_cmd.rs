@@ -1,5 +1,6 @@
 //! `pppoe-bot audit list|verify|export`: the auditor's view. The database is opened
-//! read-only; nothing here can change it.
+//! read-only; nothing here can change it. `audit setup-keys`, the admin's one-time step,
+//! creates the sealing keys (and the database if needed).
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -7,6 +8,8 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context;
+use audit_store::seal::VerificationKey;
+use audit_store::sealing_file::{SealingState, sealing_path};
 use audit_store::{AuditQuery, AuditRow, AuditStore};
 use chrono::{DateTime, NaiveDate, Utc};
 use pppoe_core::Outcome;
@@ -87,10 +90,32 @@ pub(crate) enum AuditCommand {
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
     },
-    /// Walks the hash chain; exits non-zero at the first broken row.
+    /// Checks the log; exits non-zero at the first break. With the verification key: every
+    /// row's MAC, every seal and their continuity too; without it, the hash chain only.
     Verify {
         #[command(flatten)]
         db: DbArgs,
+        /// The verification key printed by `audit setup-keys` (visible to other users in the
+        /// process list: prefer --verification-key-file).
+        #[arg(long, conflicts_with = "verification_key_file")]
+        verification_key: Option<String>,
+        /// A file holding the verification key.
+        #[arg(long)]
+        verification_key_file: Option<PathBuf>,
+    },
+    /// Creates the sealing keys of an audit log (and the log if needed), once: prints the
+    /// verification key, to keep off this machine.
+    SetupKeys {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Epoch length in seconds: a row is sealed for good at most this long after it was
+        /// written.
+        #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..))]
+        epoch_secs: u32,
+        /// Replace existing keys (rows sealed with them can then only be checked with the old
+        /// verification key).
+        #[arg(long)]
+        force_new_keys: bool,
     },
     /// Every row, oldest first, with its hashes (for archiving or external checks).
     Export {
@@ -150,44 +175,34 @@ pub(crate) async fn run(command: AuditCommand) -> anyhow::Result<bool> {
             print_rows(&rows, format)?;
             Ok(true)
         }
-        AuditCommand::Verify { db } => {
+        AuditCommand::Verify {
+            db,
+            verification_key,
+            verification_key_file,
+        } => {
+            let vk = match (verification_key, verification_key_file) {
+                (Some(text), _) => Some(text),
+                (None, Some(file)) => Some(std::fs::read_to_string(&file).with_context(|| {
+                    format!("reading the verification key from {}", file.display())
+                })?),
+                (None, None) => None,
+            }
+            .map(|text| text.parse::<VerificationKey>())
+            .transpose()?;
             let store = db.open().await?;
-            let report = store.verify().await?;
-            if !report.claims_without_row.is_empty() {
-                // Not a broken chain: attempts interrupted by a stop (the bot records them as
-                // unknown at its next start), or in progress while the bot runs.
-                println!(
-                    "{} claimed change(s) have no audit row yet (interrupted by a stop, or running now); the bot records them with outcome unknown when it next starts:",
-                    report.claims_without_row.len()
-                );
-                for (id, at) in &report.claims_without_row {
-                    println!(
-                        "  message {} claimed at {}",
-                        visible(id),
-                        at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-                    );
-                }
+            match vk {
+                Some(vk) => verify_sealed(&store, &vk).await,
+                None => verify_chain(&store).await,
             }
-            match &report.broken {
-                None => {
-                    println!(
-                        "audit log intact: {} rows, chain head {}",
-                        report.rows_checked,
-                        report.head.as_ref().map_or_else(
-                            || "(empty)".to_owned(),
-                            |h| format!("row {} {}", h.seq, h.hash)
-                        )
-                    );
-                    Ok(true)
-                }
-                Some(broken) => {
-                    println!("audit log BROKEN at {broken}");
-                    if let Some(head) = &report.head {
-                        println!("last intact row: {} ({})", head.seq, head.hash);
-                    }
-                    Ok(false)
-                }
-            }
+        }
+        AuditCommand::SetupKeys {
+            db,
+            epoch_secs,
+            force_new_keys,
+        } => {
+            let path = db.path()?;
+            setup_keys(&path, epoch_secs, force_new_keys).await?;
+            Ok(true)
         }
         AuditCommand::Export { db, format } => {
             let store = db.open().await?;
@@ -204,6 +219,98 @@ pub(crate) async fn run(command: AuditCommand) -> anyhow::Result<bool> {
             Ok(true)
         }
     }
+}
+
+/// Prints the claims that have no audit row yet (not a break).
+fn print_claims(claims: &[(String, DateTime<Utc>)]) {
+    if claims.is_empty() {
+        return;
+    }
+    // Not a broken chain: attempts interrupted by a stop (the bot records them as unknown at
+    // its next start), or in progress while the bot runs.
+    println!(
+        "{} claimed change(s) have no audit row yet (interrupted by a stop, or running now); the bot records them with outcome unknown when it next starts:",
+        claims.len()
+    );
+    for (id, at) in claims {
+        println!(
+            "  message {} claimed at {}",
+            visible(id),
+            at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+        );
+    }
+}
+
+/// `audit verify` without the verification key: the hash chain only.
+async fn verify_chain(store: &AuditStore) -> anyhow::Result<bool> {
+    let report = store.verify().await?;
+    print_claims(&report.claims_without_row);
+    let result = match &report.broken {
+        None => {
+            println!(
+                "audit log intact: {} rows, chain head {}",
+                report.rows_checked,
+                report.head.as_ref().map_or_else(
+                    || "(empty)".to_owned(),
+                    |h| format!("row {} {}", h.seq, h.hash)
+                )
+            );
+            true
+        }
+        Some(broken) => {
+            println!("audit log BROKEN at {broken}");
+            if let Some(head) = &report.head {
+                println!("last intact row: {} ({})", head.seq, head.hash);
+            }
+            false
+        }
+    };
+    println!(
+        "note: this checked the hash chain only, which anyone with write access to the file \
+         can recompute after changing it; it proves nothing against them. Pass \
+         --verification-key-file to check the seals."
+    );
+    Ok(result)
+}
+
+/// `audit verify --verification-key`: the chain, every MAC and seal.
+async fn verify_sealed(store: &AuditStore, vk: &VerificationKey) -> anyhow::Result<bool> {
+    let report = store.verify_sealed(vk, Utc::now()).await?;
+    print_claims(&report.chain.claims_without_row);
+    print!("{report}");
+    if report.is_intact() {
+        println!(
+            "audit log intact: {} rows, every MAC and seal verifies",
+            report.last_seq
+        );
+        Ok(true)
+    } else {
+        println!("audit log BROKEN (see above)");
+        Ok(false)
+    }
+}
+
+/// `audit setup-keys`: the database (if new), the sealing state beside it, and the
+/// verification key on stdout, alone on its line; how to keep it on stderr.
+async fn setup_keys(db: &std::path::Path, epoch_secs: u32, replace: bool) -> anyhow::Result<()> {
+    let store = AuditStore::open(db, audit_store::StoreOptions::default())
+        .await
+        .with_context(|| format!("opening the audit log {}", db.display()))?;
+    store.close().await;
+    let state = sealing_path(db);
+    let vk = SealingState::setup(&state, Utc::now().timestamp(), epoch_secs, replace)?;
+    println!("{vk}");
+    eprintln!(
+        "The line above is the verification key of {db}. It is shown once and not stored here.
+Keep it OFF this machine: print it, or give it to the auditor; whoever holds it can check,
+and nobody who only has this machine can forge, what was sealed.
+Check the log with it:  pppoe-bot audit verify --db {db} --verification-key-file FILE
+The sealing state is {state} (owner only); the bot moves it on every {epoch_secs} s and
+forgets the old key, so a row is sealed for good at most {epoch_secs} s after it is written.",
+        db = db.display(),
+        state = state.display(),
+    );
+    Ok(())
 }
 
 fn json(row: &AuditRow) -> serde_json::Value {

@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context;
-use audit_store::{AuditStore, StoreOptions};
 use pppoe_core::{
     AccessEntry, Clock, Engine, EngineConfig, Language, PhoneNumber, Role, SystemClock,
 };
@@ -59,9 +58,8 @@ pub(crate) async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         .context("starting routeros-sim on 127.0.0.1")?;
     let client = ClientConfig::new("127.0.0.1", "pppoe-bot", password).port(server.addr().port());
     let router = RouterOs::new(RouterOsConfig::new("demo-router", client));
-    let store = AuditStore::open(&args.db, StoreOptions::default())
-        .await
-        .with_context(|| format!("opening the audit log {}", args.db.display()))?;
+    let vk_file = demo_keys(&args.db)?;
+    let store = crate::open_sealed(&args.db).await?;
 
     let config = EngineConfig {
         access: vec![
@@ -101,13 +99,46 @@ pub(crate) async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         server.addr(),
         server.state().secret_count()
     );
-    println!("audit log: {}", args.db.display());
+    println!(
+        "audit log: {} (sealed; its verification key is in {}: in real use it is kept off the \
+         machine, see `pppoe-bot audit setup-keys`)",
+        args.db.display(),
+        vk_file.display()
+    );
     println!("you are {acting} ({role}); type `help pppoe`, one command per line; Ctrl-D ends.\n");
     console.prompt();
 
     let shutdown = shutdown_signal();
     serve(engine, Arc::clone(&console), shutdown).await;
-    store.close().await;
+    crate::close_sealed(&store).await;
     server.shutdown().await;
     Ok(())
+}
+
+/// The demo seals its audit log with keys of its own: created with the database, the
+/// verification key written beside it (`<db>.verification-key`, owner only) so that
+/// `audit verify --verification-key-file` can be tried. A real setup prints it once instead.
+fn demo_keys(db: &std::path::Path) -> anyhow::Result<std::path::PathBuf> {
+    let state = audit_store::sealing_file::sealing_path(db);
+    let mut vk_file = db.as_os_str().to_owned();
+    vk_file.push(".verification-key");
+    let vk_file = std::path::PathBuf::from(vk_file);
+    if !state.exists() {
+        let vk = audit_store::sealing_file::SealingState::setup(
+            &state,
+            SystemClock.now().timestamp(),
+            60,
+            false,
+        )?;
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options
+            .open(&vk_file)
+            .with_context(|| format!("writing {}", vk_file.display()))?;
+        std::io::Write::write_all(&mut file, format!("{vk}\n").as_bytes())
+            .with_context(|| format!("writing {}", vk_file.display()))?;
+    }
+    Ok(vk_file)
 }

@@ -158,9 +158,7 @@ async fn run(
         routers.push(router);
     }
     let router = RouterSet::new(routers)?;
-    let store = AuditStore::open(&config.paths.audit_db, StoreOptions::default())
-        .await
-        .with_context(|| format!("opening the audit log {}", config.paths.audit_db.display()))?;
+    let store = open_sealed(&config.paths.audit_db).await?;
     let engine = Arc::new(Engine::new(
         router,
         store.clone(),
@@ -187,9 +185,43 @@ async fn run(
         }
         None => run_whatsapp(&config, engine).await,
     };
-    store.close().await;
+    close_sealed(&store).await;
     tracing::info!("audit log flushed");
     result
+}
+
+/// How often the sealing task asks the store to seal the epochs that ended (a no-op within an
+/// epoch); an idle bot still seals every epoch, so that a gap in time shows.
+const SEAL_TICK: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// Opens the audit log with its sealing keys (refusing to start without them, or on a tail
+/// that was cut or altered), and starts the task that seals elapsed epochs.
+pub(crate) async fn open_sealed(db: &std::path::Path) -> anyhow::Result<AuditStore> {
+    let options = StoreOptions::default().sealing(audit_store::sealing_file::sealing_path(db));
+    let store = AuditStore::open(db, options)
+        .await
+        .with_context(|| format!("opening the audit log {}", db.display()))?;
+    let sealer = store.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(SEAL_TICK);
+        loop {
+            tick.tick().await;
+            match sealer.seal(pppoe_core::Clock::now(&SystemClock)).await {
+                Ok(()) => {}
+                Err(audit_store::StoreError::Closed) => break,
+                Err(e) => tracing::error!(error = %e.chain(), "sealing the audit log failed"),
+            }
+        }
+    });
+    Ok(store)
+}
+
+/// Seals what ended and closes the audit log.
+pub(crate) async fn close_sealed(store: &AuditStore) {
+    if let Err(e) = store.seal(pppoe_core::Clock::now(&SystemClock)).await {
+        tracing::error!(error = %e.chain(), "sealing the audit log at stop failed");
+    }
+    store.close().await;
 }
 
 /// Records the attempts the last stop interrupted (a claim without an audit row) as outcome

@@ -154,6 +154,7 @@ async fn run_finishes_in_flight_work_and_exits_0_on_sigterm() {
     let pw = dir.path().join("pw");
     std::fs::write(&pw, "api-secret\n").unwrap();
     let db = dir.path().join("audit.db");
+    crate::setup_keys(&db);
     let path = dir.path().join("config.toml");
     std::fs::write(
         &path,
@@ -212,6 +213,7 @@ async fn several_routers_are_searched_and_adds_go_to_the_home_router() {
     let s2 = SimServer::start(two).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("audit.db");
+    crate::setup_keys(&db);
     let path = dir.path().join("config.toml");
     let router = |name: &str, port: u16| {
         format!(
@@ -271,6 +273,7 @@ fn run_with_whatsapp_but_no_paired_session_says_to_pair_first() {
         ),
     )
     .unwrap();
+    crate::setup_keys(&dir.path().join("audit.db"));
     let out = run(&["run", "--config", path.to_str().unwrap()], "");
     assert!(!out.status.success());
     let err = crate::stderr(&out);
@@ -387,4 +390,54 @@ fn an_empty_password_variable_is_named_by_its_line_not_its_name() {
     );
     let all = format!("{text}{}", crate::stderr(&out));
     assert!(!all.contains("PPPOE_BOT_TEST_EMPTY_PASSWORD"), "{all}");
+}
+
+/// `run` needs the sealing keys: without them it says which command creates them; and it
+/// refuses to append to a log whose append-only triggers were dropped.
+#[test]
+fn run_refuses_a_log_without_sealing_keys_or_with_a_dropped_trigger() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("audit.db");
+    let path = dir.path().join("config.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "[paths]\naudit_db = {:?}\n\n[[routers]]\nname = \"r\"\nhost = \"127.0.0.1\"\nport = 1\nuser = \"u\"\npassword = \"p\"\ntimeout_secs = 1\n\n[[access]]\nphone = \"0812-3456-7890\"\nrole = \"admin\"\n",
+            db.to_str().unwrap(),
+        ),
+    )
+    .unwrap();
+    let args = [
+        "run",
+        "--config",
+        path.to_str().unwrap(),
+        "--messenger",
+        "console",
+    ];
+    let out = run(&args, "");
+    assert!(!out.status.success());
+    let err = crate::stderr(&out);
+    assert!(
+        err.contains(&format!("pppoe-bot audit setup-keys --db {}", db.display())),
+        "{err}"
+    );
+
+    let vk = crate::setup_keys(&db);
+    assert!(vk.starts_with("pppoe-bot-audit-vk1:"), "{vk}");
+    assert_eq!(vk.lines().count(), 1, "the key alone, on one line");
+    // Keys are never replaced by accident.
+    let again = run(&["audit", "setup-keys", "--db", db.to_str().unwrap()], "");
+    assert!(!again.status.success());
+    assert!(crate::stderr(&again).contains("--force-new-keys"));
+    let out = run(&args, "help\n");
+    assert!(out.status.success(), "{}", crate::stderr(&out));
+
+    crate::sqlite(&db, "DROP TRIGGER audit_log_no_delete;");
+    let out = run(&args, "help\n");
+    assert!(!out.status.success());
+    let err = crate::stderr(&out);
+    assert!(
+        err.contains("the trigger audit_log_no_delete is missing"),
+        "{err}"
+    );
 }

@@ -17,6 +17,7 @@ async fn a_change_cut_by_kill_9_is_recorded_as_unknown_at_the_next_start() {
     let server = SimServer::start(state).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("audit.db");
+    crate::setup_keys(&db);
     let config = dir.path().join("config.toml");
     std::fs::write(
         &config,

@@ -157,6 +157,32 @@ fn the_demo_runs_the_spec_flows_over_tcp_and_audits_them() {
     let verify = run(&["audit", "verify", "--db", db.to_str().unwrap()], "");
     assert!(verify.status.success());
     assert!(stdout(&verify).starts_with("audit log intact: 11 rows"));
+    assert!(
+        stdout(&verify).contains("checked the hash chain only"),
+        "{}",
+        stdout(&verify)
+    );
+    // The demo sealed its log with keys of its own; its verification key checks every MAC.
+    let mut vk_file = db.as_os_str().to_owned();
+    vk_file.push(".verification-key");
+    let vk_file = std::path::PathBuf::from(vk_file);
+    let sealed = run(
+        &[
+            "audit",
+            "verify",
+            "--db",
+            db.to_str().unwrap(),
+            "--verification-key-file",
+            vk_file.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert!(sealed.status.success(), "{}", stdout(&sealed));
+    assert!(
+        stdout(&sealed).contains("audit log intact: 11 rows, every MAC and seal verifies"),
+        "{}",
+        stdout(&sealed)
+    );
 
     // Tampering: an altered row is named.
     sqlite(

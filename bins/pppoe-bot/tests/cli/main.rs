@@ -34,6 +34,13 @@ pub fn run_bytes(args: &[&str], stdin: &[u8]) -> Output {
     child.wait_with_output().unwrap()
 }
 
+/// `audit setup-keys` for `db`: the sealing keys `run` needs. Returns the verification key.
+pub fn setup_keys(db: &Path) -> String {
+    let out = run(&["audit", "setup-keys", "--db", db.to_str().unwrap()], "");
+    assert!(out.status.success(), "{}", stderr(&out));
+    stdout(&out).trim().to_owned()
+}
+
 pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
