@@ -473,3 +473,67 @@ const TRIGGER_SQL: [&str; 6] = [
      WHEN NEW.first_epoch IS NOT (SELECT coalesce(max(epoch) + 1, 0) FROM audit_seals) \
      BEGIN SELECT RAISE(ABORT, 'audit_seals is append-only'); END",
 ];
+
+/// The second Python script of docs/auditor.md: it checks the MACs and seals with the
+/// verification key, from the documented encoding alone.
+#[tokio::test]
+async fn the_documented_python_script_checks_the_seals() {
+    let doc = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/auditor.md"
+    ))
+    .unwrap();
+    let start = doc
+        .find("```python\n# verify_seals.py")
+        .expect("docs/auditor.md has the seal script")
+        + 10;
+    let len = doc[start..].find("```").unwrap();
+    let script = &doc[start..start + len];
+    let s = Sealed::new().await;
+    s.store.flush().await;
+    let vk_file = s.dir.path().join("vk.txt");
+    std::fs::write(&vk_file, format!("{}\n", s.vk)).unwrap();
+    let db = s.dir.path().join("audit.db");
+    let python = |db: &std::path::Path| {
+        std::process::Command::new("python3")
+            .arg("-c")
+            .arg(script)
+            .arg(db)
+            .arg(&vk_file)
+            .output()
+    };
+    let Ok(out) = python(&db) else {
+        eprintln!("skipped: python3 is not available");
+        return;
+    };
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("seals intact: rows 1-10 sealed through epoch 4"),
+        "{text}"
+    );
+
+    let mut raw = s.raw().await;
+    sql(&mut raw, "UPDATE audit_log SET reason = 'x' WHERE seq = 3").await;
+    rechain(&mut raw).await;
+    let out = python(&db).unwrap();
+    let text = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!out.status.success());
+    assert!(
+        text.contains("row 3: its MAC does not verify under epoch 1"),
+        "{text}"
+    );
+
+    sql(&mut raw, "DELETE FROM audit_log WHERE seq > 2").await;
+    sql(&mut raw, "DELETE FROM audit_seals WHERE epoch >= 1").await;
+    let out = python(&db).unwrap();
+    assert!(
+        out.status.success(),
+        "rows 1-2 and the seal of epoch 0 are intact"
+    );
+    sql(&mut raw, "DELETE FROM audit_log WHERE seq = 2").await;
+    let out = python(&db).unwrap();
+    let text = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(text.contains("closes at row 2, which is gone"), "{text}");
+}
