@@ -4,7 +4,9 @@
 //! - `group_commit`: 64 concurrent appenders; the writer commits whatever is queued (up to 256
 //!   events) in one transaction, so one fsync serves many events;
 //! - `per_event`: one appender awaiting each acknowledgement, so every event is its own
-//!   transaction and its own fsync.
+//!   transaction and its own fsync;
+//! - `..._sealed`: the same on a sealed log (a MAC per row under the epoch key), side by
+//!   side, for the cost of sealing as a ratio.
 //!
 //! `cargo bench -p audit-store --bench append -- --warm-up-time 1 --measurement-time 5`
 
@@ -79,17 +81,35 @@ fn append(c: &mut Criterion) {
         ))
         .unwrap();
 
+    let sealed_db = dir.path().join("sealed.db");
+    let sealing = audit_store::sealing_file::sealing_path(&sealed_db);
+    audit_store::sealing_file::SealingState::setup(&sealing, Utc::now().timestamp(), 60, false)
+        .unwrap();
+    let sealed = runtime
+        .block_on(AuditStore::open(
+            &sealed_db,
+            StoreOptions::default().sealing(sealing),
+        ))
+        .unwrap();
+
     let mut group = c.benchmark_group("audit_append");
     group.throughput(Throughput::Elements(1));
     group.sample_size(10);
     group.bench_function("group_commit", |b| {
         b.iter_custom(|events| runtime.block_on(group_commit(&store, events)));
     });
+    group.bench_function("group_commit_sealed", |b| {
+        b.iter_custom(|events| runtime.block_on(group_commit(&sealed, events)));
+    });
     group.bench_function("per_event", |b| {
         b.iter_custom(|events| runtime.block_on(per_event(&store, events)));
     });
+    group.bench_function("per_event_sealed", |b| {
+        b.iter_custom(|events| runtime.block_on(per_event(&sealed, events)));
+    });
     group.finish();
     runtime.block_on(store.close());
+    runtime.block_on(sealed.close());
 }
 
 criterion_group!(benches, append);
