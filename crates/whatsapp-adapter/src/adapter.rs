@@ -184,8 +184,12 @@ impl<L: Link> Shared<L> {
                     .send(&jid, message)
                     .await
                     .map_err(MessengerError::Rejected)?;
-                lock(&self.deliveries).sent(&id, &out.chat, part, Instant::now().into_std());
+                let early =
+                    lock(&self.deliveries).sent(&id, &out.chat, part, Instant::now().into_std());
                 self.deliveries_changed.notify_one();
+                if let Some(verdict) = early {
+                    Box::pin(self.settle(verdict)).await;
+                }
             }
             Ok(())
         }
@@ -260,14 +264,21 @@ impl<L: Link> Shared<L> {
 
     /// The server's ack of stanza `id`: a refused reply is sent once more, or given up.
     fn on_ack(self: &Arc<Self>, id: &str, error: Option<&str>) {
-        let verdict = lock(&self.deliveries).acked(id, error);
+        let verdict = lock(&self.deliveries).acked(id, error, Instant::now().into_std());
         if let Some(verdict) = verdict {
-            self.on_verdict(verdict);
+            self.spawn_settle(verdict);
+        }
+    }
+
+    fn spawn_settle(self: &Arc<Self>, verdict: Verdict) {
+        if !matches!(verdict, Verdict::Delivered) {
+            let shared = Arc::clone(self);
+            tokio::spawn(async move { shared.settle(verdict).await });
         }
     }
 
     /// Acts on what became of a reply.
-    fn on_verdict(self: &Arc<Self>, verdict: Verdict) {
+    async fn settle(&self, verdict: Verdict) {
         match verdict {
             Verdict::Delivered => {}
             Verdict::Retry(pending) => {
@@ -276,8 +287,7 @@ impl<L: Link> Shared<L> {
                     error = pending.error.as_deref().unwrap_or("no ack from the server within 60 s"),
                     "a reply was not taken by WhatsApp's server; sending it once more"
                 );
-                let shared = Arc::clone(self);
-                tokio::spawn(async move { shared.resend(pending).await });
+                self.resend(pending).await;
             }
             Verdict::Failed(pending) => self.delivery_failed(&pending, None),
         }
@@ -297,13 +307,17 @@ impl<L: Link> Shared<L> {
         };
         match sent {
             Ok(id) => {
-                lock(&self.deliveries).resent(
+                let early = lock(&self.deliveries).resent(
                     &id,
                     &pending.chat,
                     &pending.text,
                     Instant::now().into_std(),
                 );
                 self.deliveries_changed.notify_one();
+                // A retry is never retried: its early ack is either delivered or failed.
+                if let Some(Verdict::Failed(failed)) = early {
+                    self.delivery_failed(&failed, None);
+                }
             }
             Err(e) => {
                 lock(&self.deliveries).give_up();
@@ -791,7 +805,7 @@ pub(crate) fn start<L: Link>(
             let Some(shared) = weak.upgrade() else { break };
             let overdue = lock(&shared.deliveries).overdue(Instant::now().into_std());
             for verdict in overdue {
-                shared.on_verdict(verdict);
+                shared.spawn_settle(verdict);
             }
         }
     });

@@ -2,7 +2,9 @@
 //!
 //! A send resolves as soon as the stanza is written; the server's verdict comes later, as an
 //! `ack` with the message's id, and an error code in it (`463`, `479`, `400`, ...) means the
-//! message was not delivered. [`Deliveries`] keeps every reply until its ack: a refused or
+//! message was not delivered. The ack can also come *before* the send returns (it is read on
+//! another task): such an early ack is kept for a while and settles the reply when it is
+//! recorded, so that a delivered reply is never sent twice. [`Deliveries`] keeps every reply until its ack: a refused or
 //! unacknowledged reply (after [`ACK_WAIT`]) is sent once more, and a second miss is a
 //! delivery failure, logged and counted. The command's audit row is not changed by it: the
 //! router did what the row says; only the reply did not reach the chat.
@@ -15,7 +17,7 @@
 //! let t0 = Instant::now();
 //! d.sent("3EB0A1", "6281234567890@s.whatsapp.net", "✅ done", t0);
 //! // The server refused it: send it once more.
-//! assert!(matches!(d.acked("3EB0A1", Some("479")), Some(Verdict::Retry(_))));
+//! assert!(matches!(d.acked("3EB0A1", Some("479"), t0), Some(Verdict::Retry(_))));
 //! d.resent("3EB0B2", "6281234567890@s.whatsapp.net", "✅ done", t0);
 //! // No ack for the second try either: a failure.
 //! let overdue = d.overdue(t0 + ACK_WAIT);
@@ -64,10 +66,18 @@ pub struct DeliveryStats {
     pub failed: u64,
 }
 
+/// Acks of ids that were no pending reply, kept this long (replies whose send has not
+/// returned yet; most are acks of other stanzas).
+const EARLY_KEEP: Duration = ACK_WAIT;
+/// At most this many early acks are kept.
+const EARLY_MAX: usize = 4096;
+
 /// Replies waiting for the server's ack, by message id.
 #[derive(Debug, Default)]
 pub struct Deliveries {
     pending: HashMap<String, Pending>,
+    /// Acks that came before their reply was recorded: id, error, when.
+    early: HashMap<String, (Option<String>, Instant)>,
     stats: DeliveryStats,
 }
 
@@ -77,18 +87,25 @@ impl Deliveries {
         Self::default()
     }
 
-    /// A reply went out under `id` at `now`.
-    pub fn sent(&mut self, id: &str, chat: &str, text: &str, now: Instant) {
-        self.insert(id, chat, text, now, false);
+    /// A reply went out under `id` at `now`. `Some` when its ack came already.
+    pub fn sent(&mut self, id: &str, chat: &str, text: &str, now: Instant) -> Option<Verdict> {
+        self.insert(id, chat, text, now, false)
     }
 
-    /// The retry of a reply went out under `id` at `now`.
-    pub fn resent(&mut self, id: &str, chat: &str, text: &str, now: Instant) {
+    /// The retry of a reply went out under `id` at `now`. `Some` when its ack came already.
+    pub fn resent(&mut self, id: &str, chat: &str, text: &str, now: Instant) -> Option<Verdict> {
         self.stats.retried += 1;
-        self.insert(id, chat, text, now, true);
+        self.insert(id, chat, text, now, true)
     }
 
-    fn insert(&mut self, id: &str, chat: &str, text: &str, now: Instant, retried: bool) {
+    fn insert(
+        &mut self,
+        id: &str,
+        chat: &str,
+        text: &str,
+        now: Instant,
+        retried: bool,
+    ) -> Option<Verdict> {
         self.pending.insert(
             id.to_owned(),
             Pending {
@@ -99,12 +116,23 @@ impl Deliveries {
                 retried,
             },
         );
+        let (error, _) = self.early.remove(id)?;
+        self.acked(id, error.as_deref(), now)
     }
 
-    /// The server acknowledged `id`, with an error code if it refused it. `None` for an id
-    /// that is not a pending reply (acks of receipts, of chat states, ...).
-    pub fn acked(&mut self, id: &str, error: Option<&str>) -> Option<Verdict> {
-        let mut pending = self.pending.remove(id)?;
+    /// The server acknowledged `id` at `now`, with an error code if it refused it. `None` for
+    /// an id that is not a pending reply: the ack of another stanza (receipts, chat states),
+    /// or of a reply whose send has not returned yet, which is kept a while for it.
+    pub fn acked(&mut self, id: &str, error: Option<&str>, now: Instant) -> Option<Verdict> {
+        let Some(mut pending) = self.pending.remove(id) else {
+            self.early
+                .retain(|_, (_, at)| now.saturating_duration_since(*at) < EARLY_KEEP);
+            if self.early.len() < EARLY_MAX {
+                self.early
+                    .insert(id.to_owned(), (error.map(str::to_owned), now));
+            }
+            return None;
+        };
         Some(match error {
             None => {
                 self.stats.delivered += 1;
@@ -175,10 +203,10 @@ mod tests {
     fn an_acknowledged_reply_is_delivered_and_forgotten() {
         let mut d = Deliveries::new();
         let t0 = Instant::now();
-        d.sent("A", CHAT, "x", t0);
+        assert_eq!(d.sent("A", CHAT, "x", t0), None);
         assert_eq!(d.next_due(), Some(t0 + ACK_WAIT));
-        assert_eq!(d.acked("A", None), Some(Verdict::Delivered));
-        assert_eq!(d.acked("A", None), None, "once");
+        assert_eq!(d.acked("A", None, t0), Some(Verdict::Delivered));
+        assert_eq!(d.acked("A", None, t0), None, "once");
         assert!(d.overdue(t0 + ACK_WAIT * 2).is_empty());
         assert_eq!(
             d.stats(),
@@ -193,8 +221,26 @@ mod tests {
     #[test]
     fn acks_of_other_stanzas_are_not_replies() {
         let mut d = Deliveries::new();
-        assert_eq!(d.acked("RECEIPT-1", Some("400")), None);
+        let t0 = Instant::now();
+        assert_eq!(d.acked("RECEIPT-1", Some("400"), t0), None);
         assert_eq!(d.stats(), DeliveryStats::default());
+        // Kept a minute only, in case a reply with that id is recorded.
+        assert_eq!(d.acked("RECEIPT-2", None, t0 + ACK_WAIT), None);
+        assert_eq!(d.sent("RECEIPT-1", CHAT, "x", t0 + ACK_WAIT), None);
+    }
+
+    /// The ack can be read before the send returns: the reply is settled when recorded, and
+    /// never retried.
+    #[test]
+    fn an_ack_that_comes_before_the_send_returns_settles_the_reply() {
+        let mut d = Deliveries::new();
+        let t0 = Instant::now();
+        assert_eq!(d.acked("A", None, t0), None);
+        assert_eq!(d.sent("A", CHAT, "x", t0), Some(Verdict::Delivered));
+        assert!(d.overdue(t0 + ACK_WAIT * 2).is_empty(), "never retried");
+        assert_eq!(d.acked("B", Some("463"), t0), None);
+        assert!(matches!(d.sent("B", CHAT, "y", t0), Some(Verdict::Retry(p)) if p.text == "y"));
+        assert_eq!(d.stats().delivered, 1);
     }
 
     #[test]
@@ -202,13 +248,13 @@ mod tests {
         let mut d = Deliveries::new();
         let t0 = Instant::now();
         d.sent("A", CHAT, "x", t0);
-        let Some(Verdict::Retry(p)) = d.acked("A", Some("463")) else {
+        let Some(Verdict::Retry(p)) = d.acked("A", Some("463"), t0) else {
             panic!()
         };
         assert_eq!((p.chat.as_str(), p.text.as_str()), (CHAT, "x"));
         assert_eq!(p.error.as_deref(), Some("463"));
         d.resent("B", &p.chat, &p.text, t0);
-        let Some(Verdict::Failed(p)) = d.acked("B", Some("463")) else {
+        let Some(Verdict::Failed(p)) = d.acked("B", Some("463"), t0) else {
             panic!()
         };
         assert_eq!(p.error.as_deref(), Some("463"));
@@ -233,7 +279,7 @@ mod tests {
         );
         d.resent("A2", CHAT, "first", t0 + ACK_WAIT);
         // The second arrives late but arrives: delivered.
-        assert_eq!(d.acked("B", None), Some(Verdict::Delivered));
+        assert_eq!(d.acked("B", None, t0), Some(Verdict::Delivered));
         let due = d.overdue(t0 + ACK_WAIT * 2);
         assert!(matches!(due.as_slice(), [Verdict::Failed(p)] if p.text == "first"));
         assert_eq!(d.next_due(), None);

@@ -782,3 +782,19 @@ async fn a_stream_error_loop_pauses_the_client_with_a_growing_pause() {
         [Duration::from_secs(30), Duration::from_secs(60)]
     );
 }
+
+/// The server's ack is read on another task and can be handled before the send returns: the
+/// reply is settled when recorded and not sent a second time.
+#[tokio::test(start_paused = true)]
+async fn an_ack_handled_before_the_send_returned_is_not_a_lost_reply() {
+    let h = harness();
+    h.connect();
+    h.push(server_ack("SENT1", None));
+    h.push(dm("M1", ADMIN, 1, "help"));
+    // The pump handled the ack (and the message behind it) before the reply was recorded.
+    assert_eq!(h.next_ids(1).await, ["M1"]);
+    h.adapter.send(&reply("✅ done")).await.unwrap();
+    tokio::time::sleep(Duration::from_secs(180)).await;
+    assert_eq!(h.link.sent_texts(), ["✅ done"], "not retried");
+    assert_eq!(h.adapter.delivery_stats().delivered, 1);
+}
