@@ -8,6 +8,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context;
+use audit_store::anchor::AnchoredSeal;
 use audit_store::seal::VerificationKey;
 use audit_store::sealing_file::{SealingState, sealing_path};
 use audit_store::{AuditQuery, AuditRow, AuditStore};
@@ -102,6 +103,10 @@ pub(crate) enum AuditCommand {
         /// A file holding the verification key.
         #[arg(long)]
         verification_key_file: Option<PathBuf>,
+        /// A file of anchored seals (an anchor file, or a syslog collector's log): each must be
+        /// in the database, unchanged.
+        #[arg(long)]
+        anchors: Option<PathBuf>,
     },
     /// Creates the sealing keys of an audit log (and the log if needed), once: prints the
     /// verification key, to keep off this machine.
@@ -179,6 +184,7 @@ pub(crate) async fn run(command: AuditCommand) -> anyhow::Result<bool> {
             db,
             verification_key,
             verification_key_file,
+            anchors,
         } => {
             let vk = match (verification_key, verification_key_file) {
                 (Some(text), _) => Some(text),
@@ -190,10 +196,15 @@ pub(crate) async fn run(command: AuditCommand) -> anyhow::Result<bool> {
             .map(|text| text.parse::<VerificationKey>())
             .transpose()?;
             let store = db.open().await?;
-            match vk {
-                Some(vk) => verify_sealed(&store, &vk).await,
-                None => verify_chain(&store).await,
-            }
+            let intact = match vk {
+                Some(vk) => verify_sealed(&store, &vk).await?,
+                None => verify_chain(&store).await?,
+            };
+            let anchored = match anchors {
+                Some(file) => check_anchors(&store, &file).await?,
+                None => true,
+            };
+            Ok(intact && anchored)
         }
         AuditCommand::SetupKeys {
             db,
@@ -287,6 +298,33 @@ async fn verify_sealed(store: &AuditStore, vk: &VerificationKey) -> anyhow::Resu
     } else {
         println!("audit log BROKEN (see above)");
         Ok(false)
+    }
+}
+
+/// `audit verify --anchors FILE`: every anchored seal is in the database, unchanged.
+async fn check_anchors(store: &AuditStore, file: &std::path::Path) -> anyhow::Result<bool> {
+    let text = std::fs::read_to_string(file)
+        .with_context(|| format!("reading the anchored seals {}", file.display()))?;
+    let anchored: Vec<AnchoredSeal> = text.lines().filter_map(AnchoredSeal::from_line).collect();
+    match store.check_anchors(&anchored).await? {
+        None => {
+            println!(
+                "anchors: the {} seal(s) anchored in {} are in the database, unchanged{}",
+                anchored.len(),
+                file.display(),
+                anchored
+                    .iter()
+                    .map(|a| a.epoch)
+                    .max()
+                    .map(|e| format!(" (the newest: epoch {e})"))
+                    .unwrap_or_default()
+            );
+            Ok(true)
+        }
+        Some(problem) => {
+            println!("anchors BROKEN: {problem}");
+            Ok(false)
+        }
     }
 }
 

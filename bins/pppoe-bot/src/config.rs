@@ -154,6 +154,26 @@ struct RawConfig {
     /// WhatsApp settings.
     #[serde(default)]
     pub(crate) whatsapp: WhatsAppSection,
+    /// Audit log settings.
+    #[serde(default)]
+    pub(crate) audit: AuditSection,
+}
+
+/// `[audit]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AuditSection {
+    /// Where each seal is also sent as it is made: `file:/path/on/another/mount` or
+    /// `udp://collector:514` (syslog).
+    #[serde(default, deserialize_with = "anchors")]
+    pub(crate) anchors: Vec<audit_store::anchor::Anchor>,
+}
+
+fn anchors<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<audit_store::anchor::Anchor>, D::Error> {
+    Vec::<String>::deserialize(d)?
+        .iter()
+        .map(|a| a.parse().map_err(de::Error::custom))
+        .collect()
 }
 
 /// `[whatsapp]`.
@@ -488,6 +508,8 @@ pub(crate) struct Settings {
     pub(crate) whatsapp: whatsapp_adapter::WhatsAppConfig,
     /// Country code for numbers written with a leading 0 (`--as`, `--phone`).
     pub(crate) default_country_code: String,
+    /// Where seals are anchored off the machine.
+    pub(crate) anchors: Vec<audit_store::anchor::Anchor>,
 }
 
 impl Settings {
@@ -663,6 +685,7 @@ impl RawConfig {
             paths: self.paths,
             whatsapp,
             default_country_code: self.default_country_code,
+            anchors: self.audit.anchors,
         })
     }
 
@@ -797,6 +820,20 @@ name = "NOC"
 
     fn error(text: &str) -> String {
         format!("{:#}", Settings::parse(text).unwrap_err())
+    }
+
+    #[test]
+    fn audit_anchors_parse_and_a_bad_one_is_named() {
+        let c = Settings::parse(&format!(
+            "{GOOD}\n[audit]\nanchors = [\"file:/mnt/b/anchors.log\", \"udp://192.0.2.9:514\"]\n"
+        ))
+        .unwrap();
+        assert_eq!(c.anchors.len(), 2);
+        let e = error(&format!(
+            "{GOOD}\n[audit]\nanchors = [\"syslog://x:514\"]\n"
+        ));
+        assert!(e.contains("syslog://x:514"), "{e}");
+        assert!(e.contains("udp://host:514"), "{e}");
     }
 
     #[test]

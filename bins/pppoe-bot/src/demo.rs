@@ -59,7 +59,7 @@ pub(crate) async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     let client = ClientConfig::new("127.0.0.1", "pppoe-bot", password).port(server.addr().port());
     let router = RouterOs::new(RouterOsConfig::new("demo-router", client));
     let vk_file = demo_keys(&args.db)?;
-    let store = crate::open_sealed(&args.db).await?;
+    let store = crate::open_sealed(&args.db, Vec::new()).await?;
 
     let config = EngineConfig {
         access: vec![

@@ -158,7 +158,7 @@ async fn run(
         routers.push(router);
     }
     let router = RouterSet::new(routers)?;
-    let store = open_sealed(&config.paths.audit_db).await?;
+    let store = open_sealed(&config.paths.audit_db, config.anchors.clone()).await?;
     let engine = Arc::new(Engine::new(
         router,
         store.clone(),
@@ -196,8 +196,13 @@ const SEAL_TICK: std::time::Duration = std::time::Duration::from_secs(15);
 
 /// Opens the audit log with its sealing keys (refusing to start without them, or on a tail
 /// that was cut or altered), and starts the task that seals elapsed epochs.
-pub(crate) async fn open_sealed(db: &std::path::Path) -> anyhow::Result<AuditStore> {
-    let options = StoreOptions::default().sealing(audit_store::sealing_file::sealing_path(db));
+pub(crate) async fn open_sealed(
+    db: &std::path::Path,
+    anchors: Vec<audit_store::anchor::Anchor>,
+) -> anyhow::Result<AuditStore> {
+    let options = StoreOptions::default()
+        .sealing(audit_store::sealing_file::sealing_path(db))
+        .anchors(anchors);
     let store = AuditStore::open(db, options)
         .await
         .with_context(|| format!("opening the audit log {}", db.display()))?;

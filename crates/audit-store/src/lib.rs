@@ -65,6 +65,7 @@
 #![deny(missing_docs)]
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod anchor;
 mod chain;
 mod error;
 mod row;

@@ -355,6 +355,47 @@ fn check_seals(vk: &VerificationKey, rows: &[SealedRow], seals: &[Seal]) -> Opti
     None
 }
 
+impl AuditStore {
+    /// Compares the database's seals with their anchored copies (lines read from an anchor
+    /// file or a collector's log): each anchored seal must be in the database, unchanged.
+    /// `Ok(None)` when all `anchored` seals are there; else what is wrong with the first.
+    pub async fn check_anchors(
+        &self,
+        anchored: &[crate::anchor::AnchoredSeal],
+    ) -> Result<Option<String>, StoreError> {
+        let seals: Vec<Seal> = sqlx::query_as(
+            "SELECT epoch, first_epoch, last_seq, head, mac FROM audit_seals ORDER BY epoch",
+        )
+        .fetch_all(self.reader())
+        .await?;
+        for a in anchored {
+            let found = seals.iter().find(|(epoch, ..)| epoch_of(*epoch) == a.epoch);
+            match found {
+                None => {
+                    return Ok(Some(format!(
+                        "truncated: the anchored seal of epoch {} (closing at row {}) is not in \
+                         the database: the newest seals and their rows were deleted",
+                        a.epoch, a.last_seq
+                    )));
+                }
+                Some((_, first, last_seq, head, mac))
+                    if epoch_of(*first) != a.first_epoch
+                        || *last_seq != a.last_seq
+                        || *head != a.head
+                        || !macs_equal(mac, &a.mac) =>
+                {
+                    return Ok(Some(format!(
+                        "altered: the seal of epoch {} differs from its anchored copy",
+                        a.epoch
+                    )));
+                }
+                Some(_) => {}
+            }
+        }
+        Ok(None)
+    }
+}
+
 /// The triggers a sealed log must have.
 const TRIGGERS: [&str; 6] = [
     "audit_log_insert_appends",

@@ -44,6 +44,9 @@ pub struct StoreOptions {
     /// The sealing state file (see [`sealing_file`](crate::sealing_file)); `None`: rows are
     /// chained but not sealed. Default `None`.
     pub sealing: Option<PathBuf>,
+    /// Where each seal is also sent as it is made (see [`anchor`](crate::anchor)). Default
+    /// none.
+    pub anchors: Vec<crate::anchor::Anchor>,
 }
 
 impl Default for StoreOptions {
@@ -54,6 +57,7 @@ impl Default for StoreOptions {
             read_connections: 2,
             busy_timeout: Duration::from_secs(5),
             sealing: None,
+            anchors: Vec::new(),
         }
     }
 }
@@ -84,6 +88,13 @@ impl StoreOptions {
     #[must_use]
     pub fn sealing(mut self, file: impl Into<PathBuf>) -> Self {
         self.sealing = Some(file.into());
+        self
+    }
+
+    /// Sends each seal to `anchors` too (see [`anchors`](Self::anchors)).
+    #[must_use]
+    pub fn anchors(mut self, anchors: Vec<crate::anchor::Anchor>) -> Self {
+        self.anchors = anchors;
         self
     }
 
@@ -248,7 +259,11 @@ impl AuditStore {
             .await
             .map_err(open_error)?;
         let (sender, receiver) = mpsc::channel(options.queue_capacity.max(1));
-        tokio::spawn(Writer::new(conn, receiver, options.max_batch, sealing).run());
+        tokio::spawn(
+            Writer::new(conn, receiver, options.max_batch, sealing)
+                .with_anchors(options.anchors.clone())
+                .run(),
+        );
         tracing::debug!(path = %path.display(), "audit store open");
         Ok(Self {
             inner: Arc::new(Inner {

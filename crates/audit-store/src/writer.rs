@@ -15,6 +15,7 @@ use sqlx::{Connection as _, SqliteConnection};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::StoreError;
+use crate::anchor::{Anchor, AnchoredSeal};
 use crate::chain::{GENESIS_HASH, row_hash};
 use crate::row::NewRow;
 use crate::sealing_file::SealingState;
@@ -90,6 +91,10 @@ pub(crate) struct Writer {
     max_batch: usize,
     /// The sealing keys, when the log is sealed.
     sealing: Option<SealingState>,
+    /// Where each seal is also sent.
+    anchors: Vec<Anchor>,
+    /// This machine's name, for syslog anchors.
+    host: String,
 }
 
 impl Writer {
@@ -104,7 +109,23 @@ impl Writer {
             requests,
             max_batch: max_batch.max(1),
             sealing,
+            anchors: Vec::new(),
+            host: String::new(),
         }
+    }
+
+    /// Sends each seal to `anchors` too.
+    pub(crate) fn with_anchors(mut self, anchors: Vec<Anchor>) -> Self {
+        if !anchors.is_empty() {
+            self.host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+                .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+                .map(|h| h.trim().to_owned())
+                .ok()
+                .filter(|h| !h.is_empty() && !h.contains(char::is_whitespace))
+                .unwrap_or_else(|| "-".to_owned());
+        }
+        self.anchors = anchors;
+        self
     }
 
     /// Serves requests until [`Request::Close`] or until every sender is gone.
@@ -247,6 +268,23 @@ impl Writer {
                     mac = %mac,
                     "audit epoch sealed"
                 );
+                let anchored = AnchoredSeal {
+                    epoch,
+                    first_epoch: first,
+                    last_seq,
+                    head,
+                    mac,
+                };
+                for anchor in &self.anchors {
+                    if let Err(e) = crate::anchor::send(anchor, &anchored, &self.host) {
+                        tracing::error!(
+                            anchor = %anchor,
+                            epoch,
+                            error = %e,
+                            "the seal was not anchored off the machine (it is in the database and the log)"
+                        );
+                    }
+                }
             }
             // Epochs between this one and `target` had no rows: the key jumps to the last of
             // them, which seals them all at the next turn.

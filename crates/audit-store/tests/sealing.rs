@@ -4,6 +4,7 @@
 //! algorithm so that the chain check alone says "intact"), and checks that the verification
 //! key names the kind and place of the break.
 
+use audit_store::anchor::{Anchor, AnchoredSeal};
 use audit_store::seal::VerificationKey;
 use audit_store::sealing_file::{SealingState, sealing_path};
 use audit_store::{AuditStore, GENESIS_HASH, SealProblem, StoreOptions};
@@ -48,12 +49,18 @@ impl Sealed {
     /// Ten rows, two per epoch (epochs 0 to 4), and the seals of epochs 0 to 4 (written at
     /// 08:05:10, in epoch 5).
     async fn new() -> Self {
+        Self::with_anchors(|_| Vec::new()).await
+    }
+
+    /// [`new`](Self::new), each seal also sent to the anchors made from the test directory.
+    async fn with_anchors(anchors: impl FnOnce(&std::path::Path) -> Vec<Anchor>) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("audit.db");
         let vk = SealingState::setup(&sealing_path(&db), t0().timestamp(), EPOCH, false).unwrap();
-        let store = AuditStore::open(&db, StoreOptions::default().sealing(sealing_path(&db)))
-            .await
-            .unwrap();
+        let options = StoreOptions::default()
+            .sealing(sealing_path(&db))
+            .anchors(anchors(dir.path()));
+        let store = AuditStore::open(&db, options).await.unwrap();
         for i in 1..=10 {
             let at = t0() + Duration::seconds(i64::from(i - 1) * 30 + 5);
             store.append(event(i, at)).await.unwrap();
@@ -536,4 +543,35 @@ async fn the_documented_python_script_checks_the_seals() {
     let out = python(&db).unwrap();
     let text = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(text.contains("closes at row 2, which is gone"), "{text}");
+}
+
+/// Deleting the newest seals together with their rows leaves a shorter log whose seals all
+/// verify; the copies anchored off the machine show the cut.
+#[tokio::test]
+async fn anchored_seals_show_a_cut_the_seals_alone_cannot() {
+    let s = Sealed::with_anchors(|dir| vec![Anchor::File(dir.join("anchors.log"))]).await;
+    let anchored: Vec<AnchoredSeal> = std::fs::read_to_string(s.dir.path().join("anchors.log"))
+        .unwrap()
+        .lines()
+        .filter_map(AnchoredSeal::from_line)
+        .collect();
+    assert_eq!(
+        anchored.iter().map(|a| a.epoch).collect::<Vec<_>>(),
+        [0, 1, 2, 3, 4]
+    );
+    assert_eq!(s.store.check_anchors(&anchored).await.unwrap(), None);
+
+    let mut raw = s.raw().await;
+    sql(&mut raw, "DELETE FROM audit_seals WHERE epoch >= 3").await;
+    sql(&mut raw, "DELETE FROM audit_log WHERE seq > 6").await;
+    let report = s.store.verify_sealed(&s.vk, now()).await.unwrap();
+    assert!(
+        report.is_intact(),
+        "the shorter log verifies on its own: {report}"
+    );
+    let problem = s.store.check_anchors(&anchored).await.unwrap().unwrap();
+    assert!(
+        problem.starts_with("truncated: the anchored seal of epoch 3 (closing at row 8)"),
+        "{problem}"
+    );
 }
