@@ -430,9 +430,12 @@ pub(crate) async fn check_tail(
         sqlx::query_as("SELECT epoch, last_seq, head FROM audit_seals ORDER BY epoch DESC LIMIT 1")
             .fetch_optional(&mut *conn)
             .await?;
+    let sealed_through = seal.as_ref().map(|(epoch, _, _)| epoch_of(*epoch));
     let (mut prev_hash, from) = match seal {
         Some((epoch, last_seq, head)) => {
-            if epoch_of(epoch) >= key.epoch() {
+            // Equal is the moment between a seal's commit and the key file's replacement: the
+            // writer moves the key on before it writes a row.
+            if epoch_of(epoch) > key.epoch() {
                 return Err(StoreError::Tampered(format!(
                     "the newest seal is of epoch {epoch}, but the sealing key is still at epoch {} \
                      (an older sealing file was put back, or the seal was forged)",
@@ -500,13 +503,20 @@ pub(crate) async fn check_tail(
         sealed = true;
         {
             let epoch = epoch_of(epoch);
-            if epoch < key.epoch() {
+            if epoch < key.epoch() || sealed_through.is_some_and(|s| epoch <= s) {
                 return Err(StoreError::Tampered(format!(
                     "row {} claims epoch {epoch}, which ended and was sealed without it",
                     row.seq
                 )));
             }
-            if epoch == key.epoch() && !macs_equal(&key.row_mac(row.seq, &row.hash), mac) {
+            if epoch > key.epoch() {
+                return Err(StoreError::Tampered(format!(
+                    "row {} claims epoch {epoch}, after the sealing key's epoch {}",
+                    row.seq,
+                    key.epoch()
+                )));
+            }
+            if !macs_equal(&key.row_mac(row.seq, &row.hash), mac) {
                 return Err(StoreError::Tampered(format!(
                     "row {}'s MAC does not verify under the current key",
                     row.seq

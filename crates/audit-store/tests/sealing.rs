@@ -575,3 +575,41 @@ async fn anchored_seals_show_a_cut_the_seals_alone_cannot() {
         "{problem}"
     );
 }
+
+/// A stop between a seal's commit and the key file's replacement leaves a seal of the key's
+/// own epoch: the next start goes on (moving the key past it), not "tampered".
+#[tokio::test]
+async fn a_stop_between_a_seal_and_the_key_change_is_no_tampering() {
+    let s = Sealed::new().await;
+    s.store.close().await;
+    let db = s.dir.path().join("audit.db");
+    assert_eq!(
+        SealingState::load(&sealing_path(&db), &db)
+            .unwrap()
+            .key()
+            .epoch(),
+        5
+    );
+    let mut conn = SqliteConnection::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .unwrap();
+    let head: String = sqlx::query_scalar("SELECT hash FROM audit_log WHERE seq = 10")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    // The seal of epoch 5 as the writer makes it (through the triggers).
+    sqlx::query("INSERT INTO audit_seals VALUES (5, 5, 10, ?1, '2026-12-01T08:06:00.000Z', ?2)")
+        .bind(&head)
+        .bind(s.vk.key_of(5).seal_mac(5, 10, &head))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let store = AuditStore::open(&db, StoreOptions::default().sealing(sealing_path(&db)))
+        .await
+        .expect("not tampering");
+    let later = t0() + Duration::seconds(6 * 60 + 5);
+    store.append(event(11, later)).await.unwrap();
+    let report = store.verify_sealed(&s.vk, later).await.unwrap();
+    assert!(report.is_intact(), "{report}");
+    assert_eq!(report.sealed_through.map(|(e, _, _)| e), Some(5));
+}
