@@ -9,7 +9,7 @@
 //!
 //! let anchor: Anchor = "udp://192.0.2.10:514".parse().unwrap();
 //! assert_eq!(anchor.to_string(), "udp://192.0.2.10:514");
-//! let seal = AnchoredSeal { epoch: 4, first_epoch: 4, last_seq: 10, head: "ab".repeat(32), mac: "cd".repeat(32) };
+//! let seal = AnchoredSeal { epoch: 4, first_epoch: 4, last_seq: 10, claims: 2, head: "ab".repeat(32), mac: "cd".repeat(32) };
 //! let line = seal.to_line();
 //! assert_eq!(AnchoredSeal::from_line(&format!("<110>1 - host pppoe-bot - audit_seal - {line}")), Some(seal));
 //! ```
@@ -70,6 +70,8 @@ pub struct AnchoredSeal {
     pub first_epoch: u64,
     /// The row it closes at (0: empty log).
     pub last_seq: i64,
+    /// The number of message claims then.
+    pub claims: i64,
     /// That row's hash.
     pub head: String,
     /// The seal's MAC.
@@ -80,8 +82,8 @@ impl AnchoredSeal {
     /// One line of JSON (no newline).
     pub fn to_line(&self) -> String {
         format!(
-            r#"{{"audit_seal":1,"epoch":{},"first_epoch":{},"last_seq":{},"head":"{}","mac":"{}"}}"#,
-            self.epoch, self.first_epoch, self.last_seq, self.head, self.mac
+            r#"{{"audit_seal":1,"epoch":{},"first_epoch":{},"last_seq":{},"claims":{},"head":"{}","mac":"{}"}}"#,
+            self.epoch, self.first_epoch, self.last_seq, self.claims, self.head, self.mac
         )
     }
 
@@ -100,6 +102,7 @@ impl AnchoredSeal {
             epoch: field("epoch")?.parse().ok()?,
             first_epoch: field("first_epoch")?.parse().ok()?,
             last_seq: field("last_seq")?.parse().ok()?,
+            claims: field("claims")?.parse().ok()?,
             head: hex_of(field("head")?)?,
             mac: hex_of(field("mac")?)?,
         })
@@ -169,6 +172,7 @@ mod tests {
             epoch: 9,
             first_epoch: 5,
             last_seq: 0,
+            claims: 0,
             head: "0".repeat(64),
             mac: "f".repeat(64),
         };
@@ -189,6 +193,7 @@ mod tests {
             epoch: 3,
             first_epoch: 3,
             last_seq: 7,
+            claims: 0,
             head: "a".repeat(64),
             mac: "b".repeat(64),
         };

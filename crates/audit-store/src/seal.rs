@@ -12,7 +12,8 @@
 //! - Each row carries `HMAC-SHA256(K[epoch], "row" ‖ seq ‖ hash)`, its chain hash standing for
 //!   its content and its place. When an epoch has ended a seal records it (with the run of
 //!   empty epochs before it, if any), the last row and the chain head, under
-//!   `HMAC-SHA256(K[epoch], "seal" ‖ first_epoch ‖ epoch ‖ last_seq ‖ head)`.
+//!   `HMAC-SHA256(K[epoch], "seal" ‖ first_epoch ‖ epoch ‖ last_seq ‖ claims ‖ head)`, `claims`
+//!   being the number of message claims then (claims are never deleted).
 //! - The auditor keeps the [`VerificationKey`] (`K[0]`, `start`, `epoch_secs`) off the machine
 //!   and derives every epoch key from it.
 //!
@@ -237,9 +238,9 @@ impl EpochKey {
     }
 
     /// The MAC of the seal that closes epochs `first_epoch..=` this key's epoch (one epoch, or
-    /// a run without rows): its last row `last_seq` (0 when the log is empty) and the chain
-    /// head `head` (that row's hash, or 64 zeros).
-    pub fn seal_mac(&self, first_epoch: u64, last_seq: i64, head: &str) -> String {
+    /// a run without rows): its last row `last_seq` (0 when the log is empty), the number of
+    /// message claims `claims` then, and the chain head `head` (that row's hash, or 64 zeros).
+    pub fn seal_mac(&self, first_epoch: u64, last_seq: i64, claims: i64, head: &str) -> String {
         hex::encode(hmac(
             &self.key,
             &[
@@ -247,6 +248,7 @@ impl EpochKey {
                 &first_epoch.to_be_bytes(),
                 &self.epoch.to_be_bytes(),
                 &last_seq.to_be_bytes(),
+                &claims.to_be_bytes(),
                 head.as_bytes(),
             ],
         ))
@@ -349,12 +351,13 @@ mod tests {
     fn seals_bind_epoch_row_and_head() {
         let k = vk().key_of(4);
         let head = "cd".repeat(32);
-        let mac = k.seal_mac(4, 10, &head);
-        assert!(macs_equal(&mac, &k.seal_mac(4, 10, &head)));
-        assert!(!macs_equal(&mac, &k.seal_mac(4, 9, &head)));
-        assert!(!macs_equal(&mac, &k.seal_mac(3, 10, &head)));
-        assert!(!macs_equal(&mac, &k.seal_mac(4, 10, &"ce".repeat(32))));
-        assert!(!macs_equal(&mac, &vk().key_of(5).seal_mac(4, 10, &head)));
+        let mac = k.seal_mac(4, 10, 3, &head);
+        assert!(macs_equal(&mac, &k.seal_mac(4, 10, 3, &head)));
+        assert!(!macs_equal(&mac, &k.seal_mac(4, 9, 3, &head)));
+        assert!(!macs_equal(&mac, &k.seal_mac(4, 10, 2, &head)));
+        assert!(!macs_equal(&mac, &k.seal_mac(3, 10, 3, &head)));
+        assert!(!macs_equal(&mac, &k.seal_mac(4, 10, 3, &"ce".repeat(32))));
+        assert!(!macs_equal(&mac, &vk().key_of(5).seal_mac(4, 10, 3, &head)));
         assert!(!macs_equal(&mac, &k.row_mac(10, &head)), "a seal is no row");
     }
 }

@@ -68,6 +68,13 @@ pub enum SealProblem {
         /// The sealed epoch it claims.
         epoch: u64,
     },
+    /// Fewer message claims than the newest seal counted: claims were deleted.
+    ClaimsDeleted {
+        /// Claims when the newest seal was made.
+        sealed: i64,
+        /// Claims now.
+        now: i64,
+    },
     /// No seal at all although epochs have elapsed since the setup time.
     NoSeal {
         /// Epochs elapsed since setup.
@@ -123,6 +130,11 @@ impl fmt::Display for SealProblem {
             Self::AfterSeal { seq, epoch } => write!(
                 f,
                 "inserted: row {seq} claims epoch {epoch}, which was sealed before it"
+            ),
+            Self::ClaimsDeleted { sealed, now } => write!(
+                f,
+                "missing: the newest seal counted {sealed} message claims, the table has {now} \
+                 (claims were deleted)"
             ),
             Self::NoSeal { elapsed, since } => write!(
                 f,
@@ -205,7 +217,8 @@ impl fmt::Display for SealReport {
 }
 
 type SealedRow = (i64, String, String, Option<i64>, Option<String>);
-type Seal = (i64, i64, i64, String, String);
+/// A seal as stored: epoch, first epoch, last row, claims, head, MAC.
+type Seal = (i64, i64, i64, i64, String, String);
 
 fn epoch_of(value: i64) -> u64 {
     u64::try_from(value).unwrap_or(0)
@@ -226,7 +239,7 @@ impl AuditStore {
                 .fetch_all(self.reader())
                 .await?;
         let seals: Vec<Seal> = sqlx::query_as(
-            "SELECT epoch, first_epoch, last_seq, head, mac FROM audit_seals ORDER BY epoch",
+            "SELECT epoch, first_epoch, last_seq, claims, head, mac FROM audit_seals ORDER BY epoch",
         )
         .fetch_all(self.reader())
         .await?;
@@ -241,7 +254,18 @@ impl AuditStore {
         };
         report.problem = check_rows(vk, &rows, &mut report.before_sealing)
             .or_else(|| check_seals(vk, &rows, &seals));
-        if let Some((epoch, _, last, _, _)) = seals.last() {
+        if report.problem.is_none()
+            && let Some(sealed) = seals.last().map(|s| s.3)
+        {
+            let claims = self.claim_count().await?;
+            if claims < sealed {
+                report.problem = Some(SealProblem::ClaimsDeleted {
+                    sealed,
+                    now: claims,
+                });
+            }
+        }
+        if let Some((epoch, _, last, _, _, _)) = seals.last() {
             let epoch = epoch_of(*epoch);
             let until = DateTime::from_timestamp(vk.epoch_start(epoch + 1), 0).unwrap_or(now);
             report.sealed_through = Some((epoch, until, *last));
@@ -299,7 +323,8 @@ fn check_seals(vk: &VerificationKey, rows: &[SealedRow], seals: &[Seal]) -> Opti
     let mut expected_first = 0u64;
     let log_end = rows.last().map_or(0, |r| r.0);
     let first_seq = rows.first().map_or(1, |r| r.0);
-    for (epoch, first, last_seq, head, mac) in seals {
+    let mut claims_before = 0;
+    for (epoch, first, last_seq, claims, head, mac) in seals {
         let (epoch, first) = (epoch_of(*epoch), epoch_of(*first));
         if first != expected_first {
             return Some(SealProblem::SealsMissing {
@@ -311,9 +336,13 @@ fn check_seals(vk: &VerificationKey, rows: &[SealedRow], seals: &[Seal]) -> Opti
             return Some(SealProblem::SealMac { epoch });
         }
         key.evolve_to(epoch);
-        if !macs_equal(&key.seal_mac(first, *last_seq, head), mac) {
+        if !macs_equal(&key.seal_mac(first, *last_seq, *claims, head), mac) {
             return Some(SealProblem::SealMac { epoch });
         }
+        if *claims < claims_before {
+            return Some(SealProblem::SealMac { epoch });
+        }
+        claims_before = *claims;
         if *last_seq > log_end {
             return Some(SealProblem::Truncated {
                 epoch,
@@ -346,7 +375,7 @@ fn check_seals(vk: &VerificationKey, rows: &[SealedRow], seals: &[Seal]) -> Opti
             continue;
         };
         while covering.next_if(|s| epoch_of(s.0) < epoch).is_some() {}
-        if let Some((_, _, last_seq, _, _)) = covering.peek()
+        if let Some((_, _, last_seq, _, _, _)) = covering.peek()
             && seq > last_seq
         {
             return Some(SealProblem::AfterSeal { seq: *seq, epoch });
@@ -356,6 +385,13 @@ fn check_seals(vk: &VerificationKey, rows: &[SealedRow], seals: &[Seal]) -> Opti
 }
 
 impl AuditStore {
+    /// How many message claims there are.
+    async fn claim_count(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar("SELECT count(*) FROM message_claims")
+            .fetch_one(self.reader())
+            .await?)
+    }
+
     /// Compares the database's seals with their anchored copies (lines read from an anchor
     /// file or a collector's log): each anchored seal must be in the database, unchanged.
     /// `Ok(None)` when all `anchored` seals are there; else what is wrong with the first.
@@ -364,7 +400,7 @@ impl AuditStore {
         anchored: &[crate::anchor::AnchoredSeal],
     ) -> Result<Option<String>, StoreError> {
         let seals: Vec<Seal> = sqlx::query_as(
-            "SELECT epoch, first_epoch, last_seq, head, mac FROM audit_seals ORDER BY epoch",
+            "SELECT epoch, first_epoch, last_seq, claims, head, mac FROM audit_seals ORDER BY epoch",
         )
         .fetch_all(self.reader())
         .await?;
@@ -378,9 +414,10 @@ impl AuditStore {
                         a.epoch, a.last_seq
                     )));
                 }
-                Some((_, first, last_seq, head, mac))
+                Some((_, first, last_seq, claims, head, mac))
                     if epoch_of(*first) != a.first_epoch
                         || *last_seq != a.last_seq
+                        || *claims != a.claims
                         || *head != a.head
                         || !macs_equal(mac, &a.mac) =>
                 {
@@ -397,13 +434,15 @@ impl AuditStore {
 }
 
 /// The triggers a sealed log must have.
-const TRIGGERS: [&str; 6] = [
+const TRIGGERS: [&str; 8] = [
     "audit_log_insert_appends",
     "audit_log_no_update",
     "audit_log_no_delete",
     "audit_seals_insert_appends",
     "audit_seals_no_update",
     "audit_seals_no_delete",
+    "message_claims_no_update",
+    "message_claims_no_delete",
 ];
 
 /// The start check of a sealed log, before anything is appended: the append-only triggers are
@@ -426,13 +465,25 @@ pub(crate) async fn check_tail(
         )));
     }
     let key = state.key();
-    let seal: Option<(i64, i64, String)> =
-        sqlx::query_as("SELECT epoch, last_seq, head FROM audit_seals ORDER BY epoch DESC LIMIT 1")
-            .fetch_optional(&mut *conn)
+    let seal: Option<(i64, i64, i64, String)> = sqlx::query_as(
+        "SELECT epoch, last_seq, claims, head FROM audit_seals ORDER BY epoch DESC LIMIT 1",
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    let sealed_through = seal.as_ref().map(|(epoch, ..)| epoch_of(*epoch));
+    if let Some((epoch, _, sealed, _)) = &seal {
+        let claims: i64 = sqlx::query_scalar("SELECT count(*) FROM message_claims")
+            .fetch_one(&mut *conn)
             .await?;
-    let sealed_through = seal.as_ref().map(|(epoch, _, _)| epoch_of(*epoch));
+        if claims < *sealed {
+            return Err(StoreError::Tampered(format!(
+                "the seal of epoch {epoch} counted {sealed} message claims, the table has {claims} \
+                 (claims were deleted)"
+            )));
+        }
+    }
     let (mut prev_hash, from) = match seal {
-        Some((epoch, last_seq, head)) => {
+        Some((epoch, last_seq, _, head)) => {
             // Equal is the moment between a seal's commit and the key file's replacement: the
             // writer moves the key on before it writes a row.
             if epoch_of(epoch) > key.epoch() {

@@ -78,8 +78,11 @@ const INSERT_SEALED: &str = "INSERT INTO audit_log (seq, at, actor_phone, actor_
 /// The last seal's epoch.
 const LAST_SEAL: &str = "SELECT max(epoch) FROM audit_seals";
 
-const INSERT_SEAL: &str = "INSERT INTO audit_seals (epoch, first_epoch, last_seq, head, \
-     sealed_at, mac) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+const INSERT_SEAL: &str = "INSERT INTO audit_seals (epoch, first_epoch, last_seq, claims, head, \
+     sealed_at, mac) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+
+/// How many message claims there are.
+const CLAIMS: &str = "SELECT count(*) FROM message_claims";
 
 const HEAD: &str = "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1";
 
@@ -249,11 +252,13 @@ impl Writer {
                 let head: Option<(i64, String)> =
                     sqlx::query_as(HEAD).fetch_optional(&mut self.conn).await?;
                 let (last_seq, head) = head.unwrap_or_else(|| (0, GENESIS_HASH.to_owned()));
-                let mac = state.key().seal_mac(first, last_seq, &head);
+                let claims: i64 = sqlx::query_scalar(CLAIMS).fetch_one(&mut self.conn).await?;
+                let mac = state.key().seal_mac(first, last_seq, claims, &head);
                 sqlx::query(INSERT_SEAL)
                     .bind(i64::try_from(epoch).unwrap_or(i64::MAX))
                     .bind(i64::try_from(first).unwrap_or(i64::MAX))
                     .bind(last_seq)
+                    .bind(claims)
                     .bind(&head)
                     .bind(at)
                     .bind(&mac)
@@ -264,6 +269,7 @@ impl Writer {
                     first_epoch = first,
                     epoch,
                     last_seq,
+                    claims,
                     head = %head,
                     mac = %mac,
                     "audit epoch sealed"
@@ -272,6 +278,7 @@ impl Writer {
                     epoch,
                     first_epoch: first,
                     last_seq,
+                    claims,
                     head,
                     mac,
                 };

@@ -63,6 +63,10 @@ impl Sealed {
         let store = AuditStore::open(&db, options).await.unwrap();
         for i in 1..=10 {
             let at = t0() + Duration::seconds(i64::from(i - 1) * 30 + 5);
+            // The engine claims a change before it runs it (two of them here).
+            if i <= 2 {
+                assert!(store.claim(&event(i, at)).await.unwrap());
+            }
             store.append(event(i, at)).await.unwrap();
         }
         store.seal(now()).await.unwrap();
@@ -81,6 +85,8 @@ impl Sealed {
             "audit_seals_no_update",
             "audit_seals_no_delete",
             "audit_seals_insert_appends",
+            "message_claims_no_update",
+            "message_claims_no_delete",
         ] {
             sql(&mut conn, &format!("DROP TRIGGER {trigger}")).await;
         }
@@ -347,7 +353,7 @@ async fn a_deleted_or_forged_seal_is_named() {
     sql(
         &mut raw,
         &format!(
-            "INSERT INTO audit_seals VALUES (2, 2, 6, (SELECT hash FROM audit_log WHERE seq = 6), \
+            "INSERT INTO audit_seals VALUES (2, 2, 6, 2, (SELECT hash FROM audit_log WHERE seq = 6), \
              '2026-12-01T08:03:00.000Z', '{}')",
             "0".repeat(64)
         ),
@@ -449,7 +455,7 @@ async fn a_sealed_store_refuses_to_open_on_a_cut_or_altered_tail() {
     let s = Sealed::new().await;
     s.store.close().await;
     let mut raw = s.raw().await;
-    for statement in &TRIGGER_SQL[..5] {
+    for statement in &TRIGGER_SQL[..7] {
         sql(&mut raw, statement).await;
     }
     let err = reopen(&s).await.unwrap_err().to_string();
@@ -458,12 +464,16 @@ async fn a_sealed_store_refuses_to_open_on_a_cut_or_altered_tail() {
         "{err}"
     );
     // Untouched (triggers back): it opens.
-    sql(&mut raw, TRIGGER_SQL[5]).await;
+    sql(&mut raw, TRIGGER_SQL[7]).await;
     reopen(&s).await.expect("an untouched log opens");
 }
 
 /// The triggers as migrations 0003 and 0004 create them.
-const TRIGGER_SQL: [&str; 6] = [
+const TRIGGER_SQL: [&str; 8] = [
+    "CREATE TRIGGER message_claims_no_update BEFORE UPDATE ON message_claims \
+     BEGIN SELECT RAISE(ABORT, 'message_claims is append-only'); END",
+    "CREATE TRIGGER message_claims_no_delete BEFORE DELETE ON message_claims \
+     BEGIN SELECT RAISE(ABORT, 'message_claims is append-only'); END",
     "CREATE TRIGGER audit_log_insert_appends BEFORE INSERT ON audit_log \
      WHEN NEW.seq IS NOT (SELECT coalesce(max(seq), 0) + 1 FROM audit_log) \
      OR EXISTS (SELECT 1 FROM audit_log WHERE message_id = NEW.message_id) \
@@ -598,9 +608,9 @@ async fn a_stop_between_a_seal_and_the_key_change_is_no_tampering() {
         .await
         .unwrap();
     // The seal of epoch 5 as the writer makes it (through the triggers).
-    sqlx::query("INSERT INTO audit_seals VALUES (5, 5, 10, ?1, '2026-12-01T08:06:00.000Z', ?2)")
+    sqlx::query("INSERT INTO audit_seals VALUES (5, 5, 10, 2, ?1, '2026-12-01T08:06:00.000Z', ?2)")
         .bind(&head)
-        .bind(s.vk.key_of(5).seal_mac(5, 10, &head))
+        .bind(s.vk.key_of(5).seal_mac(5, 10, 2, &head))
         .execute(&mut conn)
         .await
         .unwrap();
@@ -612,4 +622,36 @@ async fn a_stop_between_a_seal_and_the_key_change_is_no_tampering() {
     let report = store.verify_sealed(&s.vk, later).await.unwrap();
     assert!(report.is_intact(), "{report}");
     assert_eq!(report.sealed_through.map(|(e, _, _)| e), Some(5));
+}
+
+/// Claims are counted by every seal: deleting one shows.
+#[tokio::test]
+async fn a_deleted_claim_is_named() {
+    let s = Sealed::new().await;
+    let mut raw = s.raw().await;
+    sql(
+        &mut raw,
+        "DELETE FROM message_claims WHERE message_id = 'm1'",
+    )
+    .await;
+    let problem = s.problem().await.unwrap();
+    assert_eq!(problem, SealProblem::ClaimsDeleted { sealed: 2, now: 1 });
+    assert!(
+        problem
+            .to_string()
+            .starts_with("missing: the newest seal counted 2 message claims")
+    );
+    s.store.close().await;
+    let db = s.dir.path().join("audit.db");
+    for statement in TRIGGER_SQL {
+        sql(&mut raw, statement).await;
+    }
+    let err = AuditStore::open(&db, StoreOptions::default().sealing(sealing_path(&db)))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("counted 2 message claims, the table has 1"),
+        "{err}"
+    );
 }
