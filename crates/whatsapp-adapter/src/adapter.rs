@@ -342,9 +342,7 @@ impl<L: Link> Shared<L> {
         );
         let path = self.config.delivery_path();
         let text = format!(
-            "replies delivered {}, retried {}, failed {}
-last failure {}: to {}: {why}
-",
+            "replies delivered {}, retried {}, failed {}\nlast failure {}: to {}: {why}\n",
             stats.delivered,
             stats.retried,
             stats.failed,
