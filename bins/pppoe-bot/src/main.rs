@@ -221,9 +221,12 @@ pub(crate) async fn open_sealed(
     Ok(store)
 }
 
-/// Seals what ended and closes the audit log.
+/// Seals what ended and the epoch still open, and closes the audit log.
 pub(crate) async fn close_sealed(store: &AuditStore) {
-    if let Err(e) = store.seal(pppoe_core::Clock::now(&SystemClock)).await {
+    if let Err(e) = store
+        .seal_and_close_epoch(pppoe_core::Clock::now(&SystemClock))
+        .await
+    {
         tracing::error!(error = %e.chain(), "sealing the audit log at stop failed");
     }
     store.close().await;

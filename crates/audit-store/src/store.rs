@@ -327,14 +327,26 @@ impl AuditStore {
     }
 
     /// Seals the epochs that ended before `now`, also when no row came (a sealed log shows a
-    /// gap in time as seals without rows); the bot calls it every epoch and at a clean stop.
-    /// Nothing to do when the store does not seal.
+    /// gap in time as seals without rows); the bot calls it every few seconds. Nothing to do
+    /// when the store does not seal.
     pub async fn seal(&self, now: DateTime<Utc>) -> Result<(), StoreError> {
+        self.seal_request(now, false).await
+    }
+
+    /// [`seal`](Self::seal), and `now`'s epoch too, moving the key past it: at a clean stop,
+    /// so that the newest rows are sealed and their key is gone from disk while the bot is
+    /// stopped. Rows written after a restart within the same epoch take the next one.
+    pub async fn seal_and_close_epoch(&self, now: DateTime<Utc>) -> Result<(), StoreError> {
+        self.seal_request(now, true).await
+    }
+
+    async fn seal_request(&self, now: DateTime<Utc>, close: bool) -> Result<(), StoreError> {
         let writer = self.inner.writer.as_ref().ok_or(StoreError::ReadOnly)?;
         let (ack, answer) = oneshot::channel();
         writer
             .send(Request::Seal {
                 at: now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                close,
                 ack,
             })
             .await

@@ -34,9 +34,11 @@ pub(crate) enum Request {
         row: Box<NewRow>,
         ack: oneshot::Sender<Result<bool, StoreError>>,
     },
-    /// Seal the epochs that ended before `at` (an RFC 3339 time), even without new rows.
+    /// Seal the epochs that ended before `at` (an RFC 3339 time), even without new rows; with
+    /// `close`, `at`'s own epoch too (a clean stop).
     Seal {
         at: String,
+        close: bool,
         ack: oneshot::Sender<Result<(), StoreError>>,
     },
     /// Answer once everything queued before is committed.
@@ -178,7 +180,7 @@ impl Writer {
                     answers.push(ack);
                 }
                 Request::Claim { row, ack } => claims.push((row, ack)),
-                Request::Seal { at, ack } => seals.push((at, ack)),
+                Request::Seal { at, close, ack } => seals.push((at, close, ack)),
                 Request::Flush { ack } => flushes.push(ack),
                 Request::Close { ack } => close = Some(ack),
             }
@@ -195,7 +197,7 @@ impl Writer {
         // and written after takes the new epoch: its old key may be gone already).
         let latest = rows.iter().map(|r| r.at.as_str()).max().map(str::to_owned);
         let sealed = match latest {
-            Some(at) => self.seal_until(&at).await,
+            Some(at) => self.seal_until(&at, false).await,
             None => Ok(()),
         };
         let results = match sealed {
@@ -210,8 +212,8 @@ impl Writer {
                     .collect()
             }
         };
-        for (at, ack) in seals {
-            let _ = ack.send(self.seal_until(&at).await);
+        for (at, close, ack) in seals {
+            let _ = ack.send(self.seal_until(&at, close).await);
         }
         for (ack, result) in answers.into_iter().zip(results) {
             // An appender that stopped waiting is no reason to fail the others.
@@ -223,19 +225,21 @@ impl Writer {
         close
     }
 
-    /// Seals every epoch that ended before `at` and moves the key on to `at`'s epoch. Each
+    /// Seals every epoch that ended before `at` and moves the key on to `at`'s epoch (with
+    /// `close`, seals `at`'s epoch too and moves the key past it: a clean stop leaves no open
+    /// epoch whose key stays on disk; rows written later take the next epoch). Each
     /// seal is committed before the key moves past its epoch (the key file is replaced, the
     /// old key gone); a run of epochs without rows gets one seal, made with the key of its
     /// last epoch. Idempotent after a crash at any point: a seal already there is not made
     /// again, and the next one starts after it.
-    async fn seal_until(&mut self, at: &str) -> Result<(), StoreError> {
+    async fn seal_until(&mut self, at: &str, close: bool) -> Result<(), StoreError> {
         let Some(state) = self.sealing.as_ref() else {
             return Ok(());
         };
         let unix = chrono::DateTime::parse_from_rfc3339(at)
             .map(|t| t.timestamp())
             .map_err(|e| StoreError::Sealing(format!("time {at:?}: {e}")))?;
-        let target = state.epochs().epoch_at(unix);
+        let target = state.epochs().epoch_at(unix) + u64::from(close);
         loop {
             let Some(state) = self.sealing.as_mut() else {
                 return Ok(());

@@ -655,3 +655,65 @@ async fn a_deleted_claim_is_named() {
         "{err}"
     );
 }
+
+/// A clean stop seals the epoch still open and moves the key past it: the newest rows are
+/// sealed while the bot is stopped, and rows after a restart within that epoch take the next.
+#[tokio::test]
+async fn a_clean_stop_seals_the_open_epoch() {
+    let s = Sealed::new().await;
+    // Two rows of epoch 5, the open one.
+    for i in 11..=12 {
+        s.store.append(event(i, now())).await.unwrap();
+    }
+    s.store.seal_and_close_epoch(now()).await.unwrap();
+    let report = s.store.verify_sealed(&s.vk, now()).await.unwrap();
+    assert!(report.is_intact(), "{report}");
+    assert_eq!(
+        report.sealed_through.map(|(e, _, last)| (e, last)),
+        Some((5, 12))
+    );
+    assert_eq!(report.open_rows, 0);
+    s.store.close().await;
+    let db = s.dir.path().join("audit.db");
+    let state = SealingState::load(&sealing_path(&db), &db).unwrap();
+    assert_eq!(
+        state.key(),
+        &s.vk.key_of(6),
+        "the key of epoch 5 is gone from disk"
+    );
+
+    // Whoever takes the machine now cannot rewrite row 12 unseen.
+    let mut raw = s.raw().await;
+    sql(&mut raw, "UPDATE audit_log SET reason = 'x' WHERE seq = 12").await;
+    rechain(&mut raw).await;
+    let auditor = AuditStore::open_read_only(&db).await.unwrap();
+    let report = auditor.verify_sealed(&s.vk, now()).await.unwrap();
+    assert!(report.chain.is_intact());
+    assert_eq!(
+        report.problem,
+        Some(SealProblem::RowMac { seq: 12, epoch: 5 })
+    );
+    sql(
+        &mut raw,
+        "UPDATE audit_log SET reason = 'pindah alamat' WHERE seq = 12",
+    )
+    .await;
+    rechain(&mut raw).await;
+    for statement in TRIGGER_SQL {
+        sql(&mut raw, statement).await;
+    }
+
+    // Back within epoch 5: the new row takes epoch 6.
+    let store = AuditStore::open(&db, StoreOptions::default().sealing(sealing_path(&db)))
+        .await
+        .unwrap();
+    store.append(event(13, now())).await.unwrap();
+    let epoch: i64 = sqlx::query_scalar("SELECT epoch FROM audit_log WHERE seq = 13")
+        .fetch_one(&mut raw)
+        .await
+        .unwrap();
+    assert_eq!(epoch, 6);
+    let report = store.verify_sealed(&s.vk, now()).await.unwrap();
+    assert!(report.is_intact(), "{report}");
+    assert_eq!(report.open_rows, 1);
+}
