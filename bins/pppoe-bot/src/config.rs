@@ -163,8 +163,8 @@ struct RawConfig {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AuditSection {
-    /// Where each seal is also sent as it is made: `file:/path/on/another/mount` or
-    /// `udp://collector:514` (syslog).
+    /// Where each seal is also sent as it is made: `file:/path/on/another/mount`,
+    /// `udp://collector:514` or `tcp://collector:514` (syslog).
     #[serde(default, deserialize_with = "anchors")]
     pub(crate) anchors: Vec<audit_store::anchor::Anchor>,
 }

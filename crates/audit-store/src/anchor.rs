@@ -1,5 +1,6 @@
 //! Seals sent off the machine as they are made: appended to a file on another mount, or sent
-//! as a syslog message (RFC 5424 over UDP) to a collector. Each is one line of JSON with the
+//! as a syslog message (RFC 5424, over UDP, or over TCP with RFC 6587 octet counting) to a
+//! collector. Each is one line of JSON with the
 //! seal's epochs, last row, chain head and MAC (no personal data), so that whoever later
 //! deletes the newest seals together with their rows leaves a database that disagrees with the
 //! anchored copy (`pppoe-bot audit verify --anchors`).
@@ -16,9 +17,10 @@
 
 use std::fmt;
 use std::io::Write as _;
-use std::net::{SocketAddr, ToSocketAddrs as _, UdpSocket};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs as _, UdpSocket};
 use std::path::PathBuf;
 use std::str::FromStr;
+use std::time::Duration;
 
 /// Where seals are sent besides the database.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +29,9 @@ pub enum Anchor {
     File(PathBuf),
     /// Sent to this syslog collector over UDP (RFC 5424, facility "log audit").
     Udp(String),
+    /// Sent to this syslog collector over TCP (RFC 5424 framed by octet counting, RFC 6587),
+    /// a new connection per seal (one a minute).
+    Tcp(String),
 }
 
 impl FromStr for Anchor {
@@ -40,14 +45,19 @@ impl FromStr for Anchor {
             }
             return Ok(Self::File(PathBuf::from(path)));
         }
-        if let Some(addr) = s.strip_prefix("udp://") {
-            if !addr.contains(':') {
-                return Err(format!("{s:?}: give the port, e.g. udp://192.0.2.10:514"));
+        for (scheme, make) in [
+            ("udp://", Self::Udp as fn(String) -> Self),
+            ("tcp://", Self::Tcp),
+        ] {
+            if let Some(addr) = s.strip_prefix(scheme) {
+                if !addr.contains(':') {
+                    return Err(format!("{s:?}: give the port, e.g. {scheme}192.0.2.10:514"));
+                }
+                return Ok(make(addr.to_owned()));
             }
-            return Ok(Self::Udp(addr.to_owned()));
         }
         Err(format!(
-            "{s:?}: expected file:/path/on/another/mount or udp://host:514"
+            "{s:?}: expected file:/path/on/another/mount, udp://host:514 or tcp://host:514"
         ))
     }
 }
@@ -57,6 +67,7 @@ impl fmt::Display for Anchor {
         match self {
             Self::File(path) => write!(f, "file:{}", path.display()),
             Self::Udp(addr) => write!(f, "udp://{addr}"),
+            Self::Tcp(addr) => write!(f, "tcp://{addr}"),
         }
     }
 }
@@ -126,24 +137,43 @@ pub(crate) fn send(anchor: &Anchor, seal: &AnchoredSeal, host: &str) -> std::io:
             file.sync_data()
         }
         Anchor::Udp(addr) => {
-            let target: SocketAddr = addr.to_socket_addrs()?.next().ok_or_else(|| {
-                std::io::Error::new(std::io::ErrorKind::NotFound, "no address for the host")
-            })?;
+            let target = resolve(addr)?;
             let local: SocketAddr = if target.is_ipv4() {
                 "0.0.0.0:0".parse().expect("an address")
             } else {
                 "[::]:0".parse().expect("an address")
             };
             let socket = UdpSocket::bind(local)?;
-            // <110>: facility 13 (log audit), severity 6 (informational).
-            let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-            let message = format!(
-                "<110>1 {now} {host} pppoe-bot - audit_seal - {}",
-                seal.to_line()
-            );
-            socket.send_to(message.as_bytes(), target).map(drop)
+            socket
+                .send_to(syslog(seal, host).as_bytes(), target)
+                .map(drop)
+        }
+        Anchor::Tcp(addr) => {
+            let mut stream = TcpStream::connect_timeout(&resolve(addr)?, NETWORK_TIMEOUT)?;
+            stream.set_write_timeout(Some(NETWORK_TIMEOUT))?;
+            let message = syslog(seal, host);
+            stream.write_all(format!("{} {message}", message.len()).as_bytes())?;
+            stream.flush()
         }
     }
+}
+
+/// How long a TCP collector may take to accept a seal.
+const NETWORK_TIMEOUT: Duration = Duration::from_secs(2);
+
+fn resolve(addr: &str) -> std::io::Result<SocketAddr> {
+    addr.to_socket_addrs()?
+        .next()
+        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "no address for the host"))
+}
+
+/// The seal as an RFC 5424 message: `<110>` is facility 13 (log audit), severity 6 (info).
+fn syslog(seal: &AnchoredSeal, host: &str) -> String {
+    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    format!(
+        "<110>1 {now} {host} pppoe-bot - audit_seal - {}",
+        seal.to_line()
+    )
 }
 
 #[cfg(test)]
@@ -160,7 +190,17 @@ mod tests {
             "file:///mnt/a.log".parse::<Anchor>().unwrap(),
             Anchor::File("/mnt/a.log".into())
         );
-        for bad in ["syslog://x:514", "udp://host", "file:", "/tmp/x"] {
+        assert_eq!(
+            "tcp://collector:6514".parse::<Anchor>().unwrap(),
+            Anchor::Tcp("collector:6514".into())
+        );
+        for bad in [
+            "syslog://x:514",
+            "udp://host",
+            "tcp://host",
+            "file:",
+            "/tmp/x",
+        ] {
             let err = bad.parse::<Anchor>().unwrap_err();
             assert!(err.contains(bad), "{err}");
         }
@@ -218,6 +258,20 @@ mod tests {
             datagram.contains(" bot pppoe-bot - audit_seal - "),
             "{datagram}"
         );
-        assert_eq!(AnchoredSeal::from_line(datagram), Some(seal));
+        assert_eq!(AnchoredSeal::from_line(datagram), Some(seal.clone()));
+
+        let collector = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let anchor = Anchor::Tcp(collector.local_addr().unwrap().to_string());
+        send(&anchor, &seal, "bot").unwrap();
+        let (mut stream, _) = collector.accept().unwrap();
+        let mut framed = String::new();
+        std::io::Read::read_to_string(&mut stream, &mut framed).unwrap();
+        let (length, message) = framed.split_once(' ').unwrap();
+        assert_eq!(
+            length.parse::<usize>().unwrap(),
+            message.len(),
+            "octet counting"
+        );
+        assert_eq!(AnchoredSeal::from_line(message), Some(seal));
     }
 }

@@ -287,13 +287,25 @@ impl Writer {
                     mac,
                 };
                 for anchor in &self.anchors {
-                    if let Err(e) = crate::anchor::send(anchor, &anchored, &self.host) {
-                        tracing::error!(
-                            anchor = %anchor,
-                            epoch,
-                            error = %e,
-                            "the seal was not anchored off the machine (it is in the database and the log)"
-                        );
+                    let in_order = matches!(anchor, Anchor::File(_));
+                    let (anchor, anchored, host) =
+                        (anchor.clone(), anchored.clone(), self.host.clone());
+                    let send = move || {
+                        if let Err(e) = crate::anchor::send(&anchor, &anchored, &host) {
+                            tracing::error!(
+                                anchor = %anchor,
+                                epoch = anchored.epoch,
+                                error = %e,
+                                "the seal was not anchored off the machine (it is in the database and the log)"
+                            );
+                        }
+                    };
+                    // A file is written in order, before the next seal (like the database's
+                    // own fsync); a collector that is slow or gone must not hold up the log.
+                    if in_order {
+                        send();
+                    } else {
+                        tokio::task::spawn_blocking(send);
                     }
                 }
             }
