@@ -158,7 +158,23 @@ async fn run(
         routers.push(router);
     }
     let router = RouterSet::new(routers)?;
-    let store = open_sealed(&config.paths.audit_db, config.anchors.clone()).await?;
+    let store = match open_sealed(&config.paths.audit_db, config.anchors.clone()).await {
+        Ok(store) => store,
+        Err(e) => {
+            if messenger == MessengerKind::Whatsapp
+                && matches!(
+                    e.downcast_ref::<audit_store::StoreError>(),
+                    Some(audit_store::StoreError::Tampered(_))
+                )
+            {
+                // WhatsApp is not connected yet: the admins are told at the next connect.
+                config
+                    .whatsapp
+                    .record_stop(&format!("pppoe-bot refused to start: {e:#}"));
+            }
+            return Err(e);
+        }
+    };
     let engine = Arc::new(Engine::new(
         router,
         store.clone(),

@@ -358,11 +358,7 @@ impl<L: Link> Shared<L> {
     /// at the next connect: the notice sent now rarely gets out, and a logout clears the
     /// library's state before it could.
     fn record_end(&self, error: &TerminalError) {
-        let path = self.config.ended_path();
-        let text = format!("{}\n{error}\n", SystemClock.now().to_rfc3339());
-        if let Err(e) = std::fs::write(&path, text) {
-            tracing::warn!(path = %path.display(), error = %e, "the reason of this stop is not kept for the next start");
-        }
+        self.config.record_stop(&error.to_string());
     }
 
     /// At a connect: tells the admins why and when the previous run ended, if it ended

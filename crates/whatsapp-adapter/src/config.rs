@@ -90,6 +90,17 @@ impl WhatsAppConfig {
         with_suffix(&self.session_path, ".delivery")
     }
 
+    /// Keeps why the bot stopped (now) in [`ended_path`](Self::ended_path), for the admins'
+    /// notice at the next connect. For a stop that happens before WhatsApp is connected (e.g.
+    /// the bot refusing a tampered audit log); the adapter records its own ends.
+    pub fn record_stop(&self, reason: &str) {
+        let path = self.ended_path();
+        let text = format!("{}\n{reason}\n", chrono::Utc::now().to_rfc3339());
+        if let Err(e) = std::fs::write(&path, text) {
+            tracing::warn!(path = %path.display(), error = %e, "the reason of this stop is not kept for the next start");
+        }
+    }
+
     /// `<session>.qr.png`: where `pair` writes the current QR code as an image.
     pub fn qr_png_path(&self) -> PathBuf {
         with_suffix(&self.session_path, ".qr.png")

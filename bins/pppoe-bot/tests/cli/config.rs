@@ -441,3 +441,52 @@ fn run_refuses_a_log_without_sealing_keys_or_with_a_dropped_trigger() {
         "{err}"
     );
 }
+
+/// A clean stop seals what it wrote; a log cut after that is refused at the next start, and
+/// under WhatsApp the reason is kept for the admins' notice at the next connect.
+#[test]
+fn run_refuses_a_truncated_log_and_keeps_the_reason_for_the_admins() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("audit.db");
+    let session = dir.path().join("wa.db");
+    let path = dir.path().join("config.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "[paths]\naudit_db = {:?}\nwhatsapp_session = {:?}\n\n[[routers]]\nname = \"r\"\nhost = \"127.0.0.1\"\nport = 1\nuser = \"u\"\npassword = \"p\"\ntimeout_secs = 1\n\n[[access]]\nphone = \"0812-3456-7890\"\nrole = \"admin\"\n",
+            db.to_str().unwrap(),
+            session.to_str().unwrap(),
+        ),
+    )
+    .unwrap();
+    crate::setup_keys(&db);
+    let console = [
+        "run",
+        "--config",
+        path.to_str().unwrap(),
+        "--messenger",
+        "console",
+    ];
+    let out = run(&console, "help\nhelp pppoe\n");
+    assert!(out.status.success(), "{}", crate::stderr(&out));
+    // The newest row deleted, the trigger put back: the chain alone would say intact.
+    crate::sqlite(
+        &db,
+        "DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE seq = (SELECT max(seq) FROM audit_log);
+         CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+         BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;",
+    );
+    let out = run(&console, "help\n");
+    assert!(!out.status.success());
+    let err = crate::stderr(&out);
+    assert!(err.contains("tampered with"), "{err}");
+    assert!(err.contains("which is gone (the tail was cut)"), "{err}");
+
+    let out = run(&["run", "--config", path.to_str().unwrap()], "");
+    assert!(!out.status.success());
+    let mut ended = session.as_os_str().to_owned();
+    ended.push(".ended");
+    let kept = std::fs::read_to_string(std::path::PathBuf::from(ended)).unwrap();
+    assert!(kept.contains("pppoe-bot refused to start"), "{kept}");
+    assert!(kept.contains("the tail was cut"), "{kept}");
+}
