@@ -159,6 +159,10 @@ pub struct SealReport {
     pub open_rows: u64,
     /// The log's last row (0: none).
     pub last_seq: i64,
+    /// Epochs elapsed since the last seal, when more than two: the newest seals (and rows)
+    /// may have been cut, or the bot did not run since; only the anchors tell which. Not a
+    /// problem by itself.
+    pub unsealed_since: Option<u64>,
     /// The first problem, if any.
     pub problem: Option<SealProblem>,
 }
@@ -212,6 +216,16 @@ impl fmt::Display for SealReport {
                 self.last_seq
             )?;
         }
+        if let (Some(elapsed), Some((epoch, until, _))) = (self.unsealed_since, self.sealed_through)
+        {
+            writeln!(
+                f,
+                "warning: no seal since epoch {epoch} (until {}), {elapsed} epochs ago: either \
+                 the bot did not run since, or the newest seals and rows were cut (truncated); \
+                 compare with the anchored seals (--anchors)",
+                until.format("%Y-%m-%d %H:%M:%S UTC")
+            )?;
+        }
         Ok(())
     }
 }
@@ -250,6 +264,7 @@ impl AuditStore {
             sealed_through: None,
             open_rows: 0,
             last_seq,
+            unsealed_since: None,
             problem: None,
         };
         report.problem = check_rows(vk, &rows, &mut report.before_sealing)
@@ -269,6 +284,8 @@ impl AuditStore {
             let epoch = epoch_of(*epoch);
             let until = DateTime::from_timestamp(vk.epoch_start(epoch + 1), 0).unwrap_or(now);
             report.sealed_through = Some((epoch, until, *last));
+            let elapsed = vk.epoch_at(now.timestamp()).saturating_sub(epoch + 1);
+            report.unsealed_since = (elapsed > 2).then_some(elapsed);
             report.open_rows = rows.iter().filter(|r| r.0 > *last).count() as u64;
         } else {
             report.open_rows = rows.iter().filter(|r| r.3.is_some()).count() as u64;

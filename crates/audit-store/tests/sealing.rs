@@ -388,6 +388,20 @@ async fn idle_epochs_are_sealed_as_one_run_and_the_key_survives_a_restart() {
     let report = store.verify_sealed(&s.vk, later).await.unwrap();
     assert!(report.is_intact(), "{report}");
     assert_eq!(report.open_rows, 1);
+    assert_eq!(report.unsealed_since, None);
+    // Seen an hour later with the newest seal still that of epoch 64: said, not failed.
+    let report = store
+        .verify_sealed(&s.vk, later + Duration::minutes(60))
+        .await
+        .unwrap();
+    assert!(report.is_intact(), "{report}");
+    assert_eq!(report.unsealed_since, Some(60));
+    assert!(
+        report.to_string().contains(
+            "warning: no seal since epoch 64 (until 2026-12-01 09:05:00 UTC), 60 epochs ago"
+        ),
+        "{report}"
+    );
     // The key on disk is the one of epoch 65: no earlier MAC can be made with it.
     let state = SealingState::load(&sealing_path(&db), &db).unwrap();
     assert_eq!(state.key().epoch(), 65);
