@@ -117,8 +117,8 @@ pub(crate) enum AuditCommand {
         /// written.
         #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..))]
         epoch_secs: u32,
-        /// Replace existing keys (rows sealed with them can then only be checked with the old
-        /// verification key).
+        /// Replace existing keys, on a log that holds no seal yet (e.g. the verification key
+        /// was lost right after setup).
         #[arg(long)]
         force_new_keys: bool,
     },
@@ -334,7 +334,18 @@ async fn setup_keys(db: &std::path::Path, epoch_secs: u32, replace: bool) -> any
     let store = AuditStore::open(db, audit_store::StoreOptions::default())
         .await
         .with_context(|| format!("opening the audit log {}", db.display()))?;
+    let sealed = store.has_seals().await?;
     store.close().await;
+    if sealed {
+        // New keys would leave the old seals unverifiable and the new ones unable to follow
+        // them: a sealed log keeps its keys for life.
+        anyhow::bail!(
+            "{} already holds seals made with its keys; new keys cannot continue them. Keep this \
+             log (and its verification key) for the auditor, and point the bot at a new audit \
+             database instead",
+            db.display()
+        );
+    }
     let state = sealing_path(db);
     let vk = SealingState::setup(&state, Utc::now().timestamp(), epoch_secs, replace)?;
     println!("{vk}");

@@ -402,6 +402,15 @@ fn check_seals(vk: &VerificationKey, rows: &[SealedRow], seals: &[Seal]) -> Opti
 }
 
 impl AuditStore {
+    /// Whether the log holds seals (made with the sealing keys it was set up with).
+    pub async fn has_seals(&self) -> Result<bool, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM audit_seals)")
+                .fetch_one(self.reader())
+                .await?,
+        )
+    }
+
     /// How many message claims there are.
     async fn claim_count(&self) -> Result<i64, StoreError> {
         Ok(sqlx::query_scalar("SELECT count(*) FROM message_claims")

@@ -19,7 +19,8 @@ pub enum SealingError {
     /// Setup found keys already there.
     #[error(
         "{path} already holds sealing keys: rows sealed with them could no longer be checked \
-         with the old verification key; pass --force-new-keys only if that key is lost"
+         with the old verification key; pass --force-new-keys only if that key is lost and the \
+         log holds no seal yet"
     )]
     Exists {
         /// The sealing file.

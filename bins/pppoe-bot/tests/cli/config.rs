@@ -431,6 +431,23 @@ fn run_refuses_a_log_without_sealing_keys_or_with_a_dropped_trigger() {
     assert!(crate::stderr(&again).contains("--force-new-keys"));
     let out = run(&args, "help\n");
     assert!(out.status.success(), "{}", crate::stderr(&out));
+    // The clean stop sealed the log: its keys are for life, even when forced.
+    let forced = run(
+        &[
+            "audit",
+            "setup-keys",
+            "--db",
+            db.to_str().unwrap(),
+            "--force-new-keys",
+        ],
+        "",
+    );
+    assert!(!forced.status.success());
+    assert!(
+        crate::stderr(&forced).contains("already holds seals"),
+        "{}",
+        crate::stderr(&forced)
+    );
 
     crate::sqlite(&db, "DROP TRIGGER audit_log_no_delete;");
     let out = run(&args, "help\n");
