@@ -551,57 +551,55 @@ pub(crate) async fn check_tail(
     .bind(from)
     .fetch_all(&mut *conn)
     .await?;
-    let mut expected = from + 1;
+    let tampered = |seq: i64, what: String| Err(StoreError::Tampered(format!("row {seq} {what}")));
     let mut sealed = from > 0;
-    for row in &rows {
+    for (expected, row) in (from + 1..).zip(&rows) {
         let epoch: Option<i64> = sqlx::Row::try_get(row, "epoch")?;
         let mac: Option<String> = sqlx::Row::try_get(row, "mac")?;
         let row = crate::row::RawRow::from_row(row)?;
-        if row.seq != expected || row.prev_hash != prev_hash {
+        if let Some(problem) = crate::store::chain_problem(&row, expected, &prev_hash) {
+            let broken = crate::store::ChainBreak {
+                seq: row.seq,
+                problem,
+            };
             return Err(StoreError::Tampered(format!(
-                "the chain breaks at row {} after the newest seal",
-                row.seq
+                "the chain breaks after the newest seal: {broken}"
             )));
         }
-        if crate::chain::row_hash(&row.prev_hash, &row.fields()) != row.hash {
-            return Err(StoreError::Tampered(format!("row {} was altered", row.seq)));
-        }
-        let (Some(epoch), Some(mac)) = (epoch, &mac) else {
-            if sealed {
-                return Err(StoreError::Tampered(format!(
-                    "row {} carries no MAC, though rows before it were sealed",
-                    row.seq
-                )));
+        match (epoch.map(epoch_of), &mac) {
+            (Some(epoch), Some(mac)) => {
+                sealed = true;
+                if epoch < key.epoch() || sealed_through.is_some_and(|s| epoch <= s) {
+                    return tampered(
+                        row.seq,
+                        format!("claims epoch {epoch}, which ended and was sealed without it"),
+                    );
+                }
+                if epoch > key.epoch() {
+                    return tampered(
+                        row.seq,
+                        format!(
+                            "claims epoch {epoch}, after the sealing key's epoch {}",
+                            key.epoch()
+                        ),
+                    );
+                }
+                if !macs_equal(&key.row_mac(row.seq, &row.hash), mac) {
+                    return tampered(
+                        row.seq,
+                        "has a MAC that does not verify under the current key".into(),
+                    );
+                }
             }
-            prev_hash = row.hash;
-            expected += 1;
-            continue;
-        };
-        sealed = true;
-        {
-            let epoch = epoch_of(epoch);
-            if epoch < key.epoch() || sealed_through.is_some_and(|s| epoch <= s) {
-                return Err(StoreError::Tampered(format!(
-                    "row {} claims epoch {epoch}, which ended and was sealed without it",
-                    row.seq
-                )));
-            }
-            if epoch > key.epoch() {
-                return Err(StoreError::Tampered(format!(
-                    "row {} claims epoch {epoch}, after the sealing key's epoch {}",
+            _ if sealed => {
+                return tampered(
                     row.seq,
-                    key.epoch()
-                )));
+                    "carries no MAC, though rows before it were sealed".into(),
+                );
             }
-            if !macs_equal(&key.row_mac(row.seq, &row.hash), mac) {
-                return Err(StoreError::Tampered(format!(
-                    "row {}'s MAC does not verify under the current key",
-                    row.seq
-                )));
-            }
+            _ => {}
         }
         prev_hash = row.hash;
-        expected += 1;
     }
     Ok(())
 }

@@ -177,6 +177,32 @@ impl fmt::Display for ChainBreak {
     }
 }
 
+/// What is wrong with `row` as the successor of row `expected_seq - 1`, whose hash is
+/// `expected_prev`: the one chain rule, for [`AuditStore::verify`] and the sealed log's start
+/// check.
+pub(crate) fn chain_problem(
+    row: &RawRow,
+    expected_seq: i64,
+    expected_prev: &str,
+) -> Option<ChainProblem> {
+    if row.seq != expected_seq {
+        Some(ChainProblem::Gap {
+            expected: expected_seq,
+        })
+    } else if row.prev_hash != expected_prev {
+        Some(ChainProblem::PrevHashMismatch {
+            stored: row.prev_hash.clone(),
+            expected: expected_prev.to_owned(),
+        })
+    } else {
+        let computed = row_hash(&row.prev_hash, &row.fields());
+        (computed != row.hash).then(|| ChainProblem::HashMismatch {
+            stored: row.hash.clone(),
+            computed,
+        })
+    }
+}
+
 /// The result of [`AuditStore::verify`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifyReport {
@@ -573,23 +599,7 @@ impl AuditStore {
                     None => (1, GENESIS_HASH),
                     Some(head) => (head.seq + 1, head.hash.as_str()),
                 };
-                let problem = if row.seq != expected_seq {
-                    Some(ChainProblem::Gap {
-                        expected: expected_seq,
-                    })
-                } else if row.prev_hash != expected_prev {
-                    Some(ChainProblem::PrevHashMismatch {
-                        stored: row.prev_hash.clone(),
-                        expected: expected_prev.to_owned(),
-                    })
-                } else {
-                    let computed = row_hash(&row.prev_hash, &row.fields());
-                    (computed != row.hash).then(|| ChainProblem::HashMismatch {
-                        stored: row.hash.clone(),
-                        computed,
-                    })
-                };
-                if let Some(problem) = problem {
+                if let Some(problem) = chain_problem(&row, expected_seq, expected_prev) {
                     report.broken = Some(ChainBreak {
                         seq: row.seq,
                         problem,

@@ -382,17 +382,12 @@ impl Link for WaLink {
         Ok(infos
             .into_iter()
             .filter(|i| i.is_registered)
-            .map(|i| {
-                // When the server answers with the LID as the primary JID, the phone JID is
-                // in `pn_jid`.
-                if i.jid.is_lid() {
-                    let lid = Some(i.jid);
-                    (i.pn_jid.unwrap_or_else(|| Jid::pn("")), lid)
-                } else {
-                    (i.jid, i.lid)
-                }
+            // When the server answers with the LID as the primary JID, the phone JID is in
+            // `pn_jid` (and a LID without one cannot be paired with a number).
+            .filter_map(|i| match i.jid.is_lid() {
+                true => Some((i.pn_jid?, Some(i.jid))),
+                false => Some((i.jid, i.lid)),
             })
-            .filter(|(pn, _)| !pn.user.is_empty())
             .collect())
     }
 
