@@ -7,9 +7,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+
 use pppoe_core::{
     AccessEntry, CommandKind, DeleteConfirmation, EngineConfig, Ipv4Net, Language, Permissions,
-    PhoneNumber, Profile, ProfileTable, RateLimit, Role,
+    PhoneNumber, Profile, ProfileTable, RateLimit, Role, TicketSettings,
 };
 use serde::Deserialize;
 use serde::de::{self, Deserializer};
@@ -157,6 +158,55 @@ struct RawConfig {
     /// Audit log settings.
     #[serde(default)]
     pub(crate) audit: AuditSection,
+    /// Trouble ticket settings.
+    #[serde(default)]
+    pub(crate) tickets: TicketsSection,
+}
+
+/// `[tickets]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TicketsSection {
+    /// Who hears of a new ticket and of a reopened one: roles (`admin`, `technician`).
+    #[serde(default = "default_ticket_notify", deserialize_with = "roles")]
+    pub(crate) notify: Vec<Role>,
+    /// A resolved ticket is closed by the bot this many days after; 0: never.
+    #[serde(default = "default_close_after_days")]
+    pub(crate) close_after_days: u32,
+}
+
+impl Default for TicketsSection {
+    fn default() -> Self {
+        Self {
+            notify: default_ticket_notify(),
+            close_after_days: default_close_after_days(),
+        }
+    }
+}
+
+fn default_ticket_notify() -> Vec<Role> {
+    vec![Role::Admin]
+}
+
+fn default_close_after_days() -> u32 {
+    7
+}
+
+fn roles<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Role>, D::Error> {
+    Vec::<String>::deserialize(d)?
+        .iter()
+        .map(|r| r.parse::<Role>().map_err(de::Error::custom))
+        .collect()
+}
+
+impl TicketsSection {
+    fn settings(&self) -> TicketSettings {
+        TicketSettings {
+            notify: self.notify.clone(),
+            close_after: (self.close_after_days > 0)
+                .then(|| Duration::from_secs(u64::from(self.close_after_days) * 24 * 3600)),
+        }
+    }
 }
 
 /// `[audit]`.
@@ -474,7 +524,8 @@ fn permissions<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Permissions>, D
     for (command, roles) in table {
         let kind = CommandKind::from_word(&command).ok_or_else(|| {
             de::Error::custom(format!(
-                "unknown command {command:?} in [permissions]: expected one of addpppoe, editpppoe, delpppoe, ya, pppoe, checkpppoe, restartpppoe, help"
+                "unknown command {command:?} in [permissions]: expected one of {}",
+                CommandKind::ALL.map(CommandKind::word).join(", ")
             ))
         })?;
         let roles = roles
@@ -678,6 +729,8 @@ impl RawConfig {
             reply_to_unknown: self.reply_to_unknown,
             page_size: self.page_size,
             home_routers,
+            default_country_code: self.default_country_code.clone(),
+            tickets: self.tickets.settings(),
         };
         Ok(Settings {
             engine,

@@ -145,11 +145,15 @@ impl Messenger for Console {
     }
 
     async fn send(&self, message: &Outgoing) -> Result<(), MessengerError> {
-        let text = if self.bold {
+        let mut text = if self.bold {
             terminal_bold(&message.text)
         } else {
             message.text.clone()
         };
+        // A notice to someone else (a ticket's): shown with whom it is for.
+        if let Some(phone) = pppoe_core::ports::chat_phone(&message.chat) {
+            text = format!("📨 → {phone}:\n{text}");
+        }
         let mut out = std::io::stdout().lock();
         if let Err(e) = writeln!(out, "{text}\n").and_then(|()| out.flush()) {
             self.broken.store(true, Ordering::Relaxed);

@@ -90,8 +90,11 @@ pub(crate) async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         .map_or("not on the allowlist: the bot will stay silent", |a| {
             a.role.as_str()
         });
-    let engine = Arc::new(Engine::new(router, store.clone(), SystemClock, config));
+    let engine = Arc::new(
+        Engine::new(router, store.clone(), SystemClock, config).with_tickets(store.clone()),
+    );
     crate::recover_interrupted(&engine).await?;
+    let closer = crate::spawn_ticket_closer(Arc::clone(&engine));
     let console = Arc::new(Console::start(phone));
 
     println!(
@@ -110,6 +113,7 @@ pub(crate) async fn demo(args: DemoArgs) -> anyhow::Result<()> {
 
     let shutdown = shutdown_signal();
     serve(engine, Arc::clone(&console), shutdown).await;
+    closer.abort();
     crate::close_sealed(&store).await;
     server.shutdown().await;
     Ok(())

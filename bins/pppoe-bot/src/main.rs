@@ -175,12 +175,10 @@ async fn run(
             return Err(e);
         }
     };
-    let engine = Arc::new(Engine::new(
-        router,
-        store.clone(),
-        SystemClock,
-        config.engine.clone(),
-    ));
+    let engine = Arc::new(
+        Engine::new(router, store.clone(), SystemClock, config.engine.clone())
+            .with_tickets(store.clone()),
+    );
     // The console's sender, read before anything is started.
     let console_phone = match (messenger, as_phone) {
         (MessengerKind::Console, Some(text)) => Some(
@@ -191,6 +189,7 @@ async fn run(
         (MessengerKind::Whatsapp, _) => None,
     };
     recover_interrupted(&engine).await?;
+    let closer = spawn_ticket_closer(Arc::clone(&engine));
     let result = match console_phone {
         Some(phone) => {
             let console = Arc::new(console::Console::start(phone));
@@ -201,6 +200,7 @@ async fn run(
         }
         None => run_whatsapp(&config, engine).await,
     };
+    closer.abort();
     close_sealed(&store).await;
     tracing::info!("audit log flushed");
     result
@@ -248,13 +248,43 @@ pub(crate) async fn close_sealed(store: &AuditStore) {
     store.close().await;
 }
 
+/// How often resolved tickets are checked for the automatic close.
+const TICKET_CLOSE_TICK: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Starts the task that closes resolved tickets `[tickets] close_after_days` after they were
+/// resolved (at start, then hourly).
+pub(crate) fn spawn_ticket_closer<R, A, C, T>(
+    engine: Arc<Engine<R, A, C, T>>,
+) -> tokio::task::JoinHandle<()>
+where
+    R: pppoe_core::Router + 'static,
+    A: pppoe_core::AuditSink + 'static,
+    C: pppoe_core::Clock + 'static,
+    T: pppoe_core::TicketStore + 'static,
+{
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(TICKET_CLOSE_TICK);
+        loop {
+            tick.tick().await;
+            match engine.close_resolved_tickets().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(tickets = n, "resolved tickets closed automatically"),
+                Err(e) => tracing::error!(error = %e, "closing resolved tickets failed"),
+            }
+        }
+    })
+}
+
 /// Records the attempts the last stop interrupted (a claim without an audit row) as outcome
 /// `unknown`, before any message is taken.
-pub(crate) async fn recover_interrupted<R, A, C>(engine: &Engine<R, A, C>) -> anyhow::Result<()>
+pub(crate) async fn recover_interrupted<R, A, C, T>(
+    engine: &Engine<R, A, C, T>,
+) -> anyhow::Result<()>
 where
     R: pppoe_core::Router,
     A: pppoe_core::AuditSink,
     C: pppoe_core::Clock,
+    T: pppoe_core::TicketStore,
 {
     let recorded = engine
         .recover_interrupted()
@@ -269,14 +299,15 @@ where
     Ok(())
 }
 
-async fn run_whatsapp<R, A, C>(
+async fn run_whatsapp<R, A, C, T>(
     config: &Settings,
-    engine: Arc<Engine<R, A, C>>,
+    engine: Arc<Engine<R, A, C, T>>,
 ) -> anyhow::Result<()>
 where
     R: pppoe_core::Router + 'static,
     A: pppoe_core::AuditSink + 'static,
     C: pppoe_core::Clock + 'static,
+    T: pppoe_core::TicketStore + 'static,
 {
     let wa_config = config.whatsapp.clone();
     let allowlisted: Vec<_> = engine

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use pppoe_core::{AuditSink, Clock, Engine, Messenger, Router};
+use pppoe_core::{AuditSink, Clock, Engine, Messenger, Router, TicketStore};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
@@ -13,8 +13,8 @@ pub(crate) const MAX_IN_FLIGHT: usize = 64;
 /// Feeds every message to the engine, one task per message (the engine keeps each sender's
 /// order, replies included), until the messenger ends or `shutdown` completes; then finishes
 /// the messages in flight. Returns how many messages were taken.
-pub(crate) async fn serve<R, A, C, M>(
-    engine: Arc<Engine<R, A, C>>,
+pub(crate) async fn serve<R, A, C, T, M>(
+    engine: Arc<Engine<R, A, C, T>>,
     messenger: Arc<M>,
     shutdown: impl Future<Output = ()>,
 ) -> u64
@@ -22,6 +22,7 @@ where
     R: Router + 'static,
     A: AuditSink + 'static,
     C: Clock + 'static,
+    T: TicketStore + 'static,
     M: Messenger + 'static,
 {
     let mut tasks = JoinSet::new();

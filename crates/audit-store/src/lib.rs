@@ -11,6 +11,7 @@
 //!       └──────── Ok / Duplicate (oneshot) ◀──────── │ COMMIT (WAL, synchronous=FULL)
 //!
 //!  is_handled, created_at, query, verify ──▶ read pool (query_only)
+//!  TicketStore: open, update ──▶ writer (one BEGIN IMMEDIATE each); get, list ──▶ read pool
 //!  auditor's CLI ──▶ AuditStore::open_read_only (mode=ro, no migrations)
 //! ```
 //!
@@ -73,6 +74,7 @@ pub mod seal;
 mod sealed;
 pub mod sealing_file;
 mod store;
+mod tickets;
 mod writer;
 
 pub use chain::GENESIS_HASH;

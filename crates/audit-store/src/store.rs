@@ -347,6 +347,11 @@ impl AuditStore {
         &self.inner.read
     }
 
+    /// The writer's queue; `None` when opened read-only.
+    pub(crate) fn writer(&self) -> Option<&mpsc::Sender<Request>> {
+        self.inner.writer.as_ref()
+    }
+
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.inner.path

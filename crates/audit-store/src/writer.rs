@@ -8,9 +8,14 @@
 //! batch); then `COMMIT` (WAL, `synchronous=FULL`: durable once it returns) and only then answer
 //! each appender. If one event's INSERT fails, the transaction is rolled back and retried without
 //! it, so a bad event fails alone.
+//!
+//! Ticket writes ([`Request::Ticket`]) are served in queue order after the batch's appends,
+//! each in its own `BEGIN IMMEDIATE` transaction (see [`crate::tickets`]), and answered once
+//! committed.
 
 use std::sync::Arc;
 
+use pppoe_core::ticket::{Ticket, TicketError};
 use sqlx::{Connection as _, SqliteConnection};
 use tokio::sync::{mpsc, oneshot};
 
@@ -19,6 +24,7 @@ use crate::anchor::{Anchor, AnchoredSeal};
 use crate::chain::{GENESIS_HASH, row_hash};
 use crate::row::NewRow;
 use crate::sealing_file::SealingState;
+use crate::tickets::TicketWrite;
 
 /// What the writer is asked to do.
 #[derive(Debug)]
@@ -40,6 +46,12 @@ pub(crate) enum Request {
         at: String,
         close: bool,
         ack: oneshot::Sender<Result<(), StoreError>>,
+    },
+    /// Open or update a ticket in its own transaction; answer once it is committed (or
+    /// refused).
+    Ticket {
+        op: Box<TicketWrite>,
+        ack: oneshot::Sender<Result<Ticket, TicketError>>,
     },
     /// Answer once everything queued before is committed.
     Flush { ack: oneshot::Sender<()> },
@@ -172,6 +184,7 @@ impl Writer {
         let mut flushes = Vec::new();
         let mut claims = Vec::new();
         let mut seals = Vec::new();
+        let mut tickets = Vec::new();
         let mut close = None;
         for request in batch.drain(..) {
             match request {
@@ -181,6 +194,7 @@ impl Writer {
                 }
                 Request::Claim { row, ack } => claims.push((row, ack)),
                 Request::Seal { at, close, ack } => seals.push((at, close, ack)),
+                Request::Ticket { op, ack } => tickets.push((op, ack)),
                 Request::Flush { ack } => flushes.push(ack),
                 Request::Close { ack } => close = Some(ack),
             }
@@ -218,6 +232,9 @@ impl Writer {
         for (ack, result) in answers.into_iter().zip(results) {
             // An appender that stopped waiting is no reason to fail the others.
             let _ = ack.send(result);
+        }
+        for (op, ack) in tickets {
+            let _ = ack.send(crate::tickets::write(&mut self.conn, &op).await);
         }
         for ack in flushes {
             let _ = ack.send(());

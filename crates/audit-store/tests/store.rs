@@ -1008,3 +1008,712 @@ async fn outcome_unknown_is_stored_and_filtered() {
     .await;
     assert!(bad.is_err());
 }
+
+// ---------------------------------------------------------------------------------------------
+// Tickets (pppoe_core::ticket::TicketStore over the same database)
+
+mod tickets {
+    use super::*;
+
+    use audit_store::sealing_file::{SealingState, sealing_path};
+    use pppoe_core::ticket::{
+        Actor, NewTicket, Ticket, TicketAction, TicketError, TicketEvent, TicketEventKind,
+        TicketFilter, TicketId, TicketState, TicketStore, TicketUpdate,
+    };
+
+    const REPORTER: &str = "6289999999999";
+    const TECH: &str = "6281111111111";
+    const OTHER: &str = "6282222222222";
+
+    fn id(n: u32) -> TicketId {
+        TicketId::new(n).unwrap()
+    }
+
+    fn minute(m: i64) -> DateTime<Utc> {
+        t0() + Duration::minutes(m)
+    }
+
+    fn new_ticket(username: Option<&str>, message_id: &str) -> NewTicket {
+        NewTicket {
+            username: username.map(Into::into),
+            complaint: "internet mati sejak pagi".into(),
+            reporter: REPORTER.into(),
+            at: minute(0),
+            message_id: message_id.into(),
+        }
+    }
+
+    fn tech(phone: &str) -> Actor<'_> {
+        Actor {
+            phone,
+            role: Role::Technician,
+        }
+    }
+
+    fn admin() -> Actor<'static> {
+        Actor {
+            phone: REPORTER,
+            role: Role::Admin,
+        }
+    }
+
+    /// `action` on `ticket` as the engine does it: the state machine, then the write.
+    fn change(
+        ticket: &Ticket,
+        action: TicketAction,
+        actor: Actor<'_>,
+        at: DateTime<Utc>,
+        message_id: &str,
+    ) -> TicketUpdate {
+        let (ticket, event) = ticket.apply(&action, actor, at).unwrap();
+        TicketUpdate {
+            ticket,
+            event: TicketEvent {
+                message_id: Some(message_id.into()),
+                ..event
+            },
+        }
+    }
+
+    async fn open_n(store: &AuditStore, n: u32) -> Vec<Ticket> {
+        let mut opened = Vec::new();
+        for i in 1..=n {
+            let user = format!("user{i}");
+            opened.push(
+                store
+                    .open(new_ticket(Some(&user), &format!("open-{i}")))
+                    .await
+                    .unwrap(),
+            );
+        }
+        opened
+    }
+
+    fn numbers(tickets: &[Ticket]) -> Vec<u32> {
+        tickets.iter().map(|t| t.id.number()).collect()
+    }
+
+    async fn scalar(raw: &mut SqliteConnection, sql: &str) -> i64 {
+        sqlx::query_scalar(sql).fetch_one(raw).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_ticket_opens_as_the_next_number_with_its_opened_event() {
+        let t = TestStore::new().await;
+        let first = t
+            .store
+            .open(new_ticket(Some("budi01"), "m-open-1"))
+            .await
+            .unwrap();
+        assert_eq!(
+            first,
+            Ticket {
+                id: id(1),
+                state: TicketState::Open,
+                username: Some("budi01".into()),
+                complaint: "internet mati sejak pagi".into(),
+                reporter: REPORTER.into(),
+                assignee: None,
+                opened_at: minute(0),
+                taken_at: None,
+                resolved_at: None,
+                closed_at: None,
+                installed_at: None,
+                version: 0,
+            }
+        );
+        assert_eq!(first.id.to_string(), "TR001");
+        let second = t.store.open(new_ticket(None, "m-open-2")).await.unwrap();
+        assert_eq!(second.id.to_string(), "TR002");
+        assert_eq!(second.username, None);
+
+        let (got, events) = t.store.get(id(1)).await.unwrap().unwrap();
+        assert_eq!(got, first);
+        assert_eq!(
+            events,
+            [TicketEvent {
+                at: minute(0),
+                actor: Some(REPORTER.into()),
+                kind: TicketEventKind::Opened,
+                text: None,
+                message_id: Some("m-open-1".into()),
+            }]
+        );
+        assert_eq!(t.store.get(id(3)).await.unwrap(), None);
+        // Tickets are no audit rows: the chain is untouched.
+        assert_eq!(t.store.count().await.unwrap(), 0);
+    }
+
+    /// Numbers are assigned in the writer's order: concurrent opens get 1..=n, none twice, and
+    /// each its own `opened` event.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_opens_get_distinct_numbers_in_order() {
+        let t = TestStore::new().await;
+        let mut tasks = tokio::task::JoinSet::new();
+        for task in 0..8 {
+            let store = t.store.clone();
+            tasks.spawn(async move {
+                let mut mine = Vec::new();
+                for n in 0..5 {
+                    let opened = store
+                        .open(new_ticket(None, &format!("t{task}-{n}")))
+                        .await
+                        .unwrap();
+                    mine.push(opened.id.number());
+                }
+                mine
+            });
+        }
+        let mut all = Vec::new();
+        while let Some(mine) = tasks.join_next().await {
+            let mine = mine.unwrap();
+            assert!(mine.windows(2).all(|w| w[0] < w[1]), "{mine:?}");
+            all.extend(mine);
+        }
+        all.sort_unstable();
+        assert_eq!(all, (1..=40).collect::<Vec<u32>>());
+        let mut raw = t.raw().await;
+        assert_eq!(
+            scalar(
+                &mut raw,
+                "SELECT count(*) FROM ticket_events WHERE kind = 'opened'"
+            )
+            .await,
+            40
+        );
+    }
+
+    /// Past TR999 the numbers go on: TR1000, TR1001.
+    #[tokio::test]
+    async fn numbers_go_on_past_999() {
+        let t = TestStore::new().await;
+        // 998 tickets written as earlier runs of the bot would have (in one transaction, for
+        // speed), then the store's own numbering.
+        let mut raw = t.raw().await;
+        let mut tx = raw.begin().await.unwrap();
+        for n in 1..=998 {
+            sqlx::query(
+                "INSERT INTO tickets (number, state, complaint, reporter, opened_at, version) \
+                 VALUES (?, 'open', 'x', '6281', '2024-12-15T09:30:25.000Z', 0)",
+            )
+            .bind(n)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        }
+        tx.commit().await.unwrap();
+        let ids: Vec<String> = [
+            t.store.open(new_ticket(None, "a")).await.unwrap(),
+            t.store.open(new_ticket(None, "b")).await.unwrap(),
+            t.store.open(new_ticket(None, "c")).await.unwrap(),
+        ]
+        .iter()
+        .map(|t| t.id.to_string())
+        .collect();
+        assert_eq!(ids, ["TR999", "TR1000", "TR1001"]);
+        let (ticket, _) = t
+            .store
+            .get("tr1000".parse().unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(ticket.id.number(), 1000);
+        let page = t.store.list(&TicketFilter::All, 101, 10).await.unwrap();
+        assert_eq!(page.total, 1001);
+        assert_eq!(numbers(&page.items), [1001]);
+    }
+
+    #[tokio::test]
+    async fn listings_filter_and_page_oldest_first() {
+        let t = TestStore::new().await;
+        let opened = open_n(&t.store, 6).await;
+        // TR001 taken by TECH, TR002 given to OTHER, TR003 resolved by TECH, TR004 closed,
+        // TR005 and TR006 open; TR001 installed as "budi", TR006 as "Budi".
+        let mut at = 1;
+        let mut step = |ticket: &Ticket, action: TicketAction, actor: Actor<'_>| {
+            at += 1;
+            change(ticket, action, actor, minute(at), &format!("step-{at}"))
+        };
+        let s = &t.store;
+        let tr1 = s
+            .update(step(&opened[0], TicketAction::Take, tech(TECH)))
+            .await
+            .unwrap();
+        let tr1 = s
+            .update(step(&tr1, TicketAction::Install("budi".into()), tech(TECH)))
+            .await
+            .unwrap();
+        s.update(step(
+            &opened[1],
+            TicketAction::Assign(OTHER.into()),
+            admin(),
+        ))
+        .await
+        .unwrap();
+        let tr3 = s
+            .update(step(&opened[2], TicketAction::Take, tech(TECH)))
+            .await
+            .unwrap();
+        s.update(step(
+            &tr3,
+            TicketAction::Resolve("ONU diganti".into()),
+            tech(TECH),
+        ))
+        .await
+        .unwrap();
+        let tr4 = s
+            .update(step(&opened[3], TicketAction::Take, tech(TECH)))
+            .await
+            .unwrap();
+        let tr4 = s
+            .update(step(&tr4, TicketAction::Resolve("ok".into()), tech(TECH)))
+            .await
+            .unwrap();
+        s.update(step(&tr4, TicketAction::Close, admin()))
+            .await
+            .unwrap();
+        s.update(step(
+            &opened[5],
+            TicketAction::Install("Budi".into()),
+            admin(),
+        ))
+        .await
+        .unwrap();
+        assert_eq!(
+            (
+                tr1.assignee.as_deref(),
+                tr1.username.as_deref(),
+                tr1.version
+            ),
+            (Some(TECH), Some("budi"), 2)
+        );
+
+        let list = |filter: TicketFilter, page: u32, size: u32| async move {
+            let page = s.list(&filter, page, size).await.unwrap();
+            (numbers(&page.items), page.total)
+        };
+        assert_eq!(
+            list(TicketFilter::Active, 1, 10).await,
+            (vec![1, 2, 5, 6], 4)
+        );
+        assert_eq!(
+            list(TicketFilter::AssignedTo(TECH.into()), 1, 10).await,
+            (vec![1], 1),
+            "resolved and closed tickets are no work of TECH's"
+        );
+        assert_eq!(
+            list(TicketFilter::AssignedTo(OTHER.into()), 1, 10).await,
+            (vec![2], 1)
+        );
+        assert_eq!(
+            list(TicketFilter::Subscriber("BUDI".into()), 1, 10).await,
+            (vec![1, 6], 2),
+            "any case"
+        );
+        assert_eq!(
+            list(TicketFilter::Subscriber("user3".into()), 1, 10).await,
+            (vec![3], 1),
+            "any state"
+        );
+        assert_eq!(
+            list(TicketFilter::Subscriber("nobody".into()), 1, 10).await,
+            (vec![], 0)
+        );
+        assert_eq!(
+            list(TicketFilter::All, 1, 10).await,
+            (vec![1, 2, 3, 4, 5, 6], 6)
+        );
+        // Pages.
+        assert_eq!(list(TicketFilter::All, 1, 4).await, (vec![1, 2, 3, 4], 6));
+        assert_eq!(list(TicketFilter::All, 2, 4).await, (vec![5, 6], 6));
+        assert_eq!(list(TicketFilter::All, 3, 4).await, (vec![], 6));
+        assert_eq!(list(TicketFilter::Active, 2, 3).await, (vec![6], 4));
+        assert_eq!(
+            list(TicketFilter::All, 0, 2).await,
+            (vec![1, 2], 6),
+            "page 0 is 1"
+        );
+
+        // The history of TR004, oldest first.
+        let (tr4, events) = s.get(id(4)).await.unwrap().unwrap();
+        assert_eq!((tr4.state, tr4.version), (TicketState::Closed, 3));
+        let kinds: Vec<_> = events.iter().map(|e| e.kind.clone()).collect();
+        assert_eq!(
+            kinds,
+            [
+                TicketEventKind::Opened,
+                TicketEventKind::Taken,
+                TicketEventKind::Resolved,
+                TicketEventKind::Closed
+            ]
+        );
+        assert_eq!(events[2].text.as_deref(), Some("ok"));
+        assert_eq!(events[3].actor.as_deref(), Some(REPORTER));
+        let (_, events) = s.get(id(2)).await.unwrap().unwrap();
+        assert_eq!(events[1].kind, TicketEventKind::Assigned(OTHER.into()));
+        let (tr6, events) = s.get(id(6)).await.unwrap().unwrap();
+        assert_eq!(tr6.installed_at, Some(minute(at)));
+        assert_eq!(events[1].kind, TicketEventKind::Installed("Budi".into()));
+    }
+
+    /// Two technicians take one ticket at once: the second write, made from the same read,
+    /// finds the version moved on and writes nothing.
+    #[tokio::test]
+    async fn an_update_from_a_stale_read_is_a_conflict_and_writes_nothing() {
+        let t = TestStore::new().await;
+        let read = t.store.open(new_ticket(None, "m-open")).await.unwrap();
+        let mine = change(&read, TicketAction::Take, tech(TECH), minute(1), "m-take-1");
+        let theirs = change(
+            &read,
+            TicketAction::Take,
+            tech(OTHER),
+            minute(1),
+            "m-take-2",
+        );
+        let taken = t.store.update(mine).await.unwrap();
+        assert_eq!(
+            (taken.state, taken.assignee.as_deref(), taken.version),
+            (TicketState::InProgress, Some(TECH), 1)
+        );
+        assert_eq!(taken.taken_at, Some(minute(1)));
+        assert_eq!(
+            t.store.update(theirs).await,
+            Err(TicketError::Conflict(id(1)))
+        );
+        let (stored, events) = t.store.get(id(1)).await.unwrap().unwrap();
+        assert_eq!(stored, taken);
+        assert_eq!(events.len(), 2);
+        assert_eq!(events[1].actor.as_deref(), Some(TECH));
+        assert_eq!(events[1].message_id.as_deref(), Some("m-take-1"));
+
+        // A write from the fresh read goes through, onto version 2.
+        let noted = t
+            .store
+            .update(change(
+                &stored,
+                TicketAction::Note("kabel putus".into()),
+                tech(OTHER),
+                minute(2),
+                "m-note",
+            ))
+            .await
+            .unwrap();
+        assert_eq!((noted.state, noted.version), (TicketState::InProgress, 2));
+
+        // No such ticket.
+        let mut ghost = change(
+            &noted,
+            TicketAction::Note("x".into()),
+            tech(TECH),
+            minute(3),
+            "g",
+        );
+        ghost.ticket.id = id(42);
+        assert_eq!(
+            t.store.update(ghost).await,
+            Err(TicketError::NotFound(id(42)))
+        );
+        // A message id already used by an event: refused, nothing written.
+        let again = change(
+            &noted,
+            TicketAction::Note("dua kali".into()),
+            tech(TECH),
+            minute(3),
+            "m-note",
+        );
+        assert_eq!(
+            t.store.update(again).await,
+            Err(TicketError::Store(
+                "message m-note is already recorded in a ticket's history".into()
+            ))
+        );
+        let (stored, events) = t.store.get(id(1)).await.unwrap().unwrap();
+        assert_eq!((stored.version, events.len()), (2, 3));
+    }
+
+    #[tokio::test]
+    async fn resolved_before_lists_resolved_tickets_up_to_the_cutoff() {
+        let t = TestStore::new().await;
+        let opened = open_n(&t.store, 4).await;
+        for (k, ticket) in opened.iter().enumerate().take(3) {
+            let m = i64::try_from(k).unwrap() * 10;
+            let taken = t
+                .store
+                .update(change(
+                    ticket,
+                    TicketAction::Take,
+                    tech(TECH),
+                    minute(m),
+                    &format!("t{k}"),
+                ))
+                .await
+                .unwrap();
+            let resolved = t
+                .store
+                .update(change(
+                    &taken,
+                    TicketAction::Resolve("ok".into()),
+                    tech(TECH),
+                    minute(m + 1),
+                    &format!("r{k}"),
+                ))
+                .await
+                .unwrap();
+            if k == 0 {
+                t.store
+                    .update(change(
+                        &resolved,
+                        TicketAction::Close,
+                        admin(),
+                        minute(2),
+                        "c0",
+                    ))
+                    .await
+                    .unwrap();
+            }
+        }
+        // TR001 closed, TR002 resolved at minute 11, TR003 at minute 21, TR004 open.
+        let s = &t.store;
+        let due = |cutoff| async move { numbers(&s.resolved_before(cutoff).await.unwrap()) };
+        assert_eq!(due(minute(10)).await, Vec::<u32>::new());
+        assert_eq!(due(minute(11)).await, [2], "at the cutoff counts");
+        assert_eq!(due(minute(30)).await, [2, 3]);
+    }
+
+    /// The database itself refuses what the engine never does, also to a connection that
+    /// bypasses the store.
+    #[tokio::test]
+    async fn the_database_refuses_rewriting_history_and_impossible_moves() {
+        let t = TestStore::new().await;
+        let opened = t.store.open(new_ticket(Some("budi"), "m1")).await.unwrap();
+        let taken = t
+            .store
+            .update(change(
+                &opened,
+                TicketAction::Take,
+                tech(TECH),
+                minute(1),
+                "m2",
+            ))
+            .await
+            .unwrap();
+        t.store.open(new_ticket(None, "m3")).await.unwrap();
+        let mut raw = t.raw().await;
+        for (sql, refusal) in [
+            (
+                "DELETE FROM ticket_events WHERE id = 1",
+                "ticket_events is append-only",
+            ),
+            ("DELETE FROM ticket_events", "ticket_events is append-only"),
+            (
+                "UPDATE ticket_events SET actor = '6280000000000' WHERE id = 2",
+                "ticket_events is append-only",
+            ),
+            (
+                "INSERT OR REPLACE INTO ticket_events SELECT * FROM ticket_events WHERE id = 1",
+                "ticket_events is append-only",
+            ),
+            (
+                "INSERT INTO ticket_events (id, ticket, at, kind, message_id) \
+                 VALUES (9, 1, '2024-12-15T09:30:25.000Z', 'note', NULL)",
+                "ticket_events is append-only",
+            ),
+            (
+                "DELETE FROM tickets WHERE number = 2",
+                "tickets are never deleted",
+            ),
+            (
+                "INSERT OR REPLACE INTO tickets SELECT * FROM tickets WHERE number = 1",
+                "tickets are opened in number order",
+            ),
+            (
+                // in_progress -> open is only a reopen of a finished ticket.
+                "UPDATE tickets SET state = 'open', version = version + 1 WHERE number = 1",
+                "not a move of the ticket state machine",
+            ),
+            (
+                "UPDATE tickets SET state = 'closed', version = version + 1 WHERE number = 1",
+                "not a move of the ticket state machine",
+            ),
+            (
+                "UPDATE tickets SET state = 'resolved', version = version + 1 WHERE number = 2",
+                "not a move of the ticket state machine",
+            ),
+            (
+                "UPDATE tickets SET assignee = '6280000000000' WHERE number = 1",
+                "raise its version by one",
+            ),
+            (
+                "UPDATE tickets SET state = 'resolved', version = version + 2 WHERE number = 1",
+                "raise its version by one",
+            ),
+            (
+                "UPDATE tickets SET number = 7, version = version + 1 WHERE number = 1",
+                "keep its number",
+            ),
+        ] {
+            let error = execute(&mut raw, sql).await.unwrap_err();
+            assert!(error.to_string().contains(refusal), "{sql}: {error}");
+        }
+        // Nothing changed.
+        let (stored, events) = t.store.get(id(1)).await.unwrap().unwrap();
+        assert_eq!((stored, events.len()), (taken, 2));
+        assert_eq!(
+            scalar(&mut raw, "SELECT count(*) FROM ticket_events").await,
+            3
+        );
+        // The moves of the state machine are accepted.
+        for sql in [
+            "UPDATE tickets SET state = 'in_progress', version = version + 1 WHERE number = 2",
+            "UPDATE tickets SET state = 'in_progress', version = version + 1 WHERE number = 2",
+            "UPDATE tickets SET state = 'resolved', version = version + 1 WHERE number = 2",
+            "UPDATE tickets SET state = 'open', version = version + 1 WHERE number = 2",
+        ] {
+            assert_eq!(execute(&mut raw, sql).await.unwrap(), 1, "{sql}");
+        }
+    }
+
+    /// The bot restarted: its tickets, their history and the numbering are where they were.
+    #[tokio::test]
+    async fn a_reopened_store_keeps_its_tickets() {
+        let t = TestStore::new().await;
+        let opened = open_n(&t.store, 2).await;
+        let taken = t
+            .store
+            .update(change(
+                &opened[1],
+                TicketAction::Take,
+                tech(TECH),
+                minute(1),
+                "take",
+            ))
+            .await
+            .unwrap();
+        let before = t.store.get(id(2)).await.unwrap().unwrap();
+        t.store.close().await;
+
+        let store = AuditStore::open(t.path(), StoreOptions::default())
+            .await
+            .unwrap();
+        assert_eq!(store.get(id(2)).await.unwrap(), Some(before));
+        assert_eq!(store.get(id(1)).await.unwrap().unwrap().0, opened[0]);
+        let third = store.open(new_ticket(None, "after-restart")).await.unwrap();
+        assert_eq!(third.id, id(3));
+        // A write from a read made before the restart is still checked against the version.
+        assert_eq!(
+            store
+                .update(change(
+                    &opened[1],
+                    TicketAction::Take,
+                    tech(OTHER),
+                    minute(2),
+                    "late"
+                ))
+                .await,
+            Err(TicketError::Conflict(id(2)))
+        );
+        assert_eq!(
+            store.list(&TicketFilter::All, 1, 10).await.unwrap().total,
+            3
+        );
+        assert_eq!(taken.version, 1);
+        store.close().await;
+    }
+
+    #[tokio::test]
+    async fn a_read_only_store_reads_tickets_and_refuses_writes() {
+        let t = TestStore::new().await;
+        let opened = t.store.open(new_ticket(Some("budi"), "m1")).await.unwrap();
+        let reader = AuditStore::open_read_only(t.path()).await.unwrap();
+        assert_eq!(reader.get(id(1)).await.unwrap().unwrap().0, opened);
+        assert_eq!(
+            reader.open(new_ticket(None, "m2")).await,
+            Err(TicketError::Store("read-only".into()))
+        );
+        assert_eq!(
+            reader
+                .update(change(
+                    &opened,
+                    TicketAction::Take,
+                    tech(TECH),
+                    minute(1),
+                    "m3"
+                ))
+                .await,
+            Err(TicketError::Store("read-only".into()))
+        );
+        reader.close().await;
+        // A closed store says so.
+        t.store.close().await;
+        let closed = t.store.open(new_ticket(None, "m4")).await.unwrap_err();
+        assert!(closed.to_string().contains("closed"), "{closed}");
+    }
+
+    /// Ticket writes share the writer and the file with a sealed log, and leave its chain, its
+    /// MACs, its seals and its start check intact.
+    #[tokio::test]
+    async fn ticket_writes_leave_a_sealed_log_intact() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("audit.db");
+        let setup = Utc.with_ymd_and_hms(2026, 12, 1, 8, 0, 0).unwrap();
+        let vk = SealingState::setup(&sealing_path(&db), setup.timestamp(), 60, false).unwrap();
+        let options = || StoreOptions::default().sealing(sealing_path(&db));
+        let store = AuditStore::open(&db, options()).await.unwrap();
+        let mut ticket = None;
+        for i in 0..6_i64 {
+            let at = setup + Duration::seconds(i * 30 + 5);
+            store
+                .append(AuditEvent {
+                    at,
+                    ..event(&format!("a{i}"))
+                })
+                .await
+                .unwrap();
+            ticket = Some(match ticket {
+                None => store
+                    .open(NewTicket {
+                        at,
+                        ..new_ticket(Some("budi"), "lapor")
+                    })
+                    .await
+                    .unwrap(),
+                Some(t) => store
+                    .update(change(
+                        &t,
+                        TicketAction::Note(format!("catatan {i}")),
+                        tech(TECH),
+                        at,
+                        &format!("n{i}"),
+                    ))
+                    .await
+                    .unwrap(),
+            });
+        }
+        let now = setup + Duration::seconds(3 * 60 + 10);
+        store.seal(now).await.unwrap();
+        assert!(store.verify().await.unwrap().is_intact());
+        let report = store.verify_sealed(&vk, now).await.unwrap();
+        assert!(report.is_intact(), "{report}");
+        assert_eq!(report.last_seq, 6);
+        store.close().await;
+
+        // The start check of the sealed log passes, and tickets go on.
+        let store = AuditStore::open(&db, options()).await.unwrap();
+        let (t, events) = store.get(id(1)).await.unwrap().unwrap();
+        assert_eq!((t.version, events.len()), (5, 6));
+        store
+            .update(change(&t, TicketAction::Take, tech(TECH), now, "take"))
+            .await
+            .unwrap();
+        store
+            .append(AuditEvent {
+                at: now,
+                ..event("a6")
+            })
+            .await
+            .unwrap();
+        let report = store.verify_sealed(&vk, now).await.unwrap();
+        assert!(report.is_intact(), "{report}");
+        store.close().await;
+    }
+}

@@ -33,11 +33,27 @@ pub enum CommandKind {
     Restart,
     /// `help`, `help pppoe`
     Help,
+    /// `lapor`: open a trouble ticket.
+    Report,
+    /// `tiket`: list tickets, or show one.
+    Tickets,
+    /// `ambil`: take a ticket.
+    Take,
+    /// `serahkan`: give a ticket to a technician.
+    Assign,
+    /// `catatan`: a note on a ticket.
+    Note,
+    /// `selesai`: resolve a ticket.
+    Resolve,
+    /// `tutup`: close a resolved ticket.
+    CloseTicket,
+    /// `bukaulang`: reopen a resolved or closed ticket.
+    Reopen,
 }
 
 impl CommandKind {
     /// Every kind, in help order.
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 16] = [
         Self::Add,
         Self::Edit,
         Self::Delete,
@@ -46,6 +62,14 @@ impl CommandKind {
         Self::Check,
         Self::Restart,
         Self::Help,
+        Self::Report,
+        Self::Tickets,
+        Self::Take,
+        Self::Assign,
+        Self::Note,
+        Self::Resolve,
+        Self::CloseTicket,
+        Self::Reopen,
     ];
 
     /// The command word as technicians type it (and as the audit log records it).
@@ -59,7 +83,32 @@ impl CommandKind {
             Self::Check => "checkpppoe",
             Self::Restart => "restartpppoe",
             Self::Help => "help",
+            Self::Report => "lapor",
+            Self::Tickets => "tiket",
+            Self::Take => "ambil",
+            Self::Assign => "serahkan",
+            Self::Note => "catatan",
+            Self::Resolve => "selesai",
+            Self::CloseTicket => "tutup",
+            Self::Reopen => "bukaulang",
         }
+    }
+
+    /// The English alias of the command word, where it has one.
+    pub fn alias(self) -> Option<&'static str> {
+        Some(match self {
+            Self::Confirm => "yes",
+            Self::Help => "bantuan",
+            Self::Report => "report",
+            Self::Tickets => "tickets",
+            Self::Take => "take",
+            Self::Assign => "assign",
+            Self::Note => "note",
+            Self::Resolve => "resolve",
+            Self::CloseTicket => "close",
+            Self::Reopen => "reopen",
+            _ => return None,
+        })
     }
 
     /// Whether the command changes the router (and so must never run from a stale backlog).
@@ -70,7 +119,28 @@ impl CommandKind {
         )
     }
 
-    /// Parses a command word as used in configuration (`addpppoe`, `pppoe`, ...).
+    /// Whether the command changes a trouble ticket (the bot's database, not the router): it
+    /// is claimed and guarded against repeats like a router change, but not skipped when it
+    /// arrives late (a report sent while the bot was offline is still a report).
+    pub fn changes_ticket(self) -> bool {
+        matches!(
+            self,
+            Self::Report
+                | Self::Take
+                | Self::Assign
+                | Self::Note
+                | Self::Resolve
+                | Self::CloseTicket
+                | Self::Reopen
+        )
+    }
+
+    /// Whether the command changes anything: the router or a ticket.
+    pub fn is_change(self) -> bool {
+        self.is_mutating() || self.changes_ticket()
+    }
+
+    /// Parses a command word as used in configuration (`addpppoe`, `pppoe`, `selesai`, ...).
     pub fn from_word(word: &str) -> Option<Self> {
         Self::ALL
             .into_iter()
@@ -130,6 +200,8 @@ pub enum HelpTopic {
     General,
     /// `help pppoe`
     Pppoe,
+    /// `help tiket`
+    Tickets,
 }
 
 /// The new value of an `editpppoe`, as typed, by field.
@@ -175,6 +247,8 @@ pub enum Command {
         ip: Option<String>,
         /// The rest of the line.
         info: Option<String>,
+        /// A `tiket=TR001` word after the profile: the ticket this installation is for.
+        ticket: Option<String>,
     },
     /// `editpppoe USER FIELD VALUE`
     Edit {
@@ -217,6 +291,72 @@ pub enum Command {
         /// Topic.
         topic: HelpTopic,
     },
+    /// `lapor [USER] KELUHAN...`: the engine asks the router whether the first word is a
+    /// subscriber.
+    Report {
+        /// Everything after the command word.
+        text: String,
+    },
+    /// `tiket [saya|semua|USER|TR001] [PAGE]`
+    Tickets {
+        /// Which tickets.
+        view: TicketsView,
+        /// 1-based page.
+        page: u32,
+    },
+    /// `ambil TR001`
+    Take {
+        /// The ticket as typed.
+        ticket: String,
+    },
+    /// `serahkan TR001 NOMOR|NAMA`
+    Assign {
+        /// The ticket as typed.
+        ticket: String,
+        /// The technician: a phone number or an allowlist name.
+        to: String,
+    },
+    /// `catatan TR001 TEKS...`
+    Note {
+        /// The ticket as typed.
+        ticket: String,
+        /// The note.
+        text: String,
+    },
+    /// `selesai TR001 TEKS...`
+    Resolve {
+        /// The ticket as typed.
+        ticket: String,
+        /// What was done.
+        text: String,
+    },
+    /// `tutup TR001`
+    CloseTicket {
+        /// The ticket as typed.
+        ticket: String,
+    },
+    /// `bukaulang TR001 ALASAN...`
+    Reopen {
+        /// The ticket as typed.
+        ticket: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// Which tickets `tiket` shows, as typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TicketsView {
+    /// `tiket`: open and in progress.
+    Active,
+    /// `tiket saya`: mine, open and in progress.
+    Mine,
+    /// `tiket semua`: every ticket, closed ones too.
+    All,
+    /// `tiket TR001`: one ticket with its history.
+    One(String),
+    /// `tiket USER`: a subscriber's tickets.
+    Subscriber(String),
 }
 
 impl Command {
@@ -231,10 +371,18 @@ impl Command {
             Self::Check { .. } => CommandKind::Check,
             Self::Restart { .. } => CommandKind::Restart,
             Self::Help { .. } => CommandKind::Help,
+            Self::Report { .. } => CommandKind::Report,
+            Self::Tickets { .. } => CommandKind::Tickets,
+            Self::Take { .. } => CommandKind::Take,
+            Self::Assign { .. } => CommandKind::Assign,
+            Self::Note { .. } => CommandKind::Note,
+            Self::Resolve { .. } => CommandKind::Resolve,
+            Self::CloseTicket { .. } => CommandKind::CloseTicket,
+            Self::Reopen { .. } => CommandKind::Reopen,
         }
     }
 
-    /// The username the command is about, if any.
+    /// The username or the ticket the command is about, if any.
     pub fn target(&self) -> Option<&str> {
         match self {
             Self::Add { username, .. }
@@ -242,7 +390,21 @@ impl Command {
             | Self::Delete { username, .. }
             | Self::Check { username }
             | Self::Restart { username } => Some(username),
-            Self::Confirm { .. } | Self::List { .. } | Self::Help { .. } => None,
+            Self::Take { ticket }
+            | Self::Assign { ticket, .. }
+            | Self::Note { ticket, .. }
+            | Self::Resolve { ticket, .. }
+            | Self::CloseTicket { ticket }
+            | Self::Reopen { ticket, .. } => Some(ticket),
+            Self::Tickets {
+                view: TicketsView::One(t) | TicketsView::Subscriber(t),
+                ..
+            } => Some(t),
+            Self::Confirm { .. }
+            | Self::List { .. }
+            | Self::Help { .. }
+            | Self::Report { .. }
+            | Self::Tickets { .. } => None,
         }
     }
 
@@ -271,8 +433,17 @@ impl Command {
                 profile: p,
                 ip: address,
                 info,
+                ticket,
             } => {
                 let mut s = format!("{username} {MASK} {}", profile(p));
+                if let Some(ticket) = ticket {
+                    let shown = if crate::ticket::TicketId::looks_like(ticket) {
+                        ticket.as_str()
+                    } else {
+                        MASK
+                    };
+                    s.push_str(&format!(" tiket={shown}"));
+                }
                 if let Some(address) = address {
                     s.push(' ');
                     s.push_str(&ip(address));
@@ -321,7 +492,28 @@ impl Command {
             Self::Help { topic } => match topic {
                 HelpTopic::General => String::new(),
                 HelpTopic::Pppoe => "pppoe".to_owned(),
+                HelpTopic::Tickets => "tiket".to_owned(),
             },
+            // Ticket texts are what the technician wrote for others to read; they hold no
+            // password the grammar could recognise.
+            Self::Report { text } => text.clone(),
+            Self::Tickets { view, page } => {
+                let view = match view {
+                    TicketsView::Active => "",
+                    TicketsView::Mine => "saya",
+                    TicketsView::All => "semua",
+                    TicketsView::One(t) | TicketsView::Subscriber(t) => t,
+                };
+                format!("{view} {page}").trim().to_owned()
+            }
+            Self::Take { ticket } | Self::CloseTicket { ticket } => ticket.clone(),
+            Self::Assign { ticket, to } => format!("{ticket} {to}"),
+            Self::Note { ticket, text }
+            | Self::Resolve { ticket, text }
+            | Self::Reopen {
+                ticket,
+                reason: text,
+            } => format!("{ticket} {text}"),
         }
     }
 }
@@ -351,6 +543,16 @@ pub enum Arg {
     Value,
     /// The confirmation code.
     Code,
+    /// A ticket id.
+    Ticket,
+    /// The note or resolution of a ticket command.
+    Text,
+    /// The complaint of `lapor`.
+    Complaint,
+    /// Why a ticket is reopened.
+    Reason,
+    /// The technician a ticket is given to.
+    Technician,
 }
 
 impl Arg {
@@ -363,6 +565,11 @@ impl Arg {
             Self::Field => "field",
             Self::Value => "value",
             Self::Code => "kode",
+            Self::Ticket => "tiket",
+            Self::Text => "teks",
+            Self::Complaint => "keluhan",
+            Self::Reason => "alasan",
+            Self::Technician => "nomor",
         }
     }
 }
@@ -415,9 +622,11 @@ pub enum ParseError {
         /// What was typed.
         found: String,
     },
-    /// `pppoe FILTER PAGE` with a page that is no positive number.
-    #[error("pppoe: the page (word {position}) is not a number from 1")]
+    /// `pppoe FILTER PAGE` (or `tiket ... PAGE`) with a page that is no positive number.
+    #[error("{command}: the page (word {position}) is not a number from 1")]
     BadPage {
+        /// The command.
+        command: CommandKind,
         /// What was typed.
         found: String,
         /// Its place in the message, counting the command word as 1.
@@ -529,6 +738,7 @@ pub const DEFAULT_MAX_LEN: usize = 1000;
 ///     profile: "premium".into(),
 ///     ip: Some("192.168.1.100".into()),
 ///     info: Some("John Doe".into()),
+///     ticket: None,
 /// });
 /// ```
 pub fn parse_command(text: &str, max_len: usize) -> Result<Command, ParseError> {
@@ -550,6 +760,14 @@ pub fn parse_command(text: &str, max_len: usize) -> Result<Command, ParseError> 
         "checkpppoe" => CommandKind::Check,
         "restartpppoe" => CommandKind::Restart,
         "help" | "bantuan" | "menu" => CommandKind::Help,
+        "lapor" | "report" => CommandKind::Report,
+        "tiket" | "tickets" | "ticket" => CommandKind::Tickets,
+        "ambil" | "take" => CommandKind::Take,
+        "serahkan" | "assign" => CommandKind::Assign,
+        "catatan" | "note" => CommandKind::Note,
+        "selesai" | "resolve" => CommandKind::Resolve,
+        "tutup" | "close" => CommandKind::CloseTicket,
+        "bukaulang" | "reopen" => CommandKind::Reopen,
         _ if word.is_empty() => return Err(ParseError::Empty),
         _ => {
             return Err(ParseError::UnknownCommand {
@@ -581,7 +799,13 @@ pub fn parse_command(text: &str, max_len: usize) -> Result<Command, ParseError> 
             let username = user(need(0, Arg::Username)?);
             let password = RawPassword::new(need(1, Arg::Password)?.text.as_str());
             let profile = clean(&need(2, Arg::Profile)?.text).to_owned();
-            let mut rest = &args[3..];
+            // `tiket=TR001` anywhere after the profile; the words around it keep their order.
+            let mut after: Vec<Token> = args[3..].to_vec();
+            let ticket = after
+                .iter()
+                .position(|t| !t.quoted && ticket_token(&t.text).is_some())
+                .and_then(|i| ticket_token(&after.remove(i).text));
+            let mut rest = after.as_slice();
             let ip = match rest.first() {
                 Some(t) if !t.quoted && crate::domain::looks_like_ipv4(clean(&t.text)) => {
                     rest = &rest[1..];
@@ -595,6 +819,7 @@ pub fn parse_command(text: &str, max_len: usize) -> Result<Command, ParseError> 
                 profile,
                 ip,
                 info: join(rest),
+                ticket,
             }
         }
         CommandKind::Edit => {
@@ -639,20 +864,7 @@ pub fn parse_command(text: &str, max_len: usize) -> Result<Command, ParseError> 
             Command::Confirm { code }
         }
         CommandKind::List => {
-            let (filter_tokens, page) = match args.last() {
-                Some(t) if !t.quoted && clean(&t.text).bytes().all(|b| b.is_ascii_digit()) => {
-                    let page = clean(&t.text)
-                        .parse::<u32>()
-                        .ok()
-                        .filter(|p| *p > 0)
-                        .ok_or_else(|| ParseError::BadPage {
-                            found: t.text.clone(),
-                            position: args.len() + 1,
-                        })?;
-                    (&args[..args.len() - 1], page)
-                }
-                _ => (args, 1),
-            };
+            let (filter_tokens, page) = split_page(kind, args)?;
             if filter_tokens.len() > 1 {
                 return Err(ParseError::TooManyArguments {
                     command: kind,
@@ -680,11 +892,104 @@ pub fn parse_command(text: &str, max_len: usize) -> Result<Command, ParseError> 
         CommandKind::Help => {
             let topic = match args.first().map(|t| clean(&t.text).to_lowercase()) {
                 None => HelpTopic::General,
+                Some(w) if matches!(w.as_str(), "tiket" | "ticket" | "tickets" | "lapor") => {
+                    HelpTopic::Tickets
+                }
                 Some(_) => HelpTopic::Pppoe,
             };
             Command::Help { topic }
         }
+        CommandKind::Report => Command::Report {
+            text: join(args).ok_or(ParseError::MissingArgument {
+                command: kind,
+                missing: Arg::Complaint,
+            })?,
+        },
+        CommandKind::Tickets => {
+            let (words, page) = split_page(kind, args)?;
+            if let Some(extra) = words.get(1) {
+                return Err(ParseError::TooManyArguments {
+                    command: kind,
+                    found: extra.text.clone(),
+                    position: 3,
+                });
+            }
+            let view = match words.first().map(|t| clean(&t.text)) {
+                None | Some("") => TicketsView::Active,
+                Some(w) => match w.to_lowercase().as_str() {
+                    "saya" | "mine" | "my" => TicketsView::Mine,
+                    "semua" | "all" => TicketsView::All,
+                    "aktif" | "open" | "buka" => TicketsView::Active,
+                    _ if crate::ticket::TicketId::looks_like(w) => TicketsView::One(w.to_owned()),
+                    _ => TicketsView::Subscriber(w.to_owned()),
+                },
+            };
+            Command::Tickets { view, page }
+        }
+        CommandKind::Take | CommandKind::CloseTicket => {
+            let ticket = clean(&need(0, Arg::Ticket)?.text).to_owned();
+            at_most(1)?;
+            if kind == CommandKind::Take {
+                Command::Take { ticket }
+            } else {
+                Command::CloseTicket { ticket }
+            }
+        }
+        CommandKind::Assign => {
+            let ticket = clean(&need(0, Arg::Ticket)?.text).to_owned();
+            let to = join(&args[1..]).ok_or(ParseError::MissingArgument {
+                command: kind,
+                missing: Arg::Technician,
+            })?;
+            Command::Assign { ticket, to }
+        }
+        CommandKind::Note | CommandKind::Resolve | CommandKind::Reopen => {
+            let ticket = clean(&need(0, Arg::Ticket)?.text).to_owned();
+            let text = join(&args[1..]).ok_or(ParseError::MissingArgument {
+                command: kind,
+                missing: if kind == CommandKind::Reopen {
+                    Arg::Reason
+                } else {
+                    Arg::Text
+                },
+            })?;
+            match kind {
+                CommandKind::Note => Command::Note { ticket, text },
+                CommandKind::Resolve => Command::Resolve { ticket, text },
+                _ => Command::Reopen {
+                    ticket,
+                    reason: text,
+                },
+            }
+        }
     })
+}
+
+/// The ticket of a `tiket=TR001` word (`ticket=` too, any case), as typed after the `=`.
+fn ticket_token(word: &str) -> Option<String> {
+    let (key, value) = word.split_once('=')?;
+    matches!(key.to_lowercase().as_str(), "tiket" | "ticket")
+        .then(|| clean(value).to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+/// A trailing page number of a listing, and the words before it.
+fn split_page(kind: CommandKind, args: &[Token]) -> Result<(&[Token], u32), ParseError> {
+    match args.last() {
+        Some(t) if !t.quoted && clean(&t.text).bytes().all(|b| b.is_ascii_digit()) => {
+            let page = clean(&t.text)
+                .parse::<u32>()
+                .ok()
+                .filter(|p| *p > 0)
+                .ok_or_else(|| ParseError::BadPage {
+                    command: kind,
+                    found: t.text.clone(),
+                    position: args.len() + 1,
+                })?;
+            Ok((&args[..args.len() - 1], page))
+        }
+        _ => Ok((args, 1)),
+    }
 }
 
 #[cfg(test)]
@@ -698,6 +1003,7 @@ mod tests {
             profile: prof.into(),
             ip: ip.map(Into::into),
             info: info.map(Into::into),
+            ticket: None,
         }
     }
 
@@ -918,6 +1224,7 @@ mod tests {
         check(
             "pppoe john 0",
             Err(ParseError::BadPage {
+                command: CommandKind::List,
                 found: "0".into(),
                 position: 3,
             }),

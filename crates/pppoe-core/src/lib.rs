@@ -57,6 +57,7 @@ mod rng;
 pub mod sample;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod ticket;
 
 pub use command::{Arg, Command, CommandKind, EditField, HelpTopic, ParseError, parse_command};
 pub use domain::{
@@ -64,7 +65,7 @@ pub use domain::{
 };
 pub use engine::{
     AccessEntry, CONFIRMATION_TTL, DeleteConfirmation, Engine, EngineConfig, FieldError,
-    Permissions, Queued, REPEAT_WINDOW, ValidCommand,
+    Permissions, Queued, REPEAT_WINDOW, TicketSettings, ValidCommand,
 };
 pub use multi::{NamedRouter, RouterSet, RouterSetError};
 pub use ports::{
@@ -76,3 +77,7 @@ pub use ports::{
 pub use profile::{Profile, ProfileName, ProfileTable, RateLimit};
 pub use render::{Language, Renderer, split_message};
 pub use rng::SplitMix64;
+pub use ticket::{
+    NoTickets, Ticket, TicketError, TicketEvent, TicketEventKind, TicketFilter, TicketId,
+    TicketState, TicketStore,
+};

@@ -316,8 +316,22 @@ pub trait Router: Send + Sync {
 /// Opaque message id of the messenger (unique per message).
 pub type MessageId = String;
 
-/// Opaque chat address of the messenger (where replies go).
+/// Chat address of the messenger: where replies go. Either a chat id the messenger gave in an
+/// [`Incoming`] (opaque), or [`phone_chat`] of a phone number, `+` and its digits, for a
+/// message the engine sends on its own to someone (a ticket's notice), which every messenger
+/// must accept.
 pub type ChatId = String;
+
+/// The chat of a direct message to `phone`: `+` and its digits (no messenger's chat id starts
+/// with `+`).
+pub fn phone_chat(phone: &PhoneNumber) -> ChatId {
+    format!("+{}", phone.as_str())
+}
+
+/// The phone number of a [`phone_chat`] address, if `chat` is one.
+pub fn chat_phone(chat: &str) -> Option<PhoneNumber> {
+    PhoneNumber::international(chat.strip_prefix('+')?).ok()
+}
 
 /// Who sent a message, as the messenger could tell. The messenger normalizes it, once: the
 /// engine compares [`PhoneNumber`]s and never parses addresses.

@@ -2,7 +2,8 @@
 //!
 //! [`FakeRouter`] keeps secrets and active sessions like RouterOS would and records every call,
 //! so tests can assert that nothing reached the router; [`MemoryAudit`] keeps events in a
-//! vector and refuses a second event for a message id; [`ManualClock`] is set by the test.
+//! vector and refuses a second event for a message id; [`MemoryTickets`] keeps tickets like the
+//! SQLite store (numbering, compare-and-set on the version); [`ManualClock`] is set by the test.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::Ipv4Addr;
@@ -16,6 +17,10 @@ use crate::ports::{
     ActiveSession, AuditError, AuditEvent, AuditSink, Clock, Incoming, IpUser, ListFilter,
     ListedSecret, Messenger, MessengerError, NewSecret, Outcome, Outgoing, PageRequest, Router,
     RouterError, RouterProfile, Secret, SecretChange, SecretPage, SecretRef, Traffic,
+};
+use crate::ticket::{
+    NewTicket, Ticket, TicketError, TicketEvent, TicketEventKind, TicketFilter, TicketId,
+    TicketPage, TicketState, TicketStore, TicketUpdate,
 };
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -672,6 +677,155 @@ impl AuditSink for MemoryAudit {
             }
         }
         Ok(out)
+    }
+}
+
+/// A ticket and its history.
+type StoredTicket = (Ticket, Vec<TicketEvent>);
+
+/// Tickets in memory, numbered from TR001, each write refused if the ticket changed since it
+/// was read (like the SQLite store). Clones share the tickets.
+#[derive(Debug, Clone, Default)]
+pub struct MemoryTickets {
+    tickets: Arc<Mutex<Vec<StoredTicket>>>,
+    failing: Arc<Mutex<bool>>,
+    /// Tickets another writer changes just before the next update.
+    change_before_update: Arc<Mutex<Vec<TicketId>>>,
+}
+
+impl MemoryTickets {
+    /// No tickets.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Makes every call fail (or work again).
+    pub fn set_failing(&self, failing: bool) {
+        *lock(&self.failing) = failing;
+    }
+
+    /// A ticket and its history, as stored.
+    pub fn ticket(&self, id: TicketId) -> Option<(Ticket, Vec<TicketEvent>)> {
+        lock(&self.tickets)
+            .iter()
+            .find(|(t, _)| t.id == id)
+            .cloned()
+    }
+
+    /// Makes another writer change ticket `id` right before the next update, after the
+    /// engine read it (a race with a second technician).
+    pub fn change_before_next_update(&self, id: TicketId) {
+        lock(&self.change_before_update).push(id);
+    }
+
+    fn check(&self) -> Result<(), TicketError> {
+        if *lock(&self.failing) {
+            Err(TicketError::Store("disk I/O error".to_owned()))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl TicketStore for MemoryTickets {
+    async fn open(&self, new: NewTicket) -> Result<Ticket, TicketError> {
+        self.check()?;
+        let mut tickets = lock(&self.tickets);
+        let number = u32::try_from(tickets.len() + 1).unwrap_or(u32::MAX);
+        let id = TicketId::new(number).ok_or_else(|| TicketError::Store("numbering".into()))?;
+        let ticket = Ticket {
+            id,
+            state: TicketState::Open,
+            username: new.username,
+            complaint: new.complaint,
+            reporter: new.reporter.clone(),
+            assignee: None,
+            opened_at: new.at,
+            taken_at: None,
+            resolved_at: None,
+            closed_at: None,
+            installed_at: None,
+            version: 0,
+        };
+        let opened = TicketEvent {
+            at: new.at,
+            actor: Some(new.reporter),
+            kind: TicketEventKind::Opened,
+            text: None,
+            message_id: Some(new.message_id),
+        };
+        tickets.push((ticket.clone(), vec![opened]));
+        Ok(ticket)
+    }
+
+    async fn get(&self, id: TicketId) -> Result<Option<(Ticket, Vec<TicketEvent>)>, TicketError> {
+        self.check()?;
+        Ok(self.ticket(id))
+    }
+
+    async fn list(
+        &self,
+        filter: &TicketFilter,
+        page: u32,
+        page_size: u32,
+    ) -> Result<TicketPage, TicketError> {
+        self.check()?;
+        let matching: Vec<Ticket> = lock(&self.tickets)
+            .iter()
+            .map(|(t, _)| t)
+            .filter(|t| match filter {
+                TicketFilter::Active => t.state.is_active(),
+                TicketFilter::AssignedTo(p) => {
+                    t.state.is_active() && t.assignee.as_deref() == Some(p.as_str())
+                }
+                TicketFilter::Subscriber(u) => t
+                    .username
+                    .as_deref()
+                    .is_some_and(|n| n.eq_ignore_ascii_case(u)),
+                TicketFilter::All => true,
+            })
+            .cloned()
+            .collect();
+        let size = page_size.max(1) as usize;
+        let start = (page.max(1) as usize - 1) * size;
+        Ok(TicketPage {
+            total: matching.len(),
+            items: matching.into_iter().skip(start).take(size).collect(),
+        })
+    }
+
+    async fn update(&self, update: TicketUpdate) -> Result<Ticket, TicketError> {
+        self.check()?;
+        let raced = std::mem::take(&mut *lock(&self.change_before_update));
+        let mut tickets = lock(&self.tickets);
+        for (t, _) in tickets.iter_mut().filter(|(t, _)| raced.contains(&t.id)) {
+            t.version += 1;
+        }
+        let id = update.ticket.id;
+        let (stored, events) = tickets
+            .iter_mut()
+            .find(|(t, _)| t.id == id)
+            .ok_or(TicketError::NotFound(id))?;
+        if stored.version != update.ticket.version {
+            return Err(TicketError::Conflict(id));
+        }
+        let mut ticket = update.ticket;
+        ticket.version += 1;
+        *stored = ticket.clone();
+        events.push(update.event);
+        Ok(ticket)
+    }
+
+    async fn resolved_before(&self, cutoff: DateTime<Utc>) -> Result<Vec<Ticket>, TicketError> {
+        self.check()?;
+        Ok(lock(&self.tickets)
+            .iter()
+            .map(|(t, _)| t)
+            .filter(|t| {
+                t.state == TicketState::Resolved && t.resolved_at.is_some_and(|r| r <= cutoff)
+            })
+            .cloned()
+            .collect())
     }
 }
 

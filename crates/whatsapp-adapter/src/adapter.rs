@@ -161,8 +161,10 @@ impl<L: Link> Shared<L> {
 
     /// Sends `out`: split to WhatsApp's limit, each part paced, the first quoting the command.
     async fn deliver(&self, out: &Outgoing, wait: Duration) -> Result<(), MessengerError> {
-        let jid: Jid = out
-            .chat
+        // A notice the engine sends on its own names a phone number (`+digits`).
+        let chat = pppoe_core::ports::chat_phone(&out.chat)
+            .map_or_else(|| out.chat.clone(), |p| phone_jid_string(p.as_str()));
+        let jid: Jid = chat
             .parse()
             .map_err(|_| MessengerError::Rejected(format!("not a WhatsApp chat: {}", out.chat)))?;
         let quote = out

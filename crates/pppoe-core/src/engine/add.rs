@@ -8,11 +8,19 @@ use crate::ports::{AuditSink, Clock, NewSecret, Outcome, Router, RouterError};
 use super::answer::Answer;
 use super::support::IP_GATE;
 use super::{Cx, Engine, NewSubscriber};
+use crate::ticket::TicketStore;
 
-impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
+impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
     pub(super) async fn add(&self, new: NewSubscriber, cx: &Cx<'_>) -> Result<Answer, RouterError> {
         let kind = CommandKind::Add;
         let name = new.name.as_str();
+        // The ticket is checked before the router is touched: a wrong ticket number must not
+        // leave a user created and a ticket not told.
+        if let Some(id) = new.ticket
+            && let Err(answer) = self.installation_ticket(id, name, cx).await
+        {
+            return Ok(answer);
+        }
         if self.router.find_secret(&new.name).await?.is_some() {
             return Ok(Answer::invalid(
                 "username: already exists",
@@ -65,12 +73,18 @@ impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
             cx.now,
         ))
         .router(&at.router);
-        Ok(match ip {
+        let mut answer = match ip {
             Some(ip) => {
                 self.verify_ip(kind, cx, ip, name, done, || self.router.remove_secret(&at))
                     .await
             }
             None => done,
-        })
+        };
+        if let Some(id) = new.ticket
+            && answer.outcome == Outcome::Ok
+        {
+            self.record_installation(id, name, cx, &mut answer).await;
+        }
+        Ok(answer)
     }
 }

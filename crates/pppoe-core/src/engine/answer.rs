@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::command::CommandKind;
-use crate::domain::Role;
+use crate::domain::{PhoneNumber, Role};
 use crate::ports::{AuditEvent, Outcome};
 
 /// Who sent what, when: everything the audit log records of an attempt besides what became of
@@ -31,6 +31,11 @@ impl Attempt {
             Some((kind, target)) => (kind.word().to_owned(), Some(target.clone())),
             None => (self.command.clone(), self.target.clone()),
         };
+        let mut arguments = self.arguments.clone();
+        if !answer.notices.is_empty() {
+            let told: Vec<&str> = answer.notices.iter().map(|n| n.to.as_str()).collect();
+            arguments.push_str(&format!(" [notified {}]", told.join(", ")));
+        }
         AuditEvent {
             at: self.at,
             actor_phone: self.actor_phone.clone(),
@@ -39,7 +44,7 @@ impl Attempt {
             command,
             target,
             router: answer.router.clone(),
-            arguments: self.arguments.clone(),
+            arguments,
             outcome: answer.outcome,
             error: answer.error.clone(),
             reason: answer.reason.clone(),
@@ -73,6 +78,15 @@ pub(crate) struct Answer {
     /// The command and username to record when they are not the message's own (`ya CODE`
     /// records the delete it confirms).
     pub(crate) records: Option<(CommandKind, String)>,
+    /// Messages to other people than the sender (a ticket's notices), sent after the reply.
+    pub(crate) notices: Vec<Notice>,
+}
+
+/// A message the engine sends to someone on its own (a ticket's notice).
+#[derive(Debug, Clone)]
+pub(crate) struct Notice {
+    pub(crate) to: PhoneNumber,
+    pub(crate) text: String,
 }
 
 impl Answer {
@@ -84,6 +98,7 @@ impl Answer {
             reason: None,
             router: None,
             records: None,
+            notices: Vec::new(),
         }
     }
 

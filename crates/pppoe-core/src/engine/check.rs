@@ -1,18 +1,44 @@
 //! `checkpppoe USER`: the secret, its live session and traffic, its package's speed.
 
 use crate::domain::Username;
-use crate::ports::{AuditSink, Clock, Router, RouterError};
+use chrono::{DateTime, Utc};
+
+use crate::ports::{AuditSink, Clock, Router, RouterError, Secret};
 use crate::render::StatusView;
 
 use super::answer::Answer;
 use super::{Cx, Engine};
+use crate::ticket::TicketStore;
 
-impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
+impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
     pub(super) async fn check(&self, name: &Username, cx: &Cx<'_>) -> Result<Answer, RouterError> {
         let secret = match self.existing(name).await? {
             Ok(s) => s,
             Err(answer) => return Ok(answer),
         };
+        let text = self.status_text(&secret, cx.now).await?;
+        Ok(Answer::ok(text).router(&secret.at.router))
+    }
+
+    /// The `checkpppoe` text of `name` now, or the "not found" reply if the router has no such
+    /// user (a ticket's live snapshot).
+    pub(super) async fn status_now(
+        &self,
+        name: &Username,
+        now: DateTime<Utc>,
+    ) -> Result<String, RouterError> {
+        match self.router.find_secret(name).await? {
+            Some(secret) => self.status_text(&secret, now).await,
+            None => Ok(self.renderer.not_found(name.as_str())),
+        }
+    }
+
+    /// The secret, its live session and traffic, its package's speed.
+    async fn status_text(
+        &self,
+        secret: &Secret,
+        now: DateTime<Utc>,
+    ) -> Result<String, RouterError> {
         let session = self.router.active_session(&secret.name).await?;
         let traffic = match &session {
             Some(_) => match self.router.traffic(&secret.name).await {
@@ -25,11 +51,11 @@ impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
             None => None,
         };
         let view = StatusView {
-            secret: &secret,
+            secret,
             profile: self.config.profiles.by_router_profile(&secret.profile),
             session: session.as_ref(),
             traffic,
         };
-        Ok(Answer::ok(self.renderer.status(&view, cx.now)).router(&secret.at.router))
+        Ok(self.renderer.status(&view, now))
     }
 }

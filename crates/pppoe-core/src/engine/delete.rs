@@ -11,8 +11,9 @@ use crate::render::Summary;
 
 use super::answer::Answer;
 use super::{CONFIRMATION_TTL, Cx, DeleteConfirmation, Engine, PendingDelete};
+use crate::ticket::TicketStore;
 
-impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
+impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
     pub(super) async fn delete(
         &self,
         name: &Username,

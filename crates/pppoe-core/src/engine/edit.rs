@@ -9,8 +9,9 @@ use crate::render::SessionKick;
 use super::answer::Answer;
 use super::support::IP_GATE;
 use super::{Cx, Engine, NewValue};
+use crate::ticket::TicketStore;
 
-impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
+impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
     pub(super) async fn edit(
         &self,
         name: &Username,

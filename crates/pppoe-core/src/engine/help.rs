@@ -1,12 +1,13 @@
-//! `help` and `help pppoe`.
+//! `help`, `help pppoe` and `help tiket`.
 
 use crate::command::HelpTopic;
 use crate::ports::{AuditSink, Clock, Router};
+use crate::ticket::TicketStore;
 
 use super::answer::Answer;
 use super::{DeleteConfirmation, Engine};
 
-impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
+impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
     pub(super) fn help(&self, topic: HelpTopic) -> Answer {
         Answer::ok(match topic {
             HelpTopic::General => self.renderer.help_general(),
@@ -14,6 +15,7 @@ impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
                 &self.config.profiles,
                 self.config.delete_confirmation == DeleteConfirmation::Code,
             ),
+            HelpTopic::Tickets => self.renderer.help_tickets(),
         })
     }
 }

@@ -7,8 +7,9 @@ use crate::render::ListView;
 
 use super::answer::Answer;
 use super::{Engine, Listing};
+use crate::ticket::TicketStore;
 
-impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
+impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
     pub(super) async fn list(&self, listing: &Listing) -> Result<Answer, RouterError> {
         let request = PageRequest::page(listing.page, self.config.page_size);
         let result = self.router.list_secrets(&listing.filter, request).await?;

@@ -7,9 +7,9 @@
 //! ```
 //!
 //! The pipeline is [`Engine::handle`] in this file; each command lives in a module of its own
-//! (`add`, `edit`, `delete`, `list`, `check`, `restart`, `help`) that runs a [`ValidCommand`]
-//! and says what became of it. The engine has no I/O of its own: the router, the audit log and
-//! the clock are ports.
+//! (`add`, `edit`, `delete`, `list`, `check`, `restart`, `help`, and `ticket` for the trouble
+//! tickets) that runs a [`ValidCommand`] and says what became of it. The engine has no I/O of
+//! its own: the router, the audit log, the tickets and the clock are ports.
 
 mod add;
 mod answer;
@@ -20,6 +20,7 @@ mod help;
 mod list;
 mod restart;
 mod support;
+mod ticket;
 mod valid;
 
 use std::collections::{HashMap, VecDeque};
@@ -34,13 +35,16 @@ use crate::domain::{Ipv4Net, PhoneNumber, Role, Username};
 use crate::gate::Gate;
 use crate::ports::{
     AuditError, AuditSink, Clock, Incoming, Outcome, Outgoing, Router, RouterError, SecretRef,
-    Sender,
+    Sender, phone_chat,
 };
 use crate::profile::ProfileTable;
 use crate::render::{Language, MAX_MESSAGE_CHARS, Renderer, split_message};
+use crate::ticket::{NoTickets, TicketStore};
 
 use self::answer::{Answer, Attempt, incident_id};
-pub use self::valid::{FieldError, Listing, NewSubscriber, NewValue, Rules, ValidCommand};
+pub use self::valid::{
+    FieldError, Listing, NewSubscriber, NewValue, Rules, TicketQuery, ValidCommand,
+};
 
 /// One allowlisted number.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,11 +64,18 @@ pub struct Permissions {
 }
 
 impl Default for Permissions {
+    /// Both roles run everything, except giving a ticket to someone, closing and reopening
+    /// tickets: admins only.
     fn default() -> Self {
         Self {
             allowed: CommandKind::ALL
                 .into_iter()
-                .map(|k| (k, vec![Role::Admin, Role::Technician]))
+                .map(|k| match k {
+                    CommandKind::Assign | CommandKind::CloseTicket | CommandKind::Reopen => {
+                        (k, vec![Role::Admin])
+                    }
+                    _ => (k, vec![Role::Admin, Role::Technician]),
+                })
                 .collect(),
         }
     }
@@ -123,6 +134,28 @@ pub struct EngineConfig {
     /// The router new subscribers of a sender are created on, when several are configured
     /// (see [`RouterSet`](crate::RouterSet)); senders not listed use the first router.
     pub home_routers: HashMap<PhoneNumber, String>,
+    /// The country code a number typed with a leading `0` is read in (`serahkan TR001 0812...`).
+    pub default_country_code: String,
+    /// Trouble tickets.
+    pub tickets: TicketSettings,
+}
+
+/// How trouble tickets behave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketSettings {
+    /// Who hears of a new ticket nobody has yet, and of a reopened one (default: admins).
+    pub notify: Vec<Role>,
+    /// A resolved ticket is closed by the bot this long after it was resolved; `None`: never.
+    pub close_after: Option<Duration>,
+}
+
+impl Default for TicketSettings {
+    fn default() -> Self {
+        Self {
+            notify: vec![Role::Admin],
+            close_after: Some(Duration::from_secs(7 * 24 * 3600)),
+        }
+    }
 }
 
 impl Default for EngineConfig {
@@ -141,6 +174,8 @@ impl Default for EngineConfig {
             reply_to_unknown: false,
             page_size: 20,
             home_routers: HashMap::new(),
+            default_country_code: "62".to_owned(),
+            tickets: TicketSettings::default(),
         }
     }
 }
@@ -230,12 +265,14 @@ fn is_chatter(parsed: &Result<crate::command::Command, ParseError>) -> bool {
 }
 
 /// Turns chat messages into router actions and replies. Generic over the ports; see the crate
-/// documentation for an example.
+/// documentation for an example. Without [`with_tickets`](Engine::with_tickets) the ticket
+/// commands answer that tickets are not set up.
 #[derive(Debug)]
-pub struct Engine<R, A, C> {
+pub struct Engine<R, A, C, T = NoTickets> {
     router: R,
     audit: A,
     clock: C,
+    tickets: T,
     config: EngineConfig,
     renderer: Renderer,
     gate: Arc<Gate>,
@@ -246,19 +283,42 @@ pub struct Engine<R, A, C> {
 }
 
 impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
-    /// An engine over the given ports.
+    /// An engine over the given ports, without tickets.
     pub fn new(router: R, audit: A, clock: C, config: EngineConfig) -> Self {
         let renderer = Renderer::new(config.language, config.time_zone);
         Self {
             router,
             audit,
             clock,
+            tickets: NoTickets,
             config,
             renderer,
             gate: Arc::new(Gate::default()),
             ip_gate: Arc::new(Gate::default()),
             state: Mutex::new(State::default()),
         }
+    }
+}
+
+impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
+    /// The same engine, keeping its tickets in `tickets`. Call it before the first message.
+    pub fn with_tickets<U: TicketStore>(self, tickets: U) -> Engine<R, A, C, U> {
+        Engine {
+            router: self.router,
+            audit: self.audit,
+            clock: self.clock,
+            tickets,
+            config: self.config,
+            renderer: self.renderer,
+            gate: self.gate,
+            ip_gate: self.ip_gate,
+            state: self.state,
+        }
+    }
+
+    /// The ticket port.
+    pub fn tickets(&self) -> &T {
+        &self.tickets
     }
 
     /// The router port.
@@ -329,6 +389,8 @@ impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
         Rules {
             profiles: &self.config.profiles,
             pools: &self.config.pools,
+            people: &self.config.access,
+            country: &self.config.default_country_code,
         }
     }
 
@@ -403,7 +465,7 @@ impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
                     ParseError::MissingArgument { command, .. }
                     | ParseError::TooManyArguments { command, .. } => command.word(),
                     ParseError::UnknownField { .. } => CommandKind::Edit.word(),
-                    ParseError::BadPage { .. } => CommandKind::List.word(),
+                    ParseError::BadPage { command, .. } => command.word(),
                     _ => "-",
                 }
                 .to_owned();
@@ -451,7 +513,7 @@ impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
 
         // A change resent word for word soon after it was done is not run twice.
         let repeat =
-            (kind.is_mutating() && kind != CommandKind::Confirm).then(|| repeat_key(&msg.text));
+            (kind.is_change() && kind != CommandKind::Confirm).then(|| repeat_key(&msg.text));
         if let Some(key) = repeat
             && !msg.text.trim_start().starts_with('!')
             && let Some(done_at) = self.done_recently(&entry.phone, key, started)
@@ -467,7 +529,7 @@ impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
             );
         }
 
-        if kind.is_mutating() {
+        if kind.is_change() {
             // At most once across a crash: the claim is durable before the router is touched,
             // the audit row is written after. A claim without a row means an earlier attempt
             // was interrupted; its effect is unknown, so it is not run again.
@@ -496,7 +558,7 @@ impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
                 }
             }
         }
-        let answer = self.execute(valid, &entry.phone, &msg.id, started).await;
+        let answer = self.execute(valid, entry, &msg.id, started).await;
         if let Some(key) = repeat
             && answer.outcome == Outcome::Ok
         {
@@ -510,7 +572,7 @@ impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
     async fn execute(
         &self,
         valid: ValidCommand,
-        phone: &PhoneNumber,
+        entry: &AccessEntry,
         message_id: &str,
         now: DateTime<Utc>,
     ) -> Answer {
@@ -532,7 +594,8 @@ impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
         let cx = Cx {
             message_id,
             now,
-            phone,
+            phone: &entry.phone,
+            role: entry.role,
         };
         let result = match valid {
             ValidCommand::Add(new) => self.add(new, &cx).await,
@@ -545,6 +608,9 @@ impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
             ValidCommand::Check(name) => self.check(&name, &cx).await,
             ValidCommand::Restart(name) => self.restart(&name, &cx).await,
             ValidCommand::Help(topic) => Ok(self.help(topic)),
+            ValidCommand::Report(text) => self.report(&text, &cx).await,
+            ValidCommand::Tickets { view, page } => self.show_tickets(&view, page, &cx).await,
+            ValidCommand::Ticket { id, action } => Ok(self.change_ticket(id, &action, &cx).await),
         };
         let mut answer =
             result.unwrap_or_else(|e| self.router_failure(&e, message_id, kind, target.as_deref()));
@@ -559,10 +625,23 @@ impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
     /// the audit log fails, the reply says so.
     async fn finish(&self, msg: &Incoming, attempt: &Attempt, answer: Answer) -> Vec<Outgoing> {
         let warning = self.record(attempt, &answer).await;
-        match answer.reply {
+        let mut out = match answer.reply {
             Some(reply) => self.reply(msg, reply + &warning),
             None => Vec::new(),
+        };
+        for notice in answer.notices {
+            let chat = phone_chat(&notice.to);
+            out.extend(
+                split_message(&notice.text, MAX_MESSAGE_CHARS)
+                    .into_iter()
+                    .map(|text| Outgoing {
+                        chat: chat.clone(),
+                        text,
+                        quoting: None,
+                    }),
+            );
         }
+        out
     }
 
     /// Appends the attempt's audit row. Returns a warning to append to the reply when the
@@ -593,7 +672,15 @@ impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
         let mut router_down: Option<RouterError> = None;
         for mut ev in claims {
             let checked = self.clock.now();
+            let ticket_change =
+                CommandKind::from_word(&ev.command).is_some_and(|k| k.changes_ticket());
             let now_shows = match ev.target.as_deref().map(Username::parse) {
+                _ if ticket_change => match ev.target.as_deref() {
+                    Some(target) => self.ticket_shows(target, &ev.message_id).await,
+                    None => "no ticket to check (a report whose ticket number was not given \
+                             yet; see tiket semua)"
+                        .to_owned(),
+                },
                 Some(Ok(_)) if router_down.is_some() => format!(
                     "the router could not be asked ({})",
                     router_down
@@ -802,6 +889,8 @@ pub(crate) struct Cx<'a> {
     pub(crate) now: DateTime<Utc>,
     /// The sender.
     pub(crate) phone: &'a PhoneNumber,
+    /// The sender's role.
+    pub(crate) role: Role,
 }
 
 fn truncate(text: &str, max: usize) -> String {

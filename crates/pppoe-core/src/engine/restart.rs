@@ -5,8 +5,9 @@ use crate::ports::{AuditSink, Clock, Outcome, Router, RouterError};
 
 use super::answer::Answer;
 use super::{Cx, Engine};
+use crate::ticket::TicketStore;
 
-impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
+impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
     pub(super) async fn restart(
         &self,
         name: &Username,

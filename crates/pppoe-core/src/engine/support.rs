@@ -10,6 +10,7 @@ use crate::render::SessionKick;
 
 use super::answer::{Answer, incident_id};
 use super::{Cx, Engine};
+use crate::ticket::TicketStore;
 
 /// The key of the static-IP gate: one queue for every IP change of the engine (IPs are unique
 /// across all routers behind it).
@@ -22,7 +23,7 @@ pub(super) fn user_name(user: &IpUser) -> &str {
     }
 }
 
-impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
+impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
     /// The answer when a router call failed before the command's change was made (or, for
     /// [`RouterError::Unconfirmed`], when it is unknown whether it was).
     pub(super) fn router_failure(

@@ -5,13 +5,15 @@
 
 use std::net::Ipv4Addr;
 
-use crate::command::{Command, CommandKind, EditField, EditValue, HelpTopic};
+use crate::command::{Command, CommandKind, EditField, EditValue, HelpTopic, TicketsView};
 use crate::domain::{
-    CustomerInfo, CustomerInfoError, Ipv4Net, Password, PasswordError, StaticIp, StaticIpError,
-    SubscriberStatus, Username, UsernameError,
+    CustomerInfo, CustomerInfoError, Ipv4Net, Password, PasswordError, PhoneNumber, StaticIp,
+    StaticIpError, SubscriberStatus, Username, UsernameError,
 };
+use crate::engine::AccessEntry;
 use crate::ports::{ListFilter, SecretChange};
 use crate::profile::{Profile, ProfileTable};
+use crate::ticket::{TicketAction, TicketId, TicketIdError};
 
 /// A field rule that a value broke, with what it was about.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +36,15 @@ pub enum FieldError {
     Status(String),
     /// Customer information rules.
     Info(CustomerInfoError),
+    /// A ticket id that is not `TR` and a number.
+    Ticket(TicketIdError),
+    /// `serahkan` to someone who is not on the allowlist.
+    Technician {
+        /// What was typed.
+        found: String,
+        /// The allowlist's names.
+        known: Vec<String>,
+    },
 }
 
 impl FieldError {
@@ -47,17 +58,23 @@ impl FieldError {
             Self::Ip(e) => format!("ip: {e}"),
             Self::Status(_) => "status: not one of enable, disable, aktif, nonaktif".to_owned(),
             Self::Info(e) => format!("info: {e}"),
+            Self::Ticket(_) => "ticket: not TR and a number from 1".to_owned(),
+            Self::Technician { .. } => "technician: not on the allowlist".to_owned(),
         }
     }
 }
 
-/// What validation needs to know: the packages and the static-IP pools.
+/// What validation needs to know: the packages, the static-IP pools and the people.
 #[derive(Debug, Clone, Copy)]
 pub struct Rules<'a> {
     /// The packages.
     pub profiles: &'a ProfileTable,
     /// Pools static IPs must lie in (empty: any unicast address).
     pub pools: &'a [Ipv4Net],
+    /// The allowlist: who a ticket can be given to.
+    pub people: &'a [AccessEntry],
+    /// The country code a number with a leading `0` is read in (`"62"`).
+    pub country: &'a str,
 }
 
 /// A new subscriber, every value checked (`addpppoe`).
@@ -73,6 +90,8 @@ pub struct NewSubscriber {
     pub ip: Option<StaticIp>,
     /// Customer information, if any.
     pub comment: Option<CustomerInfo>,
+    /// The ticket this installation is for (`tiket=TR001`), if any.
+    pub ticket: Option<TicketId>,
 }
 
 /// The new value of an `editpppoe`, checked.
@@ -166,6 +185,37 @@ pub enum ValidCommand {
     Restart(Username),
     /// `help`
     Help(HelpTopic),
+    /// `lapor`: the text after the command word.
+    Report(String),
+    /// `tiket`
+    Tickets {
+        /// Which tickets.
+        view: TicketQuery,
+        /// 1-based page.
+        page: u32,
+    },
+    /// `ambil`, `serahkan`, `catatan`, `selesai`, `tutup`, `bukaulang`.
+    Ticket {
+        /// The ticket.
+        id: TicketId,
+        /// The change.
+        action: TicketAction,
+    },
+}
+
+/// Which tickets `tiket` shows, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TicketQuery {
+    /// Open and in progress.
+    Active,
+    /// The sender's, open and in progress.
+    Mine,
+    /// Every ticket.
+    All,
+    /// One ticket with its history.
+    One(TicketId),
+    /// A subscriber's tickets.
+    Subscriber(Username),
 }
 
 impl ValidCommand {
@@ -176,7 +226,7 @@ impl ValidCommand {
     /// use pppoe_core::{ProfileTable, parse_command};
     ///
     /// let profiles = ProfileTable::default();
-    /// let rules = Rules { profiles: &profiles, pools: &[] };
+    /// let rules = Rules { profiles: &profiles, pools: &[], people: &[], country: "62" };
     /// let raw = parse_command("addpppoe budi01 rahasia123 premium 10.9.0.5", 1000).unwrap();
     /// let ValidCommand::Add(new) = ValidCommand::validate(&raw, &rules).unwrap() else {
     ///     unreachable!()
@@ -193,7 +243,9 @@ impl ValidCommand {
                 profile,
                 ip,
                 info,
+                ticket,
             } => Self::Add(NewSubscriber {
+                ticket: ticket.as_deref().map(ticket_of).transpose()?,
                 name: username_of(username)?,
                 password: password.check().map_err(FieldError::Password)?,
                 profile: profile_of(profile, rules)?,
@@ -226,6 +278,43 @@ impl ValidCommand {
             Command::Check { username } => Self::Check(username_of(username)?),
             Command::Restart { username } => Self::Restart(username_of(username)?),
             Command::Help { topic } => Self::Help(*topic),
+            Command::Report { text } => Self::Report(text.clone()),
+            Command::Tickets { view, page } => Self::Tickets {
+                view: match view {
+                    TicketsView::Active => TicketQuery::Active,
+                    TicketsView::Mine => TicketQuery::Mine,
+                    TicketsView::All => TicketQuery::All,
+                    TicketsView::One(t) => TicketQuery::One(ticket_of(t)?),
+                    TicketsView::Subscriber(u) => TicketQuery::Subscriber(username_of(u)?),
+                },
+                page: *page,
+            },
+            Command::Take { ticket } => Self::ticket(ticket, TicketAction::Take)?,
+            Command::Assign { ticket, to } => {
+                let id = ticket_of(ticket)?;
+                let to = technician_of(to, rules)?;
+                Self::Ticket {
+                    id,
+                    action: TicketAction::Assign(to.as_str().to_owned()),
+                }
+            }
+            Command::Note { ticket, text } => {
+                Self::ticket(ticket, TicketAction::Note(text.clone()))?
+            }
+            Command::Resolve { ticket, text } => {
+                Self::ticket(ticket, TicketAction::Resolve(text.clone()))?
+            }
+            Command::CloseTicket { ticket } => Self::ticket(ticket, TicketAction::Close)?,
+            Command::Reopen { ticket, reason } => {
+                Self::ticket(ticket, TicketAction::Reopen(reason.clone()))?
+            }
+        })
+    }
+
+    fn ticket(typed: &str, action: TicketAction) -> Result<Self, FieldError> {
+        Ok(Self::Ticket {
+            id: ticket_of(typed)?,
+            action,
         })
     }
 
@@ -240,8 +329,46 @@ impl ValidCommand {
             Self::Check(_) => CommandKind::Check,
             Self::Restart(_) => CommandKind::Restart,
             Self::Help(_) => CommandKind::Help,
+            Self::Report(_) => CommandKind::Report,
+            Self::Tickets { .. } => CommandKind::Tickets,
+            Self::Ticket { action, .. } => match action {
+                TicketAction::Take => CommandKind::Take,
+                TicketAction::Assign(_) => CommandKind::Assign,
+                TicketAction::Note(_) => CommandKind::Note,
+                TicketAction::Resolve(_) => CommandKind::Resolve,
+                TicketAction::Close => CommandKind::CloseTicket,
+                TicketAction::Reopen(_) => CommandKind::Reopen,
+                TicketAction::Install(_) => CommandKind::Add,
+            },
         }
     }
+}
+
+fn ticket_of(text: &str) -> Result<TicketId, FieldError> {
+    text.parse().map_err(FieldError::Ticket)
+}
+
+/// The allowlisted person `text` names: a phone number in any usual form, or a name of the
+/// allowlist (any case).
+fn technician_of(text: &str, rules: &Rules<'_>) -> Result<PhoneNumber, FieldError> {
+    let by_number = PhoneNumber::parse(text, rules.country)
+        .ok()
+        .and_then(|p| rules.people.iter().find(|e| e.phone == p));
+    let by_name = || {
+        let mut named = rules
+            .people
+            .iter()
+            .filter(|e| e.name.eq_ignore_ascii_case(text.trim()));
+        // A name two people share names nobody.
+        named.next().filter(|_| named.next().is_none())
+    };
+    by_number
+        .or_else(by_name)
+        .map(|e| e.phone.clone())
+        .ok_or_else(|| FieldError::Technician {
+            found: text.to_owned(),
+            known: rules.people.iter().map(|e| e.name.clone()).collect(),
+        })
 }
 
 fn username_of(text: &str) -> Result<Username, FieldError> {

@@ -9,6 +9,9 @@
 mod en;
 mod id;
 mod lexicon;
+mod ticket;
+
+pub use ticket::{TicketChangeView, TicketScope};
 
 use std::fmt::{self, Display, Write as _};
 use std::time::Duration;
@@ -661,6 +664,7 @@ impl Renderer {
         self.command_menu(&mut out);
         menu_item(&mut out, "checkpppoe", &[lx.arg_user], lx.menu_check);
         menu_item(&mut out, "restartpppoe", &[lx.arg_user], lx.menu_restart);
+        self.ticket_menu(&mut out);
         out
     }
 
@@ -687,6 +691,7 @@ impl Renderer {
             CommandKind::Check => "checkpppoe john123",
             CommandKind::Restart => "restartpppoe john123",
             CommandKind::Help => "help pppoe",
+            kind => self.ticket_example(kind),
         }
     }
 
@@ -708,6 +713,7 @@ impl Renderer {
             CommandKind::List => &[lx.arg_filter, lx.arg_page],
             CommandKind::Check | CommandKind::Restart => &[lx.arg_username],
             CommandKind::Help => return "help pppoe".to_owned(),
+            kind => return self.ticket_usage(kind),
         };
         synopsis(kind.word(), args)
     }
@@ -722,6 +728,9 @@ impl Renderer {
             Arg::Field => lx.arg_field,
             Arg::Value => lx.arg_value,
             Arg::Code => lx.arg_code,
+            Arg::Ticket | Arg::Text | Arg::Technician | Arg::Complaint | Arg::Reason => {
+                self.ticket_placeholder(arg)
+            }
         }
     }
 
@@ -762,10 +771,14 @@ impl Renderer {
                 &(lx.unknown_field)(found),
                 Some(self.example(CommandKind::Edit)),
             ),
-            ParseError::BadPage { found, .. } => self.error(
+            ParseError::BadPage { found, command, .. } => self.error(
                 lx.title_bad_page,
                 &(lx.bad_page)(found),
-                Some("pppoe Premium 2"),
+                Some(if *command == CommandKind::Tickets {
+                    "tiket semua 2"
+                } else {
+                    "pppoe Premium 2"
+                }),
             ),
         }
     }
@@ -806,6 +819,8 @@ impl Renderer {
             FieldError::Info(CustomerInfoError::TooLong { len, max }) => {
                 (lx.title_info_too_long, (lx.info_too_long)(*len, *max))
             }
+            FieldError::Ticket(e) => self.bad_ticket_id(&e.0),
+            FieldError::Technician { found, known } => self.unknown_technician(found, known),
         };
         let example = match (command, err) {
             (CommandKind::Edit, FieldError::Password(_)) => {

@@ -13,7 +13,7 @@ use pppoe_core::{
     AuditEvent, AuditSink, DeleteConfirmation, EngineConfig, Language, Outcome, RouterError,
 };
 
-use crate::harness::{ADMIN, Bot, config, jakarta, strip_bold};
+use crate::harness::{ADMIN, Bot, TECH, config, jakarta, strip_bold};
 
 fn golden(name: &str, actual: &str) {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -370,6 +370,77 @@ fn every_layout(language: Language) {
         &format!("{l}/add_ip_not_verified"),
         &b.one("addpppoe budi03 password123 Premium 10.9.0.8"),
     );
+}
+
+/// Every ticket layout in one language, replies and notices, against golden files.
+fn every_ticket_layout(language: Language) {
+    let l = lang_name(language);
+    let b = bot(language);
+    b.at(2024, 12, 15, 8, 0, 0);
+    let all = |from: &str, text: &str| -> String {
+        let msg = b.message(from, text);
+        b.deliver(msg)
+            .into_iter()
+            .map(|o| format!("[to {}]\n{}", o.chat, o.text))
+            .collect::<Vec<_>>()
+            .join("\n\n")
+    };
+    golden(
+        &format!("{l}/ticket_opened"),
+        &all(TECH, "lapor john123 internet mati sejak pagi"),
+    );
+    golden(
+        &format!("{l}/ticket_opened_unlinked"),
+        &all(ADMIN, "lapor pasang baru Pak Budi Jl. Mawar 3"),
+    );
+    b.at(2024, 12, 15, 8, 10, 0);
+    golden(&format!("{l}/ticket_taken"), &all(TECH, "ambil TR001"));
+    golden(&format!("{l}/ticket_refused"), &all(ADMIN, "tutup TR001"));
+    golden(
+        &format!("{l}/ticket_note"),
+        &all(TECH, "catatan TR001 kabel drop putus, diganti"),
+    );
+    golden(
+        &format!("{l}/ticket_assigned"),
+        &all(ADMIN, "serahkan TR002 Teknisi"),
+    );
+    b.at(2024, 12, 15, 9, 0, 0);
+    golden(
+        &format!("{l}/ticket_add_installed"),
+        &all(
+            TECH,
+            "addpppoe budi01 rahasia123 Premium tiket=TR002 \"Pak Budi - Jl. Mawar 3\"",
+        ),
+    );
+    golden(
+        &format!("{l}/ticket_resolved"),
+        &all(TECH, "selesai TR002 User PPPoE berhasil dibuat"),
+    );
+    golden(&format!("{l}/ticket_closed"), &all(ADMIN, "tutup TR002"));
+    golden(
+        &format!("{l}/ticket_reopened"),
+        &all(ADMIN, "bukaulang TR002 pelanggan lapor masih putus"),
+    );
+    golden(&format!("{l}/ticket_list"), &all(TECH, "tiket"));
+    golden(&format!("{l}/ticket_list_mine"), &all(TECH, "tiket saya"));
+    golden(&format!("{l}/ticket_detail"), &all(TECH, "tiket TR001"));
+    golden(&format!("{l}/ticket_not_found"), &all(TECH, "tiket TR404"));
+    golden(&format!("{l}/ticket_bad_id"), &all(TECH, "ambil T001"));
+    golden(
+        &format!("{l}/ticket_unknown_technician"),
+        &all(ADMIN, "serahkan TR001 Budi"),
+    );
+    golden(&format!("{l}/help_tickets"), &all(TECH, "help tiket"));
+}
+
+#[test]
+fn indonesian_ticket_layouts_match_their_golden_files() {
+    every_ticket_layout(Language::Indonesian);
+}
+
+#[test]
+fn english_ticket_layouts_match_their_golden_files() {
+    every_ticket_layout(Language::English);
 }
 
 #[test]

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use futures::executor::block_on;
-use pppoe_core::testing::{FakeRouter, ManualClock, MemoryAudit};
+use pppoe_core::testing::{FakeRouter, ManualClock, MemoryAudit, MemoryTickets};
 use pppoe_core::{
     AccessEntry, AuditEvent, Clock, Engine, EngineConfig, Incoming, Outgoing, PhoneNumber, Role,
     Sender,
@@ -13,12 +13,13 @@ pub const ADMIN: &str = "081234567890";
 pub const TECH: &str = "+62 813-1111-2222";
 pub const STRANGER: &str = "6289999999999@s.whatsapp.net";
 
-pub type TestEngine = Engine<FakeRouter, MemoryAudit, ManualClock>;
+pub type TestEngine = Engine<FakeRouter, MemoryAudit, ManualClock, MemoryTickets>;
 
 pub struct Bot {
     pub engine: TestEngine,
     pub router: FakeRouter,
     pub audit: MemoryAudit,
+    pub tickets: MemoryTickets,
     pub clock: ManualClock,
     next_id: AtomicU32,
 }
@@ -50,11 +51,14 @@ impl Bot {
     pub fn new(router: FakeRouter, config: EngineConfig) -> Self {
         let audit = MemoryAudit::new();
         let clock = ManualClock::new(jakarta(2024, 12, 15, 16, 30, 25));
-        let engine = Engine::new(router.clone(), audit.clone(), clock.clone(), config);
+        let tickets = MemoryTickets::new();
+        let engine = Engine::new(router.clone(), audit.clone(), clock.clone(), config)
+            .with_tickets(tickets.clone());
         Self {
             engine,
             router,
             audit,
+            tickets,
             clock,
             next_id: AtomicU32::new(1),
         }

@@ -8,4 +8,5 @@ mod harness;
 mod outcomes;
 mod props;
 mod secrets;
+mod tickets;
 mod validation;
