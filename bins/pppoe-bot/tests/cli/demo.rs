@@ -319,3 +319,109 @@ fn a_line_that_is_not_utf8_is_skipped_and_the_batch_goes_on() {
         "the line's bytes are not logged: {err}"
     );
 }
+
+/// The spec's workflow end to end through the binary: a ticket opened by the admin, given to
+/// the technician (who is sent a notice), the new subscriber created on the ticket over TCP,
+/// resolved, shown, closed; then a second run on the same database continues the numbering.
+#[test]
+fn the_demo_runs_a_trouble_ticket_from_report_to_close() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let script = "\
+lapor pasang baru Pak Budi Jl. Mawar 3
+serahkan TR001 081298765432
+addpppoe budi01 password123 Premium tiket=tr1
+selesai TR001 User PPPoE berhasil dibuat
+tiket TR001
+tutup TR001
+";
+    let out = run(&["demo", "--db", db.to_str().unwrap()], script);
+    assert!(out.status.success(), "stderr: {}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("🎫 *TIKET TR001 DIBUAT*"), "{text}");
+    assert!(text.contains("✅ *TIKET TR001 DISERAHKAN*"), "{text}");
+    // The notice to the technician, shown with its recipient.
+    assert!(
+        text.contains("📨 → 6281298765432:\n🎫 *TIKET TR001 DISERAHKAN KE ANDA*"),
+        "{text}"
+    );
+    assert!(
+        text.contains("🎫 User budi01 dicatat di tiket TR001"),
+        "{text}"
+    );
+    assert!(text.contains("✅ *TIKET TR001 SELESAI*"), "{text}");
+    // `tiket TR001`: the history and the live status read from routeros-sim over TCP.
+    assert!(
+        text.contains("User budi01 dibuat · Demo admin (6281234567890)"),
+        "{text}"
+    );
+    assert!(text.contains("📊 *STATUS USER PPPoE*"), "{text}");
+    assert!(text.contains("🔒 *TIKET TR001 DITUTUP*"), "{text}");
+
+    // The ticket and its history in the SQLite file; every command in the audit log.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (ticket, kinds, rows) = rt.block_on(async {
+        let store = AuditStore::open_read_only(&db).await.unwrap();
+        assert!(store.verify().await.unwrap().is_intact());
+        let (ticket, events) =
+            pppoe_core::TicketStore::get(&store, pppoe_core::TicketId::new(1).unwrap())
+                .await
+                .unwrap()
+                .unwrap();
+        let kinds: Vec<String> = events.iter().map(|e| e.kind.as_str().to_owned()).collect();
+        let rows = store.query(&AuditQuery::new().limit(100)).await.unwrap();
+        (ticket, kinds, rows)
+    });
+    assert_eq!(ticket.state, pppoe_core::TicketState::Closed);
+    assert_eq!(ticket.username.as_deref(), Some("budi01"));
+    assert_eq!(ticket.assignee.as_deref(), Some("6281298765432"));
+    assert!(ticket.installed_at.is_some());
+    assert_eq!(
+        kinds,
+        ["opened", "assigned", "installed", "resolved", "closed"]
+    );
+    let oldest_first: Vec<(&str, Option<&str>, Outcome)> = rows
+        .iter()
+        .rev()
+        .map(|r| {
+            (
+                r.event.command.as_str(),
+                r.event.target.as_deref(),
+                r.event.outcome,
+            )
+        })
+        .collect();
+    assert_eq!(
+        oldest_first,
+        [
+            ("lapor", Some("TR001"), Outcome::Ok),
+            ("serahkan", Some("TR001"), Outcome::Ok),
+            ("addpppoe", Some("budi01"), Outcome::Ok),
+            ("selesai", Some("TR001"), Outcome::Ok),
+            ("tiket", Some("TR001"), Outcome::Ok),
+            ("tutup", Some("TR001"), Outcome::Ok),
+        ]
+    );
+    assert!(
+        rows.iter()
+            .any(|r| r.event.arguments.ends_with("[notified 6281298765432]")),
+        "the assignment names whom it told"
+    );
+    assert!(
+        rows.iter()
+            .all(|r| !r.event.arguments.contains("password123"))
+    );
+
+    // A second run on the same database: the numbering goes on.
+    let out = run(
+        &["demo", "--db", db.to_str().unwrap()],
+        "lapor john123 internet lambat\n",
+    );
+    assert!(out.status.success(), "stderr: {}", stderr(&out));
+    assert!(
+        stdout(&out).contains("🎫 *TIKET TR002 DIBUAT*"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(stdout(&out).contains("👤 *Pelanggan:* john123"));
+}

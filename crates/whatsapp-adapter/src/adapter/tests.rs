@@ -250,6 +250,34 @@ async fn ignored_messages_never_reach_the_engine() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_notice_to_a_phone_number_goes_to_its_phone_chat() {
+    let h = harness();
+    h.connect();
+    // The engine addresses someone who did not write (a ticket's notice) by number.
+    let notice = Outgoing {
+        chat: format!("+{ADMIN}"),
+        text: "🎫 *TIKET BARU TR001*".into(),
+        quoting: None,
+    };
+    h.adapter.send(&notice).await.unwrap();
+    let sent = h.link.sent();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].0.to_string(), ADMIN_JID);
+    assert_eq!(
+        sent[0].1.conversation.as_deref(),
+        Some("🎫 *TIKET BARU TR001*")
+    );
+    // Anything else that is no chat is refused, not sent somewhere.
+    let bad = Outgoing {
+        chat: "+12".into(),
+        text: "x".into(),
+        quoting: None,
+    };
+    assert!(h.adapter.send(&bad).await.is_err());
+    assert_eq!(h.link.sent().len(), 1);
+}
+
+#[tokio::test(start_paused = true)]
 async fn replies_quote_the_command_show_typing_and_are_paced() {
     let h = harness();
     h.connect();
