@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use pppoe_core::{AuditError, AuditEvent, AuditSink};
+use pppoe_core::{ActivityCount, AuditError, AuditEvent, AuditSink};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
@@ -518,6 +518,27 @@ impl AuditStore {
         Ok(created)
     }
 
+    /// How many attempts of each command each actor made with outcome `ok` at or after
+    /// `since` (the performance report), by actor and command.
+    pub async fn activity(&self, since: DateTime<Utc>) -> Result<Vec<ActivityCount>, StoreError> {
+        let rows: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT actor_phone, command, count(*) FROM audit_log \
+             WHERE outcome = 'ok' AND at >= ? GROUP BY actor_phone, command \
+             ORDER BY actor_phone, command",
+        )
+        .bind(format_at(since))
+        .fetch_all(&self.inner.read)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(actor, command, count)| ActivityCount {
+                actor,
+                command,
+                count: u64::try_from(count).unwrap_or(0),
+            })
+            .collect())
+    }
+
     /// The rows matching `query`, newest first, paged by its `limit` and `offset`.
     pub async fn query(&self, query: &AuditQuery) -> Result<Vec<AuditRow>, StoreError> {
         let mut sql = QueryBuilder::<Sqlite>::new(format!("SELECT {COLUMNS} FROM audit_log"));
@@ -753,6 +774,10 @@ impl AuditSink for AuditStore {
         usernames: &[String],
     ) -> Result<HashMap<String, DateTime<Utc>>, AuditError> {
         Ok(Self::created_at(self, usernames).await?)
+    }
+
+    async fn activity(&self, since: DateTime<Utc>) -> Result<Vec<ActivityCount>, AuditError> {
+        Ok(Self::activity(self, since).await?)
     }
 }
 

@@ -12,8 +12,8 @@
 
 use chrono::{DateTime, Utc};
 use pppoe_core::ticket::{
-    NewTicket, Ticket, TicketError, TicketEvent, TicketEventKind, TicketFilter, TicketId,
-    TicketPage, TicketState, TicketStore, TicketUpdate,
+    NewTicket, Resolution, Ticket, TicketError, TicketEvent, TicketEventKind, TicketFilter,
+    TicketId, TicketPage, TicketState, TicketStore, TicketUpdate,
 };
 use sqlx::{Connection as _, SqliteConnection};
 use tokio::sync::oneshot;
@@ -429,7 +429,58 @@ impl TicketStore for AuditStore {
         .map_err(store_error)?;
         rows.into_iter().map(TicketRow::into_ticket).collect()
     }
+
+    async fn resolutions(&self, since: DateTime<Utc>) -> Result<Vec<Resolution>, TicketError> {
+        let rows: Vec<ResolutionRow> = sqlx::query_as(RESOLUTIONS)
+            .bind(format_at(since))
+            .fetch_all(self.reader())
+            .await
+            .map_err(store_error)?;
+        rows.into_iter()
+            .map(|(ticket, resolver, reported, taken, resolved)| {
+                let id = u32::try_from(ticket)
+                    .ok()
+                    .and_then(TicketId::new)
+                    .ok_or_else(|| TicketError::Store(format!("ticket number {ticket}")))?;
+                let time = |text: &str| {
+                    parse_at(text).ok_or_else(|| {
+                        TicketError::Store(format!("ticket {id}: unreadable time {text:?}"))
+                    })
+                };
+                let resolved_at = time(&resolved)?;
+                Ok(Resolution {
+                    ticket: id,
+                    resolver,
+                    reported_at: reported
+                        .as_deref()
+                        .map(time)
+                        .transpose()?
+                        .unwrap_or(resolved_at),
+                    taken_at: taken.as_deref().map(time).transpose()?,
+                    resolved_at,
+                })
+            })
+            .collect()
+    }
 }
+
+/// A row of [`RESOLUTIONS`]: the ticket number, the resolver, the report's, the take's and
+/// the resolution's times.
+type ResolutionRow = (i64, Option<String>, Option<String>, Option<String>, String);
+
+/// Every `resolved` event from a time on, with the last report (opened or reopened) before
+/// it and the last take or assignment after that report (the same rule as
+/// `pppoe_core::ticket::resolutions_in`).
+const RESOLUTIONS: &str = "SELECT r.ticket, r.actor, \
+     (SELECT o.at FROM ticket_events o WHERE o.ticket = r.ticket AND o.id < r.id \
+        AND o.kind IN ('opened', 'reopened') ORDER BY o.id DESC LIMIT 1), \
+     (SELECT t.at FROM ticket_events t WHERE t.ticket = r.ticket AND t.id < r.id \
+        AND t.kind IN ('taken', 'assigned') \
+        AND t.id > coalesce((SELECT max(o.id) FROM ticket_events o WHERE o.ticket = r.ticket \
+              AND o.id < r.id AND o.kind IN ('opened', 'reopened')), 0) \
+        ORDER BY t.id DESC LIMIT 1), \
+     r.at \
+     FROM ticket_events r WHERE r.kind = 'resolved' AND r.at >= ?1 ORDER BY r.at, r.id";
 
 #[cfg(test)]
 mod tests {

@@ -1716,4 +1716,127 @@ mod tickets {
         assert!(report.is_intact(), "{report}");
         store.close().await;
     }
+
+    /// The SQL that finds each resolution's report and take agrees with pppoe-core's rule on
+    /// the same history, across a reopen; only resolutions from `since` on count.
+    #[tokio::test]
+    async fn resolutions_by_sql_follow_the_same_rule_as_the_core() {
+        let t = TestStore::new().await;
+        let store = &t.store;
+        let opened = open_n(store, 2).await;
+        let mut first = opened[0].clone();
+        let steps: Vec<(TicketAction, Actor<'_>, i64)> = vec![
+            (TicketAction::Take, tech(TECH), 10),
+            (TicketAction::Resolve("a".into()), tech(TECH), 40),
+            (TicketAction::Reopen("b".into()), admin(), 50),
+            (TicketAction::Assign(OTHER.into()), admin(), 55),
+            (TicketAction::Resolve("c".into()), tech(OTHER), 95),
+        ];
+        for (i, (action, actor, m)) in steps.into_iter().enumerate() {
+            first = store
+                .update(change(&first, action, actor, minute(m), &format!("s{i}")))
+                .await
+                .unwrap();
+        }
+        // The second ticket is resolved without being taken by its resolver's own command.
+        let second = store
+            .update(change(
+                &opened[1],
+                TicketAction::Take,
+                tech(TECH),
+                minute(20),
+                "t1",
+            ))
+            .await
+            .unwrap();
+        store
+            .update(change(
+                &second,
+                TicketAction::Resolve("d".into()),
+                admin(),
+                minute(30),
+                "t2",
+            ))
+            .await
+            .unwrap();
+
+        let by_sql = store.resolutions(minute(0)).await.unwrap();
+        let mut by_rule = Vec::new();
+        for n in [1, 2] {
+            let (_, events) = store.get(id(n)).await.unwrap().unwrap();
+            by_rule.extend(pppoe_core::ticket::resolutions_in(
+                id(n),
+                &events,
+                minute(0),
+            ));
+        }
+        by_rule.sort_by_key(|r| r.resolved_at);
+        assert_eq!(by_sql, by_rule);
+        let shown: Vec<_> = by_sql
+            .iter()
+            .map(|r| {
+                (
+                    r.ticket.number(),
+                    r.resolver.as_deref(),
+                    (r.reported_at - minute(0)).num_minutes(),
+                    r.taken_at.map(|t| (t - minute(0)).num_minutes()),
+                    (r.resolved_at - minute(0)).num_minutes(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                (2, Some(REPORTER), 0, Some(20), 30),
+                (1, Some(TECH), 0, Some(10), 40),
+                (1, Some(OTHER), 50, Some(55), 95),
+            ]
+        );
+        // From minute 41 on, only the second resolution of the first ticket.
+        let later = store.resolutions(minute(41)).await.unwrap();
+        assert_eq!(later.len(), 1);
+        assert_eq!(later[0].resolver.as_deref(), Some(OTHER));
+    }
+
+    #[tokio::test]
+    async fn activity_counts_ok_attempts_by_actor_and_command_from_a_time_on() {
+        let t = TestStore::new().await;
+        let mut events = Vec::new();
+        for (i, (actor, command, outcome, m)) in [
+            ("a", "addpppoe", Outcome::Ok, 0),
+            ("a", "addpppoe", Outcome::Ok, 5),
+            ("a", "addpppoe", Outcome::Failed, 6),
+            ("a", "delpppoe", Outcome::Ok, 7),
+            ("b", "editpppoe", Outcome::Ok, 8),
+            ("b", "editpppoe", Outcome::Ok, -60),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            events.push(AuditEvent {
+                at: minute(m),
+                actor_phone: actor.into(),
+                command: command.into(),
+                outcome,
+                ..event(&format!("m{i}"))
+            });
+        }
+        t.append_all(events).await;
+        let counts: Vec<(String, String, u64)> = t
+            .store
+            .activity(minute(0))
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|c| (c.actor, c.command, c.count))
+            .collect();
+        assert_eq!(
+            counts,
+            [
+                ("a".to_owned(), "addpppoe".to_owned(), 2),
+                ("a".to_owned(), "delpppoe".to_owned(), 1),
+                ("b".to_owned(), "editpppoe".to_owned(), 1),
+            ]
+        );
+    }
 }

@@ -39,6 +39,12 @@ impl AuditSink for NullAudit {
     ) -> Result<std::collections::HashMap<String, chrono::DateTime<chrono::Utc>>, AuditError> {
         Ok(Default::default())
     }
+    async fn activity(
+        &self,
+        _since: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<pppoe_core::ActivityCount>, AuditError> {
+        Ok(Vec::new())
+    }
 }
 
 fn engine() -> Engine<FakeRouter, NullAudit, ManualClock> {

@@ -49,11 +49,13 @@ pub enum CommandKind {
     CloseTicket,
     /// `bukaulang`: reopen a resolved or closed ticket.
     Reopen,
+    /// `laporan`: the technicians' performance report.
+    Performance,
 }
 
 impl CommandKind {
     /// Every kind, in help order.
-    pub const ALL: [Self; 16] = [
+    pub const ALL: [Self; 17] = [
         Self::Add,
         Self::Edit,
         Self::Delete,
@@ -70,6 +72,7 @@ impl CommandKind {
         Self::Resolve,
         Self::CloseTicket,
         Self::Reopen,
+        Self::Performance,
     ];
 
     /// The command word as technicians type it (and as the audit log records it).
@@ -91,6 +94,7 @@ impl CommandKind {
             Self::Resolve => "selesai",
             Self::CloseTicket => "tutup",
             Self::Reopen => "bukaulang",
+            Self::Performance => "laporan",
         }
     }
 
@@ -107,6 +111,7 @@ impl CommandKind {
             Self::Resolve => "resolve",
             Self::CloseTicket => "close",
             Self::Reopen => "reopen",
+            Self::Performance => "performance",
             _ => return None,
         })
     }
@@ -342,6 +347,51 @@ pub enum Command {
         /// Why.
         reason: String,
     },
+    /// `laporan [hari|minggu|bulan]`
+    Performance {
+        /// The period.
+        period: Period,
+    },
+}
+
+/// The period of `laporan`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Period {
+    /// `hari`: today, from local midnight.
+    Day,
+    /// `minggu`: the last 7 days, today included (the default).
+    Week,
+    /// `bulan`: the last 30 days, today included.
+    Month,
+}
+
+impl Period {
+    /// How many calendar days it covers, today included.
+    pub fn days(self) -> u32 {
+        match self {
+            Self::Day => 1,
+            Self::Week => 7,
+            Self::Month => 30,
+        }
+    }
+
+    /// The period's word in commands.
+    pub fn word(self) -> &'static str {
+        match self {
+            Self::Day => "hari",
+            Self::Week => "minggu",
+            Self::Month => "bulan",
+        }
+    }
+
+    fn parse(word: &str) -> Option<Self> {
+        Some(match word.to_lowercase().as_str() {
+            "hari" | "harian" | "day" | "today" | "hariini" => Self::Day,
+            "minggu" | "mingguan" | "week" | "weekly" | "pekan" => Self::Week,
+            "bulan" | "bulanan" | "month" | "monthly" => Self::Month,
+            _ => return None,
+        })
+    }
 }
 
 /// Which tickets `tiket` shows, as typed.
@@ -379,6 +429,7 @@ impl Command {
             Self::Resolve { .. } => CommandKind::Resolve,
             Self::CloseTicket { .. } => CommandKind::CloseTicket,
             Self::Reopen { .. } => CommandKind::Reopen,
+            Self::Performance { .. } => CommandKind::Performance,
         }
     }
 
@@ -404,7 +455,8 @@ impl Command {
             | Self::List { .. }
             | Self::Help { .. }
             | Self::Report { .. }
-            | Self::Tickets { .. } => None,
+            | Self::Tickets { .. }
+            | Self::Performance { .. } => None,
         }
     }
 
@@ -514,6 +566,7 @@ impl Command {
                 ticket,
                 reason: text,
             } => format!("{ticket} {text}"),
+            Self::Performance { period } => period.word().to_owned(),
         }
     }
 }
@@ -619,6 +672,12 @@ pub enum ParseError {
     /// `editpppoe` with a field it cannot change.
     #[error("editpppoe: unknown field (word 3)")]
     UnknownField {
+        /// What was typed.
+        found: String,
+    },
+    /// `laporan` with a period that is none of hari, minggu, bulan.
+    #[error("laporan: unknown period (word 2)")]
+    UnknownPeriod {
         /// What was typed.
         found: String,
     },
@@ -768,6 +827,7 @@ pub fn parse_command(text: &str, max_len: usize) -> Result<Command, ParseError> 
         "selesai" | "resolve" => CommandKind::Resolve,
         "tutup" | "close" => CommandKind::CloseTicket,
         "bukaulang" | "reopen" => CommandKind::Reopen,
+        "laporan" | "performance" => CommandKind::Performance,
         _ if word.is_empty() => return Err(ParseError::Empty),
         _ => {
             return Err(ParseError::UnknownCommand {
@@ -961,6 +1021,18 @@ pub fn parse_command(text: &str, max_len: usize) -> Result<Command, ParseError> 
                     reason: text,
                 },
             }
+        }
+        CommandKind::Performance => {
+            let period = match args.first() {
+                None => Period::Week,
+                Some(t) => {
+                    Period::parse(clean(&t.text)).ok_or_else(|| ParseError::UnknownPeriod {
+                        found: t.text.clone(),
+                    })?
+                }
+            };
+            at_most(1)?;
+            Command::Performance { period }
         }
     })
 }

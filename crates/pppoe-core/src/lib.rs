@@ -69,10 +69,10 @@ pub use engine::{
 };
 pub use multi::{NamedRouter, RouterSet, RouterSetError};
 pub use ports::{
-    ActiveSession, AuditError, AuditEvent, AuditSink, ChatId, Clock, Incoming, IpUser, ListFilter,
-    ListedSecret, MessageId, Messenger, MessengerError, NewSecret, Outcome, Outgoing, PageRequest,
-    Router, RouterError, RouterProfile, Secret, SecretChange, SecretPage, SecretRef, Sender,
-    SystemClock, Traffic,
+    ActiveSession, ActivityCount, AuditError, AuditEvent, AuditSink, ChatId, Clock, Incoming,
+    IpUser, ListFilter, ListedSecret, MessageId, Messenger, MessengerError, NewSecret, Outcome,
+    Outgoing, PageRequest, Router, RouterError, RouterProfile, Secret, SecretChange, SecretPage,
+    SecretRef, Sender, SystemClock, Traffic,
 };
 pub use profile::{Profile, ProfileName, ProfileTable, RateLimit};
 pub use render::{Language, Renderer, split_message};

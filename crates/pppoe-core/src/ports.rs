@@ -539,6 +539,24 @@ pub trait AuditSink: Send + Sync {
         &self,
         usernames: &[String],
     ) -> impl Future<Output = Result<HashMap<String, DateTime<Utc>>, AuditError>> + Send;
+
+    /// How many attempts of each command each actor made with outcome `ok` at or after
+    /// `since` (the performance report).
+    fn activity(
+        &self,
+        since: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Vec<ActivityCount>, AuditError>> + Send;
+}
+
+/// How often one actor did one command (outcome `ok`) in a period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActivityCount {
+    /// The actor's phone digits.
+    pub actor: String,
+    /// The command word.
+    pub command: String,
+    /// How many times.
+    pub count: u64,
 }
 
 /// The time, injected so that tests are deterministic.

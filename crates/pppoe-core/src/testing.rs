@@ -14,13 +14,13 @@ use chrono::{DateTime, TimeZone, Utc};
 
 use crate::domain::Username;
 use crate::ports::{
-    ActiveSession, AuditError, AuditEvent, AuditSink, Clock, Incoming, IpUser, ListFilter,
-    ListedSecret, Messenger, MessengerError, NewSecret, Outcome, Outgoing, PageRequest, Router,
-    RouterError, RouterProfile, Secret, SecretChange, SecretPage, SecretRef, Traffic,
+    ActiveSession, ActivityCount, AuditError, AuditEvent, AuditSink, Clock, Incoming, IpUser,
+    ListFilter, ListedSecret, Messenger, MessengerError, NewSecret, Outcome, Outgoing, PageRequest,
+    Router, RouterError, RouterProfile, Secret, SecretChange, SecretPage, SecretRef, Traffic,
 };
 use crate::ticket::{
-    NewTicket, Ticket, TicketError, TicketEvent, TicketEventKind, TicketFilter, TicketId,
-    TicketPage, TicketState, TicketStore, TicketUpdate,
+    NewTicket, Resolution, Ticket, TicketError, TicketEvent, TicketEventKind, TicketFilter,
+    TicketId, TicketPage, TicketState, TicketStore, TicketUpdate,
 };
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -678,6 +678,26 @@ impl AuditSink for MemoryAudit {
         }
         Ok(out)
     }
+
+    async fn activity(&self, since: DateTime<Utc>) -> Result<Vec<ActivityCount>, AuditError> {
+        self.check()?;
+        let mut counts: BTreeMap<(String, String), u64> = BTreeMap::new();
+        for e in lock(&self.events).iter() {
+            if e.outcome == Outcome::Ok && e.at >= since {
+                *counts
+                    .entry((e.actor_phone.clone(), e.command.clone()))
+                    .or_default() += 1;
+            }
+        }
+        Ok(counts
+            .into_iter()
+            .map(|((actor, command), count)| ActivityCount {
+                actor,
+                command,
+                count,
+            })
+            .collect())
+    }
 }
 
 /// A ticket and its history.
@@ -826,6 +846,16 @@ impl TicketStore for MemoryTickets {
             })
             .cloned()
             .collect())
+    }
+
+    async fn resolutions(&self, since: DateTime<Utc>) -> Result<Vec<Resolution>, TicketError> {
+        self.check()?;
+        let mut out: Vec<Resolution> = lock(&self.tickets)
+            .iter()
+            .flat_map(|(t, events)| crate::ticket::resolutions_in(t.id, events, since))
+            .collect();
+        out.sort_by_key(|r| r.resolved_at);
+        Ok(out)
     }
 }
 

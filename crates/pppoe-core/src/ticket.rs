@@ -470,6 +470,59 @@ pub trait TicketStore: Send + Sync {
         &self,
         cutoff: DateTime<Utc>,
     ) -> impl Future<Output = Result<Vec<Ticket>, TicketError>> + Send;
+
+    /// Every resolution (a `resolved` event) at or after `since`, oldest first, with when its
+    /// ticket was last reported (opened or reopened) and last taken or assigned before it.
+    fn resolutions(
+        &self,
+        since: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Vec<Resolution>, TicketError>> + Send;
+}
+
+/// One resolution of a ticket, for the performance report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolution {
+    /// The ticket.
+    pub ticket: TicketId,
+    /// Who resolved it (phone digits).
+    pub resolver: Option<String>,
+    /// When it was reported (or reopened) before this resolution.
+    pub reported_at: DateTime<Utc>,
+    /// When it was last taken or assigned before this resolution.
+    pub taken_at: Option<DateTime<Utc>>,
+    /// When it was resolved.
+    pub resolved_at: DateTime<Utc>,
+}
+
+/// Finds a resolution's times in a ticket's history (oldest first): for each `resolved`
+/// event at or after `since`, the last `opened`/`reopened` and the last `taken`/`assigned`
+/// before it. The stores share this rule.
+pub fn resolutions_in(
+    id: TicketId,
+    events: &[TicketEvent],
+    since: DateTime<Utc>,
+) -> Vec<Resolution> {
+    let mut out = Vec::new();
+    let mut reported = None;
+    let mut taken = None;
+    for e in events {
+        match e.kind {
+            TicketEventKind::Opened | TicketEventKind::Reopened => {
+                reported = Some(e.at);
+                taken = None;
+            }
+            TicketEventKind::Taken | TicketEventKind::Assigned(_) => taken = Some(e.at),
+            TicketEventKind::Resolved if e.at >= since => out.push(Resolution {
+                ticket: id,
+                resolver: e.actor.clone(),
+                reported_at: reported.unwrap_or(e.at),
+                taken_at: taken,
+                resolved_at: e.at,
+            }),
+            _ => {}
+        }
+    }
+    out
 }
 
 /// The store of an engine without tickets: every call is [`TicketError::Unavailable`], so
@@ -491,6 +544,9 @@ impl TicketStore for NoTickets {
         Err(TicketError::Unavailable)
     }
     async fn resolved_before(&self, _: DateTime<Utc>) -> Result<Vec<Ticket>, TicketError> {
+        Err(TicketError::Unavailable)
+    }
+    async fn resolutions(&self, _: DateTime<Utc>) -> Result<Vec<Resolution>, TicketError> {
         Err(TicketError::Unavailable)
     }
 }

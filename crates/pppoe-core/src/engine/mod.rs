@@ -18,6 +18,7 @@ mod delete;
 mod edit;
 mod help;
 mod list;
+mod report;
 mod restart;
 mod support;
 mod ticket;
@@ -65,15 +66,16 @@ pub struct Permissions {
 
 impl Default for Permissions {
     /// Both roles run everything, except giving a ticket to someone, closing and reopening
-    /// tickets: admins only.
+    /// tickets, and the performance report: admins only.
     fn default() -> Self {
         Self {
             allowed: CommandKind::ALL
                 .into_iter()
                 .map(|k| match k {
-                    CommandKind::Assign | CommandKind::CloseTicket | CommandKind::Reopen => {
-                        (k, vec![Role::Admin])
-                    }
+                    CommandKind::Assign
+                    | CommandKind::CloseTicket
+                    | CommandKind::Reopen
+                    | CommandKind::Performance => (k, vec![Role::Admin]),
                     _ => (k, vec![Role::Admin, Role::Technician]),
                 })
                 .collect(),
@@ -465,6 +467,7 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
                     ParseError::MissingArgument { command, .. }
                     | ParseError::TooManyArguments { command, .. } => command.word(),
                     ParseError::UnknownField { .. } => CommandKind::Edit.word(),
+                    ParseError::UnknownPeriod { .. } => CommandKind::Performance.word(),
                     ParseError::BadPage { command, .. } => command.word(),
                     _ => "-",
                 }
@@ -611,6 +614,7 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
             ValidCommand::Report(text) => self.report(&text, &cx).await,
             ValidCommand::Tickets { view, page } => self.show_tickets(&view, page, &cx).await,
             ValidCommand::Ticket { id, action } => Ok(self.change_ticket(id, &action, &cx).await),
+            ValidCommand::Performance(period) => Ok(self.performance(period, &cx).await),
         };
         let mut answer =
             result.unwrap_or_else(|e| self.router_failure(&e, message_id, kind, target.as_deref()));

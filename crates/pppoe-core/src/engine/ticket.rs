@@ -20,7 +20,7 @@ use super::{Cx, Engine, TicketQuery};
 impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
     /// A phone number as replies show it: `Name (digits)` for the allowlist, the digits
     /// otherwise.
-    fn person(&self, digits: &str) -> String {
+    pub(super) fn person(&self, digits: &str) -> String {
         match self
             .config
             .access

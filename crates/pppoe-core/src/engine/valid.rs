@@ -5,7 +5,7 @@
 
 use std::net::Ipv4Addr;
 
-use crate::command::{Command, CommandKind, EditField, EditValue, HelpTopic, TicketsView};
+use crate::command::{Command, CommandKind, EditField, EditValue, HelpTopic, Period, TicketsView};
 use crate::domain::{
     CustomerInfo, CustomerInfoError, Ipv4Net, Password, PasswordError, PhoneNumber, StaticIp,
     StaticIpError, SubscriberStatus, Username, UsernameError,
@@ -194,6 +194,8 @@ pub enum ValidCommand {
         /// 1-based page.
         page: u32,
     },
+    /// `laporan`
+    Performance(Period),
     /// `ambil`, `serahkan`, `catatan`, `selesai`, `tutup`, `bukaulang`.
     Ticket {
         /// The ticket.
@@ -308,6 +310,7 @@ impl ValidCommand {
             Command::Reopen { ticket, reason } => {
                 Self::ticket(ticket, TicketAction::Reopen(reason.clone()))?
             }
+            Command::Performance { period } => Self::Performance(*period),
         })
     }
 
@@ -331,6 +334,7 @@ impl ValidCommand {
             Self::Help(_) => CommandKind::Help,
             Self::Report(_) => CommandKind::Report,
             Self::Tickets { .. } => CommandKind::Tickets,
+            Self::Performance(_) => CommandKind::Performance,
             Self::Ticket { action, .. } => match action {
                 TicketAction::Take => CommandKind::Take,
                 TicketAction::Assign(_) => CommandKind::Assign,

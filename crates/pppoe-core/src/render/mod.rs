@@ -9,8 +9,10 @@
 mod en;
 mod id;
 mod lexicon;
+mod report;
 mod ticket;
 
+pub use report::{PerformanceRow, PerformanceView};
 pub use ticket::{TicketChangeView, TicketScope};
 
 use std::fmt::{self, Display, Write as _};
@@ -771,6 +773,10 @@ impl Renderer {
                 &(lx.unknown_field)(found),
                 Some(self.example(CommandKind::Edit)),
             ),
+            ParseError::UnknownPeriod { found } => {
+                let (title, detail) = self.bad_period(found);
+                self.error(title, &detail, Some("laporan minggu"))
+            }
             ParseError::BadPage { found, command, .. } => self.error(
                 lx.title_bad_page,
                 &(lx.bad_page)(found),

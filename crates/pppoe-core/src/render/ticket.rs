@@ -114,6 +114,7 @@ pub(crate) struct TicketWords {
     help_close: &'static str,
     help_reopen: &'static str,
     help_install: &'static str,
+    help_performance: &'static str,
     label_example: &'static str,
     installed: fn(TicketId, &str) -> String,
     install_not_recorded: fn(TicketId, &str) -> String,
@@ -259,6 +260,7 @@ pub(crate) const ID: TicketWords = TicketWords {
     help_close: "Tutup tiket yang sudah selesai (admin).",
     help_reopen: "Buka ulang tiket selesai atau ditutup, dengan alasan (admin).",
     help_install: "Pasang baru untuk sebuah tiket: tambahkan tiket=TR001 pada addpppoe.",
+    help_performance: "Laporan kinerja per teknisi: jumlah tambah/edit/hapus/restart, tiket selesai, median dan p90 waktu penyelesaian (admin).",
     label_example: "Contoh",
     installed: |id, user| {
         format!("User {user} dicatat di tiket {id}. Setelah tes koneksi: selesai {id} [catatan]")
@@ -411,6 +413,7 @@ pub(crate) const EN: TicketWords = TicketWords {
     help_close: "Close a resolved ticket (admin).",
     help_reopen: "Reopen a resolved or closed ticket, with a reason (admin).",
     help_install: "A new installation for a ticket: add tiket=TR001 to addpppoe.",
+    help_performance: "Performance per technician: adds, edits, deletes, restarts, tickets resolved, median and p90 time to resolve (admin).",
     label_example: "Example",
     installed: |id, user| {
         format!(
@@ -724,6 +727,7 @@ impl Renderer {
             K::Resolve => tw.example_resolve,
             K::CloseTicket => "tutup TR001",
             K::Reopen => tw.example_reopen,
+            K::Performance => "laporan minggu",
             _ => "tiket",
         }
     }
@@ -873,6 +877,7 @@ impl Renderer {
             K::Assign => &[tw.arg_ticket, tw.arg_technician],
             K::Note | K::Resolve => &[tw.arg_ticket, tw.arg_note],
             K::Reopen => &[tw.arg_ticket, tw.arg_reason],
+            K::Performance => &["hari|minggu|bulan"],
             _ => &[],
         };
         super::synopsis(kind.word(), args)
@@ -931,6 +936,7 @@ impl Renderer {
             (K::Resolve, tw.help_resolve),
             (K::CloseTicket, tw.help_close),
             (K::Reopen, tw.help_reopen),
+            (K::Performance, tw.help_performance),
         ];
         for (i, (kind, about)) in entries.into_iter().enumerate() {
             let _ = write!(

@@ -431,6 +431,15 @@ fn every_ticket_layout(language: Language) {
         &all(ADMIN, "serahkan TR001 Budi"),
     );
     golden(&format!("{l}/help_tickets"), &all(TECH, "help tiket"));
+    b.at(2024, 12, 15, 11, 0, 0);
+    all(TECH, "ambil TR002");
+    b.at(2024, 12, 15, 12, 30, 0);
+    all(TECH, "selesai TR002 ONU diganti");
+    golden(&format!("{l}/performance"), &all(ADMIN, "laporan hari"));
+    golden(
+        &format!("{l}/performance_bad_period"),
+        &all(ADMIN, "laporan tahun"),
+    );
 }
 
 #[test]

@@ -580,3 +580,70 @@ fn an_engine_without_tickets_says_so() {
     );
     assert_eq!(audit.events()[0].outcome, Outcome::Failed);
 }
+
+#[test]
+fn laporan_counts_each_technicians_work_and_time_to_resolve() {
+    let b = bot();
+    b.at(2024, 12, 15, 8, 0, 0);
+    send(&b, TECH, "addpppoe budi01 rahasia123 Premium");
+    send(&b, TECH, "editpppoe budi01 profile VIP");
+    send(&b, TECH2, "restartpppoe john123");
+    // A change that failed is not counted.
+    send(&b, TECH, "addpppoe budi01 rahasia123 Premium");
+    send(&b, ADMIN, "lapor john123 internet mati");
+    send(&b, ADMIN, "lapor jane456 lambat");
+    b.at(2024, 12, 15, 8, 30, 0);
+    send(&b, TECH, "ambil TR001");
+    send(&b, TECH, "ambil TR002");
+    b.at(2024, 12, 15, 9, 0, 0);
+    send(&b, TECH, "selesai TR001 kabel diganti");
+    b.at(2024, 12, 15, 10, 30, 0);
+    send(&b, TECH, "selesai TR002 ONU reset");
+    let report = send(&b, ADMIN, "laporan hari")[0].text.clone();
+    assert!(
+        report.starts_with("📈 *LAPORAN KINERJA TEKNISI*"),
+        "{report}"
+    );
+    assert!(
+        report.contains("🗓️ *Periode:* hari ini (15/12/2024)"),
+        "{report}"
+    );
+    // Joko: one restart; Teknisi: one add, one edit, two tickets in 1 h and 2 h 30 min from
+    // the report, 30 min and 2 h from taking them.
+    assert!(
+        report.contains("*Joko (") && report.contains("🛠️ 0 tambah · 0 edit · 0 hapus · 1 restart"),
+        "{report}"
+    );
+    assert!(
+        report.contains("🛠️ 1 tambah · 1 edit · 0 hapus · 0 restart\n   🎫 2 tiket selesai"),
+        "{report}"
+    );
+    assert!(
+        report.contains("⏱️ Lapor→selesai: median 1 jam 0 menit, p90 2 jam 30 menit"),
+        "{report}"
+    );
+    assert!(
+        report.contains("⏱️ Ambil→selesai: median 30 menit 0 detik, p90 2 jam 0 menit"),
+        "{report}"
+    );
+    assert!(
+        report.contains("📊 *Total:* 1 tambah, 1 edit, 0 hapus, 1 restart, 2 tiket selesai"),
+        "{report}"
+    );
+    // The report is the admins'.
+    send(&b, TECH, "laporan");
+    assert_eq!(b.last_event().outcome, Outcome::Denied);
+    // A period that is none of the three is named.
+    let bad = send(&b, ADMIN, "laporan tahun")[0].text.clone();
+    assert!(bad.contains("\"tahun\" bukan periode"), "{bad}");
+    // Yesterday's work is outside "hari" but inside "minggu".
+    b.at(2024, 12, 16, 7, 0, 0);
+    let today = send(&b, ADMIN, "laporan hari")[0].text.clone();
+    assert!(today.contains("Belum ada aktivitas"), "{today}");
+    let week = send(&b, ADMIN, "laporan minggu")[0].text.clone();
+    assert!(
+        week.contains("🗓️ *Periode:* 7 hari terakhir (10/12/2024 – 16/12/2024)"),
+        "{week}"
+    );
+    assert!(week.contains("2 tiket selesai"), "{week}");
+}
