@@ -8,9 +8,10 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 
+use pppoe_core::template::{MessageTemplate, Placeholder};
 use pppoe_core::{
-    AccessEntry, CommandKind, DeleteConfirmation, EngineConfig, Ipv4Net, Language, Permissions,
-    PhoneNumber, Profile, ProfileTable, RateLimit, Role, TicketSettings,
+    AccessEntry, CommandKind, CustomerSettings, DeleteConfirmation, EngineConfig, Ipv4Net,
+    Language, Permissions, PhoneNumber, Profile, ProfileTable, RateLimit, Role, TicketSettings,
 };
 use serde::Deserialize;
 use serde::de::{self, Deserializer};
@@ -161,6 +162,52 @@ struct RawConfig {
     /// Trouble ticket settings.
     #[serde(default)]
     pub(crate) tickets: TicketsSection,
+    /// Messages to customers.
+    #[serde(default)]
+    pub(crate) customer: CustomerSection,
+}
+
+/// `[customer]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CustomerSection {
+    /// Send the customer their login after `addpppoe ... wa=`.
+    #[serde(default)]
+    pub(crate) notify_on_create: bool,
+    /// Tell the customer when a ticket about their subscription is resolved.
+    #[serde(default)]
+    pub(crate) notify_on_resolve: bool,
+    /// The creation notice, with placeholders (default: the built-in one of the language).
+    #[serde(default, deserialize_with = "create_template")]
+    pub(crate) template_create: Option<MessageTemplate>,
+    /// The resolution notice.
+    #[serde(default, deserialize_with = "resolve_template")]
+    pub(crate) template_resolve: Option<MessageTemplate>,
+}
+
+fn create_template<'de, D: Deserializer<'de>>(d: D) -> Result<Option<MessageTemplate>, D::Error> {
+    let text = String::deserialize(d)?;
+    MessageTemplate::parse(&text, &Placeholder::CREATE)
+        .map(Some)
+        .map_err(|e| de::Error::custom(format!("template_create: {e}")))
+}
+
+fn resolve_template<'de, D: Deserializer<'de>>(d: D) -> Result<Option<MessageTemplate>, D::Error> {
+    let text = String::deserialize(d)?;
+    MessageTemplate::parse(&text, &Placeholder::RESOLVE)
+        .map(Some)
+        .map_err(|e| de::Error::custom(format!("template_resolve: {e}")))
+}
+
+impl CustomerSection {
+    fn settings(&self) -> CustomerSettings {
+        CustomerSettings {
+            notify_on_create: self.notify_on_create,
+            notify_on_resolve: self.notify_on_resolve,
+            create_template: self.template_create.clone(),
+            resolve_template: self.template_resolve.clone(),
+        }
+    }
 }
 
 /// `[tickets]`.
@@ -731,6 +778,7 @@ impl RawConfig {
             home_routers,
             default_country_code: self.default_country_code.clone(),
             tickets: self.tickets.settings(),
+            customer: self.customer.settings(),
         };
         Ok(Settings {
             engine,
@@ -887,6 +935,42 @@ name = "NOC"
         ));
         assert!(e.contains("syslog://x:514"), "{e}");
         assert!(e.contains("udp://host:514"), "{e}");
+    }
+
+    #[test]
+    fn tickets_and_customer_sections_parse_and_a_bad_template_is_named() {
+        let c = Settings::parse(&format!(
+            "{GOOD}\n[tickets]\nnotify = [\"admin\", \"technician\"]\nclose_after_days = 0\n\
+             [customer]\nnotify_on_create = true\ntemplate_create = \"Halo {{nama}}: {{username}} / {{password}}\"\n"
+        ))
+        .unwrap();
+        assert_eq!(c.engine.tickets.notify, [Role::Admin, Role::Technician]);
+        assert_eq!(c.engine.tickets.close_after, None);
+        assert!(c.engine.customer.notify_on_create);
+        assert!(!c.engine.customer.notify_on_resolve);
+        assert!(c.engine.customer.create_template.unwrap().shows_password());
+        let defaults = Settings::parse(GOOD).unwrap();
+        assert_eq!(
+            defaults.engine.tickets.close_after,
+            Some(Duration::from_secs(7 * 24 * 3600))
+        );
+        let e = error(&format!(
+            "{GOOD}\n[customer]\ntemplate_create = \"Halo {{pasword}}\"\n"
+        ));
+        assert!(
+            e.contains("template_create: unknown placeholder {pasword}"),
+            "{e}"
+        );
+        // A resolution notice has no password to show.
+        let e = error(&format!(
+            "{GOOD}\n[customer]\ntemplate_resolve = \"{{password}}\"\n"
+        ));
+        assert!(
+            e.contains("template_resolve: unknown placeholder {password}"),
+            "{e}"
+        );
+        let e = error(&format!("{GOOD}\n[tickets]\nnotify = [\"boss\"]\n"));
+        assert!(e.contains("boss"), "{e}");
     }
 
     #[test]

@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use pppoe_core::{
-    AccessEntry, Clock, Engine, EngineConfig, Language, PhoneNumber, Role, SystemClock,
+    AccessEntry, Clock, CustomerSettings, Engine, EngineConfig, Language, PhoneNumber, Role,
+    SystemClock,
 };
 use routeros_adapter::{RouterOs, RouterOsConfig};
 use routeros_api::ClientConfig;
@@ -76,6 +77,12 @@ pub(crate) async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         ],
         language: args.language,
         rate_limit_per_minute: args.rate_limit,
+        // The demo shows the customer's messages (`addpppoe ... wa=0812...`) in the console.
+        customer: CustomerSettings {
+            notify_on_create: true,
+            notify_on_resolve: true,
+            ..CustomerSettings::default()
+        },
         ..EngineConfig::default()
     };
     let acting = args

@@ -1,6 +1,6 @@
 //! The message loop: messenger in, engine, messenger out; graceful shutdown.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use pppoe_core::{AuditSink, Clock, Engine, Messenger, Router, TicketStore};
 use tokio::sync::Semaphore;
@@ -26,6 +26,8 @@ where
     M: Messenger + 'static,
 {
     let mut tasks = JoinSet::new();
+    // Customers' notices waiting for their delivery to be known and audited.
+    let audited: Arc<Mutex<JoinSet<()>>> = Arc::default();
     let permits = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
     let mut taken = 0;
     tokio::pin!(shutdown);
@@ -55,12 +57,28 @@ where
         }
         let engine = Arc::clone(&engine);
         let messenger = Arc::clone(&messenger);
+        let audited = Arc::clone(&audited);
         tasks.spawn(async move {
             engine
-                .run(queued, |replies| async move {
-                    for reply in &replies {
-                        if let Err(e) = messenger.send(reply).await {
-                            tracing::error!(error = %e, chat = %reply.chat, "reply not sent");
+                .run(queued, |replies| async {
+                    for reply in replies {
+                        match reply.audit.clone() {
+                            // A customer's notice: its fate is audited once the messenger
+                            // knows it (WhatsApp: the server's ack, up to a minute or two),
+                            // without holding up the sender's next command.
+                            Some(audit) => {
+                                let (engine, messenger) =
+                                    (Arc::clone(&engine), Arc::clone(&messenger));
+                                lock(&audited).spawn(async move {
+                                    let delivery = messenger.send_confirmed(&reply).await;
+                                    engine.record_delivery(&audit, &delivery).await;
+                                });
+                            }
+                            None => {
+                                if let Err(e) = messenger.send(&reply).await {
+                                    tracing::error!(error = %e, chat = %reply.chat, "reply not sent");
+                                }
+                            }
                         }
                     }
                 })
@@ -77,7 +95,21 @@ where
     while let Some(done) = tasks.join_next().await {
         report(done);
     }
+    let mut audited = std::mem::take(&mut *lock(&audited));
+    if !audited.is_empty() {
+        tracing::info!(
+            notices = audited.len(),
+            "waiting for the delivery of customers' notices, to audit it"
+        );
+    }
+    while let Some(done) = audited.join_next().await {
+        report(done);
+    }
     taken
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 fn report(done: Result<(), tokio::task::JoinError>) {

@@ -29,7 +29,37 @@ pub(crate) enum TicketWrite {
     Open(NewTicket),
     /// Compare-and-set a ticket, with its event.
     Update(TicketUpdate),
+    /// Keep a customer's number for a subscriber.
+    Customer {
+        username: String,
+        phone: String,
+        at: DateTime<Utc>,
+    },
 }
+
+/// What a [`TicketWrite`] wrote.
+#[derive(Debug)]
+pub(crate) enum Written {
+    /// The ticket as written.
+    Ticket(Ticket),
+    /// A subscriber record.
+    Record,
+}
+
+/// The ticket a ticket write wrote.
+fn written_ticket(written: Written) -> Result<Ticket, TicketError> {
+    match written {
+        Written::Ticket(t) => Ok(t),
+        Written::Record => Err(TicketError::Store(
+            "the writer answered a ticket write with a record".to_owned(),
+        )),
+    }
+}
+
+/// Keeps (or replaces) a subscriber's customer number.
+const UPSERT_CUSTOMER: &str = "INSERT INTO subscribers (username, customer_phone, updated_at) \
+     VALUES (?1, ?2, ?3) ON CONFLICT (username) DO UPDATE SET \
+     customer_phone = excluded.customer_phone, updated_at = excluded.updated_at";
 
 /// The columns of `tickets`, in order, for SELECTs.
 const COLUMNS: &str = "number, state, username, complaint, reporter, assignee, opened_at, \
@@ -86,20 +116,34 @@ fn number(id: TicketId) -> i64 {
 pub(crate) async fn write(
     conn: &mut SqliteConnection,
     op: &TicketWrite,
-) -> Result<Ticket, TicketError> {
+) -> Result<Written, TicketError> {
     let mut tx = conn
         .begin_with("BEGIN IMMEDIATE")
         .await
         .map_err(store_error)?;
     let result = match op {
-        TicketWrite::Open(new) => open_in(&mut tx, new).await,
-        TicketWrite::Update(update) => update_in(&mut tx, update).await,
+        TicketWrite::Open(new) => open_in(&mut tx, new).await.map(Written::Ticket),
+        TicketWrite::Update(update) => update_in(&mut tx, update).await.map(Written::Ticket),
+        TicketWrite::Customer {
+            username,
+            phone,
+            at,
+        } => sqlx::query(UPSERT_CUSTOMER)
+            .bind(username)
+            .bind(phone)
+            .bind(format_at(*at))
+            .execute(&mut *tx)
+            .await
+            .map(|_| Written::Record)
+            .map_err(store_error),
     };
     match result {
-        Ok(ticket) => {
+        Ok(written) => {
             tx.commit().await.map_err(store_error)?;
-            tracing::debug!(ticket = %ticket.id, version = ticket.version, "ticket written");
-            Ok(ticket)
+            if let Written::Ticket(ticket) = &written {
+                tracing::debug!(ticket = %ticket.id, version = ticket.version, "ticket written");
+            }
+            Ok(written)
         }
         Err(error) => {
             if let Err(rollback) = tx.rollback().await {
@@ -334,7 +378,7 @@ fn filter_clause(filter: &TicketFilter) -> (&'static str, Option<&str>) {
 
 impl AuditStore {
     /// Sends a ticket write to the writer and waits for its answer.
-    async fn ticket_write(&self, op: TicketWrite) -> Result<Ticket, TicketError> {
+    async fn ticket_write(&self, op: TicketWrite) -> Result<Written, TicketError> {
         let writer = self
             .writer()
             .ok_or_else(|| TicketError::Store("read-only".to_owned()))?;
@@ -352,7 +396,7 @@ impl AuditStore {
 
 impl TicketStore for AuditStore {
     async fn open(&self, new: NewTicket) -> Result<Ticket, TicketError> {
-        self.ticket_write(TicketWrite::Open(new)).await
+        written_ticket(self.ticket_write(TicketWrite::Open(new)).await?)
     }
 
     async fn get(&self, id: TicketId) -> Result<Option<(Ticket, Vec<TicketEvent>)>, TicketError> {
@@ -414,7 +458,30 @@ impl TicketStore for AuditStore {
     }
 
     async fn update(&self, update: TicketUpdate) -> Result<Ticket, TicketError> {
-        self.ticket_write(TicketWrite::Update(update)).await
+        written_ticket(self.ticket_write(TicketWrite::Update(update)).await?)
+    }
+
+    async fn set_customer(
+        &self,
+        username: &str,
+        phone: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), TicketError> {
+        self.ticket_write(TicketWrite::Customer {
+            username: username.to_owned(),
+            phone: phone.to_owned(),
+            at,
+        })
+        .await
+        .map(|_| ())
+    }
+
+    async fn customer(&self, username: &str) -> Result<Option<String>, TicketError> {
+        sqlx::query_scalar("SELECT customer_phone FROM subscribers WHERE username = ?")
+            .bind(username)
+            .fetch_optional(self.reader())
+            .await
+            .map_err(store_error)
     }
 
     async fn resolved_before(&self, cutoff: DateTime<Utc>) -> Result<Vec<Ticket>, TicketError> {

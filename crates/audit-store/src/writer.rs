@@ -15,7 +15,7 @@
 
 use std::sync::Arc;
 
-use pppoe_core::ticket::{Ticket, TicketError};
+use pppoe_core::ticket::TicketError;
 use sqlx::{Connection as _, SqliteConnection};
 use tokio::sync::{mpsc, oneshot};
 
@@ -24,7 +24,7 @@ use crate::anchor::{Anchor, AnchoredSeal};
 use crate::chain::{GENESIS_HASH, row_hash};
 use crate::row::NewRow;
 use crate::sealing_file::SealingState;
-use crate::tickets::TicketWrite;
+use crate::tickets::{TicketWrite, Written};
 
 /// What the writer is asked to do.
 #[derive(Debug)]
@@ -51,7 +51,7 @@ pub(crate) enum Request {
     /// refused).
     Ticket {
         op: Box<TicketWrite>,
-        ack: oneshot::Sender<Result<Ticket, TicketError>>,
+        ack: oneshot::Sender<Result<Written, TicketError>>,
     },
     /// Answer once everything queued before is committed.
     Flush { ack: oneshot::Sender<()> },

@@ -1839,4 +1839,37 @@ mod tickets {
             ]
         );
     }
+
+    #[tokio::test]
+    async fn a_customers_number_is_kept_replaced_and_found_in_any_case() {
+        let t = TestStore::new().await;
+        assert_eq!(t.store.customer("budi01").await.unwrap(), None);
+        t.store
+            .set_customer("budi01", "6281277778888", minute(0))
+            .await
+            .unwrap();
+        assert_eq!(
+            t.store.customer("BUDI01").await.unwrap().as_deref(),
+            Some("6281277778888")
+        );
+        t.store
+            .set_customer("Budi01", "6281299990000", minute(1))
+            .await
+            .unwrap();
+        assert_eq!(
+            t.store.customer("budi01").await.unwrap().as_deref(),
+            Some("6281299990000")
+        );
+        // Kept across a restart.
+        t.store.close().await;
+        let again = AuditStore::open(t.path(), StoreOptions::default())
+            .await
+            .unwrap();
+        assert_eq!(
+            again.customer("budi01").await.unwrap().as_deref(),
+            Some("6281299990000")
+        );
+        assert!(again.verify().await.unwrap().is_intact());
+        again.close().await;
+    }
 }

@@ -254,6 +254,8 @@ pub enum Command {
         info: Option<String>,
         /// A `tiket=TR001` word after the profile: the ticket this installation is for.
         ticket: Option<String>,
+        /// A `wa=0812...` word after the profile: the customer's WhatsApp number.
+        customer: Option<String>,
     },
     /// `editpppoe USER FIELD VALUE`
     Edit {
@@ -486,8 +488,21 @@ impl Command {
                 ip: address,
                 info,
                 ticket,
+                customer,
             } => {
                 let mut s = format!("{username} {MASK} {}", profile(p));
+                if let Some(customer) = customer {
+                    // A phone number, or something typed in its place (masked).
+                    let shown = if customer
+                        .chars()
+                        .all(|c| c.is_ascii_digit() || " +-().".contains(c))
+                    {
+                        customer.as_str()
+                    } else {
+                        MASK
+                    };
+                    s.push_str(&format!(" wa={shown}"));
+                }
                 if let Some(ticket) = ticket {
                     let shown = if crate::ticket::TicketId::looks_like(ticket) {
                         ticket.as_str()
@@ -798,6 +813,7 @@ pub const DEFAULT_MAX_LEN: usize = 1000;
 ///     ip: Some("192.168.1.100".into()),
 ///     info: Some("John Doe".into()),
 ///     ticket: None,
+///     customer: None,
 /// });
 /// ```
 pub fn parse_command(text: &str, max_len: usize) -> Result<Command, ParseError> {
@@ -859,12 +875,17 @@ pub fn parse_command(text: &str, max_len: usize) -> Result<Command, ParseError> 
             let username = user(need(0, Arg::Username)?);
             let password = RawPassword::new(need(1, Arg::Password)?.text.as_str());
             let profile = clean(&need(2, Arg::Profile)?.text).to_owned();
-            // `tiket=TR001` anywhere after the profile; the words around it keep their order.
+            // `tiket=TR001` and `wa=0812...` anywhere after the profile; the words around them
+            // keep their order.
             let mut after: Vec<Token> = args[3..].to_vec();
-            let ticket = after
-                .iter()
-                .position(|t| !t.quoted && ticket_token(&t.text).is_some())
-                .and_then(|i| ticket_token(&after.remove(i).text));
+            let mut take = |keys: &[&str]| {
+                after
+                    .iter()
+                    .position(|t| !t.quoted && keyed(&t.text, keys).is_some())
+                    .and_then(|i| keyed(&after.remove(i).text, keys))
+            };
+            let ticket = take(&["tiket", "ticket"]);
+            let customer = take(&["wa", "whatsapp", "hp"]);
             let mut rest = after.as_slice();
             let ip = match rest.first() {
                 Some(t) if !t.quoted && crate::domain::looks_like_ipv4(clean(&t.text)) => {
@@ -880,6 +901,7 @@ pub fn parse_command(text: &str, max_len: usize) -> Result<Command, ParseError> 
                 ip,
                 info: join(rest),
                 ticket,
+                customer,
             }
         }
         CommandKind::Edit => {
@@ -1037,10 +1059,11 @@ pub fn parse_command(text: &str, max_len: usize) -> Result<Command, ParseError> 
     })
 }
 
-/// The ticket of a `tiket=TR001` word (`ticket=` too, any case), as typed after the `=`.
-fn ticket_token(word: &str) -> Option<String> {
+/// The value of a `key=value` word whose key is one of `keys` (any case), as typed after the
+/// `=` (`tiket=TR001`, `wa=0812...`).
+fn keyed(word: &str, keys: &[&str]) -> Option<String> {
     let (key, value) = word.split_once('=')?;
-    matches!(key.to_lowercase().as_str(), "tiket" | "ticket")
+    keys.contains(&key.to_lowercase().as_str())
         .then(|| clean(value).to_owned())
         .filter(|v| !v.is_empty())
 }
@@ -1076,6 +1099,7 @@ mod tests {
             ip: ip.map(Into::into),
             info: info.map(Into::into),
             ticket: None,
+            customer: None,
         }
     }
 

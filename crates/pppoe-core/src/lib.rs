@@ -55,6 +55,7 @@ pub mod profile;
 pub mod render;
 mod rng;
 pub mod sample;
+pub mod template;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod ticket;
@@ -64,15 +65,15 @@ pub use domain::{
     CustomerInfo, Ipv4Net, Password, PhoneNumber, Role, StaticIp, SubscriberStatus, Username,
 };
 pub use engine::{
-    AccessEntry, CONFIRMATION_TTL, DeleteConfirmation, Engine, EngineConfig, FieldError,
-    Permissions, Queued, REPEAT_WINDOW, TicketSettings, ValidCommand,
+    AccessEntry, CONFIRMATION_TTL, CustomerSettings, DeleteConfirmation, Engine, EngineConfig,
+    FieldError, Permissions, Queued, REPEAT_WINDOW, TicketSettings, ValidCommand,
 };
 pub use multi::{NamedRouter, RouterSet, RouterSetError};
 pub use ports::{
-    ActiveSession, ActivityCount, AuditError, AuditEvent, AuditSink, ChatId, Clock, Incoming,
-    IpUser, ListFilter, ListedSecret, MessageId, Messenger, MessengerError, NewSecret, Outcome,
-    Outgoing, PageRequest, Router, RouterError, RouterProfile, Secret, SecretChange, SecretPage,
-    SecretRef, Sender, SystemClock, Traffic,
+    ActiveSession, ActivityCount, AuditError, AuditEvent, AuditSink, ChatId, Clock, Delivery,
+    DeliveryAudit, Incoming, IpUser, ListFilter, ListedSecret, MessageId, Messenger,
+    MessengerError, NewSecret, Outcome, Outgoing, PageRequest, Router, RouterError, RouterProfile,
+    Secret, SecretChange, SecretPage, SecretRef, Sender, SystemClock, Traffic,
 };
 pub use profile::{Profile, ProfileName, ProfileTable, RateLimit};
 pub use render::{Language, Renderer, split_message};

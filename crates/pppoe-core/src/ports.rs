@@ -389,6 +389,40 @@ pub struct Outgoing {
     pub text: String,
     /// The message to quote, if any.
     pub quoting: Option<MessageId>,
+    /// For a message that gets an audit row of its own (a customer's notice): what to record.
+    /// Whoever sends it uses [`Messenger::send_confirmed`] and hands the result to
+    /// [`Engine::record_delivery`](crate::Engine::record_delivery).
+    pub audit: Option<DeliveryAudit>,
+}
+
+/// What the audit row of a message the engine sent on its own records, besides its fate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryAudit {
+    /// The row's message id (`<command's message id>#notify`).
+    pub message_id: MessageId,
+    /// Who caused it (the technician's phone digits).
+    pub actor_phone: String,
+    /// The username it is about.
+    pub target: String,
+    /// The router concerned.
+    pub router: Option<String>,
+    /// What was sent, without its text (which holds a password): the recipient and the kind.
+    pub arguments: String,
+}
+
+/// What became of a message, as far as the messenger can tell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivery {
+    /// The server took it (WhatsApp: its ack, without an error).
+    Acknowledged,
+    /// Handed over; this messenger reports no acknowledgement (the console).
+    Sent,
+    /// The server refused it (its error), also after one more try.
+    Refused(String),
+    /// It could not be sent (not connected, ...).
+    NotSent(String),
+    /// Sent, but no acknowledgement came in time: whether it arrived is not known.
+    Unconfirmed,
 }
 
 /// Errors of a [`Messenger`].
@@ -411,6 +445,19 @@ pub trait Messenger: Send + Sync {
 
     /// Sends one message.
     fn send(&self, message: &Outgoing) -> impl Future<Output = Result<(), MessengerError>> + Send;
+
+    /// Sends one message and says what became of it as far as the messenger can know (the
+    /// server's acknowledgement, waited for). The default sends and reports
+    /// [`Delivery::Sent`], or why it was not sent.
+    fn send_confirmed(&self, message: &Outgoing) -> impl Future<Output = Delivery> + Send {
+        async move {
+            match self.send(message).await {
+                Ok(()) => Delivery::Sent,
+                Err(MessengerError::Rejected(e)) => Delivery::Refused(e),
+                Err(e) => Delivery::NotSent(e.to_string()),
+            }
+        }
+    }
 
     /// The bot will answer `message` and is working on it: show it to the sender (WhatsApp's
     /// "typing…"). Called once the engine has decided (allowlisted sender, a command or a

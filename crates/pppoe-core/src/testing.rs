@@ -711,6 +711,8 @@ pub struct MemoryTickets {
     failing: Arc<Mutex<bool>>,
     /// Tickets another writer changes just before the next update.
     change_before_update: Arc<Mutex<Vec<TicketId>>>,
+    /// Customers' numbers by lower-cased username.
+    customers: Arc<Mutex<HashMap<String, String>>>,
 }
 
 impl MemoryTickets {
@@ -846,6 +848,22 @@ impl TicketStore for MemoryTickets {
             })
             .cloned()
             .collect())
+    }
+
+    async fn set_customer(
+        &self,
+        username: &str,
+        phone: &str,
+        _at: DateTime<Utc>,
+    ) -> Result<(), TicketError> {
+        self.check()?;
+        lock(&self.customers).insert(username.to_lowercase(), phone.to_owned());
+        Ok(())
+    }
+
+    async fn customer(&self, username: &str) -> Result<Option<String>, TicketError> {
+        self.check()?;
+        Ok(lock(&self.customers).get(&username.to_lowercase()).cloned())
     }
 
     async fn resolutions(&self, since: DateTime<Utc>) -> Result<Vec<Resolution>, TicketError> {

@@ -438,7 +438,8 @@ pub enum TicketError {
     Unavailable,
 }
 
-/// Where tickets are kept: the bot's database.
+/// Where the bot keeps its own records: the tickets, and what it knows of subscribers beyond
+/// the router (the customer's WhatsApp number).
 pub trait TicketStore: Send + Sync {
     /// Opens a ticket with the next number, and its `opened` event, in one write.
     fn open(&self, new: NewTicket) -> impl Future<Output = Result<Ticket, TicketError>> + Send;
@@ -477,6 +478,21 @@ pub trait TicketStore: Send + Sync {
         &self,
         since: DateTime<Utc>,
     ) -> impl Future<Output = Result<Vec<Resolution>, TicketError>> + Send;
+
+    /// Keeps the customer's WhatsApp number (digits) of subscriber `username` (`addpppoe ...
+    /// wa=`), replacing any earlier one. The bot's own record, not the router's.
+    fn set_customer(
+        &self,
+        username: &str,
+        phone: &str,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<(), TicketError>> + Send;
+
+    /// The customer's WhatsApp number (digits) kept for `username` (any case), if any.
+    fn customer(
+        &self,
+        username: &str,
+    ) -> impl Future<Output = Result<Option<String>, TicketError>> + Send;
 }
 
 /// One resolution of a ticket, for the performance report.
@@ -547,6 +563,12 @@ impl TicketStore for NoTickets {
         Err(TicketError::Unavailable)
     }
     async fn resolutions(&self, _: DateTime<Utc>) -> Result<Vec<Resolution>, TicketError> {
+        Err(TicketError::Unavailable)
+    }
+    async fn set_customer(&self, _: &str, _: &str, _: DateTime<Utc>) -> Result<(), TicketError> {
+        Err(TicketError::Unavailable)
+    }
+    async fn customer(&self, _: &str) -> Result<Option<String>, TicketError> {
         Err(TicketError::Unavailable)
     }
 }

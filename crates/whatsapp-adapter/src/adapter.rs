@@ -14,12 +14,13 @@
 //!  send(Outgoing) ──▶ split ──▶ wait for link ──▶ Pacer ──▶ Link::send (quoting the command)
 //! ```
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
-use pppoe_core::{Clock, Incoming, MessengerError, Outgoing, PhoneNumber, SystemClock};
-use tokio::sync::{Notify, mpsc, watch};
+use pppoe_core::{Clock, Delivery, Incoming, MessengerError, Outgoing, PhoneNumber, SystemClock};
+use tokio::sync::{Notify, mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use whatsapp_rust::Jid;
@@ -126,12 +127,25 @@ pub(crate) struct Shared<L> {
     /// Replies waiting for the server's ack; the watchdog task wakes on `deliveries_changed`.
     deliveries: Mutex<Deliveries>,
     deliveries_changed: Arc<Notify>,
+    /// Sends waiting to learn their fate ([`Adapter::send_confirmed`]), by the message id of
+    /// their latest try.
+    confirmations: Mutex<HashMap<String, oneshot::Sender<Delivery>>>,
     lids_ready: watch::Sender<bool>,
     shutdown: watch::Sender<bool>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// What a message that did not get through after its retry became: refused with the server's
+/// code, not sent, or never acknowledged.
+fn final_fate(pending: &Pending, send_error: Option<&str>) -> Delivery {
+    match (send_error, &pending.error) {
+        (Some(e), _) => Delivery::NotSent(e.to_owned()),
+        (None, Some(code)) => Delivery::Refused(format!("server error {code}")),
+        (None, None) => Delivery::Unconfirmed,
+    }
 }
 
 impl<L: Link> Shared<L> {
@@ -161,24 +175,37 @@ impl<L: Link> Shared<L> {
 
     /// Sends `out`: split to WhatsApp's limit, each part paced, the first quoting the command.
     async fn deliver(&self, out: &Outgoing, wait: Duration) -> Result<(), MessengerError> {
+        self.deliver_watched(out, wait, None).await
+    }
+
+    /// [`deliver`](Self::deliver), telling `watch` (if any) what became of the message's last
+    /// part once the server's ack (or its absence) settles it.
+    async fn deliver_watched(
+        &self,
+        out: &Outgoing,
+        wait: Duration,
+        mut watch: Option<oneshot::Sender<Delivery>>,
+    ) -> Result<(), MessengerError> {
         // A notice the engine sends on its own names a phone number (`+digits`).
         let chat = pppoe_core::ports::chat_phone(&out.chat)
             .map_or_else(|| out.chat.clone(), |p| phone_jid_string(p.as_str()));
         let jid: Jid = chat
             .parse()
             .map_err(|_| MessengerError::Rejected(format!("not a WhatsApp chat: {}", out.chat)))?;
+        let parts = chunk_text(&out.text);
+        let last = parts.len().saturating_sub(1);
         let quote = out
             .quoting
             .as_ref()
             .and_then(|id| Some((id.clone(), lock(&self.quotes).get(id)?.clone())));
         let result = async {
-            for (i, part) in chunk_text(&out.text).iter().enumerate() {
+            for (i, part) in parts.iter().enumerate() {
                 if !self.wait_connected(wait).await {
                     return Err(MessengerError::Disconnected(
                         "not connected to WhatsApp".into(),
                     ));
                 }
-                self.pacer.wait(&out.chat).await;
+                self.pacer.wait(&chat).await;
                 let quote = quote.as_ref().filter(|_| i == 0);
                 let message = build_text_message(part, quote.map(|(id, q)| (id.as_str(), q)));
                 let id = self
@@ -186,10 +213,23 @@ impl<L: Link> Shared<L> {
                     .send(&jid, message)
                     .await
                     .map_err(MessengerError::Rejected)?;
-                let early =
-                    lock(&self.deliveries).sent(&id, &out.chat, part, Instant::now().into_std());
+                let early = {
+                    let mut deliveries = lock(&self.deliveries);
+                    let early = deliveries.sent(&id, &chat, part, Instant::now().into_std());
+                    // Registered under the deliveries' lock: an ack read meanwhile on another
+                    // task is judged after it, and finds the watcher.
+                    if i == last
+                        && let Some(watch) = watch.take()
+                    {
+                        lock(&self.confirmations).insert(id.clone(), watch);
+                    }
+                    early
+                };
                 self.deliveries_changed.notify_one();
                 if let Some(verdict) = early {
+                    if verdict == Verdict::Delivered {
+                        self.confirm(&id, Delivery::Acknowledged);
+                    }
                     Box::pin(self.settle(verdict)).await;
                 }
             }
@@ -258,6 +298,7 @@ impl<L: Link> Shared<L> {
             chat: request.chat,
             text: undecryptable_notice(self.config.language).to_owned(),
             quoting: None,
+            audit: None,
         };
         if let Err(e) = self.send(&out).await {
             tracing::warn!(error = %e, "resend request not sent");
@@ -268,7 +309,17 @@ impl<L: Link> Shared<L> {
     fn on_ack(self: &Arc<Self>, id: &str, error: Option<&str>) {
         let verdict = lock(&self.deliveries).acked(id, error, Instant::now().into_std());
         if let Some(verdict) = verdict {
+            if verdict == Verdict::Delivered {
+                self.confirm(id, Delivery::Acknowledged);
+            }
             self.spawn_settle(verdict);
+        }
+    }
+
+    /// Tells the send watching message `id`, if any, what became of it.
+    fn confirm(&self, id: &str, delivery: Delivery) {
+        if let Some(watch) = lock(&self.confirmations).remove(id) {
+            let _ = watch.send(delivery);
         }
     }
 
@@ -291,7 +342,10 @@ impl<L: Link> Shared<L> {
                 );
                 self.resend(pending).await;
             }
-            Verdict::Failed(pending) => self.delivery_failed(&pending, None),
+            Verdict::Failed(pending) => {
+                self.confirm(&pending.id, final_fate(&pending, None));
+                self.delivery_failed(&pending, None);
+            }
         }
     }
 
@@ -309,22 +363,56 @@ impl<L: Link> Shared<L> {
         };
         match sent {
             Ok(id) => {
-                let early = lock(&self.deliveries).resent(
-                    &id,
-                    &pending.chat,
-                    &pending.text,
-                    Instant::now().into_std(),
-                );
+                let early = {
+                    let mut deliveries = lock(&self.deliveries);
+                    let early = deliveries.resent(
+                        &id,
+                        &pending.chat,
+                        &pending.text,
+                        Instant::now().into_std(),
+                    );
+                    // The watcher follows the message to its new id.
+                    let mut confirmations = lock(&self.confirmations);
+                    if let Some(watch) = confirmations.remove(&pending.id) {
+                        confirmations.insert(id.clone(), watch);
+                    }
+                    early
+                };
                 self.deliveries_changed.notify_one();
                 // A retry is never retried: its early ack is either delivered or failed.
-                if let Some(Verdict::Failed(failed)) = early {
-                    self.delivery_failed(&failed, None);
+                match early {
+                    Some(Verdict::Failed(failed)) => {
+                        self.confirm(&id, final_fate(&failed, None));
+                        self.delivery_failed(&failed, None);
+                    }
+                    Some(Verdict::Delivered) => self.confirm(&id, Delivery::Acknowledged),
+                    _ => {}
                 }
             }
             Err(e) => {
                 lock(&self.deliveries).give_up();
+                self.confirm(&pending.id, final_fate(&pending, Some(&e)));
                 self.delivery_failed(&pending, Some(&e));
             }
+        }
+    }
+
+    /// Sends `out` and waits until its fate is known: the server's ack (after one more try if
+    /// it was refused or not acknowledged), at most twice [`ACK_WAIT`](crate::delivery::ACK_WAIT)
+    /// and a little.
+    pub(crate) async fn send_confirmed(&self, out: &Outgoing) -> Delivery {
+        let (watch, fate) = oneshot::channel();
+        if let Err(e) = self.deliver_watched(out, SEND_WAIT, Some(watch)).await {
+            return match e {
+                MessengerError::Rejected(why) => Delivery::Refused(why),
+                e => Delivery::NotSent(e.to_string()),
+            };
+        }
+        let most = crate::delivery::ACK_WAIT * 2 + SEND_WAIT;
+        match tokio::time::timeout(most, fate).await {
+            Ok(Ok(delivery)) => delivery,
+            // The adapter stopped, or the watchdog never judged it: not known.
+            Ok(Err(_)) | Err(_) => Delivery::Unconfirmed,
         }
     }
 
@@ -385,6 +473,7 @@ impl<L: Link> Shared<L> {
                 chat: phone_jid_string(admin.as_str()),
                 text: notice.clone(),
                 quoting: None,
+                audit: None,
             };
             match self.deliver(&out, SEND_WAIT).await {
                 Ok(()) => told = true,
@@ -416,6 +505,7 @@ impl<L: Link> Shared<L> {
                 chat: phone_jid_string(admin.as_str()),
                 text: text.clone(),
                 quoting: None,
+                audit: None,
             };
             match tokio::time::timeout(NOTICE_WAIT, self.deliver(&out, Duration::ZERO)).await {
                 Ok(Ok(())) => tracing::info!(admin = %admin, "admin notified"),
@@ -760,6 +850,7 @@ pub(crate) fn start<L: Link>(
         state: watch::channel(LinkState::Connecting).0,
         deliveries: Mutex::new(Deliveries::new()),
         deliveries_changed: Arc::new(Notify::new()),
+        confirmations: Mutex::new(HashMap::new()),
         lids_ready: watch::channel(false).0,
         shutdown: shutdown_tx,
         config,
@@ -842,6 +933,17 @@ impl<L: Link> Adapter<L> {
 
     pub(crate) async fn send(&self, out: &Outgoing) -> Result<(), MessengerError> {
         self.shared.send(out).await
+    }
+
+    /// Sends `out` and waits for its fate (see `Shared::send_confirmed`).
+    pub(crate) async fn send_confirmed(&self, out: &Outgoing) -> Delivery {
+        if let Some(LinkState::Ended(why)) = self.shared.ended() {
+            return Delivery::NotSent(why.map_or_else(
+                || "the WhatsApp adapter was shut down".to_owned(),
+                |e| e.to_string(),
+            ));
+        }
+        self.shared.send_confirmed(out).await
     }
 
     /// Waits until connected, ended, or `timeout`; returns the state then.

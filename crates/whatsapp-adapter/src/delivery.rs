@@ -34,6 +34,8 @@ pub const ACK_WAIT: Duration = Duration::from_secs(60);
 /// A reply waiting for its ack.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pending {
+    /// The message id it went out under.
+    pub id: String,
     /// The chat it went to.
     pub chat: String,
     /// Its text (kept for the one retry).
@@ -109,6 +111,7 @@ impl Deliveries {
         self.pending.insert(
             id.to_owned(),
             Pending {
+                id: id.to_owned(),
                 chat: chat.to_owned(),
                 text: text.to_owned(),
                 error: None,

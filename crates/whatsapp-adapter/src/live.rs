@@ -513,6 +513,10 @@ impl Messenger for WhatsApp {
         self.adapter.send(message).await
     }
 
+    async fn send_confirmed(&self, message: &Outgoing) -> pppoe_core::Delivery {
+        self.adapter.send_confirmed(message).await
+    }
+
     async fn working_on(&self, message: &Incoming) {
         self.adapter.working_on(message);
     }

@@ -330,7 +330,7 @@ fn the_demo_runs_a_trouble_ticket_from_report_to_close() {
     let script = "\
 lapor pasang baru Pak Budi Jl. Mawar 3
 serahkan TR001 081298765432
-addpppoe budi01 password123 Premium tiket=tr1
+addpppoe budi01 password123 Premium tiket=tr1 wa=0812-7777-8888 \"Budi Santoso\"
 selesai TR001 User PPPoE berhasil dibuat
 tiket TR001
 tutup TR001
@@ -347,6 +347,11 @@ tutup TR001
     );
     assert!(
         text.contains("🎫 User budi01 dicatat di tiket TR001"),
+        "{text}"
+    );
+    // The customer's login, shown with its recipient.
+    assert!(
+        text.contains("📨 → 6281277778888:\nHalo Budi Santoso! 👋"),
         "{text}"
     );
     assert!(text.contains("✅ *TIKET TR001 SELESAI*"), "{text}");
@@ -380,9 +385,30 @@ tutup TR001
         kinds,
         ["opened", "assigned", "installed", "resolved", "closed"]
     );
+    // The customer's notice has a row of its own, written when the messenger has sent it (the
+    // console: printed), so its place among the others is not fixed.
+    // Two: the login at the add, the resolution at `selesai`.
+    let mut notify: Vec<&str> = rows
+        .iter()
+        .filter(|r| r.event.command == "notify")
+        .map(|r| {
+            assert_eq!(r.event.outcome, Outcome::Ok, "{:?}", r.event);
+            assert_eq!(r.event.target.as_deref(), Some("budi01"));
+            r.event.arguments.as_str()
+        })
+        .collect();
+    notify.sort_unstable();
+    assert_eq!(
+        notify,
+        [
+            "TR001 resolved, told customer 6281277778888",
+            "login of budi01 sent to customer 6281277778888"
+        ]
+    );
     let oldest_first: Vec<(&str, Option<&str>, Outcome)> = rows
         .iter()
         .rev()
+        .filter(|r| r.event.command != "notify")
         .map(|r| {
             (
                 r.event.command.as_str(),

@@ -85,6 +85,11 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
         {
             self.record_installation(id, name, cx, &mut answer).await;
         }
+        if let Some(phone) = &new.customer
+            && answer.outcome == Outcome::Ok
+        {
+            self.welcome_customer(&new, phone, cx, &mut answer).await;
+        }
         Ok(answer)
     }
 }

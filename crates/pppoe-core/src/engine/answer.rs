@@ -82,11 +82,13 @@ pub(crate) struct Answer {
     pub(crate) notices: Vec<Notice>,
 }
 
-/// A message the engine sends to someone on its own (a ticket's notice).
+/// A message the engine sends to someone on its own (a ticket's notice, a customer's login).
 #[derive(Debug, Clone)]
 pub(crate) struct Notice {
     pub(crate) to: PhoneNumber,
     pub(crate) text: String,
+    /// For a notice with an audit row of its own (a customer's): what it records.
+    pub(crate) audit: Option<crate::ports::DeliveryAudit>,
 }
 
 impl Answer {

@@ -14,6 +14,7 @@
 mod add;
 mod answer;
 mod check;
+mod customer;
 mod delete;
 mod edit;
 mod help;
@@ -35,8 +36,8 @@ use crate::command::{CommandKind, ParseError, parse_command};
 use crate::domain::{Ipv4Net, PhoneNumber, Role, Username};
 use crate::gate::Gate;
 use crate::ports::{
-    AuditError, AuditSink, Clock, Incoming, Outcome, Outgoing, Router, RouterError, SecretRef,
-    Sender, phone_chat,
+    AuditError, AuditSink, Clock, Delivery, Incoming, Outcome, Outgoing, Router, RouterError,
+    SecretRef, Sender, phone_chat,
 };
 use crate::profile::ProfileTable;
 use crate::render::{Language, MAX_MESSAGE_CHARS, Renderer, split_message};
@@ -140,6 +141,22 @@ pub struct EngineConfig {
     pub default_country_code: String,
     /// Trouble tickets.
     pub tickets: TicketSettings,
+    /// Messages to customers.
+    pub customer: CustomerSettings,
+}
+
+/// Messages the bot sends to customers (`addpppoe ... wa=`), each on or off.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CustomerSettings {
+    /// After a successful `addpppoe ... wa=`, send the customer their login and the ONU set-up.
+    pub notify_on_create: bool,
+    /// After `selesai` of a ticket whose subscriber has a customer number, tell the customer.
+    pub notify_on_resolve: bool,
+    /// The creation notice (default: [`crate::template::CREATE_ID`] or `CREATE_EN`, by the
+    /// reply language).
+    pub create_template: Option<crate::template::MessageTemplate>,
+    /// The resolution notice (default: `RESOLVE_ID` or `RESOLVE_EN`).
+    pub resolve_template: Option<crate::template::MessageTemplate>,
 }
 
 /// How trouble tickets behave.
@@ -178,6 +195,7 @@ impl Default for EngineConfig {
             home_routers: HashMap::new(),
             default_country_code: "62".to_owned(),
             tickets: TicketSettings::default(),
+            customer: CustomerSettings::default(),
         }
     }
 }
@@ -642,10 +660,55 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
                         chat: chat.clone(),
                         text,
                         quoting: None,
+                        audit: notice.audit.clone(),
                     }),
             );
         }
         out
+    }
+
+    /// Records, as its own audit row (command `notify`), what became of a message the engine
+    /// sent on its own ([`Outgoing::audit`]): `ok` when the server took it (or the messenger
+    /// handed it over and can tell no more), `failed` when it was refused or not sent,
+    /// `unknown` when no acknowledgement came. The row never holds the message's text.
+    pub async fn record_delivery(&self, audit: &crate::ports::DeliveryAudit, delivery: &Delivery) {
+        let (outcome, error) = match delivery {
+            Delivery::Acknowledged => (Outcome::Ok, None),
+            Delivery::Sent => (
+                Outcome::Ok,
+                Some("handed to the messenger, which reports no acknowledgement".to_owned()),
+            ),
+            Delivery::Refused(why) => (Outcome::Failed, Some(format!("refused: {why}"))),
+            Delivery::NotSent(why) => (Outcome::Failed, Some(format!("not sent: {why}"))),
+            Delivery::Unconfirmed => (
+                Outcome::Unknown,
+                Some(
+                    "sent, but the server did not acknowledge it in time: ask the customer"
+                        .to_owned(),
+                ),
+            ),
+        };
+        let event = crate::ports::AuditEvent {
+            at: self.clock.now(),
+            actor_phone: audit.actor_phone.clone(),
+            actor_lid: None,
+            role: None,
+            command: "notify".to_owned(),
+            target: Some(audit.target.clone()),
+            router: audit.router.clone(),
+            arguments: audit.arguments.clone(),
+            outcome,
+            error,
+            reason: None,
+            duration_ms: 0,
+            message_id: audit.message_id.clone(),
+        };
+        match self.audit.append(event).await {
+            Ok(()) | Err(AuditError::Duplicate(_)) => {}
+            Err(e) => {
+                tracing::error!(error = %e, message_id = %audit.message_id, "audit append failed for a customer notice");
+            }
+        }
     }
 
     /// Appends the attempt's audit row. Returns a warning to append to the reply when the
@@ -870,6 +933,7 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
                 chat: msg.chat.clone(),
                 text,
                 quoting: (i == 0).then(|| msg.id.clone()),
+                audit: None,
             })
             .collect()
     }

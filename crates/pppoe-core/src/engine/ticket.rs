@@ -54,6 +54,7 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
             .map(|to| Notice {
                 to,
                 text: text.to_owned(),
+                audit: None,
             })
             .collect()
     }
@@ -289,11 +290,21 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
             person: &person,
             notified,
         };
-        match told {
+        let customer = match action {
+            TicketAction::Resolve(note) => self.resolved_customer_notice(&written, note, cx).await,
+            _ => None,
+        };
+        let mut answer = match told {
             Some(people) => {
                 let notices = Self::notices(people, "");
-                let shown: Vec<String> =
+                let mut shown: Vec<String> =
                     notices.iter().map(|n| self.person(n.to.as_str())).collect();
+                // The customer too, when told (a message of its own, audited as `notify`).
+                shown.extend(
+                    customer
+                        .iter()
+                        .map(|c| self.renderer.customer_label(c.to.as_str())),
+                );
                 let notice = self.renderer.ticket_change_notice(&view(None));
                 let mut answer = Answer::ok(self.renderer.ticket_changed(&view(Some(shown))));
                 answer.notices = notices
@@ -301,12 +312,15 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
                     .map(|n| Notice {
                         to: n.to,
                         text: notice.clone(),
+                        audit: None,
                     })
                     .collect();
                 answer
             }
             None => Answer::ok(self.renderer.ticket_changed(&view(None))),
-        }
+        };
+        answer.notices.extend(customer);
+        answer
     }
 
     /// Checks, before `addpppoe ... tiket=` touches the router, that the ticket exists and

@@ -38,6 +38,8 @@ pub enum FieldError {
     Info(CustomerInfoError),
     /// A ticket id that is not `TR` and a number.
     Ticket(TicketIdError),
+    /// `wa=` with something that is no phone number.
+    Customer(String),
     /// `serahkan` to someone who is not on the allowlist.
     Technician {
         /// What was typed.
@@ -59,6 +61,7 @@ impl FieldError {
             Self::Status(_) => "status: not one of enable, disable, aktif, nonaktif".to_owned(),
             Self::Info(e) => format!("info: {e}"),
             Self::Ticket(_) => "ticket: not TR and a number from 1".to_owned(),
+            Self::Customer(_) => "wa: not a phone number".to_owned(),
             Self::Technician { .. } => "technician: not on the allowlist".to_owned(),
         }
     }
@@ -92,6 +95,8 @@ pub struct NewSubscriber {
     pub comment: Option<CustomerInfo>,
     /// The ticket this installation is for (`tiket=TR001`), if any.
     pub ticket: Option<TicketId>,
+    /// The customer's WhatsApp number (`wa=0812...`), if given.
+    pub customer: Option<PhoneNumber>,
 }
 
 /// The new value of an `editpppoe`, checked.
@@ -246,8 +251,16 @@ impl ValidCommand {
                 ip,
                 info,
                 ticket,
+                customer,
             } => Self::Add(NewSubscriber {
                 ticket: ticket.as_deref().map(ticket_of).transpose()?,
+                customer: customer
+                    .as_deref()
+                    .map(|c| {
+                        PhoneNumber::parse(c, rules.country)
+                            .map_err(|_| FieldError::Customer(c.to_owned()))
+                    })
+                    .transpose()?,
                 name: username_of(username)?,
                 password: password.check().map_err(FieldError::Password)?,
                 profile: profile_of(profile, rules)?,

@@ -141,7 +141,7 @@ fn menu_item(out: &mut String, command: &str, args: &[&str], what: &str) {
 }
 
 /// Download and upload speeds: `50 Mbps↓ / 25 Mbps↑`.
-fn speeds(download_bps: u64, upload_bps: u64) -> String {
+pub(crate) fn speeds(download_bps: u64, upload_bps: u64) -> String {
     format!(
         "{}↓ / {}↑",
         format_speed(download_bps),
@@ -826,6 +826,7 @@ impl Renderer {
                 (lx.title_info_too_long, (lx.info_too_long)(*len, *max))
             }
             FieldError::Ticket(e) => self.bad_ticket_id(&e.0),
+            FieldError::Customer(found) => self.bad_customer_phone(found),
             FieldError::Technician { found, known } => self.unknown_technician(found, known),
         };
         let example = match (command, err) {
@@ -837,6 +838,9 @@ impl Renderer {
             (CommandKind::Edit, FieldError::Status(_)) => "editpppoe john123 status disable",
             (CommandKind::Edit, FieldError::Info(_)) => {
                 "editpppoe john123 info John Doe - Jl. Contoh No. 123"
+            }
+            (CommandKind::Add, FieldError::Customer(_)) => {
+                "addpppoe john123 password123 Premium wa=081234567890 \"John Doe\""
             }
             (kind, _) => self.example(kind),
         };

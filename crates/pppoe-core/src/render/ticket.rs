@@ -118,6 +118,12 @@ pub(crate) struct TicketWords {
     label_example: &'static str,
     installed: fn(TicketId, &str) -> String,
     install_not_recorded: fn(TicketId, &str) -> String,
+    title_bad_customer: &'static str,
+    bad_customer: fn(&str) -> String,
+    customer_kept: fn(&str) -> String,
+    customer_not_kept: fn(&str, &str) -> String,
+    customer_notice_sent: fn(&str) -> String,
+    customer_label: &'static str,
 }
 
 pub(crate) const ID: TicketWords = TicketWords {
@@ -269,6 +275,24 @@ pub(crate) const ID: TicketWords = TicketWords {
         format!(
             "User sudah dibuat di router, tetapi tiket {id} TIDAK diperbarui ({why}). Catat \
              manual: catatan {id} [username] dibuat"
+        )
+    },
+    title_bad_customer: "NOMOR WA PELANGGAN TIDAK VALID",
+    bad_customer: |found| {
+        format!(
+            "\"{found}\" bukan nomor WhatsApp. Tulis nomornya, misalnya wa=081234567890 atau \
+             wa=+6281234567890."
+        )
+    },
+    customer_kept: |phone| format!("Nomor WA pelanggan {phone} dicatat di bot."),
+    customer_label: "pelanggan",
+    customer_not_kept: |phone, why| {
+        format!("User sudah dibuat, tetapi nomor WA pelanggan {phone} TIDAK tersimpan ({why}).")
+    },
+    customer_notice_sent: |phone| {
+        format!(
+            "Data login dikirim ke pelanggan {phone}; hasil pengirimannya tercatat di audit \
+             (perintah notify)."
         )
     },
 };
@@ -424,6 +448,24 @@ pub(crate) const EN: TicketWords = TicketWords {
         format!(
             "The user was created on the router, but ticket {id} was NOT updated ({why}). \
              Record it by hand: catatan {id} [username] created"
+        )
+    },
+    title_bad_customer: "INVALID CUSTOMER WHATSAPP NUMBER",
+    bad_customer: |found| {
+        format!(
+            "\"{found}\" is not a WhatsApp number. Write the number, e.g. wa=081234567890 or \
+             wa=+6281234567890."
+        )
+    },
+    customer_kept: |phone| format!("Customer WhatsApp number {phone} recorded by the bot."),
+    customer_label: "customer",
+    customer_not_kept: |phone, why| {
+        format!("The user was created, but the customer's number {phone} was NOT kept ({why}).")
+    },
+    customer_notice_sent: |phone| {
+        format!(
+            "The login was sent to the customer {phone}; whether it arrived is recorded in the \
+             audit log (command notify)."
         )
     },
 };
@@ -854,6 +896,31 @@ impl Renderer {
             Ok(user) => format!("\n\n🎫 {}", (tw.installed)(id, user)),
             Err(why) => format!("\n\n⚠️ {}", (tw.install_not_recorded)(id, why)),
         }
+    }
+
+    /// A customer among the people told: `pelanggan (+62812...)`.
+    pub(crate) fn customer_label(&self, digits: &str) -> String {
+        format!("{} (+{digits})", self.tw().customer_label)
+    }
+
+    /// `wa=` with something that is no phone number: the title and the detail.
+    pub(crate) fn bad_customer_phone(&self, found: &str) -> (&'static str, String) {
+        let tw = self.tw();
+        (tw.title_bad_customer, (tw.bad_customer)(found))
+    }
+
+    /// The lines `addpppoe ... wa=` adds to its reply: the number kept (or why not), and the
+    /// customer's notice sent.
+    pub fn customer_lines(&self, phone: &str, kept: Result<(), &str>, notice_sent: bool) -> String {
+        let tw = self.tw();
+        let mut out = match kept {
+            Ok(()) => format!("\n\n📱 {}", (tw.customer_kept)(phone)),
+            Err(why) => format!("\n\n⚠️ {}", (tw.customer_not_kept)(phone, why)),
+        };
+        if notice_sent {
+            let _ = write!(out, "\n📨 {}", (tw.customer_notice_sent)(phone));
+        }
+        out
     }
 
     /// What the audit log and the log say of a ticket the bot closed on its own.

@@ -442,6 +442,54 @@ fn every_ticket_layout(language: Language) {
     );
 }
 
+/// The customer's messages (login on creation, resolution) in one language.
+fn every_customer_layout(language: Language) {
+    let l = lang_name(language);
+    let mut cfg = EngineConfig {
+        language,
+        ..config()
+    };
+    cfg.customer.notify_on_create = true;
+    cfg.customer.notify_on_resolve = true;
+    let b = Bot::new(FakeRouter::with_spec_users(), cfg);
+    b.at(2024, 12, 15, 9, 0, 0);
+    let all = |from: &str, text: &str| -> String {
+        let msg = b.message(from, text);
+        b.deliver(msg)
+            .into_iter()
+            .map(|o| format!("[to {}]\n{}", o.chat, o.text))
+            .collect::<Vec<_>>()
+            .join("\n\n")
+    };
+    golden(
+        &format!("{l}/customer_add"),
+        &all(
+            TECH,
+            "addpppoe budi01 rahasia123 Premium wa=081277778888 \"Budi Santoso - Jl. Mawar 3\"",
+        ),
+    );
+    all(ADMIN, "lapor budi01 internet putus");
+    all(TECH, "ambil TR001");
+    golden(
+        &format!("{l}/customer_resolved"),
+        &all(TECH, "selesai TR001 kabel drop diganti"),
+    );
+    golden(
+        &format!("{l}/customer_bad_wa"),
+        &all(TECH, "addpppoe budi02 rahasia123 Premium wa=budi"),
+    );
+}
+
+#[test]
+fn indonesian_customer_layouts_match_their_golden_files() {
+    every_customer_layout(Language::Indonesian);
+}
+
+#[test]
+fn english_customer_layouts_match_their_golden_files() {
+    every_customer_layout(Language::English);
+}
+
 #[test]
 fn indonesian_ticket_layouts_match_their_golden_files() {
     every_ticket_layout(Language::Indonesian);

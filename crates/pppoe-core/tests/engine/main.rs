@@ -2,6 +2,7 @@
 #![allow(unreachable_pub)]
 //! One test binary (see "Delete Cargo Integration Tests"); modules per concern.
 
+mod customers;
 mod flows;
 mod golden;
 mod harness;

@@ -258,6 +258,7 @@ async fn a_notice_to_a_phone_number_goes_to_its_phone_chat() {
         chat: format!("+{ADMIN}"),
         text: "🎫 *TIKET BARU TR001*".into(),
         quoting: None,
+        audit: None,
     };
     h.adapter.send(&notice).await.unwrap();
     let sent = h.link.sent();
@@ -272,6 +273,7 @@ async fn a_notice_to_a_phone_number_goes_to_its_phone_chat() {
         chat: "+12".into(),
         text: "x".into(),
         quoting: None,
+        audit: None,
     };
     assert!(h.adapter.send(&bad).await.is_err());
     assert_eq!(h.link.sent().len(), 1);
@@ -295,11 +297,13 @@ async fn replies_quote_the_command_show_typing_and_are_paced() {
         chat: incoming.chat.clone(),
         text: "first".into(),
         quoting: Some(incoming.id.clone()),
+        audit: None,
     };
     let more = Outgoing {
         chat: incoming.chat.clone(),
         text: "second".into(),
         quoting: None,
+        audit: None,
     };
     h.adapter.send(&reply).await.unwrap();
     h.adapter.send(&more).await.unwrap();
@@ -349,6 +353,7 @@ async fn long_replies_are_split_and_only_the_first_part_quotes() {
             chat: incoming.chat,
             text,
             quoting: Some(incoming.id),
+            audit: None,
         })
         .await
         .unwrap();
@@ -581,6 +586,7 @@ async fn logged_out_ends_the_stream_with_what_to_do() {
             chat: ADMIN_JID.into(),
             text: "x".into(),
             quoting: None,
+            audit: None,
         })
         .await
         .unwrap_err();
@@ -683,6 +689,7 @@ async fn replies_follow_the_connection_events() {
         chat: ADMIN_JID.into(),
         text: "ok".into(),
         quoting: None,
+        audit: None,
     };
     let sending = {
         let (h, reply) = (Arc::clone(&h), reply.clone());
@@ -726,6 +733,7 @@ fn reply(text: &str) -> Outgoing {
         chat: ADMIN_JID.into(),
         text: text.into(),
         quoting: None,
+        audit: None,
     }
 }
 
@@ -753,6 +761,42 @@ async fn a_reply_the_server_refuses_is_sent_once_more_then_counted_as_failed() {
     assert!(kept.contains("failed 1"), "{kept}");
     assert!(kept.contains("server error 479"), "{kept}");
     assert_eq!(h.link.sent().len(), 2, "retried once, not more");
+}
+
+/// A send that must know its fate (a customer's notice, audited) learns it from the server's
+/// ack, follows its one retry, and says when nothing came.
+#[tokio::test(start_paused = true)]
+async fn a_confirmed_send_learns_the_servers_verdict_through_the_retry() {
+    let h = harness();
+    h.connect();
+    let out = reply("login");
+    let (fate, ()) = tokio::join!(h.adapter.send_confirmed(&out), async {
+        h.sent_reach(1).await;
+        h.push(server_ack("SENT1", None));
+    });
+    assert_eq!(fate, Delivery::Acknowledged);
+    // Refused, then taken on the retry: delivered.
+    let out = reply("two");
+    let (fate, ()) = tokio::join!(h.adapter.send_confirmed(&out), async {
+        h.sent_reach(2).await;
+        h.push(server_ack("SENT2", Some("479")));
+        h.sent_reach(3).await;
+        h.push(server_ack("SENT3", None));
+    });
+    assert_eq!(fate, Delivery::Acknowledged);
+    // Refused twice: refused, with the server's code.
+    let out = reply("three");
+    let (fate, ()) = tokio::join!(h.adapter.send_confirmed(&out), async {
+        h.sent_reach(4).await;
+        h.push(server_ack("SENT4", Some("463")));
+        h.sent_reach(5).await;
+        h.push(server_ack("SENT5", Some("463")));
+    });
+    assert_eq!(fate, Delivery::Refused("server error 463".into()));
+    // No ack at all, for the message nor its retry: not known.
+    let fate = h.adapter.send_confirmed(&reply("four")).await;
+    assert_eq!(fate, Delivery::Unconfirmed);
+    assert_eq!(h.link.sent().len(), 7);
 }
 
 /// A reply the server never acknowledges is sent once more after a minute, and counted as
