@@ -165,6 +165,41 @@ struct RawConfig {
     /// Messages to customers.
     #[serde(default)]
     pub(crate) customer: CustomerSection,
+    /// Field evidence.
+    #[serde(default)]
+    pub(crate) evidence: EvidenceSection,
+}
+
+/// `[evidence]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct EvidenceSection {
+    /// The largest photo or document kept, in megabytes (10^6 bytes), 1 to 100.
+    #[serde(default = "default_max_mb", deserialize_with = "max_mb")]
+    pub(crate) max_mb: u64,
+}
+
+impl Default for EvidenceSection {
+    fn default() -> Self {
+        Self {
+            max_mb: default_max_mb(),
+        }
+    }
+}
+
+fn default_max_mb() -> u64 {
+    10
+}
+
+fn max_mb<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    let mb = u64::deserialize(d)?;
+    if (1..=100).contains(&mb) {
+        Ok(mb)
+    } else {
+        Err(de::Error::custom(format!(
+            "max_mb = {mb}: must be 1 to 100 (WhatsApp sends documents up to 100 MB)"
+        )))
+    }
 }
 
 /// `[customer]`.
@@ -346,6 +381,9 @@ pub(crate) struct Paths {
     /// The WhatsApp session (written by `pppoe-bot pair`).
     #[serde(default = "default_session")]
     pub(crate) whatsapp_session: PathBuf,
+    /// Field evidence (photos, documents), each file named by its SHA-256.
+    #[serde(default = "default_media")]
+    pub(crate) media: PathBuf,
 }
 
 impl Default for Paths {
@@ -353,8 +391,13 @@ impl Default for Paths {
         Self {
             audit_db: default_audit_db(),
             whatsapp_session: default_session(),
+            media: default_media(),
         }
     }
+}
+
+fn default_media() -> PathBuf {
+    PathBuf::from("media")
 }
 
 fn default_session() -> PathBuf {
@@ -756,6 +799,7 @@ impl RawConfig {
         whatsapp.language = self.language;
         whatsapp.pacing.per_minute = self.whatsapp.messages_per_minute.max(1);
         whatsapp.pacing.per_chat_interval = Duration::from_millis(self.whatsapp.chat_interval_ms);
+        whatsapp.media_max_bytes = self.evidence.max_mb * 1_000_000;
         whatsapp.admins = access
             .iter()
             .filter(|a| a.role == Role::Admin)
@@ -779,6 +823,7 @@ impl RawConfig {
             default_country_code: self.default_country_code.clone(),
             tickets: self.tickets.settings(),
             customer: self.customer.settings(),
+            evidence_max_bytes: self.evidence.max_mb * 1_000_000,
         };
         Ok(Settings {
             engine,

@@ -4,6 +4,7 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
+use pppoe_core::ports::{Attachment, Coordinates};
 use pppoe_core::{
     Clock, Incoming, Messenger, MessengerError, Outgoing, PhoneNumber, Sender, SystemClock,
 };
@@ -91,6 +92,59 @@ fn read_lines(mut input: impl BufRead, tx: &mpsc::Sender<String>) {
     }
 }
 
+/// What a console line sends, as WhatsApp would: `foto TARGET FILE [caption...]` sends the
+/// file with the caption `foto TARGET [caption...]`; `lokasi TARGET LAT,LON` a location with
+/// the caption `lokasi TARGET`; `lokasi LAT,LON` a location without a caption. Any other line
+/// is text. An unreadable file is an error (nothing is sent).
+pub(crate) fn with_attachment(line: &str) -> Result<(String, Option<Attachment>), String> {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let command = words.first().map(|w| w.to_lowercase());
+    match (command.as_deref(), words.as_slice()) {
+        (Some("foto" | "photo"), [word, target, file, caption @ ..])
+            if std::path::Path::new(file).is_file() =>
+        {
+            let path = std::path::Path::new(file);
+            let bytes =
+                std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            let mime = match path
+                .extension()
+                .and_then(|e| e.to_str())
+                .map(str::to_lowercase)
+                .as_deref()
+            {
+                Some("jpg" | "jpeg") => "image/jpeg",
+                Some("png") => "image/png",
+                Some("webp") => "image/webp",
+                Some("pdf") => "application/pdf",
+                _ => "application/octet-stream",
+            };
+            let mut text = format!("{word} {target}");
+            if !caption.is_empty() {
+                text.push(' ');
+                text.push_str(&caption.join(" "));
+            }
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+            Ok((
+                text,
+                Some(Attachment::File {
+                    bytes,
+                    mime: mime.to_owned(),
+                    name,
+                }),
+            ))
+        }
+        (Some("lokasi" | "location"), [word, target, point]) => match Coordinates::parse(point) {
+            Some(p) => Ok((format!("{word} {target}"), Some(Attachment::Location(p)))),
+            None => Ok((line.to_owned(), None)),
+        },
+        (Some("lokasi" | "location"), [_, point]) => match Coordinates::parse(point) {
+            Some(p) => Ok((String::new(), Some(Attachment::Location(p)))),
+            None => Ok((line.to_owned(), None)),
+        },
+        _ => Ok((line.to_owned(), None)),
+    }
+}
+
 /// `*bold*` as ANSI bold, pairs within one line only.
 pub(crate) fn terminal_bold(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 16);
@@ -131,12 +185,22 @@ impl Messenger for Console {
                 continue;
             }
             let n = self.seq.fetch_add(1, Ordering::Relaxed);
+            let (text, attachment) = match with_attachment(&line) {
+                Ok(found) => found,
+                Err(e) => {
+                    // Said on stdout, where the replies are: the line was not sent.
+                    println!("⚠️ {e}\n");
+                    self.prompt();
+                    continue;
+                }
+            };
             return Some(Incoming {
                 id: format!("console-{}-{n}", self.run_id),
                 chat: "console".to_owned(),
                 sender: Sender::Phone(self.sender.clone()),
                 sender_lid: None,
-                text: line,
+                text,
+                attachment,
                 sent_at: SystemClock.now(),
                 received_at: None,
                 is_group: false,
@@ -183,6 +247,43 @@ mod tests {
         assert_eq!(lines_of(b"\xc3(\r\n\n\xe2\x82\nx"), ["", "x"]);
         assert_eq!(lines_of(b"caf\xc3\xa9\n"), ["caf\u{e9}"]);
         assert_eq!(lines_of(b""), Vec::<String>::new());
+    }
+
+    #[test]
+    fn photos_and_locations_are_sent_as_whatsapp_would() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("onu.JPG");
+        std::fs::write(&file, b"jpeg bytes").unwrap();
+        let line = format!("foto TR001 {} ONU terpasang", file.display());
+        let (text, attachment) = with_attachment(&line).unwrap();
+        assert_eq!(text, "foto TR001 ONU terpasang");
+        assert_eq!(
+            attachment,
+            Some(Attachment::File {
+                bytes: b"jpeg bytes".to_vec(),
+                mime: "image/jpeg".into(),
+                name: Some("onu.JPG".into()),
+            })
+        );
+        let (text, attachment) = with_attachment("lokasi john123 -6.2088,106.8456").unwrap();
+        assert_eq!(text, "lokasi john123");
+        assert_eq!(
+            attachment,
+            Some(Attachment::Location(
+                Coordinates::parse("-6.2088,106.8456").unwrap()
+            ))
+        );
+        let (text, attachment) = with_attachment("lokasi -6.2088,106.8456").unwrap();
+        assert_eq!((text.as_str(), attachment.is_some()), ("", true));
+        // Not a file, not a point: plain text, as typed.
+        assert_eq!(
+            with_attachment("foto TR001 ONU terpasang").unwrap(),
+            ("foto TR001 ONU terpasang".to_owned(), None)
+        );
+        assert_eq!(
+            with_attachment("lokasi TR001").unwrap(),
+            ("lokasi TR001".to_owned(), None)
+        );
     }
 
     #[test]

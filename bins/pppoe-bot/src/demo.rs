@@ -60,7 +60,9 @@ pub(crate) async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     let client = ClientConfig::new("127.0.0.1", "pppoe-bot", password).port(server.addr().port());
     let router = RouterOs::new(RouterOsConfig::new("demo-router", client));
     let vk_file = demo_keys(&args.db)?;
-    let store = crate::open_sealed(&args.db, Vec::new()).await?;
+    let mut media = args.db.as_os_str().to_owned();
+    media.push(".media");
+    let store = crate::open_sealed(&args.db, std::path::Path::new(&media), Vec::new()).await?;
 
     let config = EngineConfig {
         access: vec![

@@ -158,7 +158,13 @@ async fn run(
         routers.push(router);
     }
     let router = RouterSet::new(routers)?;
-    let store = match open_sealed(&config.paths.audit_db, config.anchors.clone()).await {
+    let store = match open_sealed(
+        &config.paths.audit_db,
+        &config.paths.media,
+        config.anchors.clone(),
+    )
+    .await
+    {
         Ok(store) => store,
         Err(e) => {
             if messenger == MessengerKind::Whatsapp
@@ -214,11 +220,13 @@ const SEAL_TICK: std::time::Duration = std::time::Duration::from_secs(15);
 /// that was cut or altered), and starts the task that seals elapsed epochs.
 pub(crate) async fn open_sealed(
     db: &std::path::Path,
+    media: &std::path::Path,
     anchors: Vec<audit_store::anchor::Anchor>,
 ) -> anyhow::Result<AuditStore> {
     let options = StoreOptions::default()
         .sealing(audit_store::sealing_file::sealing_path(db))
-        .anchors(anchors);
+        .anchors(anchors)
+        .media_dir(media);
     let store = AuditStore::open(db, options)
         .await
         .with_context(|| format!("opening the audit log {}", db.display()))?;

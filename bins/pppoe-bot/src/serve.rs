@@ -2,9 +2,15 @@
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use pppoe_core::{AuditSink, Clock, Engine, Messenger, Router, TicketStore};
+use pppoe_core::{
+    AuditSink, Clock, Delivery, DeliveryAudit, Engine, Messenger, Router, TicketStore,
+};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
+
+/// How long a stop waits for customers' notices to be acknowledged before it records the
+/// rest as not known (the unit's `TimeoutStopSec` is 60 s).
+const NOTICE_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
 
 /// Messages handled at once. Taking more waits (backpressure), so a burst such as the backlog
 /// after a reconnect, or a script piped into the demo, does not pile up in memory.
@@ -26,8 +32,10 @@ where
     M: Messenger + 'static,
 {
     let mut tasks = JoinSet::new();
-    // Customers' notices waiting for their delivery to be known and audited.
+    // Customers' notices waiting for their delivery to be known and audited, and what each
+    // will record (for a stop that cannot wait for them).
     let audited: Arc<Mutex<JoinSet<()>>> = Arc::default();
+    let unsettled: Arc<Mutex<Vec<DeliveryAudit>>> = Arc::default();
     let permits = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
     let mut taken = 0;
     tokio::pin!(shutdown);
@@ -58,6 +66,7 @@ where
         let engine = Arc::clone(&engine);
         let messenger = Arc::clone(&messenger);
         let audited = Arc::clone(&audited);
+        let unsettled = Arc::clone(&unsettled);
         tasks.spawn(async move {
             engine
                 .run(queued, |replies| async {
@@ -67,10 +76,16 @@ where
                             // knows it (WhatsApp: the server's ack, up to a minute or two),
                             // without holding up the sender's next command.
                             Some(audit) => {
-                                let (engine, messenger) =
-                                    (Arc::clone(&engine), Arc::clone(&messenger));
+                                let (engine, messenger, unsettled) = (
+                                    Arc::clone(&engine),
+                                    Arc::clone(&messenger),
+                                    Arc::clone(&unsettled),
+                                );
+                                lock(&unsettled).push(audit.clone());
                                 lock(&audited).spawn(async move {
                                     let delivery = messenger.send_confirmed(&reply).await;
+                                    // Settled: no longer the stop's to record.
+                                    lock(&unsettled).retain(|a| a.message_id != audit.message_id);
                                     engine.record_delivery(&audit, &delivery).await;
                                 });
                             }
@@ -99,11 +114,27 @@ where
     if !audited.is_empty() {
         tracing::info!(
             notices = audited.len(),
+            wait_secs = NOTICE_WAIT.as_secs(),
             "waiting for the delivery of customers' notices, to audit it"
         );
     }
-    while let Some(done) = audited.join_next().await {
-        report(done);
+    let all = async {
+        while let Some(done) = audited.join_next().await {
+            report(done);
+        }
+    };
+    if tokio::time::timeout(NOTICE_WAIT, all).await.is_err() {
+        // The stop must fit the service manager's timeout: the rest is recorded as not known,
+        // so that no notice is left without its row.
+        audited.abort_all();
+        let left = std::mem::take(&mut *lock(&unsettled));
+        tracing::warn!(
+            notices = left.len(),
+            "stopping before WhatsApp acknowledged these customers' notices; recorded as unknown"
+        );
+        for audit in &left {
+            engine.record_delivery(audit, &Delivery::Unconfirmed).await;
+        }
     }
     taken
 }

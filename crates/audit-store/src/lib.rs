@@ -11,7 +11,8 @@
 //!       └──────── Ok / Duplicate (oneshot) ◀──────── │ COMMIT (WAL, synchronous=FULL)
 //!
 //!  is_handled, created_at, query, verify ──▶ read pool (query_only)
-//!  TicketStore: open, update ──▶ writer (one BEGIN IMMEDIATE each); get, list ──▶ read pool
+//!  TicketStore: open, update, set_customer, add_evidence ──▶ writer (one BEGIN IMMEDIATE
+//!    each); get, list, evidence ──▶ read pool; an evidence file ──▶ media dir, before its record
 //!  auditor's CLI ──▶ AuditStore::open_read_only (mode=ro, no migrations)
 //! ```
 //!
@@ -69,6 +70,7 @@
 pub mod anchor;
 mod chain;
 mod error;
+mod media;
 mod row;
 pub mod seal;
 mod sealed;

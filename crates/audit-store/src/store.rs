@@ -47,6 +47,11 @@ pub struct StoreOptions {
     /// Where each seal is also sent as it is made (see [`anchor`](crate::anchor)). Default
     /// none.
     pub anchors: Vec<crate::anchor::Anchor>,
+    /// Where evidence files go (photos and documents a technician sends, named by their
+    /// SHA-256; see [`TicketStore::add_evidence`](pppoe_core::ticket::TicketStore::add_evidence)).
+    /// Created, mode 0700, when the first file comes. `None`: a file is refused (a location
+    /// needs no directory). Default `None`.
+    pub media_dir: Option<PathBuf>,
 }
 
 impl Default for StoreOptions {
@@ -58,6 +63,7 @@ impl Default for StoreOptions {
             busy_timeout: Duration::from_secs(5),
             sealing: None,
             anchors: Vec::new(),
+            media_dir: None,
         }
     }
 }
@@ -95,6 +101,13 @@ impl StoreOptions {
     #[must_use]
     pub fn anchors(mut self, anchors: Vec<crate::anchor::Anchor>) -> Self {
         self.anchors = anchors;
+        self
+    }
+
+    /// Keeps evidence files in `dir` (see [`media_dir`](Self::media_dir)).
+    #[must_use]
+    pub fn media_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.media_dir = Some(dir.into());
         self
     }
 
@@ -241,6 +254,8 @@ struct Inner {
     read: SqlitePool,
     /// `None` when opened read-only.
     writer: Option<mpsc::Sender<Request>>,
+    /// Where evidence files go; `None` when none is configured (and when read-only).
+    media_dir: Option<PathBuf>,
 }
 
 impl AuditStore {
@@ -296,6 +311,7 @@ impl AuditStore {
                 path,
                 read,
                 writer: Some(sender),
+                media_dir: options.media_dir,
             }),
         })
     }
@@ -338,6 +354,7 @@ impl AuditStore {
                 path,
                 read,
                 writer: None,
+                media_dir: None,
             }),
         })
     }
@@ -350,6 +367,11 @@ impl AuditStore {
     /// The writer's queue; `None` when opened read-only.
     pub(crate) fn writer(&self) -> Option<&mpsc::Sender<Request>> {
         self.inner.writer.as_ref()
+    }
+
+    /// Where evidence files go, if configured.
+    pub(crate) fn media_dir(&self) -> Option<&Path> {
+        self.inner.media_dir.as_deref()
     }
 
     /// The database file.

@@ -2,22 +2,33 @@
 //!
 //! Two tables (`migrations/0005_tickets.sql`, documented in docs/auditor.md): `tickets`, one
 //! row per ticket changed in place under a version, and `ticket_events`, its append-only
-//! history. They are working state beside the audit log, not part of its hash chain.
+//! history. They are working state beside the audit log, not part of its hash chain. So are
+//! `subscribers` (0006) and `evidence` (0007), the append-only records of field evidence,
+//! whose files are kept in the media directory under their SHA-256 (see [`crate::media`]).
 //!
-//! Writes ([`TicketStore::open`], [`TicketStore::update`]) go through the one writer task like
-//! appends do, each in its own `BEGIN IMMEDIATE` transaction: the next number is `max + 1`
-//! inside it, and an update is compare-and-set on the version read. Reads go through the read
-//! pool, each in one read transaction (one snapshot: a page and its total, a ticket and its
-//! events agree).
+//! Writes ([`TicketStore::open`], [`TicketStore::update`], [`TicketStore::set_customer`],
+//! [`TicketStore::add_evidence`]) go through the one writer task like appends do, each in its
+//! own `BEGIN IMMEDIATE` transaction: the next number is `max + 1` inside it, and an update is
+//! compare-and-set on the version read. Reads go through the read pool, each in one read
+//! transaction (one snapshot: a page and its total, a ticket and its events agree).
+//!
+//! Evidence is kept in two steps, the file first: its bytes are checked against their SHA-256
+//! and written to `<media_dir>/<sha256>.<ext>` (durably, off the async threads), and only then
+//! is its record written. A record therefore never names a file that is not there; a failure
+//! between the two leaves a file without a record, which is harmless (the same bytes sent again
+//! reuse it).
 
 use chrono::{DateTime, Utc};
+use pppoe_core::ports::{Coordinates, MessageId};
 use pppoe_core::ticket::{
-    NewTicket, Resolution, Ticket, TicketError, TicketEvent, TicketEventKind, TicketFilter,
-    TicketId, TicketPage, TicketState, TicketStore, TicketUpdate,
+    Evidence, EvidenceFile, EvidenceKind, EvidenceOf, NewEvidence, NewTicket, Resolution, Ticket,
+    TicketError, TicketEvent, TicketEventKind, TicketFilter, TicketId, TicketPage, TicketState,
+    TicketStore, TicketUpdate,
 };
 use sqlx::{Connection as _, SqliteConnection};
 use tokio::sync::oneshot;
 
+use crate::media;
 use crate::row::{format_at, parse_at};
 use crate::writer::Request;
 use crate::{AuditStore, StoreError};
@@ -35,6 +46,12 @@ pub(crate) enum TicketWrite {
         phone: String,
         at: DateTime<Utc>,
     },
+    /// Record a piece of evidence (its file, if any, is on disk already), brought by this
+    /// message.
+    Evidence {
+        record: Evidence,
+        message_id: MessageId,
+    },
 }
 
 /// What a [`TicketWrite`] wrote.
@@ -42,7 +59,7 @@ pub(crate) enum TicketWrite {
 pub(crate) enum Written {
     /// The ticket as written.
     Ticket(Ticket),
-    /// A subscriber record.
+    /// A record that is no ticket (a subscriber's, a piece of evidence).
     Record,
 }
 
@@ -136,6 +153,11 @@ pub(crate) async fn write(
             .await
             .map(|_| Written::Record)
             .map_err(store_error),
+        TicketWrite::Evidence { record, message_id } => {
+            insert_evidence(&mut tx, record, message_id)
+                .await
+                .map(|()| Written::Record)
+        }
     };
     match result {
         Ok(written) => {
@@ -363,6 +385,176 @@ impl EventRow {
     }
 }
 
+/// Appends a piece of evidence with the next id.
+const INSERT_EVIDENCE: &str = "INSERT INTO evidence (id, at, actor, ticket, username, kind, \
+     sha256, size, mime, lat_e7, lon_e7, caption, message_id) \
+     SELECT coalesce(max(id), 0) + 1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12 \
+     FROM evidence";
+
+/// A ticket's evidence, oldest first.
+const EVIDENCE_OF_TICKET: &str = "SELECT id, at, actor, ticket, username, kind, sha256, size, \
+     mime, lat_e7, lon_e7, caption FROM evidence WHERE ticket = ? ORDER BY at, id";
+
+/// A subscriber's evidence (the column compares in any case), oldest first.
+const EVIDENCE_OF_SUBSCRIBER: &str = "SELECT id, at, actor, ticket, username, kind, sha256, \
+     size, mime, lat_e7, lon_e7, caption FROM evidence WHERE username = ? ORDER BY at, id";
+
+/// Whether `record`'s kind, file and point agree (the table's CHECK says the same, less
+/// clearly): a location has its point and no file, a photo or a document its file and no
+/// point.
+fn check_shape(record: &Evidence) -> Result<(), TicketError> {
+    let fits = match record.kind {
+        EvidenceKind::Location => record.location.is_some() && record.file.is_none(),
+        EvidenceKind::Photo | EvidenceKind::Document => {
+            record.file.is_some() && record.location.is_none()
+        }
+    };
+    if fits {
+        Ok(())
+    } else {
+        Err(TicketError::Store(format!(
+            "evidence of kind {} must have {}",
+            record.kind.as_str(),
+            match record.kind {
+                EvidenceKind::Location => "a location and no file",
+                EvidenceKind::Photo | EvidenceKind::Document => "a file and no location",
+            }
+        )))
+    }
+}
+
+/// Whether ticket `id` exists.
+async fn ticket_exists(conn: &mut SqliteConnection, id: TicketId) -> Result<bool, TicketError> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM tickets WHERE number = ?)")
+        .bind(number(id))
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(store_error)
+}
+
+/// Appends `record` with the next id: [`TicketError::NotFound`] for a ticket that does not
+/// exist, and a message id already recorded as evidence is refused (the table's trigger would
+/// refuse it too, less clearly).
+async fn insert_evidence(
+    conn: &mut SqliteConnection,
+    record: &Evidence,
+    message_id: &str,
+) -> Result<(), TicketError> {
+    check_shape(record)?;
+    if let EvidenceOf::Ticket(id) = record.of
+        && !ticket_exists(conn, id).await?
+    {
+        return Err(TicketError::NotFound(id));
+    }
+    let recorded: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM evidence WHERE message_id = ?)")
+            .bind(message_id)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(store_error)?;
+    if recorded {
+        return Err(TicketError::Store(format!(
+            "message {message_id} is already recorded as evidence"
+        )));
+    }
+    let (ticket, username) = match &record.of {
+        EvidenceOf::Ticket(id) => (Some(number(*id)), None),
+        EvidenceOf::Subscriber(name) => (None, Some(without_nul(name))),
+    };
+    let file = record.file.as_ref();
+    let size = file
+        .map(|f| {
+            i64::try_from(f.size)
+                .map_err(|_| TicketError::Store(format!("evidence file of {} bytes", f.size)))
+        })
+        .transpose()?;
+    sqlx::query(INSERT_EVIDENCE)
+        .bind(format_at(record.at))
+        .bind(without_nul(&record.actor))
+        .bind(ticket)
+        .bind(username)
+        .bind(record.kind.as_str())
+        .bind(file.map(|f| f.sha256.as_str()))
+        .bind(size)
+        .bind(file.map(|f| without_nul(&f.mime)))
+        .bind(record.location.map(|p| p.lat_e7))
+        .bind(record.location.map(|p| p.lon_e7))
+        .bind(optional_text(record.caption.as_deref()))
+        .bind(message_id)
+        .execute(&mut *conn)
+        .await
+        .map_err(store_error)?;
+    Ok(())
+}
+
+/// An `evidence` row as stored.
+#[derive(Debug, sqlx::FromRow)]
+struct EvidenceRow {
+    id: i64,
+    at: String,
+    actor: String,
+    ticket: Option<i64>,
+    username: Option<String>,
+    kind: String,
+    sha256: Option<String>,
+    size: Option<i64>,
+    mime: Option<String>,
+    lat_e7: Option<i64>,
+    lon_e7: Option<i64>,
+    caption: Option<String>,
+}
+
+impl EvidenceRow {
+    /// The evidence; [`TicketError::Store`] naming the row and column if a value cannot be
+    /// read back (the schema allows none such: the file was changed outside the bot).
+    fn into_evidence(self) -> Result<Evidence, TicketError> {
+        let id = self.id;
+        let corrupt = |column: &str, value: &dyn std::fmt::Debug| {
+            TicketError::Store(format!(
+                "evidence {id} holds an unreadable {column}: {value:?}"
+            ))
+        };
+        let of = match (self.ticket, self.username) {
+            (Some(n), None) => EvidenceOf::Ticket(
+                u32::try_from(n)
+                    .ok()
+                    .and_then(TicketId::new)
+                    .ok_or_else(|| corrupt("ticket", &n))?,
+            ),
+            (None, Some(name)) => EvidenceOf::Subscriber(name),
+            (ticket, username) => return Err(corrupt("ticket and username", &(ticket, username))),
+        };
+        let file = match (self.sha256, self.size, self.mime) {
+            (Some(sha256), Some(size), Some(mime)) => Some(EvidenceFile {
+                sha256,
+                size: u64::try_from(size).map_err(|_| corrupt("size", &size))?,
+                mime,
+            }),
+            (None, None, None) => None,
+            other => return Err(corrupt("file", &other)),
+        };
+        let coordinate =
+            |column: &str, value: i64| i32::try_from(value).map_err(|_| corrupt(column, &value));
+        let location = match (self.lat_e7, self.lon_e7) {
+            (Some(lat), Some(lon)) => Some(Coordinates {
+                lat_e7: coordinate("lat_e7", lat)?,
+                lon_e7: coordinate("lon_e7", lon)?,
+            }),
+            (None, None) => None,
+            other => return Err(corrupt("location", &other)),
+        };
+        Ok(Evidence {
+            at: parse_at(&self.at).ok_or_else(|| corrupt("at", &self.at))?,
+            actor: self.actor,
+            of,
+            kind: EvidenceKind::parse(&self.kind).ok_or_else(|| corrupt("kind", &self.kind))?,
+            file,
+            location,
+            caption: self.caption,
+        })
+    }
+}
+
 /// The WHERE clause of a listing, and the value it binds, if any.
 fn filter_clause(filter: &TicketFilter) -> (&'static str, Option<&str>) {
     match filter {
@@ -528,6 +720,48 @@ impl TicketStore for AuditStore {
                 })
             })
             .collect()
+    }
+
+    async fn add_evidence(&self, evidence: NewEvidence) -> Result<Evidence, TicketError> {
+        let record = evidence.record();
+        check_shape(&record)?;
+        if self.writer().is_none() {
+            return Err(TicketError::Store("read-only".to_owned()));
+        }
+        // Tickets are never deleted: one that exists now still does when the record is
+        // written, so a file is not kept for a ticket that is not there.
+        if let EvidenceOf::Ticket(id) = record.of {
+            let mut conn = self.reader().acquire().await.map_err(store_error)?;
+            if !ticket_exists(&mut conn, id).await? {
+                return Err(TicketError::NotFound(id));
+            }
+        }
+        if let Some((file, bytes)) = evidence.file {
+            let dir = self.media_dir().map(ToOwned::to_owned).ok_or_else(|| {
+                TicketError::Store("no media directory is configured (paths.media)".to_owned())
+            })?;
+            let path = tokio::task::spawn_blocking(move || media::keep(&dir, &file, &bytes))
+                .await
+                .map_err(|e| TicketError::Store(format!("the evidence file task failed: {e}")))??;
+            tracing::debug!(path = %path.display(), "evidence file kept");
+        }
+        self.ticket_write(TicketWrite::Evidence {
+            record: record.clone(),
+            message_id: evidence.message_id,
+        })
+        .await?;
+        Ok(record)
+    }
+
+    async fn evidence(&self, of: &EvidenceOf) -> Result<Vec<Evidence>, TicketError> {
+        let query = match of {
+            EvidenceOf::Ticket(id) => sqlx::query_as(EVIDENCE_OF_TICKET).bind(number(*id)),
+            EvidenceOf::Subscriber(name) => {
+                sqlx::query_as(EVIDENCE_OF_SUBSCRIBER).bind(name.as_str())
+            }
+        };
+        let rows: Vec<EvidenceRow> = query.fetch_all(self.reader()).await.map_err(store_error)?;
+        rows.into_iter().map(EvidenceRow::into_evidence).collect()
     }
 }
 

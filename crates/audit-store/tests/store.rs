@@ -1873,3 +1873,450 @@ mod tickets {
         again.close().await;
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Evidence (photos, documents, locations on a ticket or a subscriber)
+
+mod evidence {
+    use super::*;
+
+    use pppoe_core::ports::Coordinates;
+    use pppoe_core::ticket::{
+        Evidence, EvidenceFile, EvidenceKind, EvidenceOf, NewEvidence, NewTicket, TicketError,
+        TicketId, TicketStore,
+    };
+    use sha2::{Digest as _, Sha256};
+
+    const TECH: &str = "6281111111111";
+    const JPEG: &[u8] = b"\xff\xd8\xff\xe0 a photo of the ONU \xff\xd9";
+    const PDF: &[u8] = b"%PDF-1.7 the installation form";
+
+    fn minute(m: i64) -> DateTime<Utc> {
+        t0() + Duration::minutes(m)
+    }
+
+    fn tr(n: u32) -> EvidenceOf {
+        EvidenceOf::Ticket(TicketId::new(n).unwrap())
+    }
+
+    fn sha256(bytes: &[u8]) -> String {
+        hex::encode(Sha256::digest(bytes))
+    }
+
+    fn file(bytes: &[u8], mime: &str) -> (EvidenceFile, Vec<u8>) {
+        (
+            EvidenceFile {
+                sha256: sha256(bytes),
+                size: bytes.len() as u64,
+                mime: mime.into(),
+            },
+            bytes.to_vec(),
+        )
+    }
+
+    fn photo(of: EvidenceOf, bytes: &[u8], at: DateTime<Utc>, message_id: &str) -> NewEvidence {
+        NewEvidence {
+            at,
+            actor: TECH.into(),
+            of,
+            kind: EvidenceKind::Photo,
+            file: Some(file(bytes, "image/jpeg")),
+            location: None,
+            caption: Some("ONU diganti".into()),
+            message_id: message_id.into(),
+        }
+    }
+
+    fn location(of: EvidenceOf, at: DateTime<Utc>, message_id: &str) -> NewEvidence {
+        NewEvidence {
+            at,
+            actor: TECH.into(),
+            of,
+            kind: EvidenceKind::Location,
+            file: None,
+            location: Some(Coordinates {
+                lat_e7: -62_088_000,
+                lon_e7: 1_068_456_000,
+            }),
+            caption: None,
+            message_id: message_id.into(),
+        }
+    }
+
+    /// A store keeping files in `<dir>/media` (not created yet), with ticket TR001.
+    async fn with_media() -> (TestStore, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let media = dir.path().join("media");
+        let store = AuditStore::open(
+            dir.path().join("audit.db"),
+            StoreOptions::default().media_dir(&media),
+        )
+        .await
+        .unwrap();
+        store
+            .open(NewTicket {
+                username: Some("budi01".into()),
+                complaint: "internet mati".into(),
+                reporter: TECH.into(),
+                at: t0(),
+                message_id: "open-1".into(),
+            })
+            .await
+            .unwrap();
+        (TestStore { dir, store }, media)
+    }
+
+    /// The names in `dir` (none when it does not exist), sorted.
+    fn files_in(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = match std::fs::read_dir(dir) {
+            Ok(entries) => entries
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(e) => panic!("{e}"),
+        };
+        names.sort();
+        names
+    }
+
+    async fn rows(raw: &mut SqliteConnection) -> i64 {
+        sqlx::query_scalar("SELECT count(*) FROM evidence")
+            .fetch_one(raw)
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_photo_is_kept_under_its_hash_and_its_record_read_back() {
+        let (t, media) = with_media().await;
+        let new = photo(tr(1), JPEG, minute(1), "m-photo");
+        let kept = t.store.add_evidence(new.clone()).await.unwrap();
+        assert_eq!(kept, new.record());
+        let name = format!("{}.jpg", sha256(JPEG));
+        assert_eq!(files_in(&media), [name.as_str()]);
+        let path = media.join(&name);
+        assert_eq!(std::fs::read(&path).unwrap(), JPEG);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(&path), 0o600);
+            assert_eq!(mode(&media), 0o700);
+        }
+        assert_eq!(t.store.evidence(&tr(1)).await.unwrap(), [kept]);
+        // A document is named by its own type.
+        let pdf = NewEvidence {
+            kind: EvidenceKind::Document,
+            file: Some(file(PDF, "application/pdf")),
+            ..photo(tr(1), PDF, minute(2), "m-pdf")
+        };
+        t.store.add_evidence(pdf).await.unwrap();
+        assert!(media.join(format!("{}.pdf", sha256(PDF))).is_file());
+        // Evidence is no audit row: the chain is untouched.
+        assert_eq!(t.store.count().await.unwrap(), 0);
+        assert!(t.store.verify().await.unwrap().is_intact());
+    }
+
+    #[tokio::test]
+    async fn the_same_bytes_twice_keep_one_file_and_two_records() {
+        let (t, media) = with_media().await;
+        let first = photo(tr(1), JPEG, minute(1), "m1");
+        let second = photo(
+            EvidenceOf::Subscriber("budi01".into()),
+            JPEG,
+            minute(2),
+            "m2",
+        );
+        t.store.add_evidence(first.clone()).await.unwrap();
+        t.store.add_evidence(second.clone()).await.unwrap();
+        assert_eq!(files_in(&media), [format!("{}.jpg", sha256(JPEG))]);
+        assert_eq!(t.store.evidence(&tr(1)).await.unwrap(), [first.record()]);
+        assert_eq!(
+            t.store
+                .evidence(&EvidenceOf::Subscriber("budi01".into()))
+                .await
+                .unwrap(),
+            [second.record()]
+        );
+        // A message brings one piece of evidence: the same message again is refused, by name.
+        let again = t
+            .store
+            .add_evidence(photo(tr(1), PDF, minute(3), "m1"))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&again, TicketError::Store(text) if text.contains("m1")),
+            "{again}"
+        );
+        assert_eq!(rows(&mut t.raw().await).await, 2);
+    }
+
+    #[tokio::test]
+    async fn a_wrong_hash_or_size_is_refused_and_writes_nothing() {
+        let (t, media) = with_media().await;
+        let mut wrong_hash = photo(tr(1), JPEG, minute(1), "m1");
+        if let Some((f, _)) = &mut wrong_hash.file {
+            f.sha256 = sha256(PDF);
+        }
+        let mut wrong_size = photo(tr(1), JPEG, minute(1), "m2");
+        if let Some((f, _)) = &mut wrong_size.file {
+            f.size += 1;
+        }
+        let mut upper_case = photo(tr(1), JPEG, minute(1), "m3");
+        if let Some((f, _)) = &mut upper_case.file {
+            f.sha256 = f.sha256.to_uppercase();
+        }
+        for new in [wrong_hash, wrong_size, upper_case] {
+            let refused = t.store.add_evidence(new.clone()).await.unwrap_err();
+            assert!(matches!(refused, TicketError::Store(_)), "{refused}");
+        }
+        // Nor is a file kept for a ticket that does not exist.
+        assert_eq!(
+            t.store
+                .add_evidence(photo(tr(9), JPEG, minute(1), "m4"))
+                .await,
+            Err(TicketError::NotFound(TicketId::new(9).unwrap()))
+        );
+        assert_eq!(files_in(&media), Vec::<String>::new());
+        assert_eq!(rows(&mut t.raw().await).await, 0);
+        assert_eq!(t.store.evidence(&tr(1)).await.unwrap(), []);
+    }
+
+    #[tokio::test]
+    async fn a_location_needs_no_media_directory() {
+        let t = TestStore::new().await;
+        let new = location(EvidenceOf::Subscriber("Budi01".into()), minute(1), "m-loc");
+        let kept = t.store.add_evidence(new.clone()).await.unwrap();
+        assert_eq!(kept, new.record());
+        assert_eq!(
+            t.store
+                .evidence(&EvidenceOf::Subscriber("budi01".into()))
+                .await
+                .unwrap(),
+            [kept]
+        );
+        // A location with a file (or a photo without one) is refused before anything is kept.
+        let both = NewEvidence {
+            file: Some(file(JPEG, "image/jpeg")),
+            ..location(EvidenceOf::Subscriber("budi01".into()), minute(2), "m-both")
+        };
+        assert!(matches!(
+            t.store.add_evidence(both).await,
+            Err(TicketError::Store(_))
+        ));
+        assert_eq!(rows(&mut t.raw().await).await, 1);
+    }
+
+    #[tokio::test]
+    async fn without_a_media_directory_a_file_is_refused_clearly() {
+        let t = TestStore::new().await;
+        let refused = t
+            .store
+            .add_evidence(photo(
+                EvidenceOf::Subscriber("budi01".into()),
+                JPEG,
+                minute(1),
+                "m1",
+            ))
+            .await;
+        assert_eq!(
+            refused,
+            Err(TicketError::Store(
+                "no media directory is configured (paths.media)".into()
+            ))
+        );
+        assert_eq!(rows(&mut t.raw().await).await, 0);
+    }
+
+    #[tokio::test]
+    async fn evidence_is_found_by_ticket_and_by_subscriber_in_any_case_oldest_first() {
+        let (t, _media) = with_media().await;
+        let budi = |name: &str| EvidenceOf::Subscriber(name.into());
+        // Recorded out of time order: read back by time, then in recorded order.
+        let added = [
+            location(tr(1), minute(5), "t-late"),
+            photo(budi("Budi01"), JPEG, minute(3), "b-1"),
+            photo(tr(1), JPEG, minute(1), "t-early"),
+            location(budi("BUDI01"), minute(3), "b-2"),
+            photo(budi("siti"), PDF, minute(0), "s-1"),
+            location(tr(1), minute(5), "t-late-2"),
+        ];
+        for new in &added {
+            t.store.add_evidence(new.clone()).await.unwrap();
+        }
+        let records: Vec<Evidence> = added.iter().map(NewEvidence::record).collect();
+        assert_eq!(
+            t.store.evidence(&tr(1)).await.unwrap(),
+            [records[2].clone(), records[0].clone(), records[5].clone()]
+        );
+        for name in ["budi01", "BUDI01", "bUdI01"] {
+            assert_eq!(
+                t.store.evidence(&budi(name)).await.unwrap(),
+                [records[1].clone(), records[3].clone()],
+                "{name}"
+            );
+        }
+        assert_eq!(t.store.evidence(&budi("siti")).await.unwrap().len(), 1);
+        assert_eq!(t.store.evidence(&budi("nobody")).await.unwrap(), []);
+        assert_eq!(t.store.evidence(&tr(2)).await.unwrap(), []);
+        // A ticket's evidence is not its subscriber's.
+        assert!(
+            t.store
+                .evidence(&budi("budi01"))
+                .await
+                .unwrap()
+                .iter()
+                .all(|e| e.of != tr(1))
+        );
+    }
+
+    /// The database itself keeps the table append-only and its rows whole, also to a
+    /// connection that bypasses the store.
+    #[tokio::test]
+    async fn the_database_refuses_changing_or_removing_evidence() {
+        let (t, _media) = with_media().await;
+        t.store
+            .add_evidence(photo(tr(1), JPEG, minute(1), "m1"))
+            .await
+            .unwrap();
+        t.store
+            .add_evidence(location(tr(1), minute(2), "m2"))
+            .await
+            .unwrap();
+        let mut raw = t.raw().await;
+        let insert = |values: &str| {
+            format!(
+                "INSERT INTO evidence (id, at, actor, ticket, username, kind, sha256, size, mime, \
+                 lat_e7, lon_e7, caption, message_id) VALUES ({values})"
+            )
+        };
+        let hash = sha256(JPEG);
+        for (sql, refusal) in [
+            (
+                "UPDATE evidence SET caption = 'edited' WHERE id = 1".to_owned(),
+                "evidence is append-only",
+            ),
+            (
+                "UPDATE evidence SET sha256 = NULL, size = NULL, mime = NULL".to_owned(),
+                "evidence is append-only",
+            ),
+            (
+                "DELETE FROM evidence WHERE id = 2".to_owned(),
+                "evidence is append-only",
+            ),
+            ("DELETE FROM evidence".to_owned(), "evidence is append-only"),
+            (
+                "INSERT OR REPLACE INTO evidence SELECT * FROM evidence WHERE id = 1".to_owned(),
+                "evidence is append-only",
+            ),
+            (
+                // The next id, but a message id recorded already (would replace row 1).
+                insert(&format!(
+                    "3, '2024-12-15T09:40:25.000Z', '{TECH}', 1, NULL, 'photo', '{hash}', 1, \
+                     'image/jpeg', NULL, NULL, NULL, 'm1'"
+                )),
+                "evidence is append-only",
+            ),
+            (
+                insert(
+                    "9, '2024-12-15T09:40:25.000Z', 'x', 1, NULL, 'location', NULL, NULL, NULL, \
+                     1, 1, NULL, 'm9'",
+                ),
+                "evidence is append-only",
+            ),
+            (
+                // About both a ticket and a subscriber.
+                insert(
+                    "3, '2024-12-15T09:40:25.000Z', 'x', 1, 'budi', 'location', NULL, NULL, \
+                     NULL, 1, 1, NULL, 'm3'",
+                ),
+                "CHECK constraint failed",
+            ),
+            (
+                // A location with a file.
+                insert(&format!(
+                    "3, '2024-12-15T09:40:25.000Z', 'x', 1, NULL, 'location', '{hash}', 1, \
+                     'image/jpeg', 1, 1, NULL, 'm3'"
+                )),
+                "CHECK constraint failed",
+            ),
+            (
+                // A photo without its file.
+                insert(
+                    "3, '2024-12-15T09:40:25.000Z', 'x', 1, NULL, 'photo', NULL, NULL, NULL, \
+                     NULL, NULL, NULL, 'm3'",
+                ),
+                "CHECK constraint failed",
+            ),
+            (
+                // A hash that is no lower-case hex SHA-256.
+                insert(&format!(
+                    "3, '2024-12-15T09:40:25.000Z', 'x', 1, NULL, 'photo', '{}', 1, \
+                     'image/jpeg', NULL, NULL, NULL, 'm3'",
+                    hash.to_uppercase()
+                )),
+                "CHECK constraint failed",
+            ),
+        ] {
+            let error = execute(&mut raw, &sql).await.unwrap_err();
+            assert!(error.to_string().contains(refusal), "{sql}: {error}");
+        }
+        assert_eq!(rows(&mut raw).await, 2);
+        assert_eq!(t.store.evidence(&tr(1)).await.unwrap().len(), 2);
+    }
+
+    /// The bot restarted: its evidence and the files are where they were, and the ids go on.
+    #[tokio::test]
+    async fn a_reopened_store_keeps_its_evidence() {
+        let (t, media) = with_media().await;
+        let before = [
+            photo(tr(1), JPEG, minute(1), "m1"),
+            location(EvidenceOf::Subscriber("budi01".into()), minute(2), "m2"),
+        ];
+        for new in &before {
+            t.store.add_evidence(new.clone()).await.unwrap();
+        }
+        t.store.close().await;
+
+        let store = AuditStore::open(t.path(), StoreOptions::default().media_dir(&media))
+            .await
+            .unwrap();
+        assert_eq!(store.evidence(&tr(1)).await.unwrap(), [before[0].record()]);
+        assert_eq!(
+            store
+                .evidence(&EvidenceOf::Subscriber("BUDI01".into()))
+                .await
+                .unwrap(),
+            [before[1].record()]
+        );
+        assert_eq!(
+            std::fs::read(media.join(format!("{}.jpg", sha256(JPEG)))).unwrap(),
+            JPEG
+        );
+        store
+            .add_evidence(photo(tr(1), PDF, minute(3), "m3"))
+            .await
+            .unwrap();
+        // A message recorded before the restart is still refused.
+        assert!(
+            store
+                .add_evidence(location(tr(1), minute(4), "m2"))
+                .await
+                .is_err()
+        );
+        let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM evidence ORDER BY id")
+            .fetch_all(&mut t.raw().await)
+            .await
+            .unwrap();
+        assert_eq!(ids, [1, 2, 3]);
+        // A read-only store reads evidence and keeps none.
+        let reader = AuditStore::open_read_only(t.path()).await.unwrap();
+        assert_eq!(reader.evidence(&tr(1)).await.unwrap().len(), 2);
+        assert_eq!(
+            reader.add_evidence(location(tr(1), minute(5), "m5")).await,
+            Err(TicketError::Store("read-only".into()))
+        );
+        reader.close().await;
+        store.close().await;
+    }
+}

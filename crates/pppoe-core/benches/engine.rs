@@ -84,6 +84,7 @@ fn bench(c: &mut Criterion) {
         sent_at: clock.now(),
         received_at: None,
         is_group: false,
+        attachment: None,
     };
     let mut group = c.benchmark_group("engine_handle");
     let cases: &[(&str, &[&str])] = &[

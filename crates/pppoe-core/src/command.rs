@@ -51,11 +51,15 @@ pub enum CommandKind {
     Reopen,
     /// `laporan`: the technicians' performance report.
     Performance,
+    /// `foto`: a photo or document as evidence (its caption).
+    Photo,
+    /// `lokasi`: a shared location as evidence (its caption).
+    Location,
 }
 
 impl CommandKind {
     /// Every kind, in help order.
-    pub const ALL: [Self; 17] = [
+    pub const ALL: [Self; 19] = [
         Self::Add,
         Self::Edit,
         Self::Delete,
@@ -73,6 +77,8 @@ impl CommandKind {
         Self::CloseTicket,
         Self::Reopen,
         Self::Performance,
+        Self::Photo,
+        Self::Location,
     ];
 
     /// The command word as technicians type it (and as the audit log records it).
@@ -95,6 +101,8 @@ impl CommandKind {
             Self::CloseTicket => "tutup",
             Self::Reopen => "bukaulang",
             Self::Performance => "laporan",
+            Self::Photo => "foto",
+            Self::Location => "lokasi",
         }
     }
 
@@ -112,6 +120,8 @@ impl CommandKind {
             Self::CloseTicket => "close",
             Self::Reopen => "reopen",
             Self::Performance => "performance",
+            Self::Photo => "photo",
+            Self::Location => "location",
             _ => return None,
         })
     }
@@ -137,7 +147,15 @@ impl CommandKind {
                 | Self::Resolve
                 | Self::CloseTicket
                 | Self::Reopen
+                | Self::Photo
+                | Self::Location
         )
+    }
+
+    /// Whether the command keeps field evidence: each message is its own piece (three photos
+    /// with the same caption are three photos), so the repeat guard does not apply.
+    pub fn is_evidence(self) -> bool {
+        matches!(self, Self::Photo | Self::Location)
     }
 
     /// Whether the command changes anything: the router or a ticket.
@@ -354,6 +372,19 @@ pub enum Command {
         /// The period.
         period: Period,
     },
+    /// `foto TR001|USER [KETERANGAN...]`, the caption of a photo or document.
+    Photo {
+        /// The ticket or username as typed.
+        target: String,
+        /// The rest of the caption.
+        caption: Option<String>,
+    },
+    /// `lokasi TR001|USER`, the caption of a location (or the confirmation of one sent just
+    /// before).
+    Location {
+        /// The ticket or username as typed.
+        target: String,
+    },
 }
 
 /// The period of `laporan`.
@@ -432,6 +463,8 @@ impl Command {
             Self::CloseTicket { .. } => CommandKind::CloseTicket,
             Self::Reopen { .. } => CommandKind::Reopen,
             Self::Performance { .. } => CommandKind::Performance,
+            Self::Photo { .. } => CommandKind::Photo,
+            Self::Location { .. } => CommandKind::Location,
         }
     }
 
@@ -453,6 +486,7 @@ impl Command {
                 view: TicketsView::One(t) | TicketsView::Subscriber(t),
                 ..
             } => Some(t),
+            Self::Photo { target, .. } | Self::Location { target } => Some(target),
             Self::Confirm { .. }
             | Self::List { .. }
             | Self::Help { .. }
@@ -582,6 +616,11 @@ impl Command {
                 reason: text,
             } => format!("{ticket} {text}"),
             Self::Performance { period } => period.word().to_owned(),
+            Self::Photo { target, caption } => match caption {
+                Some(c) => format!("{target} {c}"),
+                None => target.clone(),
+            },
+            Self::Location { target } => target.clone(),
         }
     }
 }
@@ -621,6 +660,8 @@ pub enum Arg {
     Reason,
     /// The technician a ticket is given to.
     Technician,
+    /// A ticket or a username (`foto`, `lokasi`).
+    Target,
 }
 
 impl Arg {
@@ -638,6 +679,7 @@ impl Arg {
             Self::Complaint => "keluhan",
             Self::Reason => "alasan",
             Self::Technician => "nomor",
+            Self::Target => "tiket/user",
         }
     }
 }
@@ -844,6 +886,8 @@ pub fn parse_command(text: &str, max_len: usize) -> Result<Command, ParseError> 
         "tutup" | "close" => CommandKind::CloseTicket,
         "bukaulang" | "reopen" => CommandKind::Reopen,
         "laporan" | "performance" => CommandKind::Performance,
+        "foto" | "photo" | "dokumen" => CommandKind::Photo,
+        "lokasi" | "location" => CommandKind::Location,
         _ if word.is_empty() => return Err(ParseError::Empty),
         _ => {
             return Err(ParseError::UnknownCommand {
@@ -1055,6 +1099,15 @@ pub fn parse_command(text: &str, max_len: usize) -> Result<Command, ParseError> 
             };
             at_most(1)?;
             Command::Performance { period }
+        }
+        CommandKind::Photo => Command::Photo {
+            target: clean(&need(0, Arg::Target)?.text).to_owned(),
+            caption: join(&args[1..]),
+        },
+        CommandKind::Location => {
+            let target = clean(&need(0, Arg::Target)?.text).to_owned();
+            at_most(1)?;
+            Command::Location { target }
         }
     })
 }

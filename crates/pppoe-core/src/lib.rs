@@ -36,6 +36,7 @@
 //!     sent_at: pppoe_core::Clock::now(&clock),
 //!     received_at: None,
 //!     is_group: false,
+//! attachment: None,
 //! };
 //! let replies = futures::executor::block_on(engine.handle(message));
 //! assert!(replies[0].text.starts_with("✅ *USER PPPoE BERHASIL DITAMBAHKAN*"));

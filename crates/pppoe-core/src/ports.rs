@@ -378,6 +378,93 @@ pub struct Incoming {
     pub received_at: Option<DateTime<Utc>>,
     /// Whether the chat is a group.
     pub is_group: bool,
+    /// A photo, document or location sent with it (its caption is `text`).
+    pub attachment: Option<Attachment>,
+}
+
+/// What a message carries besides its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Attachment {
+    /// A photo or a document, downloaded.
+    File {
+        /// Its bytes.
+        bytes: Vec<u8>,
+        /// Its MIME type as the sender's app declared it.
+        mime: String,
+        /// Its file name, for a document.
+        name: Option<String>,
+    },
+    /// A photo or a document the messenger did not download: larger than the bot takes.
+    TooLarge {
+        /// Its declared size in bytes.
+        size: u64,
+        /// Its declared MIME type.
+        mime: String,
+    },
+    /// A photo or a document the messenger did not download: its caption asks for no
+    /// evidence, or the download failed (`why`).
+    NotDownloaded {
+        /// Its declared MIME type.
+        mime: String,
+        /// Why.
+        why: String,
+    },
+    /// A shared location.
+    Location(Coordinates),
+}
+
+/// A point on Earth in 1e-7 degrees (about 1 cm), so that it compares exactly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Coordinates {
+    /// Latitude, 1e-7 degrees, north positive.
+    pub lat_e7: i32,
+    /// Longitude, 1e-7 degrees, east positive.
+    pub lon_e7: i32,
+}
+
+impl Coordinates {
+    /// From degrees; `None` outside -90..=90 / -180..=180 or not finite.
+    pub fn from_degrees(latitude: f64, longitude: f64) -> Option<Self> {
+        let ok = latitude.is_finite()
+            && longitude.is_finite()
+            && (-90.0..=90.0).contains(&latitude)
+            && (-180.0..=180.0).contains(&longitude);
+        // In range, so the products fit an i32 (at most 1.8e9).
+        #[allow(clippy::cast_possible_truncation)]
+        ok.then(|| Self {
+            lat_e7: (latitude * 1e7).round() as i32,
+            lon_e7: (longitude * 1e7).round() as i32,
+        })
+    }
+
+    /// Parses `-6.2088,106.8456` (a comma, optional spaces).
+    pub fn parse(text: &str) -> Option<Self> {
+        let (lat, lon) = text.split_once(',')?;
+        Self::from_degrees(lat.trim().parse().ok()?, lon.trim().parse().ok()?)
+    }
+
+    /// A link that opens the point on a map.
+    pub fn map_link(&self) -> String {
+        format!("https://maps.google.com/?q={self}")
+    }
+}
+
+impl std::fmt::Display for Coordinates {
+    /// `-6.2088,106.8456`: degrees, trailing zeros dropped.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        fn degrees(e7: i32) -> String {
+            let sign = if e7 < 0 { "-" } else { "" };
+            let abs = e7.unsigned_abs();
+            let frac = format!("{:07}", abs % 10_000_000);
+            let frac = frac.trim_end_matches('0');
+            if frac.is_empty() {
+                format!("{sign}{}", abs / 10_000_000)
+            } else {
+                format!("{sign}{}.{frac}", abs / 10_000_000)
+            }
+        }
+        write!(f, "{},{}", degrees(self.lat_e7), degrees(self.lon_e7))
+    }
 }
 
 /// One reply to send.

@@ -19,8 +19,8 @@ use crate::ports::{
     Router, RouterError, RouterProfile, Secret, SecretChange, SecretPage, SecretRef, Traffic,
 };
 use crate::ticket::{
-    NewTicket, Resolution, Ticket, TicketError, TicketEvent, TicketEventKind, TicketFilter,
-    TicketId, TicketPage, TicketState, TicketStore, TicketUpdate,
+    Evidence, EvidenceOf, NewEvidence, NewTicket, Resolution, Ticket, TicketError, TicketEvent,
+    TicketEventKind, TicketFilter, TicketId, TicketPage, TicketState, TicketStore, TicketUpdate,
 };
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -700,6 +700,9 @@ impl AuditSink for MemoryAudit {
     }
 }
 
+/// Evidence records, and the files by SHA-256.
+type KeptEvidence = (Vec<Evidence>, HashMap<String, Vec<u8>>);
+
 /// A ticket and its history.
 type StoredTicket = (Ticket, Vec<TicketEvent>);
 
@@ -713,6 +716,8 @@ pub struct MemoryTickets {
     change_before_update: Arc<Mutex<Vec<TicketId>>>,
     /// Customers' numbers by lower-cased username.
     customers: Arc<Mutex<HashMap<String, String>>>,
+    /// Evidence records, and the files by SHA-256.
+    evidence: Arc<Mutex<KeptEvidence>>,
 }
 
 impl MemoryTickets {
@@ -732,6 +737,11 @@ impl MemoryTickets {
             .iter()
             .find(|(t, _)| t.id == id)
             .cloned()
+    }
+
+    /// The bytes kept under a SHA-256, if any.
+    pub fn file(&self, sha256: &str) -> Option<Vec<u8>> {
+        lock(&self.evidence).1.get(sha256).cloned()
     }
 
     /// Makes another writer change ticket `id` right before the next update, after the
@@ -864,6 +874,31 @@ impl TicketStore for MemoryTickets {
     async fn customer(&self, username: &str) -> Result<Option<String>, TicketError> {
         self.check()?;
         Ok(lock(&self.customers).get(&username.to_lowercase()).cloned())
+    }
+
+    async fn add_evidence(&self, evidence: NewEvidence) -> Result<Evidence, TicketError> {
+        self.check()?;
+        let record = evidence.record();
+        let mut kept = lock(&self.evidence);
+        if let Some((file, bytes)) = evidence.file {
+            kept.1.insert(file.sha256, bytes);
+        }
+        kept.0.push(record.clone());
+        Ok(record)
+    }
+
+    async fn evidence(&self, of: &EvidenceOf) -> Result<Vec<Evidence>, TicketError> {
+        self.check()?;
+        Ok(lock(&self.evidence)
+            .0
+            .iter()
+            .filter(|e| match (of, &e.of) {
+                (EvidenceOf::Ticket(a), EvidenceOf::Ticket(b)) => a == b,
+                (EvidenceOf::Subscriber(a), EvidenceOf::Subscriber(b)) => a.eq_ignore_ascii_case(b),
+                _ => false,
+            })
+            .cloned()
+            .collect())
     }
 
     async fn resolutions(&self, since: DateTime<Utc>) -> Result<Vec<Resolution>, TicketError> {

@@ -493,6 +493,123 @@ pub trait TicketStore: Send + Sync {
         &self,
         username: &str,
     ) -> impl Future<Output = Result<Option<String>, TicketError>> + Send;
+
+    /// Keeps a piece of field evidence: the file (under its SHA-256) and its record, in that
+    /// order, so a record never names a file that is not there.
+    fn add_evidence(
+        &self,
+        evidence: NewEvidence,
+    ) -> impl Future<Output = Result<Evidence, TicketError>> + Send;
+
+    /// The evidence of a ticket or of a subscriber, oldest first.
+    fn evidence(
+        &self,
+        of: &EvidenceOf,
+    ) -> impl Future<Output = Result<Vec<Evidence>, TicketError>> + Send;
+}
+
+/// What evidence is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EvidenceOf {
+    /// A ticket.
+    Ticket(TicketId),
+    /// A subscriber (username, any case).
+    Subscriber(String),
+}
+
+/// The kind of a piece of evidence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EvidenceKind {
+    /// A photo (`image/...`).
+    Photo,
+    /// A document (PDF).
+    Document,
+    /// A location.
+    Location,
+}
+
+impl EvidenceKind {
+    /// Its name in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Photo => "photo",
+            Self::Document => "document",
+            Self::Location => "location",
+        }
+    }
+
+    /// Parses its name.
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Photo, Self::Document, Self::Location]
+            .into_iter()
+            .find(|k| k.as_str() == text)
+    }
+}
+
+/// A file kept as evidence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvidenceFile {
+    /// SHA-256 of the bytes, lower-case hex: also the file's name.
+    pub sha256: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// MIME type.
+    pub mime: String,
+}
+
+/// Evidence to keep.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEvidence {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who sent it (phone digits).
+    pub actor: String,
+    /// What it is about.
+    pub of: EvidenceOf,
+    /// What it is.
+    pub kind: EvidenceKind,
+    /// The file and its bytes (photo, document).
+    pub file: Option<(EvidenceFile, Vec<u8>)>,
+    /// The point (location).
+    pub location: Option<crate::ports::Coordinates>,
+    /// The technician's words.
+    pub caption: Option<String>,
+    /// The message that brought it.
+    pub message_id: MessageId,
+}
+
+/// Evidence as kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Evidence {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who sent it.
+    pub actor: String,
+    /// What it is about.
+    pub of: EvidenceOf,
+    /// What it is.
+    pub kind: EvidenceKind,
+    /// The file (photo, document).
+    pub file: Option<EvidenceFile>,
+    /// The point (location).
+    pub location: Option<crate::ports::Coordinates>,
+    /// The technician's words.
+    pub caption: Option<String>,
+}
+
+impl NewEvidence {
+    /// The record of it, without the bytes.
+    pub fn record(&self) -> Evidence {
+        Evidence {
+            at: self.at,
+            actor: self.actor.clone(),
+            of: self.of.clone(),
+            kind: self.kind,
+            file: self.file.as_ref().map(|(f, _)| f.clone()),
+            location: self.location,
+            caption: self.caption.clone(),
+        }
+    }
 }
 
 /// One resolution of a ticket, for the performance report.
@@ -569,6 +686,12 @@ impl TicketStore for NoTickets {
         Err(TicketError::Unavailable)
     }
     async fn customer(&self, _: &str) -> Result<Option<String>, TicketError> {
+        Err(TicketError::Unavailable)
+    }
+    async fn add_evidence(&self, _: NewEvidence) -> Result<Evidence, TicketError> {
+        Err(TicketError::Unavailable)
+    }
+    async fn evidence(&self, _: &EvidenceOf) -> Result<Vec<Evidence>, TicketError> {
         Err(TicketError::Unavailable)
     }
 }

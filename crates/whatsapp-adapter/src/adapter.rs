@@ -40,7 +40,7 @@ use crate::outgoing::{
 };
 use crate::pacing::Pacer;
 use crate::reorder::{Reorder, ResendNotices, ResendRequest};
-use crate::translate::{Translation, Translator};
+use crate::translate::{Media, Translation, Translator, media_of};
 use crate::typing::{ChatState, Typing};
 
 /// How long a send waits for a dropped connection to come back.
@@ -79,6 +79,12 @@ pub(crate) trait Link: Send + Sync + 'static {
     fn pause(&self, pause: Duration) -> impl Future<Output = ()> + Send;
     /// Closes the link for good.
     fn disconnect(&self) -> impl Future<Output = ()> + Send;
+    /// Downloads the photo or document of `message`, refusing more than `cap` bytes.
+    fn download(
+        &self,
+        message: &wa::Message,
+        cap: u64,
+    ) -> impl Future<Output = Result<Vec<u8>, String>> + Send;
 }
 
 /// What reaches the pump, in event-bus order.
@@ -621,6 +627,10 @@ impl<L: Link> Pump<L> {
                 // Arrival time, for the stale-change rule: pacing and queueing after
                 // this point must not make a fresh command stale.
                 incoming.received_at = Some(SystemClock.now());
+                if let Some(Media::File { mime, size, .. }) = media_of(message) {
+                    incoming.attachment =
+                        Some(self.fetch_file(message, &incoming.text, mime, size).await);
+                }
                 lock(&self.shared.quotes).insert(
                     incoming.id.clone(),
                     Quoted {
@@ -636,6 +646,44 @@ impl<L: Link> Pump<L> {
                 tracing::debug!(message_id = %info.id, ?reason, "message ignored");
             }
             Translation::Undecryptable { .. } => {}
+        }
+    }
+
+    /// The file of a message whose caption asks to keep it (`foto ...`), downloaded up to the
+    /// configured size; any other file is not downloaded.
+    async fn fetch_file(
+        &self,
+        message: &wa::Message,
+        caption: &str,
+        mime: String,
+        size: Option<u64>,
+    ) -> pppoe_core::ports::Attachment {
+        use pppoe_core::ports::Attachment;
+        let cap = self.shared.config.media_max_bytes;
+        let wanted = caption
+            .split_whitespace()
+            .next()
+            .map(|w| w.trim_start_matches(['/', '!', '.']).to_lowercase())
+            .is_some_and(|w| matches!(w.as_str(), "foto" | "photo" | "dokumen"));
+        if !wanted {
+            return Attachment::NotDownloaded {
+                mime,
+                why: "its caption is no foto command".to_owned(),
+            };
+        }
+        if let Some(size) = size.filter(|s| *s > cap) {
+            return Attachment::TooLarge { size, mime };
+        }
+        match self.shared.link.download(message, cap).await {
+            Ok(bytes) => Attachment::File {
+                bytes,
+                mime,
+                name: None,
+            },
+            Err(why) => {
+                tracing::warn!(error = %why, "a photo or document could not be downloaded");
+                Attachment::NotDownloaded { mime, why }
+            }
         }
     }
 

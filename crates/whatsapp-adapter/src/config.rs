@@ -55,6 +55,9 @@ pub struct WhatsAppConfig {
     /// How long `connect` waits for the first connection before it returns anyway (whatsapp-rust keeps
     /// trying in the background; default 60 s).
     pub connect_timeout: Duration,
+    /// The largest photo or document downloaded for `foto` (default 10 MB); a larger one is
+    /// not downloaded, and the engine says so.
+    pub media_max_bytes: u64,
 }
 
 impl WhatsAppConfig {
@@ -69,6 +72,7 @@ impl WhatsAppConfig {
             reorder_window: Duration::from_millis(400),
             undecryptable_grace: Duration::from_secs(15),
             connect_timeout: Duration::from_secs(60),
+            media_max_bytes: 10_000_000,
         }
     }
 

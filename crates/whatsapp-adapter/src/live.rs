@@ -342,7 +342,68 @@ async fn supervise(
     let _ = events.send(Input::ClientStopped);
 }
 
+/// A download's bytes, refusing to grow past a cap (the declared size is only the sender's
+/// claim, and the library does not check it).
+#[derive(Debug)]
+struct Capped {
+    buf: std::io::Cursor<Vec<u8>>,
+    cap: u64,
+}
+
+impl std::io::Write for Capped {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        if self.buf.position() + data.len() as u64 > self.cap {
+            return Err(std::io::Error::other(
+                "the file is larger than the size cap",
+            ));
+        }
+        self.buf.write(data)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl std::io::Seek for Capped {
+    fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
+        self.buf.seek(to)
+    }
+}
+
+impl whatsapp_rust::download::DownloadWriter for Capped {
+    fn truncate(&mut self, len: u64) -> std::io::Result<()> {
+        self.buf
+            .get_mut()
+            .truncate(usize::try_from(len).unwrap_or(usize::MAX));
+        Ok(())
+    }
+}
+
 impl Link for WaLink {
+    async fn download(&self, message: &wa::Message, cap: u64) -> Result<Vec<u8>, String> {
+        use whatsapp_rust::download::Downloadable;
+        use whatsapp_rust::proto_helpers::MessageExt;
+        let base = message.get_base_message();
+        let media: &dyn Downloadable = match (
+            base.image_message.as_option(),
+            base.document_message.as_option(),
+        ) {
+            (Some(image), _) => image,
+            (None, Some(document)) => document,
+            (None, None) => return Err("no photo or document in the message".to_owned()),
+        };
+        let writer = Capped {
+            buf: std::io::Cursor::new(Vec::new()),
+            cap,
+        };
+        self.client()
+            .download_to_writer(media, writer)
+            .await
+            .map(|w| w.buf.into_inner())
+            .map_err(|e| format!("{e:#}"))
+    }
+
     async fn send(&self, to: &Jid, message: wa::Message) -> Result<String, String> {
         self.client()
             .send_message(to.clone(), message)

@@ -81,6 +81,53 @@ pub fn extract_text(message: &wa::Message) -> Option<&str> {
     (!text.trim().is_empty()).then_some(text)
 }
 
+/// What a message carries besides its text, as far as its fields tell without downloading.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Media {
+    /// A photo or a document: its declared type, size and file name.
+    File {
+        /// MIME type.
+        mime: String,
+        /// Declared size in bytes (the sender's claim).
+        size: Option<u64>,
+        /// A document's file name.
+        name: Option<String>,
+    },
+    /// A shared (or live) location.
+    Location(pppoe_core::ports::Coordinates),
+}
+
+/// The photo, document or location a message carries, if any (wrappers opened).
+pub fn media_of(message: &wa::Message) -> Option<Media> {
+    let base = unwrap_wrappers(message);
+    if let Some(img) = base.image_message.as_option() {
+        return Some(Media::File {
+            mime: img.mimetype.clone().unwrap_or_else(|| "image/jpeg".into()),
+            size: img.file_length,
+            name: None,
+        });
+    }
+    if let Some(doc) = base.document_message.as_option() {
+        return Some(Media::File {
+            mime: doc
+                .mimetype
+                .clone()
+                .unwrap_or_else(|| "application/octet-stream".into()),
+            size: doc.file_length,
+            name: doc.file_name.clone(),
+        });
+    }
+    let point = base
+        .location_message
+        .as_option()
+        .and_then(|l| Some((l.degrees_latitude?, l.degrees_longitude?)))
+        .or_else(|| {
+            let l = base.live_location_message.as_option()?;
+            Some((l.degrees_latitude?, l.degrees_longitude?))
+        })?;
+    pppoe_core::ports::Coordinates::from_degrees(point.0, point.1).map(Media::Location)
+}
+
 /// Opens the containers that carry an ordinary message. Not `edited_message`: an edit is not a
 /// new command.
 fn unwrap_wrappers(message: &wa::Message) -> &wa::Message {
@@ -254,8 +301,12 @@ impl Translator {
         if let Some(reason) = content_reason(message) {
             return Translation::Ignore(reason);
         }
-        let Some(text) = extract_text(message) else {
-            return Translation::Ignore(IgnoreReason::NoText);
+        // A photo, document or location without a caption still goes to the engine, which
+        // asks what it is for.
+        let text = match extract_text(message) {
+            Some(text) => text,
+            None if media_of(message).is_some() => "",
+            None => return Translation::Ignore(IgnoreReason::NoText),
         };
         let Some(identity) = self.identity(info, library) else {
             return Translation::Ignore(IgnoreReason::UnsupportedSender);
@@ -269,6 +320,13 @@ impl Translator {
             sent_at: info.timestamp,
             received_at: None,
             is_group: info.source.chat.server == "g.us",
+            // A location is all in the message; a file is downloaded by the adapter.
+            attachment: match media_of(message) {
+                Some(Media::Location(point)) => {
+                    Some(pppoe_core::ports::Attachment::Location(point))
+                }
+                _ => None,
+            },
         })
     }
 
@@ -397,6 +455,7 @@ mod tests {
                 sent_at: at(),
                 received_at: None,
                 is_group: false,
+                attachment: None,
             }
         );
     }
@@ -556,18 +615,21 @@ mod tests {
     }
 
     #[test]
-    fn messages_without_text_are_ignored() {
+    fn messages_without_text_or_media_are_ignored() {
         let sticker = wa::Message {
             sticker_message: MessageField::some(m::StickerMessage::default()),
             ..Default::default()
         };
+        for msg in [sticker, text("   "), wa::Message::default()] {
+            assert_eq!(ignored(&msg, &dm_info()), IgnoreReason::NoText);
+        }
+        // A photo without a caption goes to the engine, which asks what it is for.
         let bare_image = wa::Message {
             image_message: MessageField::some(m::ImageMessage::default()),
             ..Default::default()
         };
-        for msg in [sticker, bare_image, text("   "), wa::Message::default()] {
-            assert_eq!(ignored(&msg, &dm_info()), IgnoreReason::NoText);
-        }
+        let i = command(&bare_image, &dm_info());
+        assert_eq!((i.text.as_str(), i.attachment), ("", None));
     }
 
     #[test]

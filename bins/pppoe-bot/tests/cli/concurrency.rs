@@ -83,6 +83,7 @@ async fn fifty_senders_times_forty_commands_give_exactly_2000_chained_rows() {
                     sent_at: SystemClock.now(),
                     received_at: None,
                     is_group: false,
+                    attachment: None,
                 };
                 let replies = engine.handle(msg).await;
                 assert_eq!(replies.len(), 1);

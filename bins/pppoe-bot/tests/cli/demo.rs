@@ -451,3 +451,69 @@ tutup TR001
     );
     assert!(stdout(&out).contains("👤 *Pelanggan:* john123"));
 }
+
+/// Field evidence from the console, as WhatsApp would bring it: a photo file and a location,
+/// kept under the photo's SHA-256 next to the database and shown by `tiket` and `checkpppoe`.
+#[test]
+fn the_demo_keeps_a_photo_and_a_location_as_evidence() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let photo = dir.path().join("onu.jpg");
+    let bytes = b"\xff\xd8\xff\xe0 a photo of the ONU".to_vec();
+    std::fs::write(&photo, &bytes).unwrap();
+    let script = format!(
+        "lapor john123 ONU mati\n\
+         foto TR001 {} ONU diganti\n\
+         lokasi TR001 -6.2088,106.8456\n\
+         lokasi -6.2100,106.8400\n\
+         lokasi john123\n\
+         tiket TR001\n\
+         checkpppoe john123\n",
+        photo.display()
+    );
+    let out = run(&["demo", "--db", db.to_str().unwrap()], &script);
+    assert!(out.status.success(), "stderr: {}", stderr(&out));
+    let text = stdout(&out);
+    let sha: String = {
+        use sha2::{Digest, Sha256};
+        Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    };
+    assert!(text.contains("📷 *FOTO DISIMPAN*"), "{text}");
+    assert!(text.contains(&format!("🔐 *SHA-256:* {sha}")), "{text}");
+    assert!(text.contains("📍 *LOKASI DISIMPAN*"), "{text}");
+    assert!(text.contains("📍 *LOKASI DITERIMA*"), "{text}");
+    assert!(text.contains("Foto · Demo admin"), "{text}");
+    assert!(
+        text.contains("📍 *Lokasi:* https://maps.google.com/?q=-6.21,106.84"),
+        "{text}"
+    );
+    // The file is kept under its hash, for the owner only.
+    let kept = dir.path().join("demo.db.media").join(format!("{sha}.jpg"));
+    assert_eq!(std::fs::read(&kept).unwrap(), bytes);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&kept).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    // Audited with the hash.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let rows = rt.block_on(async {
+        let store = AuditStore::open_read_only(&db).await.unwrap();
+        store.query(&AuditQuery::new().limit(100)).await.unwrap()
+    });
+    let foto = rows.iter().find(|r| r.event.command == "foto").unwrap();
+    assert_eq!(foto.event.outcome, Outcome::Ok);
+    assert!(
+        foto.event
+            .reason
+            .as_deref()
+            .unwrap_or_default()
+            .contains(&sha),
+        "{:?}",
+        foto.event
+    );
+}

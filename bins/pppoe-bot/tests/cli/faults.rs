@@ -71,6 +71,7 @@ impl Stack {
                 sent_at: SystemClock.now(),
                 received_at: None,
                 is_group: false,
+                attachment: None,
             })
             .await;
         assert_eq!(replies.len(), 1, "{replies:?}");
@@ -196,6 +197,7 @@ async fn concurrent_adds_of_one_static_ip_over_tcp_give_it_to_one() {
                     sent_at: SystemClock.now(),
                     received_at: None,
                     is_group: false,
+                    attachment: None,
                 })
                 .await
         });

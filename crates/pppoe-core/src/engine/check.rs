@@ -8,7 +8,7 @@ use crate::render::StatusView;
 
 use super::answer::Answer;
 use super::{Cx, Engine};
-use crate::ticket::TicketStore;
+use crate::ticket::{EvidenceOf, TicketStore};
 
 impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
     pub(super) async fn check(&self, name: &Username, cx: &Cx<'_>) -> Result<Answer, RouterError> {
@@ -50,7 +50,14 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
             },
             None => None,
         };
+        let location = self
+            .tickets
+            .evidence(&EvidenceOf::Subscriber(secret.name.as_str().to_owned()))
+            .await
+            .ok()
+            .and_then(|e| e.iter().rev().find_map(|e| e.location));
         let view = StatusView {
+            location,
             secret,
             profile: self.config.profiles.by_router_profile(&secret.profile),
             session: session.as_ref(),

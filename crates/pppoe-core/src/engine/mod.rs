@@ -17,6 +17,7 @@ mod check;
 mod customer;
 mod delete;
 mod edit;
+mod evidence;
 mod help;
 mod list;
 mod report;
@@ -36,8 +37,8 @@ use crate::command::{CommandKind, ParseError, parse_command};
 use crate::domain::{Ipv4Net, PhoneNumber, Role, Username};
 use crate::gate::Gate;
 use crate::ports::{
-    AuditError, AuditSink, Clock, Delivery, Incoming, Outcome, Outgoing, Router, RouterError,
-    SecretRef, Sender, phone_chat,
+    Attachment, AuditError, AuditSink, Clock, Delivery, Incoming, Outcome, Outgoing, Router,
+    RouterError, SecretRef, Sender, phone_chat,
 };
 use crate::profile::ProfileTable;
 use crate::render::{Language, MAX_MESSAGE_CHARS, Renderer, split_message};
@@ -143,6 +144,8 @@ pub struct EngineConfig {
     pub tickets: TicketSettings,
     /// Messages to customers.
     pub customer: CustomerSettings,
+    /// The largest photo or document kept as evidence, in bytes.
+    pub evidence_max_bytes: u64,
 }
 
 /// Messages the bot sends to customers (`addpppoe ... wa=`), each on or off.
@@ -196,6 +199,7 @@ impl Default for EngineConfig {
             default_country_code: "62".to_owned(),
             tickets: TicketSettings::default(),
             customer: CustomerSettings::default(),
+            evidence_max_bytes: 10_000_000,
         }
     }
 }
@@ -231,6 +235,10 @@ struct State {
     /// Changes done in the last [`REPEAT_WINDOW`], per sender: the hash of the text (see
     /// [`repeat_key`]; not the text, which may hold a password) and when.
     done: HashMap<PhoneNumber, VecDeque<(u64, DateTime<Utc>)>>,
+    /// The target of each sender's last `selesai` or `addpppoe`, and when.
+    recent_work: HashMap<PhoneNumber, (String, DateTime<Utc>)>,
+    /// A location each sender sent without a caption, and when.
+    pending_location: HashMap<PhoneNumber, (crate::ports::Coordinates, DateTime<Utc>)>,
 }
 
 /// The text of a message as the repeat guard compares it, hashed: its words, the command word
@@ -478,6 +486,29 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
             ));
         }
 
+        // A photo or a location without a caption: not a command, but not to be ignored.
+        if matches!(parsed, Err(ParseError::Empty)) {
+            match &msg.attachment {
+                Some(Attachment::Location(point)) => {
+                    attempt.command = CommandKind::Location.word().to_owned();
+                    attempt.arguments = format!("(no caption) {point}");
+                    return self.location_without_caption(&entry.phone, *point, started);
+                }
+                Some(
+                    Attachment::File { .. }
+                    | Attachment::TooLarge { .. }
+                    | Attachment::NotDownloaded { .. },
+                ) => {
+                    attempt.command = CommandKind::Photo.word().to_owned();
+                    attempt.arguments = "(no caption)".to_owned();
+                    return Answer::invalid(
+                        "a photo or document without a caption: not kept",
+                        self.renderer.photo_without_caption(),
+                    );
+                }
+                None => {}
+            }
+        }
         let command = match parsed {
             Ok(c) => c,
             Err(err) => {
@@ -533,8 +564,8 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
         };
 
         // A change resent word for word soon after it was done is not run twice.
-        let repeat =
-            (kind.is_change() && kind != CommandKind::Confirm).then(|| repeat_key(&msg.text));
+        let repeat = (kind.is_change() && kind != CommandKind::Confirm && !kind.is_evidence())
+            .then(|| repeat_key(&msg.text));
         if let Some(key) = repeat
             && !msg.text.trim_start().starts_with('!')
             && let Some(done_at) = self.done_recently(&entry.phone, key, started)
@@ -579,7 +610,22 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
                 }
             }
         }
-        let answer = self.execute(valid, entry, &msg.id, started).await;
+        let work = match &valid {
+            ValidCommand::Add(new) => Some(new.name.as_str().to_owned()),
+            ValidCommand::Ticket {
+                id,
+                action: crate::ticket::TicketAction::Resolve(_),
+            } => Some(id.to_string()),
+            _ => None,
+        };
+        let answer = self
+            .execute(valid, entry, &msg.id, msg.attachment.as_ref(), started)
+            .await;
+        if let Some(target) = work
+            && answer.outcome == Outcome::Ok
+        {
+            self.remember_work(&entry.phone, target, started);
+        }
         if let Some(key) = repeat
             && answer.outcome == Outcome::Ok
         {
@@ -595,6 +641,7 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
         valid: ValidCommand,
         entry: &AccessEntry,
         message_id: &str,
+        attachment: Option<&Attachment>,
         now: DateTime<Utc>,
     ) -> Answer {
         let kind = valid.kind();
@@ -617,6 +664,7 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
             now,
             phone: &entry.phone,
             role: entry.role,
+            attachment,
         };
         let result = match valid {
             ValidCommand::Add(new) => self.add(new, &cx).await,
@@ -633,6 +681,11 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
             ValidCommand::Tickets { view, page } => self.show_tickets(&view, page, &cx).await,
             ValidCommand::Ticket { id, action } => Ok(self.change_ticket(id, &action, &cx).await),
             ValidCommand::Performance(period) => Ok(self.performance(period, &cx).await),
+            ValidCommand::Evidence {
+                of,
+                location,
+                caption,
+            } => self.evidence(of, location, caption, &cx).await,
         };
         let mut answer =
             result.unwrap_or_else(|e| self.router_failure(&e, message_id, kind, target.as_deref()));
@@ -959,6 +1012,8 @@ pub(crate) struct Cx<'a> {
     pub(crate) phone: &'a PhoneNumber,
     /// The sender's role.
     pub(crate) role: Role,
+    /// What the message carried besides its text.
+    pub(crate) attachment: Option<&'a Attachment>,
 }
 
 fn truncate(text: &str, max: usize) -> String {

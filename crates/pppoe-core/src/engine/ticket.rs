@@ -11,7 +11,8 @@ use crate::domain::{PhoneNumber, Role, Username};
 use crate::ports::{AuditEvent, AuditSink, Clock, Outcome, Router, RouterError};
 use crate::render::{TicketChangeView, TicketScope};
 use crate::ticket::{
-    Actor, NewTicket, TicketAction, TicketError, TicketFilter, TicketId, TicketStore, TicketUpdate,
+    Actor, EvidenceOf, NewTicket, TicketAction, TicketError, TicketFilter, TicketId, TicketStore,
+    TicketUpdate,
 };
 
 use super::answer::{Answer, Notice, incident_id};
@@ -60,7 +61,7 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
     }
 
     /// What a ticket store failure means for the sender: tickets not set up, or an incident.
-    fn ticket_failure(&self, err: &TicketError, cx: &Cx<'_>) -> Answer {
+    pub(super) fn ticket_failure(&self, err: &TicketError, cx: &Cx<'_>) -> Answer {
         match err {
             TicketError::Unavailable => Answer::with(
                 Outcome::Failed,
@@ -186,10 +187,17 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
             }),
             _ => None,
         };
+        let evidence = match self.tickets.evidence(&EvidenceOf::Ticket(id)).await {
+            Ok(e) => e,
+            Err(e) => {
+                tracing::warn!(ticket = %id, error = %e, "the ticket's evidence could not be read");
+                Vec::new()
+            }
+        };
         let person = |d: &str| self.person(d);
         let mut answer = Answer::ok(
             self.renderer
-                .ticket_detail(&ticket, &events, &person, status),
+                .ticket_detail(&ticket, &events, &evidence, &person, status),
         );
         answer.records = Some((CommandKind::Tickets, id.to_string()));
         answer

@@ -13,7 +13,7 @@ use crate::domain::{
 use crate::engine::AccessEntry;
 use crate::ports::{ListFilter, SecretChange};
 use crate::profile::{Profile, ProfileTable};
-use crate::ticket::{TicketAction, TicketId, TicketIdError};
+use crate::ticket::{EvidenceOf, TicketAction, TicketId, TicketIdError};
 
 /// A field rule that a value broke, with what it was about.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -201,6 +201,15 @@ pub enum ValidCommand {
     },
     /// `laporan`
     Performance(Period),
+    /// `foto`, `lokasi`: evidence about a ticket or a subscriber.
+    Evidence {
+        /// What it is about.
+        of: EvidenceOf,
+        /// `lokasi` (a location expected) rather than `foto` (a file).
+        location: bool,
+        /// The caption's words after the target.
+        caption: Option<String>,
+    },
     /// `ambil`, `serahkan`, `catatan`, `selesai`, `tutup`, `bukaulang`.
     Ticket {
         /// The ticket.
@@ -324,6 +333,16 @@ impl ValidCommand {
                 Self::ticket(ticket, TicketAction::Reopen(reason.clone()))?
             }
             Command::Performance { period } => Self::Performance(*period),
+            Command::Photo { target, caption } => Self::Evidence {
+                of: evidence_of(target)?,
+                location: false,
+                caption: caption.clone(),
+            },
+            Command::Location { target } => Self::Evidence {
+                of: evidence_of(target)?,
+                location: true,
+                caption: None,
+            },
         })
     }
 
@@ -348,6 +367,10 @@ impl ValidCommand {
             Self::Report(_) => CommandKind::Report,
             Self::Tickets { .. } => CommandKind::Tickets,
             Self::Performance(_) => CommandKind::Performance,
+            Self::Evidence { location: true, .. } => CommandKind::Location,
+            Self::Evidence {
+                location: false, ..
+            } => CommandKind::Photo,
             Self::Ticket { action, .. } => match action {
                 TicketAction::Take => CommandKind::Take,
                 TicketAction::Assign(_) => CommandKind::Assign,
@@ -358,6 +381,17 @@ impl ValidCommand {
                 TicketAction::Install(_) => CommandKind::Add,
             },
         }
+    }
+}
+
+/// A ticket (`TR001`) or a username.
+fn evidence_of(text: &str) -> Result<EvidenceOf, FieldError> {
+    if TicketId::looks_like(text) {
+        Ok(EvidenceOf::Ticket(ticket_of(text)?))
+    } else {
+        Ok(EvidenceOf::Subscriber(
+            username_of(text)?.as_str().to_owned(),
+        ))
     }
 }
 

@@ -7,11 +7,13 @@
 //! [`Renderer::new`].
 
 mod en;
+mod evidence;
 mod id;
 mod lexicon;
 mod report;
 mod ticket;
 
+pub use evidence::EvidenceRefusal;
 pub use report::{PerformanceRow, PerformanceView};
 pub use ticket::{TicketChangeView, TicketScope};
 
@@ -93,6 +95,8 @@ pub struct StatusView<'a> {
     pub session: Option<&'a ActiveSession>,
     /// Live traffic, if connected and readable.
     pub traffic: Option<Traffic>,
+    /// Where the subscriber is (the latest location kept as evidence), if known.
+    pub location: Option<crate::ports::Coordinates>,
 }
 
 /// One page of `pppoe`.
@@ -537,6 +541,9 @@ impl Renderer {
             lx.label_customer,
             s.comment.as_deref().unwrap_or("-"),
         );
+        if let Some(point) = view.location {
+            out.push_str(&self.subscriber_location(point));
+        }
         let n = &s.name;
         let _ = write!(out, "\n\n💡 *{}:*", lx.label_available_commands);
         let edit = [lx.arg_field, lx.arg_value];
@@ -730,9 +737,12 @@ impl Renderer {
             Arg::Field => lx.arg_field,
             Arg::Value => lx.arg_value,
             Arg::Code => lx.arg_code,
-            Arg::Ticket | Arg::Text | Arg::Technician | Arg::Complaint | Arg::Reason => {
-                self.ticket_placeholder(arg)
-            }
+            Arg::Ticket
+            | Arg::Text
+            | Arg::Technician
+            | Arg::Complaint
+            | Arg::Reason
+            | Arg::Target => self.ticket_placeholder(arg),
         }
     }
 

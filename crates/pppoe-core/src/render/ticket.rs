@@ -97,6 +97,7 @@ pub(crate) struct TicketWords {
     arg_note: &'static str,
     arg_reason: &'static str,
     arg_view: &'static str,
+    arg_target: &'static str,
     title_bad_ticket: &'static str,
     bad_ticket: fn(&str) -> String,
     title_unknown_technician: &'static str,
@@ -242,6 +243,7 @@ pub(crate) const ID: TicketWords = TicketWords {
     arg_note: "catatan",
     arg_reason: "alasan",
     arg_view: "saya|semua|user|tiket",
+    arg_target: "tiket/user",
     title_bad_ticket: "NOMOR TIKET TIDAK VALID",
     bad_ticket: |found| {
         format!("\"{found}\" bukan nomor tiket. Nomor tiket adalah TR dan angka, misalnya TR001.")
@@ -413,6 +415,7 @@ pub(crate) const EN: TicketWords = TicketWords {
     arg_note: "note",
     arg_reason: "reason",
     arg_view: "saya|semua|user|ticket",
+    arg_target: "ticket/user",
     title_bad_ticket: "INVALID TICKET NUMBER",
     bad_ticket: |found| {
         format!("\"{found}\" is not a ticket number. A ticket number is TR and digits, e.g. TR001.")
@@ -770,6 +773,8 @@ impl Renderer {
             K::CloseTicket => "tutup TR001",
             K::Reopen => tw.example_reopen,
             K::Performance => "laporan minggu",
+            K::Photo => "foto TR001 ONU terpasang",
+            K::Location => "lokasi TR001",
             _ => "tiket",
         }
     }
@@ -841,6 +846,7 @@ impl Renderer {
         &self,
         t: &Ticket,
         events: &[TicketEvent],
+        evidence: &[crate::ticket::Evidence],
         person: &dyn Fn(&str) -> String,
         status: Option<Result<String, String>>,
     ) -> String {
@@ -856,6 +862,8 @@ impl Renderer {
             line(&mut out, "🛠️", tw.label_installed, self.datetime(at));
         }
         let _ = write!(out, "\n\n📜 *{}:*", tw.label_history);
+        // The history and the evidence, by time (each in its own order for equal times).
+        let mut lines: Vec<(DateTime<Utc>, String)> = Vec::new();
         for e in events {
             let what = match &e.kind {
                 TicketEventKind::Opened => tw.event_opened.to_owned(),
@@ -868,13 +876,21 @@ impl Renderer {
                 TicketEventKind::Reopened => tw.event_reopened.to_owned(),
                 TicketEventKind::Installed(user) => (tw.event_installed)(user),
             };
-            let _ = write!(out, "\n• {} {what}", self.short_datetime(e.at));
+            let mut text = format!("{} {what}", self.short_datetime(e.at));
             if let Some(actor) = &e.actor {
-                let _ = write!(out, " · {}", person(actor));
+                let _ = write!(text, " · {}", person(actor));
             }
-            if let Some(text) = &e.text {
-                let _ = write!(out, ": {text}");
+            if let Some(note) = &e.text {
+                let _ = write!(text, ": {note}");
             }
+            lines.push((e.at, text));
+        }
+        for e in evidence {
+            lines.push((e.at, self.evidence_history_line(e, person)));
+        }
+        lines.sort_by_key(|(at, _)| *at);
+        for (_, text) in lines {
+            let _ = write!(out, "\n• {text}");
         }
         match status {
             Some(Ok(text)) => {
@@ -945,6 +961,8 @@ impl Renderer {
             K::Note | K::Resolve => &[tw.arg_ticket, tw.arg_note],
             K::Reopen => &[tw.arg_ticket, tw.arg_reason],
             K::Performance => &["hari|minggu|bulan"],
+            K::Photo => &[tw.arg_target, tw.arg_note],
+            K::Location => &[tw.arg_target],
             _ => &[],
         };
         super::synopsis(kind.word(), args)
@@ -959,6 +977,7 @@ impl Renderer {
             Arg::Technician => tw.arg_technician,
             Arg::Complaint => tw.arg_complaint,
             Arg::Reason => tw.arg_reason,
+            Arg::Target => tw.arg_target,
             _ => tw.arg_note,
         }
     }

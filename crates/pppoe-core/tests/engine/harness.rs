@@ -80,6 +80,7 @@ impl Bot {
             sent_at: self.clock.now(),
             received_at: None,
             is_group: false,
+            attachment: None,
         }
     }
 

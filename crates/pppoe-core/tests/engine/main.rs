@@ -3,6 +3,7 @@
 //! One test binary (see "Delete Cargo Integration Tests"); modules per concern.
 
 mod customers;
+mod evidence;
 mod flows;
 mod golden;
 mod harness;

@@ -432,6 +432,7 @@ fn concurrent_adds_of_one_static_ip_give_it_to_exactly_one() {
             sent_at: pppoe_core::Clock::now(&clock),
             received_at: None,
             is_group: false,
+            attachment: None,
         })
         .collect();
     let replies = block_on(futures::future::join_all(

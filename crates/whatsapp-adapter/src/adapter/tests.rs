@@ -34,6 +34,8 @@ struct FakeState {
     disconnected: AtomicBool,
     /// The pauses the circuit breaker asked for.
     pauses: Mutex<Vec<Duration>>,
+    /// What a media download returns (`None`: it fails).
+    media: Mutex<Option<Vec<u8>>>,
 }
 
 #[derive(Clone, Default)]
@@ -106,6 +108,15 @@ impl Link for FakeLink {
 
     async fn disconnect(&self) {
         self.0.disconnected.store(true, Ordering::SeqCst);
+    }
+
+    async fn download(&self, _message: &wa::Message, cap: u64) -> Result<Vec<u8>, String> {
+        let media = lock(&self.0.media).clone();
+        match media {
+            Some(bytes) if bytes.len() as u64 > cap => Err("media over the size cap".to_owned()),
+            Some(bytes) => Ok(bytes),
+            None => Err("media expired".to_owned()),
+        }
     }
 }
 
@@ -761,6 +772,95 @@ async fn a_reply_the_server_refuses_is_sent_once_more_then_counted_as_failed() {
     assert!(kept.contains("failed 1"), "{kept}");
     assert!(kept.contains("server error 479"), "{kept}");
     assert_eq!(h.link.sent().len(), 2, "retried once, not more");
+}
+
+fn media_event(id: &str, at: i64, message: wa::Message) -> Input {
+    Input::Message(
+        Arc::new(message),
+        Arc::new(info(id, &format!("{ADMIN}:2@s.whatsapp.net"), None, at)),
+    )
+}
+
+fn image(caption: Option<&str>, size: u64) -> wa::Message {
+    wa::Message {
+        image_message: whatsapp_rust::waproto::whatsapp::message::ImageMessage {
+            caption: caption.map(Into::into),
+            mimetype: Some("image/jpeg".into()),
+            file_length: Some(size),
+            ..Default::default()
+        }
+        .into(),
+        ..Default::default()
+    }
+}
+
+/// A photo whose caption asks to keep it is downloaded (up to the cap); any other photo is
+/// not, and the engine hears which; a location needs no download.
+#[tokio::test(start_paused = true)]
+async fn photos_are_downloaded_only_for_foto_and_within_the_cap() {
+    use pppoe_core::ports::{Attachment, Coordinates};
+    let h = harness();
+    h.connect();
+    *lock(&h.link.0.media) = Some(b"jpeg bytes".to_vec());
+    h.push(media_event("P1", 1, image(Some("foto TR001 ONU"), 10)));
+    let m = h.adapter.next_message().await.unwrap();
+    assert_eq!(m.text, "foto TR001 ONU");
+    assert_eq!(
+        m.attachment,
+        Some(Attachment::File {
+            bytes: b"jpeg bytes".to_vec(),
+            mime: "image/jpeg".into(),
+            name: None,
+        })
+    );
+    // Declared larger than the cap: not downloaded.
+    h.push(media_event("P2", 2, image(Some("foto TR001"), 50_000_000)));
+    let m = h.adapter.next_message().await.unwrap();
+    assert_eq!(
+        m.attachment,
+        Some(Attachment::TooLarge {
+            size: 50_000_000,
+            mime: "image/jpeg".into()
+        })
+    );
+    // No caption: the engine is told a photo came, nothing downloaded.
+    h.push(media_event("P3", 3, image(None, 10)));
+    let m = h.adapter.next_message().await.unwrap();
+    assert_eq!(m.text, "");
+    assert!(matches!(
+        m.attachment,
+        Some(Attachment::NotDownloaded { .. })
+    ));
+    // A download that fails says why.
+    *lock(&h.link.0.media) = None;
+    h.push(media_event("P4", 4, image(Some("foto john123"), 10)));
+    let m = h.adapter.next_message().await.unwrap();
+    assert_eq!(
+        m.attachment,
+        Some(Attachment::NotDownloaded {
+            mime: "image/jpeg".into(),
+            why: "media expired".into()
+        })
+    );
+    // A location carries its point.
+    let location = wa::Message {
+        location_message: whatsapp_rust::waproto::whatsapp::message::LocationMessage {
+            degrees_latitude: Some(-6.2088),
+            degrees_longitude: Some(106.8456),
+            ..Default::default()
+        }
+        .into(),
+        ..Default::default()
+    };
+    h.push(media_event("L1", 5, location));
+    let m = h.adapter.next_message().await.unwrap();
+    assert_eq!(m.text, "");
+    assert_eq!(
+        m.attachment,
+        Some(Attachment::Location(
+            Coordinates::parse("-6.2088,106.8456").unwrap()
+        ))
+    );
 }
 
 /// A send that must know its fate (a customer's notice, audited) learns it from the server's
