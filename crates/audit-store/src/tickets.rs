@@ -696,29 +696,32 @@ impl TicketStore for AuditStore {
             .await
             .map_err(store_error)?;
         rows.into_iter()
-            .map(|(ticket, resolver, reported, taken, resolved)| {
-                let id = u32::try_from(ticket)
-                    .ok()
-                    .and_then(TicketId::new)
-                    .ok_or_else(|| TicketError::Store(format!("ticket number {ticket}")))?;
-                let time = |text: &str| {
-                    parse_at(text).ok_or_else(|| {
-                        TicketError::Store(format!("ticket {id}: unreadable time {text:?}"))
+            .map(
+                |(ticket, resolver, reported, taken, resolved, documented_install)| {
+                    let id = u32::try_from(ticket)
+                        .ok()
+                        .and_then(TicketId::new)
+                        .ok_or_else(|| TicketError::Store(format!("ticket number {ticket}")))?;
+                    let time = |text: &str| {
+                        parse_at(text).ok_or_else(|| {
+                            TicketError::Store(format!("ticket {id}: unreadable time {text:?}"))
+                        })
+                    };
+                    let resolved_at = time(&resolved)?;
+                    Ok(Resolution {
+                        ticket: id,
+                        resolver,
+                        reported_at: reported
+                            .as_deref()
+                            .map(time)
+                            .transpose()?
+                            .unwrap_or(resolved_at),
+                        taken_at: taken.as_deref().map(time).transpose()?,
+                        resolved_at,
+                        documented_install,
                     })
-                };
-                let resolved_at = time(&resolved)?;
-                Ok(Resolution {
-                    ticket: id,
-                    resolver,
-                    reported_at: reported
-                        .as_deref()
-                        .map(time)
-                        .transpose()?
-                        .unwrap_or(resolved_at),
-                    taken_at: taken.as_deref().map(time).transpose()?,
-                    resolved_at,
-                })
-            })
+                },
+            )
             .collect()
     }
 
@@ -767,10 +770,18 @@ impl TicketStore for AuditStore {
 
 /// A row of [`RESOLUTIONS`]: the ticket number, the resolver, the report's, the take's and
 /// the resolution's times.
-type ResolutionRow = (i64, Option<String>, Option<String>, Option<String>, String);
+type ResolutionRow = (
+    i64,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+    bool,
+);
 
 /// Every `resolved` event from a time on, with the last report (opened or reopened) before
-/// it and the last take or assignment after that report (the same rule as
+/// it, the last take or assignment after that report, and whether the ticket is an
+/// installation with a photo and a location (the same rule as
 /// `pppoe_core::ticket::resolutions_in`).
 const RESOLUTIONS: &str = "SELECT r.ticket, r.actor, \
      (SELECT o.at FROM ticket_events o WHERE o.ticket = r.ticket AND o.id < r.id \
@@ -780,7 +791,10 @@ const RESOLUTIONS: &str = "SELECT r.ticket, r.actor, \
         AND t.id > coalesce((SELECT max(o.id) FROM ticket_events o WHERE o.ticket = r.ticket \
               AND o.id < r.id AND o.kind IN ('opened', 'reopened')), 0) \
         ORDER BY t.id DESC LIMIT 1), \
-     r.at \
+     r.at, \
+     EXISTS (SELECT 1 FROM ticket_events i WHERE i.ticket = r.ticket AND i.kind = 'installed') \
+       AND EXISTS (SELECT 1 FROM evidence p WHERE p.ticket = r.ticket AND p.kind = 'photo') \
+       AND EXISTS (SELECT 1 FROM evidence l WHERE l.ticket = r.ticket AND l.kind = 'location') \
      FROM ticket_events r WHERE r.kind = 'resolved' AND r.at >= ?1 ORDER BY r.at, r.id";
 
 #[cfg(test)]

@@ -1764,9 +1764,14 @@ mod tickets {
         let mut by_rule = Vec::new();
         for n in [1, 2] {
             let (_, events) = store.get(id(n)).await.unwrap().unwrap();
+            let evidence = store
+                .evidence(&pppoe_core::ticket::EvidenceOf::Ticket(id(n)))
+                .await
+                .unwrap();
             by_rule.extend(pppoe_core::ticket::resolutions_in(
                 id(n),
                 &events,
+                &evidence,
                 minute(0),
             ));
         }
@@ -2317,6 +2322,111 @@ mod evidence {
             Err(TicketError::Store("read-only".into()))
         );
         reader.close().await;
+        store.close().await;
+    }
+
+    /// An installation resolved with a photo and a location counts as documented, by SQL as
+    /// by pppoe-core's rule.
+    #[tokio::test]
+    async fn a_resolved_installation_with_photo_and_location_is_documented() {
+        use pppoe_core::ticket::{
+            Actor, EvidenceFile, EvidenceKind, EvidenceOf, NewEvidence, NewTicket, TicketAction,
+            TicketEvent, TicketId, TicketStore, TicketUpdate,
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let store = AuditStore::open(
+            dir.path().join("a.db"),
+            StoreOptions::default().media_dir(dir.path().join("media")),
+        )
+        .await
+        .unwrap();
+        let at = |m: i64| t0() + Duration::minutes(m);
+        let tech = Actor {
+            phone: "6281111111111",
+            role: Role::Technician,
+        };
+        let mut t = store
+            .open(NewTicket {
+                username: None,
+                complaint: "pasang baru".into(),
+                reporter: "6289999999999".into(),
+                at: at(0),
+                message_id: "o".into(),
+            })
+            .await
+            .unwrap();
+        for (i, action) in [TicketAction::Take, TicketAction::Install("budi01".into())]
+            .into_iter()
+            .enumerate()
+        {
+            let (next, event) = t.apply(&action, tech, at(1 + i as i64)).unwrap();
+            t = store
+                .update(TicketUpdate {
+                    ticket: next,
+                    event: TicketEvent {
+                        message_id: Some(format!("s{i}")),
+                        ..event
+                    },
+                })
+                .await
+                .unwrap();
+        }
+        let id = TicketId::new(1).unwrap();
+        let bytes = b"jpeg".to_vec();
+        let sha: String = {
+            use sha2::{Digest, Sha256};
+            Sha256::digest(&bytes)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect()
+        };
+        for (kind, m) in [(EvidenceKind::Photo, "p"), (EvidenceKind::Location, "l")] {
+            store
+                .add_evidence(NewEvidence {
+                    at: at(5),
+                    actor: tech.phone.into(),
+                    of: EvidenceOf::Ticket(id),
+                    kind,
+                    file: (kind == EvidenceKind::Photo).then(|| {
+                        (
+                            EvidenceFile {
+                                sha256: sha.clone(),
+                                size: 4,
+                                mime: "image/jpeg".into(),
+                            },
+                            bytes.clone(),
+                        )
+                    }),
+                    location: (kind == EvidenceKind::Location)
+                        .then(|| pppoe_core::ports::Coordinates::parse("-6.2,106.8").unwrap()),
+                    caption: None,
+                    message_id: m.into(),
+                })
+                .await
+                .unwrap();
+        }
+        let (next, event) = t
+            .apply(&TicketAction::Resolve("ok".into()), tech, at(9))
+            .unwrap();
+        store
+            .update(TicketUpdate {
+                ticket: next,
+                event: TicketEvent {
+                    message_id: Some("r".into()),
+                    ..event
+                },
+            })
+            .await
+            .unwrap();
+        let by_sql = store.resolutions(at(0)).await.unwrap();
+        assert_eq!(by_sql.len(), 1);
+        assert!(by_sql[0].documented_install);
+        let (_, events) = store.get(id).await.unwrap().unwrap();
+        let evidence = store.evidence(&EvidenceOf::Ticket(id)).await.unwrap();
+        assert_eq!(
+            by_sql,
+            pppoe_core::ticket::resolutions_in(id, &events, &evidence, at(0))
+        );
         store.close().await;
     }
 }

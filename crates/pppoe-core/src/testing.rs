@@ -903,9 +903,17 @@ impl TicketStore for MemoryTickets {
 
     async fn resolutions(&self, since: DateTime<Utc>) -> Result<Vec<Resolution>, TicketError> {
         self.check()?;
+        let kept = lock(&self.evidence).0.clone();
         let mut out: Vec<Resolution> = lock(&self.tickets)
             .iter()
-            .flat_map(|(t, events)| crate::ticket::resolutions_in(t.id, events, since))
+            .flat_map(|(t, events)| {
+                let evidence: Vec<Evidence> = kept
+                    .iter()
+                    .filter(|e| e.of == EvidenceOf::Ticket(t.id))
+                    .cloned()
+                    .collect();
+                crate::ticket::resolutions_in(t.id, events, &evidence, since)
+            })
             .collect();
         out.sort_by_key(|r| r.resolved_at);
         Ok(out)

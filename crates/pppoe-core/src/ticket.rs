@@ -625,16 +625,26 @@ pub struct Resolution {
     pub taken_at: Option<DateTime<Utc>>,
     /// When it was resolved.
     pub resolved_at: DateTime<Utc>,
+    /// Whether the ticket was an installation with both a photo and a location kept on it
+    /// (`addpppoe ... tiket=`, `foto`, `lokasi`), by the time the report is made.
+    pub documented_install: bool,
 }
 
 /// Finds a resolution's times in a ticket's history (oldest first): for each `resolved`
 /// event at or after `since`, the last `opened`/`reopened` and the last `taken`/`assigned`
-/// before it. The stores share this rule.
+/// before it. `evidence` is the ticket's evidence (for `documented_install`). The stores share
+/// this rule.
 pub fn resolutions_in(
     id: TicketId,
     events: &[TicketEvent],
+    evidence: &[Evidence],
     since: DateTime<Utc>,
 ) -> Vec<Resolution> {
+    let installed = events
+        .iter()
+        .any(|e| matches!(e.kind, TicketEventKind::Installed(_)));
+    let has = |kind: EvidenceKind| evidence.iter().any(|e| e.kind == kind);
+    let documented_install = installed && has(EvidenceKind::Photo) && has(EvidenceKind::Location);
     let mut out = Vec::new();
     let mut reported = None;
     let mut taken = None;
@@ -651,6 +661,7 @@ pub fn resolutions_in(
                 reported_at: reported.unwrap_or(e.at),
                 taken_at: taken,
                 resolved_at: e.at,
+                documented_install,
             }),
             _ => {}
         }

@@ -55,7 +55,9 @@ pub(crate) fn rows(
         let Some(who) = r.resolver.as_deref() else {
             continue;
         };
-        rows.entry(who.to_owned()).or_default().resolved += 1;
+        let row = rows.entry(who.to_owned()).or_default();
+        row.resolved += 1;
+        row.documented_installs += u64::from(r.documented_install);
         let since = |at: DateTime<Utc>| (r.resolved_at - at).to_std().unwrap_or_default();
         from_report
             .entry(who)
@@ -165,6 +167,7 @@ mod tests {
             reported_at: at(reported),
             taken_at: taken.map(at),
             resolved_at: at(resolved),
+            documented_install: false,
         };
         let resolutions = vec![
             resolution("b", 0, Some(10), 70),

@@ -16,6 +16,8 @@ pub struct PerformanceRow {
     pub changes: [u64; 4],
     /// Tickets resolved.
     pub resolved: u64,
+    /// Of those, installations (`addpppoe ... tiket=`) with a photo and a location kept.
+    pub documented_installs: u64,
     /// Median and 90th percentile from the report (`lapor`) to `selesai`.
     pub report_to_resolve: Option<(Duration, Duration)>,
     /// Median and 90th percentile from `ambil` (or `serahkan`) to `selesai`.
@@ -42,6 +44,7 @@ pub(crate) struct ReportWords {
     period: fn(Period) -> &'static str,
     changes: [&'static str; 4],
     resolved: &'static str,
+    documented: &'static str,
     report_to_resolve: &'static str,
     take_to_resolve: &'static str,
     median: &'static str,
@@ -61,6 +64,7 @@ const ID: ReportWords = ReportWords {
     },
     changes: ["tambah", "edit", "hapus", "restart"],
     resolved: "tiket selesai",
+    documented: "pemasangan dengan foto & lokasi",
     report_to_resolve: "Lapor→selesai",
     take_to_resolve: "Ambil→selesai",
     median: "median",
@@ -80,6 +84,7 @@ const EN: ReportWords = ReportWords {
     },
     changes: ["added", "edited", "deleted", "restarted"],
     resolved: "tickets resolved",
+    documented: "installations with photo & location",
     report_to_resolve: "Report→resolved",
     take_to_resolve: "Taken→resolved",
     median: "median",
@@ -139,11 +144,13 @@ impl Renderer {
                 .collect();
             let _ = write!(
                 out,
-                "\n\n{}. *{who}*\n   🛠️ {}\n   🎫 {} {}",
+                "\n\n{}. *{who}*\n   🛠️ {}\n   🎫 {} {} · 📷📍 {} {}",
                 i + 1,
                 changes.join(" · "),
                 row.resolved,
-                rw.resolved
+                rw.resolved,
+                row.documented_installs,
+                rw.documented
             );
             for line in [
                 self.spread(rw.report_to_resolve, row.report_to_resolve),
@@ -158,6 +165,7 @@ impl Renderer {
                 *t += n;
             }
             total.resolved += row.resolved;
+            total.documented_installs += row.documented_installs;
         }
         let mut parts: Vec<String> = total
             .changes
@@ -166,6 +174,7 @@ impl Renderer {
             .map(|(n, what)| format!("{n} {what}"))
             .collect();
         parts.push(format!("{} {}", total.resolved, rw.resolved));
+        parts.push(format!("{} {}", total.documented_installs, rw.documented));
         let _ = write!(out, "\n\n📊 *{}:* {}", rw.label_total, parts.join(", "));
         out
     }

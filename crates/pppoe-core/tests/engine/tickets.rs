@@ -615,7 +615,7 @@ fn laporan_counts_each_technicians_work_and_time_to_resolve() {
         "{report}"
     );
     assert!(
-        report.contains("🛠️ 1 tambah · 1 edit · 0 hapus · 0 restart\n   🎫 2 tiket selesai"),
+        report.contains("🛠️ 1 tambah · 1 edit · 0 hapus · 0 restart\n   🎫 2 tiket selesai · 📷📍 0 pemasangan dengan foto & lokasi"),
         "{report}"
     );
     assert!(
@@ -627,7 +627,7 @@ fn laporan_counts_each_technicians_work_and_time_to_resolve() {
         "{report}"
     );
     assert!(
-        report.contains("📊 *Total:* 1 tambah, 1 edit, 0 hapus, 1 restart, 2 tiket selesai"),
+        report.contains("📊 *Total:* 1 tambah, 1 edit, 0 hapus, 1 restart, 2 tiket selesai, 0 pemasangan dengan foto & lokasi"),
         "{report}"
     );
     // The report is the admins'.
@@ -646,4 +646,36 @@ fn laporan_counts_each_technicians_work_and_time_to_resolve() {
         "{week}"
     );
     assert!(week.contains("2 tiket selesai"), "{week}");
+}
+
+#[test]
+fn laporan_counts_installations_documented_with_a_photo_and_a_location() {
+    use pppoe_core::ports::{Attachment, Coordinates};
+    let b = bot();
+    send(&b, ADMIN, "lapor pasang baru Pak Budi");
+    send(&b, ADMIN, "lapor pasang baru Bu Sri");
+    send(&b, TECH, "ambil TR001");
+    send(&b, TECH, "ambil TR002");
+    send(&b, TECH, "addpppoe budi01 rahasia123 Basic tiket=TR001");
+    send(&b, TECH, "addpppoe sri01 rahasia123 Basic tiket=TR002");
+    let mut photo = b.message(TECH, "foto TR001 ONU terpasang");
+    photo.attachment = Some(Attachment::File {
+        bytes: b"jpeg".to_vec(),
+        mime: "image/jpeg".into(),
+        name: None,
+    });
+    b.deliver(photo);
+    let mut here = b.message(TECH, "lokasi TR001");
+    here.attachment = Some(Attachment::Location(
+        Coordinates::parse("-6.2,106.8").unwrap(),
+    ));
+    b.deliver(here);
+    // TR002 has no evidence: resolved, but not documented.
+    send(&b, TECH, "selesai TR001 terpasang");
+    send(&b, TECH, "selesai TR002 terpasang");
+    let report = send(&b, ADMIN, "laporan hari")[0].text.clone();
+    assert!(
+        report.contains("🎫 2 tiket selesai · 📷📍 1 pemasangan dengan foto & lokasi"),
+        "{report}"
+    );
 }
