@@ -116,6 +116,8 @@ pub(crate) struct TicketWords {
     help_reopen: &'static str,
     help_install: &'static str,
     help_performance: &'static str,
+    help_photo: &'static str,
+    help_location: &'static str,
     label_example: &'static str,
     installed: fn(TicketId, &str) -> String,
     install_not_recorded: fn(TicketId, &str) -> String,
@@ -268,6 +270,8 @@ pub(crate) const ID: TicketWords = TicketWords {
     help_close: "Tutup tiket yang sudah selesai (admin).",
     help_reopen: "Buka ulang tiket selesai atau ditutup, dengan alasan (admin).",
     help_install: "Pasang baru untuk sebuah tiket: tambahkan tiket=TR001 pada addpppoe.",
+    help_photo: "Kirim foto (JPEG, PNG, WEBP) atau PDF dengan caption ini: disimpan sebagai bukti dengan SHA-256-nya (batas ukuran bawaan 10 MB).",
+    help_location: "Kirim lokasi dengan caption ini, atau kirim lokasi dulu lalu balas perintah ini dalam 2 menit.",
     help_performance: "Laporan kinerja per teknisi: jumlah tambah/edit/hapus/restart, tiket selesai, median dan p90 waktu penyelesaian (admin).",
     label_example: "Contoh",
     installed: |id, user| {
@@ -440,6 +444,8 @@ pub(crate) const EN: TicketWords = TicketWords {
     help_close: "Close a resolved ticket (admin).",
     help_reopen: "Reopen a resolved or closed ticket, with a reason (admin).",
     help_install: "A new installation for a ticket: add tiket=TR001 to addpppoe.",
+    help_photo: "Send a photo (JPEG, PNG, WEBP) or a PDF with this caption: kept as evidence under its SHA-256 (default size limit 10 MB).",
+    help_location: "Send a location with this caption, or send the location first and reply with this command within 2 minutes.",
     help_performance: "Performance per technician: adds, edits, deletes, restarts, tickets resolved, median and p90 time to resolve (admin).",
     label_example: "Example",
     installed: |id, user| {
@@ -1022,6 +1028,8 @@ impl Renderer {
             (K::Resolve, tw.help_resolve),
             (K::CloseTicket, tw.help_close),
             (K::Reopen, tw.help_reopen),
+            (K::Photo, tw.help_photo),
+            (K::Location, tw.help_location),
             (K::Performance, tw.help_performance),
         ];
         for (i, (kind, about)) in entries.into_iter().enumerate() {
