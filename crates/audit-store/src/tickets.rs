@@ -40,6 +40,8 @@ pub(crate) enum TicketWrite {
     Open(NewTicket),
     /// Compare-and-set a ticket, with its event.
     Update(TicketUpdate),
+    /// Forget a subscriber's customer number.
+    ForgetCustomer(String),
     /// Keep a customer's number for a subscriber.
     Customer {
         username: String,
@@ -141,6 +143,14 @@ pub(crate) async fn write(
     let result = match op {
         TicketWrite::Open(new) => open_in(&mut tx, new).await.map(Written::Ticket),
         TicketWrite::Update(update) => update_in(&mut tx, update).await.map(Written::Ticket),
+        TicketWrite::ForgetCustomer(username) => {
+            sqlx::query("DELETE FROM subscribers WHERE username = ?")
+                .bind(username)
+                .execute(&mut *tx)
+                .await
+                .map(|_| Written::Record)
+                .map_err(store_error)
+        }
         TicketWrite::Customer {
             username,
             phone,
@@ -666,6 +676,12 @@ impl TicketStore for AuditStore {
         })
         .await
         .map(|_| ())
+    }
+
+    async fn forget_customer(&self, username: &str) -> Result<(), TicketError> {
+        self.ticket_write(TicketWrite::ForgetCustomer(username.to_owned()))
+            .await
+            .map(|_| ())
     }
 
     async fn customer(&self, username: &str) -> Result<Option<String>, TicketError> {

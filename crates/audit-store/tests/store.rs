@@ -1865,6 +1865,13 @@ mod tickets {
             t.store.customer("budi01").await.unwrap().as_deref(),
             Some("6281299990000")
         );
+        // Forgotten (the subscriber was deleted), then kept again.
+        t.store.forget_customer("BUDI01").await.unwrap();
+        assert_eq!(t.store.customer("budi01").await.unwrap(), None);
+        t.store
+            .set_customer("budi01", "6281299990000", minute(2))
+            .await
+            .unwrap();
         // Kept across a restart.
         t.store.close().await;
         let again = AuditStore::open(t.path(), StoreOptions::default())

@@ -871,6 +871,12 @@ impl TicketStore for MemoryTickets {
         Ok(())
     }
 
+    async fn forget_customer(&self, username: &str) -> Result<(), TicketError> {
+        self.check()?;
+        lock(&self.customers).remove(&username.to_lowercase());
+        Ok(())
+    }
+
     async fn customer(&self, username: &str) -> Result<Option<String>, TicketError> {
         self.check()?;
         Ok(lock(&self.customers).get(&username.to_lowercase()).cloned())

@@ -488,6 +488,13 @@ pub trait TicketStore: Send + Sync {
         at: DateTime<Utc>,
     ) -> impl Future<Output = Result<(), TicketError>> + Send;
 
+    /// Forgets the customer's number of `username` (the subscriber was deleted: a later
+    /// subscriber of the same name is someone else).
+    fn forget_customer(
+        &self,
+        username: &str,
+    ) -> impl Future<Output = Result<(), TicketError>> + Send;
+
     /// The customer's WhatsApp number (digits) kept for `username` (any case), if any.
     fn customer(
         &self,
@@ -697,6 +704,9 @@ impl TicketStore for NoTickets {
         Err(TicketError::Unavailable)
     }
     async fn customer(&self, _: &str) -> Result<Option<String>, TicketError> {
+        Err(TicketError::Unavailable)
+    }
+    async fn forget_customer(&self, _: &str) -> Result<(), TicketError> {
         Err(TicketError::Unavailable)
     }
     async fn add_evidence(&self, _: NewEvidence) -> Result<Evidence, TicketError> {

@@ -11,7 +11,7 @@ use crate::render::Summary;
 
 use super::answer::Answer;
 use super::{CONFIRMATION_TTL, Cx, DeleteConfirmation, Engine, PendingDelete};
-use crate::ticket::TicketStore;
+use crate::ticket::{TicketError, TicketStore};
 
 impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
     pub(super) async fn delete(
@@ -97,6 +97,19 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
             .router(router)
             .reason(reason);
         done.error = kick_error.map(|e| format!("deleted; {e}"));
+        // The customer's number goes with the subscriber: a later subscriber of the same name
+        // is someone else, and must not get this customer's messages.
+        match self.tickets.forget_customer(&secret.name).await {
+            Ok(()) | Err(TicketError::Unavailable) => {}
+            Err(e) => {
+                tracing::error!(user = %secret.name, error = %e, "the deleted subscriber's customer number was not forgotten");
+                let note = format!("customer number not forgotten: {e}");
+                done.error = Some(match done.error.take() {
+                    Some(first) => format!("{first}; {note}"),
+                    None => format!("deleted; {note}"),
+                });
+            }
+        }
         done
     }
 

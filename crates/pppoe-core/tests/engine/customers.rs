@@ -201,3 +201,36 @@ fn the_customer_hears_when_their_ticket_is_resolved() {
         out[0].text
     );
 }
+
+#[test]
+fn a_deleted_subscribers_customer_number_is_forgotten() {
+    let b = bot(true);
+    b.deliver(b.message(
+        TECH,
+        &format!("addpppoe budi01 rahasia123 Basic wa={CUSTOMER}"),
+    ));
+    b.say_as(ADMIN, "delpppoe budi01 pelanggan berhenti");
+    assert_eq!(b.last_event().outcome, Outcome::Ok);
+    assert_eq!(
+        block_on(pppoe_core::TicketStore::customer(&b.tickets, "budi01")).unwrap(),
+        None
+    );
+    // A new subscriber of the same name gets no message meant for the old customer.
+    b.say_as(TECH, "addpppoe budi01 rahasia456 Basic");
+    b.say_as(ADMIN, "lapor budi01 lambat");
+    assert_eq!(
+        b.tickets
+            .ticket(pppoe_core::ticket::TicketId::new(1).unwrap())
+            .unwrap()
+            .0
+            .username
+            .as_deref(),
+        Some("budi01")
+    );
+    b.say_as(TECH, "ambil TR001");
+    let out = b.deliver(b.message(TECH, "selesai TR001 ok"));
+    assert!(
+        out.iter()
+            .all(|o| o.chat != format!("+{}", digits(CUSTOMER)))
+    );
+}
