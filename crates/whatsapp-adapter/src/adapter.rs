@@ -47,6 +47,9 @@ use crate::typing::{ChatState, Typing};
 const SEND_WAIT: Duration = Duration::from_secs(30);
 /// How long the first message waits for the start-up LID resolution.
 const LIDS_WAIT: Duration = Duration::from_secs(10);
+/// How long a photo's download may take (it holds up the messages behind it).
+const MEDIA_WAIT: Duration = Duration::from_secs(60);
+
 /// How long the admins' notice may take when the link ends.
 const NOTICE_WAIT: Duration = Duration::from_secs(5);
 /// Commands remembered for quoting.
@@ -628,8 +631,11 @@ impl<L: Link> Pump<L> {
                 // this point must not make a fresh command stale.
                 incoming.received_at = Some(SystemClock.now());
                 if let Some(Media::File { mime, size, .. }) = media_of(message) {
-                    incoming.attachment =
-                        Some(self.fetch_file(message, &incoming.text, mime, size).await);
+                    let allowed = self.shared.allowlist.has(&incoming.sender);
+                    incoming.attachment = Some(
+                        self.fetch_file(message, &incoming.text, allowed, mime, size)
+                            .await,
+                    );
                 }
                 lock(&self.shared.quotes).insert(
                     incoming.id.clone(),
@@ -649,12 +655,14 @@ impl<L: Link> Pump<L> {
         }
     }
 
-    /// The file of a message whose caption asks to keep it (`foto ...`), downloaded up to the
-    /// configured size; any other file is not downloaded.
+    /// The file of an allowlisted sender's message whose caption asks to keep it (`foto ...`),
+    /// downloaded up to the configured size within [`MEDIA_WAIT`]; any other file is not
+    /// downloaded (a stranger cannot make the bot fetch files).
     async fn fetch_file(
         &self,
         message: &wa::Message,
         caption: &str,
+        allowed: bool,
         mime: String,
         size: Option<u64>,
     ) -> pppoe_core::ports::Attachment {
@@ -665,16 +673,24 @@ impl<L: Link> Pump<L> {
             .next()
             .map(|w| w.trim_start_matches(['/', '!', '.']).to_lowercase())
             .is_some_and(|w| matches!(w.as_str(), "foto" | "photo" | "dokumen"));
-        if !wanted {
+        if !wanted || !allowed {
             return Attachment::NotDownloaded {
                 mime,
-                why: "its caption is no foto command".to_owned(),
+                why: if allowed {
+                    "its caption is no foto command".to_owned()
+                } else {
+                    "the sender is not on the allowlist".to_owned()
+                },
             };
         }
         if let Some(size) = size.filter(|s| *s > cap) {
             return Attachment::TooLarge { size, mime };
         }
-        match self.shared.link.download(message, cap).await {
+        let download = tokio::time::timeout(MEDIA_WAIT, self.shared.link.download(message, cap));
+        match download
+            .await
+            .unwrap_or_else(|_| Err(format!("no answer within {} s", MEDIA_WAIT.as_secs())))
+        {
             Ok(bytes) => Attachment::File {
                 bytes,
                 mime,

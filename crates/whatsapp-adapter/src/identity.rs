@@ -215,6 +215,11 @@ impl Allowlist {
         identity.phone().is_some_and(|p| self.phones.contains(p))
     }
 
+    /// Whether `sender` is an allowlisted number.
+    pub fn has(&self, sender: &pppoe_core::Sender) -> bool {
+        matches!(sender, pppoe_core::Sender::Phone(p) if self.phones.contains(p.as_str()))
+    }
+
     /// The numbers, digits only, sorted.
     pub fn phones(&self) -> Vec<String> {
         let mut v: Vec<String> = self.phones.iter().cloned().collect();

@@ -77,7 +77,9 @@ pub fn extract_text(message: &wa::Message) -> Option<&str> {
         .or_else(|| base.extended_text_message.as_option()?.text.as_deref())
         .or_else(|| base.image_message.as_option()?.caption.as_deref())
         .or_else(|| base.video_message.as_option()?.caption.as_deref())
-        .or_else(|| base.document_message.as_option()?.caption.as_deref())?;
+        .or_else(|| base.document_message.as_option()?.caption.as_deref())
+        // Some clients send text with a shared location.
+        .or_else(|| base.location_message.as_option()?.comment.as_deref())?;
     (!text.trim().is_empty()).then_some(text)
 }
 
@@ -630,6 +632,34 @@ mod tests {
         };
         let i = command(&bare_image, &dm_info());
         assert_eq!((i.text.as_str(), i.attachment), ("", None));
+    }
+
+    #[test]
+    fn a_location_carries_its_point_and_any_text_sent_with_it() {
+        let located = |comment: Option<&str>| wa::Message {
+            location_message: MessageField::some(m::LocationMessage {
+                degrees_latitude: Some(-6.2088),
+                degrees_longitude: Some(106.8456),
+                comment: comment.map(Into::into),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let point = pppoe_core::ports::Coordinates::parse("-6.2088,106.8456").unwrap();
+        let i = command(&located(Some("lokasi TR001")), &dm_info());
+        assert_eq!(i.text, "lokasi TR001");
+        assert_eq!(
+            i.attachment,
+            Some(pppoe_core::ports::Attachment::Location(point))
+        );
+        let i = command(&located(None), &dm_info());
+        assert_eq!(i.text, "");
+        // A point off the globe is no location.
+        let mut bad = located(None);
+        if let Some(l) = bad.location_message.as_option_mut() {
+            l.degrees_latitude = Some(123.0);
+        }
+        assert_eq!(ignored(&bad, &dm_info()), IgnoreReason::NoText);
     }
 
     #[test]

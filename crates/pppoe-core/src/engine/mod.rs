@@ -611,7 +611,11 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
             }
         }
         let work = match &valid {
-            ValidCommand::Add(new) => Some(new.name.as_str().to_owned()),
+            // An installation for a ticket: its location belongs on the ticket.
+            ValidCommand::Add(new) => Some(
+                new.ticket
+                    .map_or_else(|| new.name.as_str().to_owned(), |t| t.to_string()),
+            ),
             ValidCommand::Ticket {
                 id,
                 action: crate::ticket::TicketAction::Resolve(_),

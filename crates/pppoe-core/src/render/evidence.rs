@@ -61,8 +61,8 @@ const ID: EvidenceWords = EvidenceWords {
     label_location: "Lokasi",
     no_file: "Kirim foto (JPEG, PNG, WEBP) atau dokumen PDF dengan keterangan (caption), \
               misalnya: foto TR001 ONU terpasang",
-    no_location: "Kirim lokasi (Lampirkan → Lokasi) dengan keterangan lokasi TR001, atau \
-                  kirim lokasi dulu lalu balas lokasi TR001 dalam 2 menit.",
+    no_location: "Bagikan lokasi (Lampirkan → Lokasi), lalu dalam 2 menit kirim: lokasi TR001 \
+                  (atau lokasi [user]).",
     bad_type: |mime| {
         format!("Jenis berkas {mime} tidak disimpan. Yang diterima: JPEG, PNG, WEBP, PDF.")
     },
@@ -73,8 +73,8 @@ const ID: EvidenceWords = EvidenceWords {
     },
     location_for_what: "Lokasi ini untuk apa? Balas dalam 2 menit: lokasi TR001 atau lokasi \
                         [user]",
-    photo_without_caption: "Foto diterima tanpa keterangan, jadi tidak disimpan. Kirim ulang \
-                            dengan caption: foto TR001 [keterangan] atau foto [user]",
+    photo_without_caption: "Foto/dokumen diterima tanpa keterangan, jadi tidak disimpan. Kirim \
+                            ulang dengan caption: foto TR001 [keterangan] atau foto [user]",
     event_photo: "Foto",
     event_document: "Dokumen",
     event_location: "Lokasi",
@@ -94,8 +94,8 @@ const EN: EvidenceWords = EvidenceWords {
     label_location: "Location",
     no_file: "Send a photo (JPEG, PNG, WEBP) or a PDF document with a caption, e.g.: foto TR001 \
               ONU installed",
-    no_location: "Send a location (Attach → Location) with the caption lokasi TR001, or send the \
-                  location first and reply lokasi TR001 within 2 minutes.",
+    no_location: "Share the location (Attach → Location), then within 2 minutes send: lokasi \
+                  TR001 (or lokasi [user]).",
     bad_type: |mime| format!("Files of type {mime} are not kept. Accepted: JPEG, PNG, WEBP, PDF."),
     too_large: |size, max| format!("The file of {size} is larger than the limit of {max}."),
     not_downloaded: |why| {
@@ -106,8 +106,8 @@ const EN: EvidenceWords = EvidenceWords {
     },
     location_for_what: "What is this location for? Reply within 2 minutes: lokasi TR001 or \
                         lokasi [user]",
-    photo_without_caption: "Photo received without a caption, so it was not kept. Send it again \
-                            with the caption: foto TR001 [caption] or foto [user]",
+    photo_without_caption: "Photo/document received without a caption, so it was not kept. \
+                            Send it again with the caption: foto TR001 [caption] or foto [user]",
     event_photo: "Photo",
     event_document: "Document",
     event_location: "Location",

@@ -271,7 +271,7 @@ pub(crate) const ID: TicketWords = TicketWords {
     help_reopen: "Buka ulang tiket selesai atau ditutup, dengan alasan (admin).",
     help_install: "Pasang baru untuk sebuah tiket: tambahkan tiket=TR001 pada addpppoe.",
     help_photo: "Kirim foto (JPEG, PNG, WEBP) atau PDF dengan caption ini: disimpan sebagai bukti dengan SHA-256-nya (batas ukuran bawaan 10 MB).",
-    help_location: "Kirim lokasi dengan caption ini, atau kirim lokasi dulu lalu balas perintah ini dalam 2 menit.",
+    help_location: "Bagikan lokasi, lalu dalam 2 menit kirim perintah ini.",
     help_performance: "Laporan kinerja per teknisi: jumlah tambah/edit/hapus/restart, tiket selesai, median dan p90 waktu penyelesaian (admin).",
     label_example: "Contoh",
     installed: |id, user| {
@@ -445,7 +445,7 @@ pub(crate) const EN: TicketWords = TicketWords {
     help_reopen: "Reopen a resolved or closed ticket, with a reason (admin).",
     help_install: "A new installation for a ticket: add tiket=TR001 to addpppoe.",
     help_photo: "Send a photo (JPEG, PNG, WEBP) or a PDF with this caption: kept as evidence under its SHA-256 (default size limit 10 MB).",
-    help_location: "Send a location with this caption, or send the location first and reply with this command within 2 minutes.",
+    help_location: "Share the location, then within 2 minutes send this command.",
     help_performance: "Performance per technician: adds, edits, deletes, restarts, tickets resolved, median and p90 time to resolve (admin).",
     label_example: "Example",
     installed: |id, user| {

@@ -196,7 +196,7 @@ fn a_location_sent_right_after_selesai_is_confirmed_by_lokasi() {
     // Used once: a second `lokasi` has nothing to take.
     b.clock.advance(std::time::Duration::from_secs(130));
     let out = send_with(&b, "lokasi TR001", None);
-    assert!(out[0].text.contains("Kirim lokasi"), "{}", out[0].text);
+    assert!(out[0].text.contains("Bagikan lokasi"), "{}", out[0].text);
 }
 
 #[test]
@@ -231,6 +231,20 @@ fn evidence_on_a_closed_ticket_is_refused() {
     assert!(
         out[0].text.starts_with("❌ *TIKET TR001 TIDAK DIUBAH*"),
         "{}",
+        out[0].text
+    );
+}
+
+#[test]
+fn a_location_right_after_an_installation_for_a_ticket_is_suggested_for_the_ticket() {
+    let b = bot();
+    b.say_as(ADMIN, "lapor pasang baru Pak Budi");
+    b.say_as(TECH, "ambil TR001");
+    b.say_as(TECH, "addpppoe budi01 rahasia123 Basic tiket=TR001");
+    let out = send_with(&b, "", Some(Attachment::Location(here())));
+    assert!(
+        out[0].text.contains("Lokasi ini untuk TR001?"),
+        "the ticket, where laporan counts it: {}",
         out[0].text
     );
 }

@@ -842,6 +842,20 @@ async fn photos_are_downloaded_only_for_foto_and_within_the_cap() {
             why: "media expired".into()
         })
     );
+    // A stranger cannot make the bot download anything.
+    *lock(&h.link.0.media) = Some(b"jpeg bytes".to_vec());
+    h.push(Input::Message(
+        Arc::new(image(Some("foto TR001"), 10)),
+        Arc::new(info("S1", &format!("{STRANGER}:2@s.whatsapp.net"), None, 5)),
+    ));
+    let m = h.adapter.next_message().await.unwrap();
+    assert_eq!(
+        m.attachment,
+        Some(Attachment::NotDownloaded {
+            mime: "image/jpeg".into(),
+            why: "the sender is not on the allowlist".into()
+        })
+    );
     // A location carries its point.
     let location = wa::Message {
         location_message: whatsapp_rust::waproto::whatsapp::message::LocationMessage {
@@ -852,7 +866,7 @@ async fn photos_are_downloaded_only_for_foto_and_within_the_cap() {
         .into(),
         ..Default::default()
     };
-    h.push(media_event("L1", 5, location));
+    h.push(media_event("L1", 6, location));
     let m = h.adapter.next_message().await.unwrap();
     assert_eq!(m.text, "");
     assert_eq!(
