@@ -252,6 +252,22 @@ pub enum TicketAction {
     Install(String),
 }
 
+impl TicketAction {
+    /// The command that asks for it (what the audit log records).
+    pub fn command(&self) -> crate::command::CommandKind {
+        use crate::command::CommandKind;
+        match self {
+            Self::Take => CommandKind::Take,
+            Self::Assign(_) => CommandKind::Assign,
+            Self::Note(_) => CommandKind::Note,
+            Self::Resolve(_) => CommandKind::Resolve,
+            Self::Close => CommandKind::CloseTicket,
+            Self::Reopen(_) => CommandKind::Reopen,
+            Self::Install(_) => CommandKind::Add,
+        }
+    }
+}
+
 /// Who asks for a change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Actor<'a> {

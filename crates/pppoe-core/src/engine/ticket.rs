@@ -210,17 +210,8 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
         action: &TicketAction,
         cx: &Cx<'_>,
     ) -> Answer {
-        let kind = match action {
-            TicketAction::Take => CommandKind::Take,
-            TicketAction::Assign(_) => CommandKind::Assign,
-            TicketAction::Note(_) => CommandKind::Note,
-            TicketAction::Resolve(_) => CommandKind::Resolve,
-            TicketAction::Close => CommandKind::CloseTicket,
-            TicketAction::Reopen(_) => CommandKind::Reopen,
-            TicketAction::Install(_) => CommandKind::Add,
-        };
         let mut answer = self.change_ticket_inner(id, action, cx).await;
-        answer.records = Some((kind, id.to_string()));
+        answer.records = Some((action.command(), id.to_string()));
         answer
     }
 

@@ -371,15 +371,7 @@ impl ValidCommand {
             Self::Evidence {
                 location: false, ..
             } => CommandKind::Photo,
-            Self::Ticket { action, .. } => match action {
-                TicketAction::Take => CommandKind::Take,
-                TicketAction::Assign(_) => CommandKind::Assign,
-                TicketAction::Note(_) => CommandKind::Note,
-                TicketAction::Resolve(_) => CommandKind::Resolve,
-                TicketAction::Close => CommandKind::CloseTicket,
-                TicketAction::Reopen(_) => CommandKind::Reopen,
-                TicketAction::Install(_) => CommandKind::Add,
-            },
+            Self::Ticket { action, .. } => action.command(),
         }
     }
 }
