@@ -218,6 +218,9 @@ pub(crate) struct CustomerSection {
     /// The resolution notice.
     #[serde(default, deserialize_with = "resolve_template")]
     pub(crate) template_resolve: Option<MessageTemplate>,
+    /// Also write the customer's number into the router's comment.
+    #[serde(default)]
+    pub(crate) number_in_comment: bool,
 }
 
 fn create_template<'de, D: Deserializer<'de>>(d: D) -> Result<Option<MessageTemplate>, D::Error> {
@@ -241,6 +244,7 @@ impl CustomerSection {
             notify_on_resolve: self.notify_on_resolve,
             create_template: self.template_create.clone(),
             resolve_template: self.template_resolve.clone(),
+            number_in_comment: self.number_in_comment,
         }
     }
 }

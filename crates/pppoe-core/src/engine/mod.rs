@@ -160,6 +160,9 @@ pub struct CustomerSettings {
     pub create_template: Option<crate::template::MessageTemplate>,
     /// The resolution notice (default: `RESOLVE_ID` or `RESOLVE_EN`).
     pub resolve_template: Option<crate::template::MessageTemplate>,
+    /// Also write the customer's number into the router's comment (`... - WA +62812...`);
+    /// off: only the bot's own record keeps it.
+    pub number_in_comment: bool,
 }
 
 /// How trouble tickets behave.
@@ -419,6 +422,7 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
             pools: &self.config.pools,
             people: &self.config.access,
             country: &self.config.default_country_code,
+            number_in_comment: self.config.customer.number_in_comment,
         }
     }
 

@@ -78,6 +78,9 @@ pub struct Rules<'a> {
     pub people: &'a [AccessEntry],
     /// The country code a number with a leading `0` is read in (`"62"`).
     pub country: &'a str,
+    /// Whether `addpppoe ... wa=` also writes the number into the router's comment
+    /// (`... - WA +62812...`), besides the bot's own record.
+    pub number_in_comment: bool,
 }
 
 /// A new subscriber, every value checked (`addpppoe`).
@@ -242,7 +245,13 @@ impl ValidCommand {
     /// use pppoe_core::{ProfileTable, parse_command};
     ///
     /// let profiles = ProfileTable::default();
-    /// let rules = Rules { profiles: &profiles, pools: &[], people: &[], country: "62" };
+    /// let rules = Rules {
+    ///     profiles: &profiles,
+    ///     pools: &[],
+    ///     people: &[],
+    ///     country: "62",
+    ///     number_in_comment: false,
+    /// };
     /// let raw = parse_command("addpppoe budi01 rahasia123 premium 10.9.0.5", 1000).unwrap();
     /// let ValidCommand::Add(new) = ValidCommand::validate(&raw, &rules).unwrap() else {
     ///     unreachable!()
@@ -261,30 +270,42 @@ impl ValidCommand {
                 info,
                 ticket,
                 customer,
-            } => Self::Add(NewSubscriber {
-                ticket: ticket.as_deref().map(ticket_of).transpose()?,
-                customer: customer
+            } => {
+                let customer = customer
                     .as_deref()
                     .map(|c| {
                         PhoneNumber::parse(c, rules.country)
                             .map_err(|_| FieldError::Customer(c.to_owned()))
                     })
-                    .transpose()?,
-                name: username_of(username)?,
-                password: password.check().map_err(FieldError::Password)?,
-                profile: profile_of(profile, rules)?,
-                ip: ip
-                    .as_deref()
-                    .map(|ip| StaticIp::parse(ip, rules.pools))
-                    .transpose()
-                    .map_err(FieldError::Ip)?,
-                comment: info
-                    .as_deref()
-                    .map(CustomerInfo::parse)
-                    .transpose()
-                    .map_err(FieldError::Info)?
-                    .flatten(),
-            }),
+                    .transpose()?;
+                // The number in the comment too, when configured: checked with the rest of
+                // the information, before anything is written.
+                let info = match (&customer, info) {
+                    (Some(phone), info) if rules.number_in_comment => Some(match info {
+                        Some(i) => format!("{i} - WA +{}", phone.as_str()),
+                        None => format!("WA +{}", phone.as_str()),
+                    }),
+                    (_, info) => info.clone(),
+                };
+                Self::Add(NewSubscriber {
+                    ticket: ticket.as_deref().map(ticket_of).transpose()?,
+                    customer,
+                    name: username_of(username)?,
+                    password: password.check().map_err(FieldError::Password)?,
+                    profile: profile_of(profile, rules)?,
+                    ip: ip
+                        .as_deref()
+                        .map(|ip| StaticIp::parse(ip, rules.pools))
+                        .transpose()
+                        .map_err(FieldError::Ip)?,
+                    comment: info
+                        .as_deref()
+                        .map(CustomerInfo::parse)
+                        .transpose()
+                        .map_err(FieldError::Info)?
+                        .flatten(),
+                })
+            }
             Command::Edit { username, value } => Self::Edit {
                 name: username_of(username)?,
                 value: new_value(value, rules)?,

@@ -234,3 +234,44 @@ fn a_deleted_subscribers_customer_number_is_forgotten() {
             .all(|o| o.chat != format!("+{}", digits(CUSTOMER)))
     );
 }
+
+#[test]
+fn the_number_goes_into_the_router_comment_only_when_configured() {
+    let mut cfg = config();
+    cfg.customer.number_in_comment = true;
+    let b = Bot::new(FakeRouter::with_spec_users(), cfg);
+    b.say_as(
+        TECH,
+        &format!("addpppoe budi01 rahasia123 Basic wa={CUSTOMER} \"Budi - Jl. Mawar\""),
+    );
+    assert_eq!(
+        b.router.secret("budi01").unwrap().secret.comment.as_deref(),
+        Some(format!("Budi - Jl. Mawar - WA +{}", digits(CUSTOMER)).as_str())
+    );
+    b.say_as(
+        TECH,
+        &format!("addpppoe budi02 rahasia123 Basic wa={CUSTOMER}"),
+    );
+    assert_eq!(
+        b.router.secret("budi02").unwrap().secret.comment.as_deref(),
+        Some(format!("WA +{}", digits(CUSTOMER)).as_str())
+    );
+    // Checked with the information's limit before anything is written.
+    let long = "x".repeat(250);
+    let out = b.say_as(
+        TECH,
+        &format!("addpppoe budi03 rahasia123 Basic wa={CUSTOMER} \"{long}\""),
+    );
+    assert_eq!(b.last_event().outcome, Outcome::Invalid, "{}", out[0]);
+    assert!(b.router.secret("budi03").is_none());
+    // Off (the default): the router's comment is the information only.
+    let b = bot(false);
+    b.say_as(
+        TECH,
+        &format!("addpppoe budi01 rahasia123 Basic wa={CUSTOMER} \"Budi\""),
+    );
+    assert_eq!(
+        b.router.secret("budi01").unwrap().secret.comment.as_deref(),
+        Some("Budi")
+    );
+}
