@@ -262,11 +262,15 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
                     .collect(),
             ),
             TicketAction::Resolve(_) => {
-                let mut people: Vec<PhoneNumber> = PhoneNumber::international(&ticket.reporter)
-                    .ok()
-                    .filter(|p| p.as_str() != me)
-                    .into_iter()
-                    .collect();
+                // The reporter, the technician who held it (when an admin resolves it for
+                // them), and the admins.
+                let mut people: Vec<PhoneNumber> =
+                    [Some(&ticket.reporter), ticket.assignee.as_ref()]
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|d| PhoneNumber::international(d).ok())
+                        .filter(|p| p.as_str() != me)
+                        .collect();
                 people.extend(self.people_with(&[Role::Admin], &[me]));
                 Some(people)
             }

@@ -679,3 +679,19 @@ fn laporan_counts_installations_documented_with_a_photo_and_a_location() {
         "{report}"
     );
 }
+
+#[test]
+fn an_admin_resolving_a_technicians_ticket_tells_the_technician() {
+    let b = bot();
+    send(&b, TECH2, "lapor john123 lambat");
+    send(&b, TECH, "ambil TR001");
+    let out = send(&b, ADMIN, "selesai TR001 sudah normal");
+    let told: Vec<&str> = out[1..].iter().map(|o| o.chat.as_str()).collect();
+    // The reporter and the technician who held it; the admin who resolved it is not told.
+    assert_eq!(told, [chat(TECH2), chat(TECH)]);
+    assert!(
+        out[0].text.contains("📣 *Diberitahukan ke:* Joko ("),
+        "{}",
+        out[0].text
+    );
+}
