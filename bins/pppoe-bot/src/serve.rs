@@ -43,6 +43,13 @@ where
         while let Some(done) = tasks.try_join_next() {
             report(done);
         }
+        // Reap the customers' notices that are settled (a JoinSet keeps finished tasks until
+        // they are joined).
+        loop {
+            let next = lock(&audited).try_join_next();
+            let Some(done) = next else { break };
+            report(done);
+        }
         let permit = tokio::select! {
             biased;
             () = &mut shutdown => break,
