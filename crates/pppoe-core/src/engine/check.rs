@@ -50,12 +50,26 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
             },
             None => None,
         };
-        let location = self
-            .tickets
-            .evidence(&EvidenceOf::Subscriber(secret.name.as_str().to_owned()))
+        // The latest location kept for this subscriber, but none from before the bot created
+        // it: a deleted subscriber's location is not a new one's of the same name.
+        let name = secret.name.as_str().to_owned();
+        let created = self
+            .audit
+            .created_at(std::slice::from_ref(&name))
             .await
             .ok()
-            .and_then(|e| e.iter().rev().find_map(|e| e.location));
+            .and_then(|c| c.get(&name).copied());
+        let location = self
+            .tickets
+            .evidence(&EvidenceOf::Subscriber(name))
+            .await
+            .ok()
+            .and_then(|e| {
+                e.iter()
+                    .rev()
+                    .filter(|e| created.is_none_or(|c| e.at >= c))
+                    .find_map(|e| e.location)
+            });
         let view = StatusView {
             location,
             secret,

@@ -99,14 +99,19 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
         let mut complaint = text.to_owned();
         let mut about_first_word = None;
         let first_word = first.trim_end_matches(['.', ',', ':', ';']);
-        if !rest.is_empty()
-            && let Ok(name) = Username::parse(first_word)
-        {
+        if let Ok(name) = Username::parse(first_word) {
             match self.router.find_secret(&name).await {
                 Ok(Some(secret)) => {
                     username = Some(secret.name.as_str().to_owned());
-                    complaint = rest.to_owned();
+                    // `lapor USER` alone: a report about the subscriber, no words of its own.
+                    complaint = if rest.is_empty() {
+                        "-".to_owned()
+                    } else {
+                        rest.to_owned()
+                    };
                 }
+                // A single word that is no user is the complaint itself: nothing to say.
+                Ok(None) if rest.is_empty() => {}
                 Ok(None) => about_first_word = Some((first_word, true)),
                 Err(e) => {
                     tracing::warn!(error = %e, word = first_word, "lapor: the router could not be asked whether the first word is a user");

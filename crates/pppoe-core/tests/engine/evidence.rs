@@ -248,3 +248,17 @@ fn a_location_right_after_an_installation_for_a_ticket_is_suggested_for_the_tick
         out[0].text
     );
 }
+
+#[test]
+fn a_deleted_subscribers_location_is_not_a_new_ones_of_the_same_name() {
+    let b = bot();
+    b.say_as(TECH, "addpppoe budi01 rahasia123 Basic");
+    send_with(&b, "lokasi budi01", Some(Attachment::Location(here())));
+    let status = b.say_as(TECH, "checkpppoe budi01")[0].clone();
+    assert!(status.contains("📍 *Lokasi:*"), "{status}");
+    b.say_as(ADMIN, "delpppoe budi01 pindah");
+    b.clock.advance(std::time::Duration::from_secs(60));
+    b.say_as(TECH, "addpppoe budi01 rahasia456 Basic");
+    let status = b.say_as(TECH, "checkpppoe budi01")[0].clone();
+    assert!(!status.contains("📍 *Lokasi:*"), "{status}");
+}

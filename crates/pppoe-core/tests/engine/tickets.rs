@@ -695,3 +695,23 @@ fn an_admin_resolving_a_technicians_ticket_tells_the_technician() {
         out[0].text
     );
 }
+
+#[test]
+fn lapor_with_only_a_username_links_the_subscriber() {
+    let b = bot();
+    let out = send(&b, TECH, "lapor john123");
+    assert!(
+        out[0].text.contains("👤 *Pelanggan:* john123"),
+        "{}",
+        out[0].text
+    );
+    let (t, _) = b.tickets.ticket(tr(1)).unwrap();
+    assert_eq!(
+        (t.username.as_deref(), t.complaint.as_str()),
+        (Some("john123"), "-")
+    );
+    // One word that is no user is the complaint, without a remark about it.
+    let out = send(&b, TECH, "lapor gangguan");
+    assert!(!out[0].text.contains("Tidak ada user"), "{}", out[0].text);
+    assert_eq!(b.tickets.ticket(tr(2)).unwrap().0.complaint, "gangguan");
+}
