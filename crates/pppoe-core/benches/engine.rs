@@ -132,6 +132,7 @@ fn bench(c: &mut Criterion) {
                 disabled: i % 7 == 0,
                 last_logged_out: None,
                 last_caller_id: None,
+                last_disconnect_reason: None,
             },
             online: i % 3 == 0,
         })

@@ -55,11 +55,13 @@ pub enum CommandKind {
     Photo,
     /// `lokasi`: a shared location as evidence (its caption).
     Location,
+    /// `offline`: enabled subscribers without a session.
+    Offline,
 }
 
 impl CommandKind {
     /// Every kind, in help order.
-    pub const ALL: [Self; 19] = [
+    pub const ALL: [Self; 20] = [
         Self::Add,
         Self::Edit,
         Self::Delete,
@@ -79,6 +81,7 @@ impl CommandKind {
         Self::Performance,
         Self::Photo,
         Self::Location,
+        Self::Offline,
     ];
 
     /// The command word as technicians type it (and as the audit log records it).
@@ -103,6 +106,7 @@ impl CommandKind {
             Self::Performance => "laporan",
             Self::Photo => "foto",
             Self::Location => "lokasi",
+            Self::Offline => "offline",
         }
     }
 
@@ -122,6 +126,7 @@ impl CommandKind {
             Self::Performance => "performance",
             Self::Photo => "photo",
             Self::Location => "location",
+            Self::Offline => "down",
             _ => return None,
         })
     }
@@ -385,6 +390,11 @@ pub enum Command {
         /// The ticket or username as typed.
         target: String,
     },
+    /// `offline [PAGE]`
+    Offline {
+        /// 1-based page.
+        page: u32,
+    },
 }
 
 /// The period of `laporan`.
@@ -465,6 +475,7 @@ impl Command {
             Self::Performance { .. } => CommandKind::Performance,
             Self::Photo { .. } => CommandKind::Photo,
             Self::Location { .. } => CommandKind::Location,
+            Self::Offline { .. } => CommandKind::Offline,
         }
     }
 
@@ -492,7 +503,8 @@ impl Command {
             | Self::Help { .. }
             | Self::Report { .. }
             | Self::Tickets { .. }
-            | Self::Performance { .. } => None,
+            | Self::Performance { .. }
+            | Self::Offline { .. } => None,
         }
     }
 
@@ -621,6 +633,7 @@ impl Command {
                 None => target.clone(),
             },
             Self::Location { target } => target.clone(),
+            Self::Offline { page } => page.to_string(),
         }
     }
 }
@@ -888,6 +901,7 @@ pub fn parse_command(text: &str, max_len: usize) -> Result<Command, ParseError> 
         "laporan" | "performance" => CommandKind::Performance,
         "foto" | "photo" | "dokumen" => CommandKind::Photo,
         "lokasi" | "location" => CommandKind::Location,
+        "offline" | "down" => CommandKind::Offline,
         _ if word.is_empty() => return Err(ParseError::Empty),
         _ => {
             return Err(ParseError::UnknownCommand {
@@ -1108,6 +1122,17 @@ pub fn parse_command(text: &str, max_len: usize) -> Result<Command, ParseError> 
             let target = clean(&need(0, Arg::Target)?.text).to_owned();
             at_most(1)?;
             Command::Location { target }
+        }
+        CommandKind::Offline => {
+            let (words, page) = split_page(kind, args)?;
+            if let Some(extra) = words.first() {
+                return Err(ParseError::TooManyArguments {
+                    command: kind,
+                    found: extra.text.clone(),
+                    position: 2,
+                });
+            }
+            Command::Offline { page }
         }
     })
 }

@@ -43,6 +43,8 @@ pub struct Secret {
     pub last_logged_out: Option<NaiveDateTime>,
     /// `last-caller-id` (the ONU's MAC at the last login), if any.
     pub last_caller_id: Option<String>,
+    /// `last-disconnect-reason` (`peer-request`, `nas-request`, `lost-carrier`, ...), if any.
+    pub last_disconnect_reason: Option<String>,
 }
 
 /// A `/ppp/active` entry: a connected session.
@@ -121,6 +123,9 @@ pub enum ListFilter {
     Online,
     /// Without an active session.
     Offline,
+    /// `disabled=no` and without an active session: the subscribers who should be online and
+    /// are not (`offline`).
+    Down,
 }
 
 /// Which slice of a listing to return: skip `offset` matches, return at most `limit`.

@@ -275,6 +275,7 @@ impl FakeRouter {
                     disabled: false,
                     last_logged_out: None,
                     last_caller_id: None,
+                    last_disconnect_reason: None,
                 },
                 password: password.to_owned(),
                 service: "pppoe".to_owned(),
@@ -330,9 +331,28 @@ impl FakeRouter {
         lock(&self.state).before.push((kind, Box::new(work)));
     }
 
-    /// Ends the session of `name`, if any.
+    /// Ends the session of `name`, if any, as RouterOS would record it: the secret's
+    /// `last-disconnect-reason` becomes `peer-request`.
     pub fn disconnect(&self, name: &str) {
-        lock(&self.state).active.remove(name);
+        self.drop_session(name, None);
+    }
+
+    /// [`disconnect`](Self::disconnect) at `at` (the router's local time), which becomes the
+    /// secret's `last-logged-out`.
+    pub fn disconnect_at(&self, name: &str, at: chrono::NaiveDateTime) {
+        self.drop_session(name, Some(at));
+    }
+
+    fn drop_session(&self, name: &str, at: Option<chrono::NaiveDateTime>) {
+        let mut s = lock(&self.state);
+        if s.active.remove(name).is_some()
+            && let Some(f) = s.secrets.get_mut(name)
+        {
+            f.secret.last_disconnect_reason = Some("peer-request".to_owned());
+            if at.is_some() {
+                f.secret.last_logged_out = at;
+            }
+        }
     }
 
     /// Every call so far.
@@ -438,6 +458,7 @@ impl Router for FakeRouter {
                 ListFilter::Disabled => f.secret.disabled,
                 ListFilter::Online => *online,
                 ListFilter::Offline => !*online,
+                ListFilter::Down => !*online && !f.secret.disabled,
             })
             .map(|(f, online)| {
                 let order = u32::from_str_radix(f.secret.at.id.trim_start_matches('*'), 16);
@@ -485,6 +506,7 @@ impl Router for FakeRouter {
                     disabled: false,
                     last_logged_out: None,
                     last_caller_id: None,
+                    last_disconnect_reason: None,
                 },
                 password: new.password.expose().to_owned(),
                 service: "pppoe".to_owned(),

@@ -647,14 +647,16 @@ impl Router for RouterOs {
         // stream row by row, keeping only the page.
         command = match filter {
             ListFilter::Profile(p) => command.query(QueryWord::eq("profile", p)),
-            ListFilter::Enabled => command.query(QueryWord::eq("disabled", "false")),
+            ListFilter::Enabled | ListFilter::Down => {
+                command.query(QueryWord::eq("disabled", "false"))
+            }
             ListFilter::Disabled => command.query(QueryWord::eq("disabled", "true")),
             _ => command,
         };
         // Each step takes its own slot and gives it back: a listing never waits for a slot
         // while it holds one.
         let online_filter = match filter {
-            ListFilter::Online | ListFilter::Offline => Some((
+            ListFilter::Online | ListFilter::Offline | ListFilter::Down => Some((
                 self.online_names(None).await?,
                 matches!(filter, ListFilter::Online),
             )),

@@ -19,6 +19,7 @@ pub(crate) const SECRET_PROPS: &[&str] = &[
     "disabled",
     "last-logged-out",
     "last-caller-id",
+    "last-disconnect-reason",
 ];
 
 /// The properties read for a listing.
@@ -96,6 +97,7 @@ pub(crate) fn secret(router: &str, row: &Attributes) -> Secret {
         disabled: flag(row.get("disabled")),
         last_logged_out: non_empty(row.get("last-logged-out")).and_then(datetime),
         last_caller_id: non_empty(row.get("last-caller-id")).map(str::to_owned),
+        last_disconnect_reason: non_empty(row.get("last-disconnect-reason")).map(str::to_owned),
     }
 }
 

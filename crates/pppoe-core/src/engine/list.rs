@@ -1,8 +1,9 @@
-//! `pppoe [FILTER] [PAGE]`: a page of secrets, with the bot's own creation dates.
+//! `pppoe [FILTER] [PAGE]`: a page of secrets, with the bot's own creation dates; `offline
+//! [PAGE]`: the enabled ones without a session, with when and why they dropped.
 
 use std::collections::HashMap;
 
-use crate::ports::{AuditSink, Clock, PageRequest, Router, RouterError};
+use crate::ports::{AuditSink, Clock, ListFilter, PageRequest, Router, RouterError};
 use crate::render::ListView;
 
 use super::answer::Answer;
@@ -33,5 +34,20 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
                 .collect(),
         };
         Ok(Answer::ok(self.renderer.list(&view, &self.config.profiles)))
+    }
+
+    pub(super) async fn offline(&self, page: u32) -> Result<Answer, RouterError> {
+        let size = self.config.page_size;
+        let result = self
+            .router
+            .list_secrets(&ListFilter::Down, PageRequest::page(page, size))
+            .await?;
+        Ok(Answer::ok(self.renderer.offline(
+            &result.items,
+            result.total,
+            page,
+            size,
+            &self.config.profiles,
+        )))
     }
 }

@@ -689,6 +689,7 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
             ValidCommand::Tickets { view, page } => self.show_tickets(&view, page, &cx).await,
             ValidCommand::Ticket { id, action } => Ok(self.change_ticket(id, &action, &cx).await),
             ValidCommand::Performance(period) => Ok(self.performance(period, &cx).await),
+            ValidCommand::Offline(page) => self.offline(page).await,
             ValidCommand::Evidence {
                 of,
                 location,

@@ -204,6 +204,8 @@ pub enum ValidCommand {
     },
     /// `laporan`
     Performance(Period),
+    /// `offline`: the page.
+    Offline(u32),
     /// `foto`, `lokasi`: evidence about a ticket or a subscriber.
     Evidence {
         /// What it is about.
@@ -354,6 +356,7 @@ impl ValidCommand {
                 Self::ticket(ticket, TicketAction::Reopen(reason.clone()))?
             }
             Command::Performance { period } => Self::Performance(*period),
+            Command::Offline { page } => Self::Offline(*page),
             Command::Photo { target, caption } => Self::Evidence {
                 of: evidence_of(target)?,
                 location: false,
@@ -388,6 +391,7 @@ impl ValidCommand {
             Self::Report(_) => CommandKind::Report,
             Self::Tickets { .. } => CommandKind::Tickets,
             Self::Performance(_) => CommandKind::Performance,
+            Self::Offline(_) => CommandKind::Offline,
             Self::Evidence { location: true, .. } => CommandKind::Location,
             Self::Evidence {
                 location: false, ..

@@ -10,6 +10,7 @@ mod en;
 mod evidence;
 mod id;
 mod lexicon;
+mod offline;
 mod report;
 mod ticket;
 

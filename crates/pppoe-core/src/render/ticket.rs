@@ -781,6 +781,7 @@ impl Renderer {
             K::Performance => "laporan minggu",
             K::Photo => "foto TR001 ONU terpasang",
             K::Location => "lokasi TR001",
+            K::Offline => "offline 2",
             _ => "tiket",
         }
     }
@@ -969,6 +970,7 @@ impl Renderer {
             K::Performance => &["hari|minggu|bulan"],
             K::Photo => &[tw.arg_target, tw.arg_note],
             K::Location => &[tw.arg_target],
+            K::Offline => &[self.lx.arg_page],
             _ => &[],
         };
         super::synopsis(kind.word(), args)

@@ -589,3 +589,30 @@ fn the_engine_decides_once_whom_it_will_answer() {
     lid.sender = Sender::UnresolvedLid("123456789012345@lid".into());
     assert!(!b.engine.enqueue(lid).will_answer());
 }
+
+/// `offline`: the enabled subscribers without a session, with when and why they dropped; the
+/// connected and the disabled are not listed.
+#[test]
+fn offline_lists_enabled_subscribers_without_a_session_and_why_they_dropped() {
+    let b = Bot::spec();
+    b.say("addpppoe budi01 rahasia123 Basic");
+    b.say("addpppoe budi02 rahasia123 Basic");
+    b.say("editpppoe budi02 status disable");
+    b.router.connect(
+        "budi01",
+        "AA:BB:CC:DD:EE:09",
+        std::time::Duration::from_secs(60),
+    );
+    b.router.disconnect("budi01");
+    let page = b.one("offline");
+    assert!(
+        page.starts_with("🔴 *USER OFFLINE* (aktif tapi tidak terhubung)"),
+        "{page}"
+    );
+    assert!(page.contains("*budi01* - Basic"), "{page}");
+    assert!(page.contains("   ⚠️ Alasan putus: peer-request"), "{page}");
+    assert!(!page.contains("budi02"), "disabled: {page}");
+    assert!(!page.contains("john123"), "connected: {page}");
+    let bad = b.one("offline x");
+    assert!(bad.starts_with("❌"), "{bad}");
+}

@@ -229,6 +229,20 @@ fn every_layout(language: Language) {
     golden(&format!("{l}/help"), &b.one("help"));
     golden(&format!("{l}/list"), &b.one("pppoe"));
     golden(&format!("{l}/list_empty"), &b.one("pppoe nobody"));
+    // john123 hangs up (RouterOS records why), jane456 never logged in.
+    b.router.connect(
+        "john123",
+        "AA:BB:CC:DD:EE:01",
+        std::time::Duration::from_secs(60),
+    );
+    b.router.disconnect_at(
+        "john123",
+        chrono::NaiveDate::from_ymd_opt(2024, 12, 15)
+            .unwrap()
+            .and_hms_opt(17, 10, 5)
+            .unwrap(),
+    );
+    golden(&format!("{l}/offline"), &b.one("offline"));
     for (name, cmd) in [
         ("err_unknown_command", "hapuspppoe john123"),
         ("err_missing_password", "addpppoe john123"),

@@ -276,6 +276,31 @@ async fn listing_filters_pages_and_counts() {
         .unwrap();
     assert_eq!(enabled.total + disabled.total, 302);
 
+    // Down: enabled and without a session, with RouterOS's own disconnect reason.
+    let online_name = online.items[0].secret.name.clone();
+    server.state().disconnect(&online_name).unwrap();
+    let down = router
+        .list_secrets(&ListFilter::Down, PageRequest::page(1, 500))
+        .await
+        .unwrap();
+    assert!(down.items.iter().all(|i| !i.online && !i.secret.disabled));
+    let expected_down = server
+        .state()
+        .secrets()
+        .iter()
+        .filter(|s| !s.disabled && server.state().active_session(&s.name).is_none())
+        .count();
+    assert_eq!(down.total, expected_down);
+    let dropped = router
+        .find_secret(&pppoe_core::Username::parse(&online_name).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        dropped.last_disconnect_reason.as_deref(),
+        Some("peer-request")
+    );
+
     let jo = router
         .list_secrets(
             &ListFilter::NameContains("JOHN".into()),
