@@ -187,13 +187,13 @@ impl<L: Link> Shared<L> {
         self.deliver_watched(out, wait, None).await
     }
 
-    /// [`deliver`](Self::deliver), telling `watch` (if any) what became of the message's last
-    /// part once the server's ack (or its absence) settles it.
+    /// [`deliver`](Self::deliver), adding to `fates` (if any) one receiver per part sent, told
+    /// what became of that part once the server's ack (or its absence) settles it.
     async fn deliver_watched(
         &self,
         out: &Outgoing,
         wait: Duration,
-        mut watch: Option<oneshot::Sender<Delivery>>,
+        mut fates: Option<&mut Vec<oneshot::Receiver<Delivery>>>,
     ) -> Result<(), MessengerError> {
         // A notice the engine sends on its own names a phone number (`+digits`).
         let chat = pppoe_core::ports::chat_phone(&out.chat)
@@ -202,7 +202,6 @@ impl<L: Link> Shared<L> {
             .parse()
             .map_err(|_| MessengerError::Rejected(format!("not a WhatsApp chat: {}", out.chat)))?;
         let parts = chunk_text(&out.text);
-        let last = parts.len().saturating_sub(1);
         let quote = out
             .quoting
             .as_ref()
@@ -227,10 +226,10 @@ impl<L: Link> Shared<L> {
                     let early = deliveries.sent(&id, &chat, part, Instant::now().into_std());
                     // Registered under the deliveries' lock: an ack read meanwhile on another
                     // task is judged after it, and finds the watcher.
-                    if i == last
-                        && let Some(watch) = watch.take()
-                    {
+                    if let Some(fates) = fates.as_deref_mut() {
+                        let (watch, fate) = oneshot::channel();
                         lock(&self.confirmations).insert(id.clone(), watch);
+                        fates.push(fate);
                     }
                     early
                 };
@@ -410,19 +409,33 @@ impl<L: Link> Shared<L> {
     /// it was refused or not acknowledged), at most twice [`ACK_WAIT`](crate::delivery::ACK_WAIT)
     /// and a little.
     pub(crate) async fn send_confirmed(&self, out: &Outgoing) -> Delivery {
-        let (watch, fate) = oneshot::channel();
-        if let Err(e) = self.deliver_watched(out, SEND_WAIT, Some(watch)).await {
+        let mut fates = Vec::new();
+        if let Err(e) = self.deliver_watched(out, SEND_WAIT, Some(&mut fates)).await {
+            // A long message whose first parts went out is not "not sent": say so.
+            let sent = match fates.len() {
+                0 => String::new(),
+                n => format!("{n} part(s) sent, the next not: "),
+            };
             return match e {
-                MessengerError::Rejected(why) => Delivery::Refused(why),
-                e => Delivery::NotSent(e.to_string()),
+                MessengerError::Rejected(why) if sent.is_empty() => Delivery::Refused(why),
+                e => Delivery::NotSent(format!("{sent}{e}")),
             };
         }
-        let most = crate::delivery::ACK_WAIT * 2 + SEND_WAIT;
-        match tokio::time::timeout(most, fate).await {
-            Ok(Ok(delivery)) => delivery,
-            // The adapter stopped, or the watchdog never judged it: not known.
-            Ok(Err(_)) | Err(_) => Delivery::Unconfirmed,
+        if fates.is_empty() {
+            return Delivery::NotSent("nothing to send".to_owned());
         }
+        let deadline = Instant::now() + crate::delivery::ACK_WAIT * 2 + SEND_WAIT;
+        // Every part must have arrived; the worst fate of a part is the message's.
+        let mut worst = Delivery::Acknowledged;
+        for fate in fates {
+            match tokio::time::timeout_at(deadline, fate).await {
+                Ok(Ok(Delivery::Acknowledged)) => {}
+                Ok(Ok(bad @ (Delivery::Refused(_) | Delivery::NotSent(_)))) => return bad,
+                // The adapter stopped, or the watchdog never judged it: not known.
+                _ => worst = Delivery::Unconfirmed,
+            }
+        }
+        worst
     }
 
     /// A reply did not get through after its retry: logged, counted, and written to

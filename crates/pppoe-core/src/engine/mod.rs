@@ -715,6 +715,17 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
         };
         for notice in answer.notices {
             let chat = phone_chat(&notice.to);
+            // A notice with an audit row of its own stays one message, so that its row
+            // speaks for all of it (the messenger splits it and watches every part).
+            if notice.audit.is_some() {
+                out.push(Outgoing {
+                    chat,
+                    text: notice.text,
+                    quoting: None,
+                    audit: notice.audit,
+                });
+                continue;
+            }
             out.extend(
                 split_message(&notice.text, MAX_MESSAGE_CHARS)
                     .into_iter()

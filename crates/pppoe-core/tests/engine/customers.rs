@@ -275,3 +275,26 @@ fn the_number_goes_into_the_router_comment_only_when_configured() {
         Some("Budi")
     );
 }
+
+#[test]
+fn a_long_customer_notice_stays_one_message_with_one_row() {
+    let mut cfg = config();
+    cfg.customer.notify_on_create = true;
+    cfg.customer.create_template = Some(
+        pppoe_core::template::MessageTemplate::parse(
+            &format!("{} {{username}} {{password}}", "panjang ".repeat(700)),
+            &pppoe_core::template::Placeholder::CREATE,
+        )
+        .unwrap(),
+    );
+    let b = Bot::new(FakeRouter::with_spec_users(), cfg);
+    let out = b.deliver(b.message(
+        TECH,
+        &format!("addpppoe budi01 rahasia123 Basic wa={CUSTOMER}"),
+    ));
+    // The reply, and the notice whole: the messenger splits it and judges every part, so
+    // that the notice's one audit row speaks for all of it.
+    assert_eq!(out.len(), 2, "{out:#?}");
+    assert!(out[1].text.chars().count() > pppoe_core::render::MAX_MESSAGE_CHARS);
+    assert!(out[1].audit.is_some());
+}

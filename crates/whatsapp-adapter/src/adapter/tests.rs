@@ -913,6 +913,30 @@ async fn a_confirmed_send_learns_the_servers_verdict_through_the_retry() {
     assert_eq!(h.link.sent().len(), 7);
 }
 
+/// A long notice goes out in parts; its fate is that of all of them: a part refused twice
+/// makes it refused, even when the last part arrived.
+#[tokio::test(start_paused = true)]
+async fn a_confirmed_send_in_parts_is_only_delivered_when_every_part_is() {
+    let h = harness();
+    h.connect();
+    let out = reply(&"kata ".repeat(1500));
+    let (fate, ()) = tokio::join!(h.adapter.send_confirmed(&out), async {
+        h.sent_reach(2).await;
+        // The first part is refused (twice), the last one arrives.
+        h.push(server_ack("SENT1", Some("479")));
+        h.push(server_ack("SENT2", None));
+        h.sent_reach(3).await;
+        h.push(server_ack("SENT3", Some("479")));
+    });
+    assert_eq!(fate, Delivery::Refused("server error 479".into()));
+    let (fate, ()) = tokio::join!(h.adapter.send_confirmed(&out), async {
+        h.sent_reach(5).await;
+        h.push(server_ack("SENT4", None));
+        h.push(server_ack("SENT5", None));
+    });
+    assert_eq!(fate, Delivery::Acknowledged);
+}
+
 /// A reply the server never acknowledges is sent once more after a minute, and counted as
 /// failed a minute after that; an acknowledged one is counted as delivered.
 #[tokio::test(start_paused = true)]
