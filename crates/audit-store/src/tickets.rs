@@ -259,6 +259,27 @@ async fn update_in(
     written(conn, t.id).await
 }
 
+/// Refuses a message id that `exists` (a query binding it) finds recorded already: the
+/// table's triggers would refuse it too, less clearly.
+async fn refuse_recorded(
+    conn: &mut SqliteConnection,
+    exists: &'static str,
+    message_id: &str,
+    where_: &str,
+) -> Result<(), TicketError> {
+    let recorded: bool = sqlx::query_scalar(exists)
+        .bind(message_id)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(store_error)?;
+    if recorded {
+        return Err(TicketError::Store(format!(
+            "message {message_id} is already recorded {where_}"
+        )));
+    }
+    Ok(())
+}
+
 /// Appends `event` to the ticket's history; a message id already in some history is refused
 /// (the table's triggers would refuse it too, less clearly).
 async fn insert_event(
@@ -267,17 +288,13 @@ async fn insert_event(
     event: &TicketEvent,
 ) -> Result<(), TicketError> {
     if let Some(message_id) = &event.message_id {
-        let recorded: bool =
-            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM ticket_events WHERE message_id = ?)")
-                .bind(message_id)
-                .fetch_one(&mut *conn)
-                .await
-                .map_err(store_error)?;
-        if recorded {
-            return Err(TicketError::Store(format!(
-                "message {message_id} is already recorded in a ticket's history"
-            )));
-        }
+        refuse_recorded(
+            conn,
+            "SELECT EXISTS (SELECT 1 FROM ticket_events WHERE message_id = ?)",
+            message_id,
+            "in a ticket's history",
+        )
+        .await?;
     }
     sqlx::query(INSERT_EVENT)
         .bind(number(id))
@@ -456,17 +473,13 @@ async fn insert_evidence(
     {
         return Err(TicketError::NotFound(id));
     }
-    let recorded: bool =
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM evidence WHERE message_id = ?)")
-            .bind(message_id)
-            .fetch_one(&mut *conn)
-            .await
-            .map_err(store_error)?;
-    if recorded {
-        return Err(TicketError::Store(format!(
-            "message {message_id} is already recorded as evidence"
-        )));
-    }
+    refuse_recorded(
+        conn,
+        "SELECT EXISTS (SELECT 1 FROM evidence WHERE message_id = ?)",
+        message_id,
+        "as evidence",
+    )
+    .await?;
     let (ticket, username) = match &record.of {
         EvidenceOf::Ticket(id) => (Some(number(*id)), None),
         EvidenceOf::Subscriber(name) => (None, Some(without_nul(name))),

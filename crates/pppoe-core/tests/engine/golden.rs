@@ -386,19 +386,23 @@ fn every_layout(language: Language) {
     );
 }
 
+/// Every message `text` from `from` makes the bot send, each with its recipient: the reply and
+/// the notices to others.
+fn everything(b: &Bot, from: &str, text: &str) -> String {
+    let msg = b.message(from, text);
+    b.deliver(msg)
+        .into_iter()
+        .map(|o| format!("[to {}]\n{}", o.chat, o.text))
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
 /// Every ticket layout in one language, replies and notices, against golden files.
 fn every_ticket_layout(language: Language) {
     let l = lang_name(language);
     let b = bot(language);
     b.at(2024, 12, 15, 8, 0, 0);
-    let all = |from: &str, text: &str| -> String {
-        let msg = b.message(from, text);
-        b.deliver(msg)
-            .into_iter()
-            .map(|o| format!("[to {}]\n{}", o.chat, o.text))
-            .collect::<Vec<_>>()
-            .join("\n\n")
-    };
+    let all = |from: &str, text: &str| everything(&b, from, text);
     golden(
         &format!("{l}/ticket_opened"),
         &all(TECH, "lapor john123 internet mati sejak pagi"),
@@ -467,14 +471,7 @@ fn every_customer_layout(language: Language) {
     cfg.customer.notify_on_resolve = true;
     let b = Bot::new(FakeRouter::with_spec_users(), cfg);
     b.at(2024, 12, 15, 9, 0, 0);
-    let all = |from: &str, text: &str| -> String {
-        let msg = b.message(from, text);
-        b.deliver(msg)
-            .into_iter()
-            .map(|o| format!("[to {}]\n{}", o.chat, o.text))
-            .collect::<Vec<_>>()
-            .join("\n\n")
-    };
+    let all = |from: &str, text: &str| everything(&b, from, text);
     golden(
         &format!("{l}/customer_add"),
         &all(
