@@ -385,12 +385,25 @@ tutup TR001
         kinds,
         ["opened", "assigned", "installed", "resolved", "closed"]
     );
-    // The customer's notice has a row of its own, written when the messenger has sent it (the
-    // console: printed), so its place among the others is not fixed.
-    // Two: the login at the add, the resolution at `selesai`.
+    // Every notice has a row of its own, written when the messenger has sent it (the
+    // console: printed), so its place among the others is not fixed. The technician's: at
+    // `serahkan`, and at `selesai` by the admin (the technician held the ticket).
+    let technician: Vec<_> = rows
+        .iter()
+        .filter(|r| r.event.command == "notify" && r.event.target.as_deref() == Some("TR001"))
+        .map(|r| (r.event.arguments.as_str(), r.event.outcome))
+        .collect();
+    assert_eq!(
+        technician,
+        [
+            ("TR001 notice to 6281298765432", Outcome::Ok),
+            ("TR001 notice to 6281298765432", Outcome::Ok)
+        ]
+    );
+    // The customer's two: the login at the add, the resolution at `selesai`.
     let mut notify: Vec<&str> = rows
         .iter()
-        .filter(|r| r.event.command == "notify")
+        .filter(|r| r.event.command == "notify" && r.event.arguments.contains("customer"))
         .map(|r| {
             assert_eq!(r.event.outcome, Outcome::Ok, "{:?}", r.event);
             assert_eq!(r.event.target.as_deref(), Some("budi01"));

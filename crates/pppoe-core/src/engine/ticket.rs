@@ -8,7 +8,7 @@
 
 use crate::command::CommandKind;
 use crate::domain::{PhoneNumber, Role, Username};
-use crate::ports::{AuditEvent, AuditSink, Clock, Outcome, Router, RouterError};
+use crate::ports::{AuditEvent, AuditSink, Clock, DeliveryAudit, Outcome, Router, RouterError};
 use crate::render::{TicketChangeView, TicketScope};
 use crate::ticket::{
     Actor, EvidenceOf, NewTicket, TicketAction, TicketError, TicketFilter, TicketId, TicketStore,
@@ -43,8 +43,11 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
             .collect()
     }
 
-    /// `numbers` without repeats, in order, as [`Notice`]s of `text`.
-    fn notices(numbers: Vec<PhoneNumber>, text: &str) -> Vec<Notice> {
+    /// `numbers` without repeats, in order, as [`Notice`]s of `text` about ticket `id`. Each
+    /// gets an audit row of its own (command `notify`, message id
+    /// `<the command's id>#notify-<number>`) once the messenger knows whether it arrived: the
+    /// reply names who was sent one, the rows say who got it.
+    fn notices(numbers: Vec<PhoneNumber>, text: &str, id: TicketId, cx: &Cx<'_>) -> Vec<Notice> {
         let mut seen: Vec<PhoneNumber> = Vec::new();
         for n in numbers {
             if !seen.contains(&n) {
@@ -53,9 +56,15 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
         }
         seen.into_iter()
             .map(|to| Notice {
+                audit: Some(DeliveryAudit {
+                    message_id: format!("{}#notify-{}", cx.message_id, to.as_str()),
+                    actor_phone: cx.phone.as_str().to_owned(),
+                    target: id.to_string(),
+                    router: None,
+                    arguments: format!("{id} notice to {}", to.as_str()),
+                }),
                 to,
                 text: text.to_owned(),
-                audit: None,
             })
             .collect()
     }
@@ -143,7 +152,7 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
                     .ticket_opened(&ticket, &person, about_first_word, &shown),
             );
         answer.records = Some((kind, ticket.id.to_string()));
-        answer.notices = Self::notices(told, &notice);
+        answer.notices = Self::notices(told, &notice, ticket.id, cx);
         Ok(answer)
     }
 
@@ -304,7 +313,8 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
         };
         let mut answer = match told {
             Some(people) => {
-                let notices = Self::notices(people, "");
+                let notice = self.renderer.ticket_change_notice(&view(None));
+                let notices = Self::notices(people, &notice, id, cx);
                 let mut shown: Vec<String> =
                     notices.iter().map(|n| self.person(n.to.as_str())).collect();
                 // The customer too, when told (a message of its own, audited as `notify`).
@@ -313,16 +323,8 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
                         .iter()
                         .map(|c| self.renderer.customer_label(c.to.as_str())),
                 );
-                let notice = self.renderer.ticket_change_notice(&view(None));
                 let mut answer = Answer::ok(self.renderer.ticket_changed(&view(Some(shown))));
-                answer.notices = notices
-                    .into_iter()
-                    .map(|n| Notice {
-                        to: n.to,
-                        text: notice.clone(),
-                        audit: None,
-                    })
-                    .collect();
+                answer.notices = notices;
                 answer
             }
             None => Answer::ok(self.renderer.ticket_changed(&view(None))),

@@ -715,3 +715,31 @@ fn lapor_with_only_a_username_links_the_subscriber() {
     assert!(!out[0].text.contains("Tidak ada user"), "{}", out[0].text);
     assert_eq!(b.tickets.ticket(tr(2)).unwrap().0.complaint, "gangguan");
 }
+
+#[test]
+fn each_ticket_notice_gets_its_own_row_saying_whether_it_arrived() {
+    let b = bot();
+    send(&b, ADMIN, "lapor john123 internet mati");
+    send(&b, TECH, "ambil TR001");
+    let out = send(&b, ADMIN, "selesai TR001 beres");
+    // The technician who held it is sent a notice; its row records what became of it.
+    let notice = out
+        .iter()
+        .find(|o| o.chat == chat(TECH))
+        .expect("the technician is sent a notice");
+    let audit = notice.audit.clone().expect("audited on its own");
+    assert_eq!(
+        audit.message_id,
+        format!("{}#notify-{}", b.last_event().message_id, digits(TECH))
+    );
+    futures::executor::block_on(b.engine.record_delivery(
+        &audit,
+        &pppoe_core::Delivery::Refused("server error 463".into()),
+    ));
+    let row = b.last_event();
+    assert_eq!(
+        (row.command.as_str(), row.target.as_deref(), row.outcome),
+        ("notify", Some("TR001"), Outcome::Failed)
+    );
+    assert_eq!(row.arguments, format!("TR001 notice to {}", digits(TECH)));
+}
