@@ -1,6 +1,7 @@
 //! Settings of the adapter. The binary builds them from its TOML config.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use pppoe_core::{Language, PhoneNumber};
@@ -58,6 +59,37 @@ pub struct WhatsAppConfig {
     /// The largest photo or document downloaded for `foto` (default 10 MB); a larger one is
     /// not downloaded, and the engine says so.
     pub media_max_bytes: u64,
+    /// Where the client connects: WhatsApp (the default), or a stand-in for tests.
+    pub endpoint: Endpoint,
+}
+
+/// Where the client connects.
+#[derive(Clone, Default)]
+pub enum Endpoint {
+    /// WhatsApp's servers, over a TLS WebSocket; the web client's version is fetched from
+    /// WhatsApp Web (with the session's last good one as the fallback).
+    #[default]
+    WhatsApp,
+    /// A stand-in reached through `transport` (a protocol-level test server), announcing
+    /// web client version `version` without fetching it. Tests use it; the binary never does.
+    Custom {
+        /// Makes one connection per call.
+        transport: Arc<dyn whatsapp_rust::transport::TransportFactory>,
+        /// The web client version announced at login.
+        version: (u32, u32, u32),
+    },
+}
+
+impl std::fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::WhatsApp => f.write_str("WhatsApp"),
+            Self::Custom { version, .. } => f
+                .debug_struct("Custom")
+                .field("version", version)
+                .finish_non_exhaustive(),
+        }
+    }
 }
 
 impl WhatsAppConfig {
@@ -73,6 +105,7 @@ impl WhatsAppConfig {
             undecryptable_grace: Duration::from_secs(15),
             connect_timeout: Duration::from_secs(60),
             media_max_bytes: 10_000_000,
+            endpoint: Endpoint::WhatsApp,
         }
     }
 

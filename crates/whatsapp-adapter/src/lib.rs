@@ -106,7 +106,7 @@ pub mod typing;
 // is built alone; see the workspace Cargo.toml.
 use libsqlite3_sys as _;
 
-pub use config::{PacingConfig, WhatsAppConfig};
+pub use config::{Endpoint, PacingConfig, WhatsAppConfig};
 pub use error::{TerminalError, WaError};
 pub use live::{Driver, WhatsApp};
 pub use pair::{PairOutcome, pair};

@@ -16,7 +16,7 @@ use tokio::task::JoinHandle;
 use whatsapp_rust::bot::Bot;
 use whatsapp_rust::http::{HttpClient, HttpRequest, HttpResponse, UreqHttpClient};
 use whatsapp_rust::pair_code::PairCodeOptions;
-use whatsapp_rust::transport::TokioWebSocketTransportFactory;
+use whatsapp_rust::transport::{TokioWebSocketTransportFactory, TransportFactory};
 use whatsapp_rust::types::events::{Event, EventHandler, EventInterest, EventKind};
 use whatsapp_rust::wacore::net::StreamingHttpResponse;
 use whatsapp_rust::wacore::store::DevicePropsOverride;
@@ -26,7 +26,7 @@ use whatsapp_rust::{ChatStateType, Client, Jid, async_trait};
 use whatsapp_rust_sqlite_storage::SqliteStore;
 
 use crate::adapter::{self, Adapter, Input, Link, LinkState};
-use crate::config::WhatsAppConfig;
+use crate::config::{Endpoint, WhatsAppConfig};
 use crate::error::{TerminalError, WaError};
 use crate::typing::ChatState;
 
@@ -68,6 +68,7 @@ impl SessionLock {
 /// Opens the session store and builds the bot (not yet running), its events going to `events`.
 pub(crate) async fn build_bot(
     session: &Path,
+    endpoint: &Endpoint,
     pair_code: Option<PairCodeOptions>,
     events: EventSink,
 ) -> Result<Bot, WaError> {
@@ -80,14 +81,21 @@ pub(crate) async fn build_bot(
         reason: e.to_string(),
     })?;
     let version = Arc::new(VersionFallback::new(UreqHttpClient::new()));
+    let transport: Arc<dyn TransportFactory> = match endpoint {
+        Endpoint::WhatsApp => Arc::new(TokioWebSocketTransportFactory::new()),
+        Endpoint::Custom { transport, .. } => Arc::clone(transport),
+    };
     let mut builder = Bot::builder()
         .with_backend(store)
-        .with_transport_factory(TokioWebSocketTransportFactory::new())
+        .with_transport_factory(Via(transport))
         .with_http_client(SharedHttp(Arc::clone(&version)))
         // The name the phone shows under "Linked devices".
         .with_device_props(DevicePropsOverride::new().with_os("pppoe-bot"))
         .with_event_handler(events)
         .skip_history_sync();
+    if let Endpoint::Custom { version, .. } = endpoint {
+        builder = builder.with_version(*version);
+    }
     if let Some(options) = pair_code {
         builder = builder.with_pair_code(options);
     }
@@ -102,6 +110,21 @@ pub(crate) async fn build_bot(
         version.remember(device.app_version_tertiary);
     }
     Ok(bot)
+}
+
+/// The endpoint's transport factory, behind one type whichever the endpoint.
+struct Via(Arc<dyn TransportFactory>);
+
+#[async_trait]
+impl TransportFactory for Via {
+    async fn create_transport(
+        &self,
+    ) -> whatsapp_rust::anyhow::Result<(
+        Arc<dyn whatsapp_rust::transport::Transport>,
+        whatsapp_rust::async_channel::Receiver<whatsapp_rust::transport::TransportEvent>,
+    )> {
+        self.0.create_transport().await
+    }
 }
 
 /// Whether the session holds a linked device, and its phone number.
@@ -316,6 +339,7 @@ async fn supervise(
     mut bot: Bot,
     link: WaLink,
     session: PathBuf,
+    endpoint: Endpoint,
     events: mpsc::UnboundedSender<Input>,
 ) {
     loop {
@@ -328,7 +352,7 @@ async fn supervise(
             break;
         }
         tracing::info!("the pause is over; connecting to WhatsApp again");
-        match build_bot(&session, None, EventSink(events.clone())).await {
+        match build_bot(&session, &endpoint, None, EventSink(events.clone())).await {
             Ok(next) => {
                 link.replace(next.client());
                 bot = next;
@@ -513,14 +537,15 @@ impl WhatsApp {
             return Err(WaError::NotPaired { path: session });
         }
         let (tx, rx) = mpsc::unbounded_channel();
-        let bot = build_bot(&session, None, EventSink(tx.clone())).await?;
+        let bot = build_bot(&session, &config.endpoint, None, EventSink(tx.clone())).await?;
         if linked_phone(&bot).is_none() {
             return Err(WaError::NotPaired { path: session });
         }
         let link = WaLink::new(bot.client());
         let connect_timeout = config.connect_timeout;
+        let config_endpoint = config.endpoint.clone();
         let started = adapter::start(link.clone(), config, allowlisted, rx);
-        tokio::spawn(supervise(bot, link, session.clone(), tx));
+        tokio::spawn(supervise(bot, link, session.clone(), config_endpoint, tx));
         let whatsapp = Self {
             adapter: started.adapter,
             session,
@@ -611,7 +636,7 @@ mod tests {
         // A store that holds no linked device (pairing never finished).
         let (tx, _rx) = mpsc::unbounded_channel();
         drop(
-            build_bot(&config.session_path, None, EventSink(tx))
+            build_bot(&config.session_path, &config.endpoint, None, EventSink(tx))
                 .await
                 .unwrap(),
         );

@@ -297,7 +297,13 @@ async fn attempt(
     timeout: Duration,
 ) -> Result<PairOutcome, Attempt> {
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let mut bot = build_bot(&config.session_path, None, EventSink(tx.clone())).await?;
+    let mut bot = build_bot(
+        &config.session_path,
+        &config.endpoint,
+        None,
+        EventSink(tx.clone()),
+    )
+    .await?;
     let linked_before = linked_phone(&bot);
     let (text, ask_code) = pair_plan(linked_before.as_deref(), phone);
     if let (true, Some(p)) = (ask_code, phone) {
@@ -307,7 +313,13 @@ async fn attempt(
             phone_number: p.as_str().to_owned(),
             ..PairCodeOptions::default()
         };
-        bot = build_bot(&config.session_path, Some(options), EventSink(tx.clone())).await?;
+        bot = build_bot(
+            &config.session_path,
+            &config.endpoint,
+            Some(options),
+            EventSink(tx.clone()),
+        )
+        .await?;
     }
     say(out, &text);
     let client = bot.client();

@@ -4,4 +4,5 @@
 #![allow(unreachable_pub)]
 
 mod flows;
+mod server;
 mod stack;
