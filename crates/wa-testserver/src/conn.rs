@@ -18,7 +18,13 @@ use whatsapp_rust::wacore_binary::marshal::{marshal, unmarshal_ref};
 use whatsapp_rust::wacore_binary::util::unpack;
 use whatsapp_rust::waproto::whatsapp as wa;
 
-use crate::{Control, Login, OnLogin, Pattern, Shared, attr, key_pair, public_bytes};
+use whatsapp_rust::wacore_binary::Jid;
+
+use crate::directory;
+use crate::{
+    Account, Control, DeviceKey, Login, OnLogin, Online, Pattern, Routed, Shared, attr, key_pair,
+    public_bytes,
+};
 
 type Failure = String;
 
@@ -28,11 +34,16 @@ pub(crate) async fn serve(
     connection: usize,
     inbound: mpsc::UnboundedReceiver<Option<Bytes>>,
     events: async_channel::Sender<TransportEvent>,
-    commands: mpsc::UnboundedReceiver<Control>,
+    (control, commands): (
+        mpsc::UnboundedSender<Control>,
+        mpsc::UnboundedReceiver<Control>,
+    ),
 ) {
     let mut conn = Conn {
         shared: Arc::clone(&shared),
         connection,
+        control,
+        account: None,
         reader: Reader {
             inbound,
             decoder: FrameDecoder::new(),
@@ -92,6 +103,10 @@ struct Ciphers {
 struct Conn {
     shared: Arc<Shared>,
     connection: usize,
+    /// This connection's own control channel (registered when it logs in).
+    control: mpsc::UnboundedSender<Control>,
+    /// The logged-in account and device.
+    account: Option<(Account, u16)>,
     reader: Reader,
     events: async_channel::Sender<TransportEvent>,
     cipher: Option<Ciphers>,
@@ -105,9 +120,41 @@ impl Conn {
         if std::env::var_os("WA_TESTSERVER_TRACE").is_some() {
             eprintln!("wa-testserver {} login {login:?}", self.connection);
         }
+        let account = login.username.and_then(|phone| {
+            self.shared
+                .state()
+                .account(&phone.to_string())
+                .cloned()
+                .map(|a| (a, login.device.unwrap_or(0) as u16))
+        });
         self.shared.record_login(login);
-        match self.shared.next_login_answer() {
-            OnLogin::Accept => self.send(self.success())?,
+        let answer = match account {
+            Some(_) => self.shared.next_login_answer(),
+            // Not an account this server knows (or a registration): logged out.
+            None => OnLogin::Fail {
+                reason: 401,
+                code: None,
+                expire: None,
+            },
+        };
+        self.account = account;
+        match answer {
+            OnLogin::Accept => {
+                self.send(self.success())?;
+                let device = self.device();
+                let control = self.control.clone();
+                let connection = self.connection;
+                self.shared.update(|s| {
+                    s.online.insert(
+                        connection,
+                        Online {
+                            device,
+                            control,
+                            active: false,
+                        },
+                    )
+                });
+            }
             OnLogin::Fail {
                 reason,
                 code,
@@ -148,61 +195,227 @@ impl Conn {
     }
 
     fn success(&self) -> Node {
-        NodeBuilder::new("success")
+        let mut success = NodeBuilder::new("success")
             .attr("t", now_secs().to_string())
-            .attr("lid", self.shared.account.lid_jid())
-            .attr("location", "test")
-            .build()
+            .attr("location", "test");
+        if let Some((account, _)) = &self.account {
+            success = success.attr("lid", account.lid_jid());
+        }
+        success.build()
+    }
+
+    /// The logged-in device.
+    fn device(&self) -> DeviceKey {
+        self.account
+            .as_ref()
+            .map(|(a, d)| (a.phone.clone(), *d))
+            .unwrap_or_default()
     }
 
     /// The server's answer to a stanza, if any.
     fn answer(&mut self, node: &Node) -> Result<(), Failure> {
-        if node.tag != "iq" {
-            return Ok(());
+        match node.tag.as_ref() {
+            "iq" => self.answer_iq(node),
+            "message" => self.route(node),
+            "receipt" => {
+                // Acknowledged; not passed on (no test reads the bot's receipts on the
+                // peer's side yet).
+                let mut ack = NodeBuilder::new("ack")
+                    .attr("class", "receipt")
+                    .attr("id", attr(node, "id").unwrap_or_default());
+                if let Some(to) = attr(node, "to") {
+                    ack = ack.attr("from", to);
+                }
+                if let Some(kind) = attr(node, "type") {
+                    ack = ack.attr("type", kind);
+                }
+                self.send(ack.build())
+            }
+            _ => Ok(()),
         }
+    }
+
+    fn answer_iq(&mut self, node: &Node) -> Result<(), Failure> {
         let id = attr(node, "id").unwrap_or_default();
         let xmlns = attr(node, "xmlns").unwrap_or_default();
-        let result = || {
+        let kind = attr(node, "type").unwrap_or_default();
+        let result = |children: Vec<Node>| {
             NodeBuilder::new("iq")
                 .attr("type", "result")
                 .attr("id", id.clone())
                 .attr("from", "s.whatsapp.net")
+                .children(children)
+                .build()
         };
-        match xmlns.as_str() {
-            // Keepalive, and the pre-key upload (kept in the received stanzas).
-            "w:p" | "encrypt" => self.send(result().build()),
-            "passive" => {
-                self.send(result().build())?;
+        let device = self.device();
+        match (xmlns.as_str(), kind.as_str()) {
+            ("w:p", _) => self.send(result(vec![])),
+            ("encrypt", "set") => {
+                self.shared.update(|s| directory::upload(s, &device, node));
+                self.send(result(vec![]))
+            }
+            ("encrypt", "get") => {
+                if let Some(key) = node.get_optional_child("key") {
+                    let list = self.shared.update(|s| directory::fetch(s, key));
+                    self.send(result(vec![list]))
+                } else if node.get_optional_child("count").is_some() {
+                    let count = directory::count(&self.shared.state(), &device);
+                    self.send(result(vec![
+                        NodeBuilder::new("count")
+                            .attr("value", count.to_string())
+                            .build(),
+                    ]))
+                } else {
+                    self.not_implemented(&id)
+                }
+            }
+            ("usync", "get") => match node.get_optional_child("usync") {
+                Some(usync) => {
+                    let answer = directory::usync(&self.shared.state(), usync);
+                    self.send(result(vec![answer]))
+                }
+                None => self.not_implemented(&id),
+            },
+            ("passive", _) => {
+                self.send(result(vec![]))?;
                 if node.get_optional_child("active").is_some() {
-                    // The offline queue: empty unless a test sends a backlog itself.
-                    self.send(
-                        NodeBuilder::new("ib")
-                            .children([NodeBuilder::new("offline_preview")
-                                .attr("count", "0")
-                                .build()])
-                            .build(),
-                    )?;
-                    self.send(
-                        NodeBuilder::new("ib")
-                            .children([NodeBuilder::new("offline").attr("count", "0").build()])
-                            .build(),
-                    )?;
+                    self.go_active()?;
                 }
                 Ok(())
             }
             // Anything else: "not implemented", which the client logs and lives with.
-            _ => self.send(
-                NodeBuilder::new("iq")
-                    .attr("type", "error")
-                    .attr("id", id.clone())
-                    .attr("from", "s.whatsapp.net")
-                    .children([NodeBuilder::new("error")
-                        .attr("code", "501")
-                        .attr("text", "feature-not-implemented")
-                        .build()])
-                    .build(),
-            ),
+            _ => self.not_implemented(&id),
         }
+    }
+
+    fn not_implemented(&mut self, id: &str) -> Result<(), Failure> {
+        self.send(
+            NodeBuilder::new("iq")
+                .attr("type", "error")
+                .attr("id", id.to_owned())
+                .attr("from", "s.whatsapp.net")
+                .children([NodeBuilder::new("error")
+                    .attr("code", "501")
+                    .attr("text", "feature-not-implemented")
+                    .build()])
+                .build(),
+        )
+    }
+
+    /// The client is ready: the offline queue (what arrived while it was away), then its
+    /// end; from now on messages come at once.
+    fn go_active(&mut self) -> Result<(), Failure> {
+        let device = self.device();
+        let connection = self.connection;
+        let backlog = self.shared.update(|s| {
+            if let Some(online) = s.online.get_mut(&connection) {
+                online.active = true;
+            }
+            s.queues.remove(&device).unwrap_or_default()
+        });
+        let count = backlog.len().to_string();
+        self.send(
+            NodeBuilder::new("ib")
+                .children([NodeBuilder::new("offline_preview")
+                    .attr("count", count.clone())
+                    .build()])
+                .build(),
+        )?;
+        for mut message in backlog {
+            message.attrs.insert("offline", "1");
+            self.send(message)?;
+        }
+        self.send(
+            NodeBuilder::new("ib")
+                .children([NodeBuilder::new("offline").attr("count", count).build()])
+                .build(),
+        )
+    }
+
+    /// A message from this client: acknowledged, then passed to each device it was
+    /// encrypted for (or kept until that device is online); or refused, when scripted.
+    fn route(&mut self, node: &Node) -> Result<(), Failure> {
+        let id = attr(node, "id").unwrap_or_default();
+        let to = node
+            .attrs
+            .get("to")
+            .and_then(|j| j.to_jid())
+            .ok_or("a message without `to`")?;
+        let mut targets: Vec<(Jid, Node)> = Vec::new();
+        if let Some(participants) = node.get_optional_child("participants") {
+            for target in participants.get_children_by_tag("to") {
+                let jid = target.attrs.get("jid").and_then(|j| j.to_jid());
+                if let (Some(jid), Some(enc)) = (jid, target.get_optional_child("enc")) {
+                    targets.push((jid, enc.clone()));
+                }
+            }
+        } else if let Some(enc) = node.get_optional_child("enc") {
+            targets.push((to.clone(), enc.clone()));
+        }
+        let (sender, device) = self.account.clone().ok_or("a message before login")?;
+        let refused = self.shared.next_refusal();
+        self.shared.record_routed(Routed {
+            id: id.clone(),
+            from: Jid::pn_device(&sender.phone, device),
+            to: to.clone(),
+            recipients: targets.iter().map(|(j, _)| j.clone()).collect(),
+            refused,
+        });
+        let mut ack = NodeBuilder::new("ack")
+            .attr("class", "message")
+            .attr("id", id.clone())
+            .attr("from", to.clone())
+            .attr("t", now_secs().to_string());
+        if let Some(code) = refused {
+            ack = ack.attr("error", code.to_string());
+            return self.send(ack.build());
+        }
+        self.send(ack.build())?;
+        let identity = node.get_optional_child("device-identity").cloned();
+        let by_lid = to.is_lid() || self.shared.state().by_lid.contains(&sender.phone);
+        for (target, enc) in targets {
+            // The sender's device, in the namespace the chat is addressed in, with the
+            // other one beside it as WhatsApp does.
+            let (from, alt_key, alt) = if by_lid {
+                (
+                    Jid::lid_device(&sender.lid, device),
+                    "sender_pn",
+                    Jid::pn(&sender.phone),
+                )
+            } else {
+                (
+                    Jid::pn_device(&sender.phone, device),
+                    "sender_lid",
+                    sender.lid_jid(),
+                )
+            };
+            let mut children = vec![enc];
+            children.extend(identity.clone());
+            let message = NodeBuilder::new("message")
+                .attr("from", from)
+                .attr("id", id.clone())
+                .attr("t", now_secs().to_string())
+                .attr("type", attr(node, "type").unwrap_or_else(|| "text".into()))
+                .attr("notify", sender.phone.clone())
+                .attr(alt_key, alt)
+                .children(children)
+                .build();
+            self.shared.update(|s| {
+                let Some(key) = s.device_key(&target) else {
+                    return;
+                };
+                let online = s
+                    .online
+                    .values()
+                    .find(|o| o.device == key && o.active)
+                    .map(|o| o.control.clone());
+                match online {
+                    Some(control) if control.send(Control::Send(message.clone())).is_ok() => {}
+                    _ => s.queues.entry(key).or_default().push(message),
+                }
+            });
+        }
+        Ok(())
     }
 
     /// The responder's side of the Noise handshake; the login it carried, or `None` when the

@@ -19,11 +19,11 @@
 //! use wa_testserver::{Account, OnLogin, TestServer};
 //!
 //! let account = Account::new("628110000001", 7, "100000000000001");
-//! let server = TestServer::new(account.clone());
+//! let server = TestServer::new();
 //! let dir = tempfile::tempdir().unwrap();
 //! let session = dir.path().join("wa.db");
 //! // A session linked to `account`, as `pppoe-bot pair` would leave it.
-//! server.seed_session(&session).await.unwrap();
+//! server.seed_session(&account, &session).await.unwrap();
 //! // The first login is refused as logged out; a later one would be accepted.
 //! server.script(OnLogin::Fail { reason: 401, code: None, expire: None });
 //! // ... build a client with `server.transport()` as its transport factory ...
@@ -32,8 +32,12 @@
 //! ```
 
 mod conn;
+mod directory;
+mod peer;
 
-use std::collections::VecDeque;
+pub use peer::{Got, Peer};
+
+use std::collections::{HashMap, VecDeque};
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -139,16 +143,54 @@ pub struct Received {
     pub node: Node,
 }
 
+/// A message the server routed: who sent it, to which chat, and the devices it was
+/// encrypted for (one `<to>` each).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Routed {
+    /// The message id.
+    pub id: String,
+    /// The sending device.
+    pub from: Jid,
+    /// The chat it was sent to (`to` of the stanza).
+    pub to: Jid,
+    /// The devices it was encrypted for.
+    pub recipients: Vec<Jid>,
+    /// The server's error code, when the server refused it (then nobody got it).
+    pub refused: Option<u16>,
+}
+
+/// A device (account phone, device number).
+pub(crate) type DeviceKey = (String, u16);
+
+/// A connection that logged in.
+#[derive(Debug)]
+pub(crate) struct Online {
+    pub(crate) device: DeviceKey,
+    pub(crate) control: mpsc::UnboundedSender<Control>,
+    /// Whether it sent `<active/>`: only then are messages delivered to it.
+    pub(crate) active: bool,
+}
+
 /// What the server has seen so far; read it with [`TestServer::wait_until`] and
 /// [`TestServer::state`].
 #[derive(Debug, Default)]
 pub struct State {
+    accounts: Vec<Account>,
     logins: Vec<Login>,
     received: Vec<Received>,
+    routed: Vec<Routed>,
     connections: usize,
     ended: usize,
     script: VecDeque<OnLogin>,
-    current: Option<(usize, mpsc::UnboundedSender<Control>)>,
+    refuse: VecDeque<u16>,
+    /// The connections, by number; `last` is the newest.
+    controls: HashMap<usize, mpsc::UnboundedSender<Control>>,
+    last: Option<usize>,
+    pub(crate) online: HashMap<usize, Online>,
+    pub(crate) bundles: HashMap<DeviceKey, directory::Bundle>,
+    pub(crate) queues: HashMap<DeviceKey, Vec<Node>>,
+    /// Accounts (phone numbers) whose messages arrive addressed by LID.
+    pub(crate) by_lid: std::collections::HashSet<String>,
     stalled: bool,
 }
 
@@ -171,6 +213,38 @@ impl State {
     /// Every stanza the client sent after logging in, in order.
     pub fn received(&self) -> &[Received] {
         &self.received
+    }
+
+    /// Every message the server routed (or refused), in order.
+    pub fn routed(&self) -> &[Routed] {
+        &self.routed
+    }
+
+    /// The messages waiting for a device that is not online.
+    pub fn queued(&self, device: &Jid) -> usize {
+        self.device_key(device)
+            .and_then(|k| self.queues.get(&k))
+            .map_or(0, Vec::len)
+    }
+
+    /// Whether `device` (a device JID in either namespace) uploaded its pre-keys, so that
+    /// others can start sessions with it.
+    pub fn has_keys(&self, device: &Jid) -> bool {
+        self.device_key(device)
+            .is_some_and(|k| self.bundles.contains_key(&k))
+    }
+
+    /// The account whose phone number or LID user is `user`.
+    pub(crate) fn account(&self, user: &str) -> Option<&Account> {
+        self.accounts
+            .iter()
+            .find(|a| a.phone == user || a.lid == user)
+    }
+
+    /// The device a JID names, in either namespace.
+    pub(crate) fn device_key(&self, jid: &Jid) -> Option<DeviceKey> {
+        self.account(&jid.user)
+            .map(|a| (a.phone.clone(), jid.device))
     }
 
     /// The IQs with namespace `xmlns` the client sent.
@@ -209,7 +283,6 @@ pub(crate) enum Control {
 
 pub(crate) struct Shared {
     pub(crate) static_key: KeyPair,
-    pub(crate) account: Account,
     state: Mutex<State>,
     changed: Notify,
 }
@@ -238,6 +311,14 @@ impl Shared {
         self.update(|s| s.received.push(Received { connection, node }));
     }
 
+    pub(crate) fn record_routed(&self, routed: Routed) {
+        self.update(|s| s.routed.push(routed));
+    }
+
+    pub(crate) fn next_refusal(&self) -> Option<u16> {
+        self.update(|s| s.refuse.pop_front())
+    }
+
     pub(crate) fn stalled(&self) -> bool {
         self.state().stalled
     }
@@ -245,45 +326,49 @@ impl Shared {
     pub(crate) fn ended(&self, connection: usize) {
         self.update(|s| {
             s.ended += 1;
-            if s.current.as_ref().is_some_and(|(c, _)| *c == connection) {
-                s.current = None;
-            }
+            s.controls.remove(&connection);
+            s.online.remove(&connection);
         });
     }
 }
 
 /// The test server. Cheap to clone: clones share one server.
-#[derive(Clone)]
+#[derive(Clone, Default)]
 pub struct TestServer {
     shared: Arc<Shared>,
 }
 
 impl std::fmt::Debug for TestServer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TestServer")
-            .field("account", &self.shared.account)
-            .finish_non_exhaustive()
+        f.debug_struct("TestServer").finish_non_exhaustive()
+    }
+}
+
+impl Default for Shared {
+    fn default() -> Self {
+        Self {
+            static_key: key_pair(0x51),
+            state: Mutex::new(State::default()),
+            changed: Notify::new(),
+        }
     }
 }
 
 impl TestServer {
-    /// A server for which `account` is the linked account; logins are accepted unless
-    /// [`script`](Self::script) says otherwise.
-    pub fn new(account: Account) -> Self {
-        Self {
-            shared: Arc::new(Shared {
-                static_key: key_pair(0x51),
-                account,
-                state: Mutex::new(State::default()),
-                changed: Notify::new(),
-            }),
-        }
+    /// A server with no account yet ([`seed_session`](Self::seed_session) adds them);
+    /// logins are accepted unless [`script`](Self::script) says otherwise.
+    pub fn new() -> Self {
+        Self::default()
     }
 
     /// The transport factory to give the client (`Bot::builder().with_transport_factory`):
     /// each transport it creates is one connection to this server.
     pub fn transport(&self) -> Arc<dyn TransportFactory> {
-        Arc::new(Factory(Arc::clone(&self.shared)))
+        Arc::new(self.factory())
+    }
+
+    pub(crate) fn factory(&self) -> Factory {
+        Factory(Arc::clone(&self.shared))
     }
 
     /// The server's Noise static key and a certificate chain for it, as a linked session
@@ -301,20 +386,26 @@ impl TestServer {
         }
     }
 
-    /// Creates the session file `path` as `pppoe-bot pair` leaves it: a device linked to the
-    /// server's account, knowing the server's static key, with the web client version set.
-    pub async fn seed_session(&self, path: &Path) -> Result<(), String> {
+    /// Creates the session file `path` as `pppoe-bot pair` leaves it: device
+    /// `account.device` linked to `account` (which the server now knows), knowing the
+    /// server's static key, with the web client version set.
+    pub async fn seed_session(&self, account: &Account, path: &Path) -> Result<(), String> {
         let url = path.to_str().ok_or("the session path is not UTF-8")?;
         let store = SqliteStore::new(url).await.map_err(|e| e.to_string())?;
         let manager =
             whatsapp_rust::store::persistence_manager::PersistenceManager::new(Arc::new(store))
                 .await
                 .map_err(|e| e.to_string())?;
-        let account = &self.shared.account;
+        self.shared.update(|s| {
+            if s.account(&account.phone).is_none() {
+                s.accounts.push(account.clone());
+            }
+        });
         for command in [
             DeviceCommand::SetId(Some(account.device_jid())),
             DeviceCommand::SetLid(Some(account.lid_jid())),
-            DeviceCommand::SetPushName("pppoe-bot".into()),
+            DeviceCommand::SetPushName(account.phone.clone()),
+            DeviceCommand::SetAccount(Some(directory::device_identity(account))),
             DeviceCommand::SetAppVersion(VERSION),
             DeviceCommand::SetServerCertChain(self.cert_chain()),
         ] {
@@ -328,23 +419,37 @@ impl TestServer {
         self.shared.update(|s| s.script.push_back(answer));
     }
 
-    /// Sends `node` on the current connection; `false` when there is none.
+    /// Sends `node` on the newest connection; `false` when it has ended.
     pub fn send(&self, node: Node) -> bool {
-        let state = self.shared.state();
-        state
-            .current
-            .as_ref()
-            .is_some_and(|(_, tx)| tx.send(Control::Send(node)).is_ok())
+        self.control(Control::Send(node))
     }
 
-    /// Ends the current connection as a network failure would (the client sees the stream
-    /// end); `false` when there is none.
+    /// Ends the newest connection as a network failure would (the client sees the stream
+    /// end); `false` when it has ended already.
     pub fn end_connection(&self) -> bool {
+        self.control(Control::End)
+    }
+
+    fn control(&self, command: Control) -> bool {
         let state = self.shared.state();
         state
-            .current
-            .as_ref()
-            .is_some_and(|(_, tx)| tx.send(Control::End).is_ok())
+            .last
+            .and_then(|c| state.controls.get(&c))
+            .is_some_and(|tx| tx.send(command).is_ok())
+    }
+
+    /// From now on, messages from `account` arrive addressed by its LID (`from` its LID
+    /// device, with `sender_pn`), as WhatsApp delivers most chats today; before, by phone
+    /// number (with `sender_lid`).
+    pub fn address_by_lid(&self, account: &Account) {
+        self.shared
+            .update(|s| s.by_lid.insert(account.phone.clone()));
+    }
+
+    /// The server refuses the next message any client sends with an error ack of `code`
+    /// (e.g. 479), delivering it to nobody.
+    pub fn refuse_next_message(&self, code: u16) {
+        self.shared.update(|s| s.refuse.push_back(code));
     }
 
     /// While stalled, the server reads but answers nothing (a dead network path that did not
@@ -401,7 +506,7 @@ pub(crate) fn public_bytes(key: &KeyPair) -> [u8; 32] {
         .expect("an X25519 public key is 32 bytes")
 }
 
-struct Factory(Arc<Shared>);
+pub(crate) struct Factory(Arc<Shared>);
 
 #[async_trait]
 impl TransportFactory for Factory {
@@ -416,7 +521,8 @@ impl TransportFactory for Factory {
         let (control, commands) = mpsc::unbounded_channel();
         let connection = self.0.update(|s| {
             s.connections += 1;
-            s.current = Some((s.connections, control));
+            s.controls.insert(s.connections, control.clone());
+            s.last = Some(s.connections);
             s.connections
         });
         let _ = events.try_send(TransportEvent::Connected);
@@ -425,7 +531,7 @@ impl TransportFactory for Factory {
             connection,
             inbound,
             events,
-            commands,
+            (control, commands),
         ));
         Ok((Arc::new(Pipe(to_server)), to_client))
     }

@@ -5,9 +5,16 @@
 use std::path::Path;
 use std::time::Duration;
 
-use pppoe_core::PhoneNumber;
-use wa_testserver::{Account, NodeBuilder, OnLogin, Pattern, TestServer, VERSION};
+use audit_store::{AuditQuery, AuditStore, StoreOptions};
+use pppoe_core::{
+    AccessEntry, Engine, EngineConfig, Messenger as _, Outcome, PhoneNumber, Role, SystemClock,
+};
+use routeros_adapter::{RouterOs, RouterOsConfig};
+use routeros_api::ClientConfig;
+use routeros_sim::{SimServer, SimState};
+use wa_testserver::{Account, NodeBuilder, OnLogin, Pattern, Peer, TestServer, VERSION};
 use whatsapp_adapter::{Endpoint, TerminalError, WaError, WhatsApp, WhatsAppConfig};
+use whatsapp_rust::Jid;
 
 fn account() -> Account {
     Account::new("628110000001", 7, "100000000000001")
@@ -21,9 +28,9 @@ async fn linked(dir: &Path) -> (TestServer, WhatsAppConfig) {
         .with_env_filter(tracing_subscriber::EnvFilter::from_env("WA_LOG"))
         .with_test_writer()
         .try_init();
-    let server = TestServer::new(account());
+    let server = TestServer::new();
     let session = dir.join("wa.db");
-    server.seed_session(&session).await.unwrap();
+    server.seed_session(&account(), &session).await.unwrap();
     let mut config = WhatsAppConfig::new(session);
     config.endpoint = Endpoint::Custom {
         transport: server.transport(),
@@ -149,4 +156,151 @@ async fn a_lost_connection_is_reconnected_not_the_end() {
     assert_eq!(whatsapp.terminal_error(), None);
     whatsapp.shutdown().await;
     driver.wait().await.unwrap();
+}
+
+/// The technician's phone: an account of the test server, allowlisted as an admin.
+fn technician() -> Account {
+    Account::new("6281234567890", 0, "123456789012345")
+}
+
+/// The bot's engine over routeros-sim (TCP) and a SQLite audit log, as `pppoe-bot run` wires
+/// them.
+struct Stack {
+    engine: Engine<RouterOs, AuditStore, SystemClock>,
+    store: AuditStore,
+    sim: SimServer,
+}
+
+async fn stack(dir: &Path) -> Stack {
+    let state = SimState::new().with_user("api", "api-secret");
+    state.add_example_users().unwrap();
+    let sim = SimServer::start(state).await.unwrap();
+    let client = ClientConfig::new("127.0.0.1", "api", "api-secret").port(sim.addr().port());
+    let router = RouterOs::new(RouterOsConfig::new("core-1", client));
+    let store = AuditStore::open(dir.join("audit.db"), StoreOptions::default())
+        .await
+        .unwrap();
+    let config = EngineConfig {
+        access: vec![AccessEntry {
+            phone: PhoneNumber::international(&technician().phone).unwrap(),
+            role: Role::Admin,
+            name: "Teknisi".into(),
+        }],
+        ..EngineConfig::default()
+    };
+    Stack {
+        engine: Engine::new(router, store.clone(), SystemClock, config),
+        store,
+        sim,
+    }
+}
+
+/// Takes the bot's next message, runs it through the engine and sends the replies, as the
+/// binary's serve loop does.
+async fn serve_one(whatsapp: &WhatsApp, engine: &Engine<RouterOs, AuditStore, SystemClock>) {
+    let incoming = whatsapp
+        .next_message()
+        .await
+        .expect("a message for the bot");
+    for reply in engine.handle(incoming).await {
+        whatsapp.send(&reply).await.expect("the reply is sent");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_spec_flows_from_a_phone_through_the_test_server_to_the_router_and_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, mut config) = linked(dir.path()).await;
+    config.pacing.per_chat_interval = Duration::ZERO;
+    config.pacing.jitter = Duration::ZERO;
+    let stack = stack(dir.path()).await;
+    let phone = Peer::connect(&server, &technician(), dir.path()).await;
+    let allowlisted = [PhoneNumber::international(&technician().phone).unwrap()];
+    let (whatsapp, driver) = WhatsApp::connect(config, &allowlisted).await.unwrap();
+    let bot_device = account().device_jid();
+    server
+        .wait_until("the bot's pre-key upload", |s| s.has_keys(&bot_device))
+        .await;
+
+    let bot = Jid::pn(&account().phone);
+    let script = [
+        // Addressed by phone number.
+        (
+            false,
+            "addpppoe budi01 password123 Premium",
+            "✅ *USER PPPoE BERHASIL DITAMBAHKAN*",
+        ),
+        (false, "checkpppoe john123", "🟢 *Koneksi:* Terhubung"),
+        // By LID, as WhatsApp addresses most chats now.
+        (
+            true,
+            "editpppoe john123 profile VIP",
+            "🆕 *Value Baru:* VIP",
+        ),
+        (
+            true,
+            "restartpppoe john123",
+            "🔄 *KONEKSI PPPoE BERHASIL DIRESTART*",
+        ),
+        (
+            true,
+            "delpppoe jane456 Pelanggan pindah lokasi",
+            "✅ *USER PPPoE BERHASIL DIHAPUS*",
+        ),
+    ];
+    for (by_lid, text, want) in script {
+        if by_lid {
+            server.address_by_lid(&technician());
+        }
+        let sent = phone.send_text(&bot, text).await;
+        serve_one(&whatsapp, &stack.engine).await;
+        let reply = phone.next_message().await;
+        assert!(reply.text.contains(want), "{text}: {}", reply.text);
+        assert_eq!(
+            reply.quoting.as_deref(),
+            Some(sent.as_str()),
+            "{text}: quotes the command"
+        );
+    }
+
+    // Every reply was encrypted for devices of one addressing namespace (fault 2).
+    let replies: Vec<_> = server
+        .state()
+        .routed()
+        .iter()
+        .filter(|r| r.from.user == account().phone)
+        .cloned()
+        .collect();
+    assert_eq!(replies.len(), script.len());
+    for reply in &replies {
+        assert!(!reply.recipients.is_empty(), "{reply:?}");
+        assert!(
+            reply.recipients.iter().all(|j| j.server == reply.to.server),
+            "one namespace: {reply:?}"
+        );
+        assert_eq!(reply.refused, None);
+    }
+
+    let sim = stack.sim.state();
+    assert_eq!(sim.secret("budi01").unwrap().profile, "Premium");
+    assert_eq!(sim.secret("john123").unwrap().profile, "VIP");
+    assert!(sim.secret("jane456").is_none());
+    stack.store.flush().await;
+    let rows = stack
+        .store
+        .query(&AuditQuery::new().limit(50))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), script.len());
+    assert!(
+        rows.iter()
+            .all(|r| r.event.actor_phone == technician().phone)
+    );
+    assert!(rows.iter().all(|r| r.event.outcome == Outcome::Ok));
+
+    whatsapp.shutdown().await;
+    driver.wait().await.unwrap();
+    phone.disconnect().await;
+    stack.store.close().await;
+    stack.sim.shutdown().await;
 }
