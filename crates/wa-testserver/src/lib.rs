@@ -438,6 +438,22 @@ impl TestServer {
             .is_some_and(|tx| tx.send(command).is_ok())
     }
 
+    /// Makes the messages waiting for `device` (a device JID) `secs` seconds older, as if
+    /// they had been sent that long ago while it was away.
+    pub fn age_queued(&self, device: &Jid, secs: u64) {
+        self.shared.update(|s| {
+            let Some(key) = s.device_key(device) else {
+                return;
+            };
+            for message in s.queues.get_mut(&key).into_iter().flatten() {
+                let t: u64 = attr(message, "t").and_then(|t| t.parse().ok()).unwrap_or(0);
+                message
+                    .attrs
+                    .insert("t", t.saturating_sub(secs).to_string());
+            }
+        });
+    }
+
     /// From now on, messages from `account` arrive addressed by its LID (`from` its LID
     /// device, with `sender_pn`), as WhatsApp delivers most chats today; before, by phone
     /// number (with `sender_lid`).

@@ -29,7 +29,7 @@ pub struct Got {
     pub quoting: Option<String>,
 }
 
-/// A WhatsApp user (the primary device of an account) that sends and receives messages
+/// A WhatsApp user (a device of an account) that sends and receives messages
 /// through the test server.
 pub struct Peer {
     client: Arc<Client>,
@@ -93,11 +93,11 @@ impl EventHandler for Sink {
 }
 
 impl Peer {
-    /// Links `account` (its device 0) in a session file in `dir`, connects it to `server`,
-    /// and waits until it is connected.
+    /// Links `account`'s device `account.device` (0: the phone itself; another number: a
+    /// companion such as WhatsApp Desktop) in a session file in `dir`, connects it to
+    /// `server`, and waits until it is connected and its keys are on the server.
     pub async fn connect(server: &TestServer, account: &Account, dir: &Path) -> Self {
-        assert_eq!(account.device, 0, "a peer is an account's phone (device 0)");
-        let session = dir.join(format!("peer-{}.db", account.phone));
+        let session = dir.join(format!("peer-{}-{}.db", account.phone, account.device));
         server
             .seed_session(account, &session)
             .await

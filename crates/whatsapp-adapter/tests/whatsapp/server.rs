@@ -13,7 +13,7 @@ use routeros_adapter::{RouterOs, RouterOsConfig};
 use routeros_api::ClientConfig;
 use routeros_sim::{SimServer, SimState};
 use wa_testserver::{Account, NodeBuilder, OnLogin, Pattern, Peer, TestServer, VERSION};
-use whatsapp_adapter::{Endpoint, TerminalError, WaError, WhatsApp, WhatsAppConfig};
+use whatsapp_adapter::{Driver, Endpoint, TerminalError, WaError, WhatsApp, WhatsAppConfig};
 use whatsapp_rust::Jid;
 
 fn account() -> Account {
@@ -303,4 +303,260 @@ async fn the_spec_flows_from_a_phone_through_the_test_server_to_the_router_and_b
     phone.disconnect().await;
     stack.store.close().await;
     stack.sim.shutdown().await;
+}
+
+/// A linked bot and the technician's phone, both connected, the bot's keys on the server,
+/// replies unpaced.
+async fn connected(dir: &Path) -> (TestServer, WhatsAppConfig, Peer) {
+    let (server, mut config) = linked(dir).await;
+    config.pacing.per_chat_interval = Duration::ZERO;
+    config.pacing.jitter = Duration::ZERO;
+    config.admins = vec![PhoneNumber::international(&technician().phone).unwrap()];
+    let phone = Peer::connect(&server, &technician(), dir).await;
+    (server, config, phone)
+}
+
+async fn start(server: &TestServer, config: &WhatsAppConfig) -> (WhatsApp, Driver) {
+    let allowlisted = [PhoneNumber::international(&technician().phone).unwrap()];
+    let started = WhatsApp::connect(config.clone(), &allowlisted)
+        .await
+        .unwrap();
+    let bot_device = account().device_jid();
+    server
+        .wait_until("the bot's pre-key upload", |s| s.has_keys(&bot_device))
+        .await;
+    started
+}
+
+/// Sends `text` from `phone` and waits until the server has taken it.
+async fn command(server: &TestServer, phone: &Peer, text: &str) -> String {
+    let id = phone.send_text(&Jid::pn(&account().phone), text).await;
+    server
+        .wait_until("the command at the server", |s| {
+            s.routed().iter().any(|r| r.id == id)
+        })
+        .await;
+    id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_the_server_refuses_is_sent_once_more_and_a_second_refusal_is_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, config, phone) = connected(dir.path()).await;
+    let stack = stack(dir.path()).await;
+    let (whatsapp, driver) = start(&server, &config).await;
+
+    // Refused once (479): the retry (unquoted, see `delivery`) gets through.
+    command(&server, &phone, "checkpppoe john123").await;
+    server.refuse_next_message(479);
+    serve_one(&whatsapp, &stack.engine).await;
+    let reply = phone.next_message().await;
+    assert!(reply.text.contains("john123"), "{}", reply.text);
+
+    // Refused twice: a delivery failure, counted (the audit row stays as it was).
+    command(&server, &phone, "checkpppoe jane456").await;
+    server.refuse_next_message(463);
+    server.refuse_next_message(463);
+    serve_one(&whatsapp, &stack.engine).await;
+    server
+        .wait_until("the retry refused too", |s| {
+            s.routed().iter().filter(|r| r.refused.is_some()).count() == 3
+        })
+        .await;
+    // The adapter reads the server's acks in order: once it hands out the next command, it
+    // has judged the acks that came before it.
+    command(&server, &phone, "checkpppoe budi01").await;
+    let _ = whatsapp.next_message().await.expect("the next command");
+    let stats = whatsapp.delivery_stats();
+    assert_eq!(
+        (stats.delivered, stats.retried, stats.failed),
+        (1, 2, 1),
+        "{stats:?}"
+    );
+    let refused: Vec<_> = server
+        .state()
+        .routed()
+        .iter()
+        .filter_map(|r| r.refused)
+        .collect();
+    assert_eq!(refused, [479, 463, 463]);
+
+    whatsapp.shutdown().await;
+    driver.wait().await.unwrap();
+    phone.disconnect().await;
+    stack.sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_backlog_comes_before_connected_and_an_old_write_is_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, config, phone) = connected(dir.path()).await;
+    let stack = stack(dir.path()).await;
+    // Linked and online once (its keys are on the server), then away.
+    let (whatsapp, driver) = start(&server, &config).await;
+    whatsapp.shutdown().await;
+    driver.wait().await.unwrap();
+    drop(whatsapp);
+
+    // Sent while the bot was away, ten minutes ago.
+    let bot = Jid::pn(&account().phone);
+    let delete = phone
+        .send_text(&bot, "delpppoe jane456 Pelanggan pindah lokasi")
+        .await;
+    let check = phone.send_text(&bot, "checkpppoe john123").await;
+    let device = account().device_jid();
+    server
+        .wait_until("both waiting for the bot", |s| s.queued(&device) == 2)
+        .await;
+    server.age_queued(&device, 600);
+
+    let (whatsapp, driver) = start(&server, &config).await;
+    serve_one(&whatsapp, &stack.engine).await;
+    serve_one(&whatsapp, &stack.engine).await;
+    let first = phone.next_message().await;
+    let second = phone.next_message().await;
+    assert_eq!(first.quoting.as_deref(), Some(delete.as_str()));
+    assert!(first.text.contains("PERINTAH DILEWATI"), "{}", first.text);
+    assert_eq!(second.quoting.as_deref(), Some(check.as_str()));
+    assert!(
+        second.text.contains("🟢 *Koneksi:* Terhubung"),
+        "{}",
+        second.text
+    );
+    assert!(
+        stack.sim.state().secret("jane456").is_some(),
+        "a ten-minute-old delete is not run"
+    );
+    // Both came in the offline queue (the bot's receipt names both ids).
+    let receipted: Vec<String> = server
+        .state()
+        .received()
+        .iter()
+        .filter(|r| r.node.tag == "receipt" && r.connection == 3)
+        .flat_map(|r| {
+            let listed = r
+                .node
+                .get_optional_child("list")
+                .and_then(|l| l.children())
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|item| wa_testserver::attr(item, "id"));
+            wa_testserver::attr(&r.node, "id")
+                .into_iter()
+                .chain(listed)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(
+        receipted.contains(&delete) && receipted.contains(&check),
+        "{receipted:?}"
+    );
+
+    whatsapp.shutdown().await;
+    driver.wait().await.unwrap();
+    phone.disconnect().await;
+    stack.sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resent_write_is_not_run_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, config, phone) = connected(dir.path()).await;
+    let stack = stack(dir.path()).await;
+    let (whatsapp, driver) = start(&server, &config).await;
+    command(&server, &phone, "editpppoe john123 profile VIP").await;
+    serve_one(&whatsapp, &stack.engine).await;
+    assert!(phone.next_message().await.text.contains("VIP"));
+    // The same text again under a new message id (a late retry, or a second tap).
+    command(&server, &phone, "editpppoe john123 profile VIP").await;
+    serve_one(&whatsapp, &stack.engine).await;
+    let again = phone.next_message().await;
+    assert!(again.text.contains("SUDAH DIJALANKAN"), "{}", again.text);
+    stack.store.flush().await;
+    let rows = stack
+        .store
+        .query(&AuditQuery::new().limit(10))
+        .await
+        .unwrap();
+    assert_eq!(rows[0].event.outcome, Outcome::Skipped);
+    assert_eq!(rows[1].event.outcome, Outcome::Ok);
+
+    whatsapp.shutdown().await;
+    driver.wait().await.unwrap();
+    phone.disconnect().await;
+    stack.sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_command_from_a_companion_device_is_answered() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, mut config) = linked(dir.path()).await;
+    config.pacing.per_chat_interval = Duration::ZERO;
+    config.pacing.jitter = Duration::ZERO;
+    // WhatsApp Desktop: device 3 of the technician's account, addressed by LID.
+    let desktop = Account::new(&technician().phone, 3, &technician().lid);
+    let phone = Peer::connect(&server, &desktop, dir.path()).await;
+    server.address_by_lid(&desktop);
+    let stack = stack(dir.path()).await;
+    let (whatsapp, driver) = start(&server, &config).await;
+    let sent = command(&server, &phone, "checkpppoe john123").await;
+    serve_one(&whatsapp, &stack.engine).await;
+    let reply = phone.next_message().await;
+    assert_eq!(reply.quoting.as_deref(), Some(sent.as_str()));
+    assert!(reply.text.contains("john123"), "{}", reply.text);
+    // It came from `USER:3@lid`; the reply went to the companion.
+    let reply_routed = server.state().routed().last().cloned().unwrap();
+    assert!(
+        reply_routed.recipients.iter().any(|j| j.device == 3),
+        "{reply_routed:?}"
+    );
+    stack.store.flush().await;
+    let rows = stack
+        .store
+        .query(&AuditQuery::new().limit(1))
+        .await
+        .unwrap();
+    assert_eq!(rows[0].event.actor_phone, technician().phone);
+
+    whatsapp.shutdown().await;
+    driver.wait().await.unwrap();
+    phone.disconnect().await;
+    stack.sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_logout_the_admins_are_told_at_the_next_connect() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, config, phone) = connected(dir.path()).await;
+    server.script(OnLogin::Fail {
+        reason: 401,
+        code: None,
+        expire: None,
+    });
+    let allowlisted = [PhoneNumber::international(&technician().phone).unwrap()];
+    let err = WhatsApp::connect(config.clone(), &allowlisted)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, WaError::Terminal(TerminalError::LoggedOut { .. })),
+        "{err:?}"
+    );
+    // Linked again (`pppoe-bot pair`), and started.
+    server
+        .seed_session(&account(), &config.session_path)
+        .await
+        .unwrap();
+    let (whatsapp, driver) = start(&server, &config).await;
+    // Fault 9: the notice the logout could not send goes out now, saying when and why.
+    let notice = phone.next_message().await;
+    assert!(
+        notice.text.starts_with("ℹ️ *pppoe-bot aktif kembali*"),
+        "{}",
+        notice.text
+    );
+    assert!(notice.text.contains("pppoe-bot pair"), "{}", notice.text);
+    assert!(!config.ended_path().exists(), "told: forgotten");
+    whatsapp.shutdown().await;
+    driver.wait().await.unwrap();
+    phone.disconnect().await;
 }
