@@ -176,18 +176,21 @@ impl Conn {
                 return Ok(());
             }
         }
+        let mut stalled = false;
         loop {
             tokio::select! {
                 frame = self.reader.next_frame() => {
                     let Some(frame) = frame else { return Ok(()) };
                     let node = self.decrypt(frame)?;
                     self.shared.record(self.connection, node.clone());
-                    if !self.shared.stalled() {
+                    if !stalled {
                         self.answer(&node)?;
                     }
                 }
                 command = commands.recv() => match command {
-                    Some(Control::Send(node)) => self.send(node)?,
+                    Some(Control::Send(node)) if !stalled => self.send(node)?,
+                    Some(Control::Send(_)) => {}
+                    Some(Control::Stall) => stalled = true,
                     Some(Control::End) | None => return Ok(()),
                 }
             }

@@ -55,8 +55,9 @@ pub use whatsapp_rust::wacore_binary::builder::NodeBuilder;
 use whatsapp_rust_sqlite_storage::SqliteStore;
 
 /// How long [`TestServer::wait_until`] waits before it fails the test: far longer than any
-/// step takes on a loaded machine, so that only a real hang trips it.
-const PATIENCE: Duration = Duration::from_secs(60);
+/// step takes on a loaded machine (the slowest, a keepalive noticing a stalled connection,
+/// takes up to 50 s), so that only a real hang trips it.
+const PATIENCE: Duration = Duration::from_secs(120);
 
 /// The WhatsApp account the bot's session is linked to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -191,7 +192,6 @@ pub struct State {
     pub(crate) queues: HashMap<DeviceKey, Vec<Node>>,
     /// Accounts (phone numbers) whose messages arrive addressed by LID.
     pub(crate) by_lid: std::collections::HashSet<String>,
-    stalled: bool,
 }
 
 impl State {
@@ -279,6 +279,8 @@ pub(crate) enum Control {
     Send(Node),
     /// End the connection (the client sees the stream end).
     End,
+    /// From now on read but answer nothing, not even pings (a dead path that did not close).
+    Stall,
 }
 
 pub(crate) struct Shared {
@@ -317,10 +319,6 @@ impl Shared {
 
     pub(crate) fn next_refusal(&self) -> Option<u16> {
         self.update(|s| s.refuse.pop_front())
-    }
-
-    pub(crate) fn stalled(&self) -> bool {
-        self.state().stalled
     }
 
     pub(crate) fn ended(&self, connection: usize) {
@@ -468,10 +466,11 @@ impl TestServer {
         self.shared.update(|s| s.refuse.push_back(code));
     }
 
-    /// While stalled, the server reads but answers nothing (a dead network path that did not
-    /// close: the client's keepalive must notice).
-    pub fn set_stalled(&self, stalled: bool) {
-        self.shared.update(|s| s.stalled = stalled);
+    /// Stalls the newest connection: the server goes on reading it but answers nothing, not
+    /// even the keepalive's pings, and never closes it (a dead network path: the client's
+    /// keepalive must notice). `false` when it has ended already.
+    pub fn stall_connection(&self) -> bool {
+        self.control(Control::Stall)
     }
 
     /// Reads the state.

@@ -560,3 +560,26 @@ async fn after_a_logout_the_admins_are_told_at_the_next_connect() {
     driver.wait().await.unwrap();
     phone.disconnect().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_connection_is_replaced_and_the_bot_goes_on() {
+    // Fault 1: the keepalive gives up on a connection that answers nothing (up to 50 s of
+    // the library's own clock); the bot connects again instead of ending.
+    let dir = tempfile::tempdir().unwrap();
+    let (server, config, phone) = connected(dir.path()).await;
+    let stack = stack(dir.path()).await;
+    let (whatsapp, driver) = start(&server, &config).await;
+    assert!(server.stall_connection());
+    server
+        .wait_until("a new connection after the stall", |s| s.went_active(3))
+        .await;
+    assert_eq!(whatsapp.terminal_error(), None);
+    let sent = command(&server, &phone, "checkpppoe john123").await;
+    serve_one(&whatsapp, &stack.engine).await;
+    let reply = phone.next_message().await;
+    assert_eq!(reply.quoting.as_deref(), Some(sent.as_str()));
+    whatsapp.shutdown().await;
+    driver.wait().await.unwrap();
+    phone.disconnect().await;
+    stack.sim.shutdown().await;
+}
