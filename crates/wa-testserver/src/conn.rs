@@ -253,6 +253,15 @@ impl Conn {
         let device = self.device();
         match (xmlns.as_str(), kind.as_str()) {
             ("w:p", _) => self.send(result(vec![])),
+            ("w:m", _) => self.send(result(vec![
+                NodeBuilder::new("media_conn")
+                    .attr("auth", "test-auth")
+                    .attr("ttl", "3600")
+                    .children([NodeBuilder::new("host")
+                        .attr("hostname", crate::media::HOST)
+                        .build()])
+                    .build(),
+            ])),
             ("encrypt", "set") => {
                 self.shared.update(|s| directory::upload(s, &device, node));
                 self.send(result(vec![]))

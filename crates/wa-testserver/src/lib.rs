@@ -33,8 +33,10 @@
 
 mod conn;
 mod directory;
+mod media;
 mod peer;
 
+pub use media::MediaStore;
 pub use peer::{Got, Peer};
 
 use std::collections::{HashMap, VecDeque};
@@ -285,6 +287,7 @@ pub(crate) enum Control {
 
 pub(crate) struct Shared {
     pub(crate) static_key: KeyPair,
+    pub(crate) media: MediaStore,
     state: Mutex<State>,
     changed: Notify,
 }
@@ -346,6 +349,7 @@ impl Default for Shared {
     fn default() -> Self {
         Self {
             static_key: key_pair(0x51),
+            media: MediaStore::default(),
             state: Mutex::new(State::default()),
             changed: Notify::new(),
         }
@@ -363,6 +367,17 @@ impl TestServer {
     /// each transport it creates is one connection to this server.
     pub fn transport(&self) -> Arc<dyn TransportFactory> {
         Arc::new(self.factory())
+    }
+
+    /// The HTTP client to give the client (`Bot::builder().with_http_client`): WhatsApp's
+    /// media servers, in memory (see [`MediaStore`]).
+    pub fn http(&self) -> Arc<dyn whatsapp_rust::http::HttpClient> {
+        Arc::new(self.media())
+    }
+
+    /// The media uploaded so far.
+    pub fn media(&self) -> MediaStore {
+        self.shared.media.clone()
     }
 
     pub(crate) fn factory(&self) -> Factory {

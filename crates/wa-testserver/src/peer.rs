@@ -8,7 +8,6 @@ use std::sync::Arc;
 use tokio::sync::{Mutex, mpsc};
 use whatsapp_rust::Client;
 use whatsapp_rust::bot::Bot;
-use whatsapp_rust::http::UreqHttpClient;
 use whatsapp_rust::types::events::{Event, EventHandler, EventInterest, EventKind};
 use whatsapp_rust::wacore_binary::Jid;
 use whatsapp_rust::waproto::whatsapp as wa;
@@ -110,7 +109,7 @@ impl Peer {
         let bot = Bot::builder()
             .with_backend(store)
             .with_transport_factory(server.factory())
-            .with_http_client(UreqHttpClient::new())
+            .with_http_client(server.media())
             .with_version(VERSION)
             .with_event_handler(Sink {
                 got: got_tx,
@@ -146,6 +145,62 @@ impl Peer {
             conversation: Some(text.to_owned()),
             ..Default::default()
         };
+        self.send(to, message).await
+    }
+
+    /// Sends a photo (`jpeg`: its bytes) with `caption`, uploaded to the server's media store
+    /// as WhatsApp does (encrypted with a fresh media key); the message's id.
+    pub async fn send_photo(&self, to: &Jid, jpeg: &[u8], caption: &str) -> String {
+        let uploaded = self
+            .client
+            .upload(
+                jpeg.to_vec(),
+                whatsapp_rust::download::MediaType::Image,
+                Default::default(),
+            )
+            .await
+            .expect("the photo is uploaded");
+        let message = wa::Message {
+            image_message: whatsapp_rust::buffa::MessageField::some(wa::message::ImageMessage {
+                url: Some(uploaded.url),
+                direct_path: Some(uploaded.direct_path),
+                media_key: Some(uploaded.media_key.to_vec()),
+                file_sha256: Some(uploaded.file_sha256.to_vec()),
+                file_enc_sha256: Some(uploaded.file_enc_sha256.to_vec()),
+                file_length: Some(uploaded.file_length),
+                media_key_timestamp: Some(uploaded.media_key_timestamp),
+                mimetype: Some("image/jpeg".into()),
+                caption: Some(caption.to_owned()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        self.send(to, message).await
+    }
+
+    /// Shares a location with `comment` (what WhatsApp shows under it); the message's id.
+    pub async fn send_location(
+        &self,
+        to: &Jid,
+        latitude: f64,
+        longitude: f64,
+        comment: &str,
+    ) -> String {
+        let message = wa::Message {
+            location_message: whatsapp_rust::buffa::MessageField::some(
+                wa::message::LocationMessage {
+                    degrees_latitude: Some(latitude),
+                    degrees_longitude: Some(longitude),
+                    comment: Some(comment.to_owned()),
+                    ..Default::default()
+                },
+            ),
+            ..Default::default()
+        };
+        self.send(to, message).await
+    }
+
+    async fn send(&self, to: &Jid, message: wa::Message) -> String {
         self.client
             .send_message(to.clone(), message)
             .await
@@ -159,7 +214,7 @@ impl Peer {
         let mut got = self.got.lock().await;
         tokio::time::timeout(PATIENCE, got.recv())
             .await
-            .expect("a message for the peer within a minute")
+            .expect("a message for the peer within two minutes")
             .expect("the peer's events")
     }
 

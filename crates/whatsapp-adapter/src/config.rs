@@ -70,11 +70,14 @@ pub enum Endpoint {
     /// WhatsApp Web (with the session's last good one as the fallback).
     #[default]
     WhatsApp,
-    /// A stand-in reached through `transport` (a protocol-level test server), announcing
-    /// web client version `version` without fetching it. Tests use it; the binary never does.
+    /// A stand-in reached through `transport` (a protocol-level test server), its media
+    /// servers through `http`, announcing web client version `version` without fetching it.
+    /// Tests use it; the binary never does.
     Custom {
         /// Makes one connection per call.
         transport: Arc<dyn whatsapp_rust::transport::TransportFactory>,
+        /// Reaches the stand-in's media servers.
+        http: Arc<dyn whatsapp_rust::http::HttpClient>,
         /// The web client version announced at login.
         version: (u32, u32, u32),
     },

@@ -80,11 +80,16 @@ pub(crate) async fn build_bot(
         path: session.to_owned(),
         reason: e.to_string(),
     })?;
-    let version = Arc::new(VersionFallback::new(UreqHttpClient::new()));
-    let transport: Arc<dyn TransportFactory> = match endpoint {
-        Endpoint::WhatsApp => Arc::new(TokioWebSocketTransportFactory::new()),
-        Endpoint::Custom { transport, .. } => Arc::clone(transport),
+    let (transport, http): (Arc<dyn TransportFactory>, Arc<dyn HttpClient>) = match endpoint {
+        Endpoint::WhatsApp => (
+            Arc::new(TokioWebSocketTransportFactory::new()),
+            Arc::new(UreqHttpClient::new()),
+        ),
+        Endpoint::Custom {
+            transport, http, ..
+        } => (Arc::clone(transport), Arc::clone(http)),
     };
+    let version = Arc::new(VersionFallback::new(DynHttp(http)));
     let mut builder = Bot::builder()
         .with_backend(store)
         .with_transport_factory(Via(transport))
@@ -265,8 +270,29 @@ impl<H: HttpClient> HttpClient for VersionFallback<H> {
     }
 }
 
+/// The endpoint's HTTP client, behind one type whichever the endpoint.
+struct DynHttp(Arc<dyn HttpClient>);
+
+#[async_trait]
+impl HttpClient for DynHttp {
+    async fn execute(&self, request: HttpRequest) -> whatsapp_rust::anyhow::Result<HttpResponse> {
+        self.0.execute(request).await
+    }
+
+    fn supports_streaming(&self) -> bool {
+        self.0.supports_streaming()
+    }
+
+    fn execute_streaming(
+        &self,
+        request: HttpRequest,
+    ) -> whatsapp_rust::anyhow::Result<StreamingHttpResponse> {
+        self.0.execute_streaming(request)
+    }
+}
+
 /// An `Arc` of the version-keeping client, handed to the library while `build_bot` keeps one.
-struct SharedHttp(Arc<VersionFallback<UreqHttpClient>>);
+struct SharedHttp(Arc<VersionFallback<DynHttp>>);
 
 #[async_trait]
 impl HttpClient for SharedHttp {

@@ -6,3 +6,4 @@
 mod flows;
 mod server;
 mod stack;
+mod workflow;

@@ -16,12 +16,12 @@ use wa_testserver::{Account, NodeBuilder, OnLogin, Pattern, Peer, TestServer, VE
 use whatsapp_adapter::{Driver, Endpoint, TerminalError, WaError, WhatsApp, WhatsAppConfig};
 use whatsapp_rust::Jid;
 
-fn account() -> Account {
+pub(crate) fn account() -> Account {
     Account::new("628110000001", 7, "100000000000001")
 }
 
 /// A server and a session linked to its account, with the config that reaches it.
-async fn linked(dir: &Path) -> (TestServer, WhatsAppConfig) {
+pub(crate) async fn linked(dir: &Path) -> (TestServer, WhatsAppConfig) {
     // `WA_LOG=debug` shows the library's and the adapter's logs (`WA_TESTSERVER_TRACE=1` the
     // stanzas).
     let _ = tracing_subscriber::fmt()
@@ -34,6 +34,7 @@ async fn linked(dir: &Path) -> (TestServer, WhatsAppConfig) {
     let mut config = WhatsAppConfig::new(session);
     config.endpoint = Endpoint::Custom {
         transport: server.transport(),
+        http: server.http(),
         version: VERSION,
     };
     config.connect_timeout = Duration::from_secs(60);
@@ -159,7 +160,7 @@ async fn a_lost_connection_is_reconnected_not_the_end() {
 }
 
 /// The technician's phone: an account of the test server, allowlisted as an admin.
-fn technician() -> Account {
+pub(crate) fn technician() -> Account {
     Account::new("6281234567890", 0, "123456789012345")
 }
 
@@ -197,7 +198,10 @@ async fn stack(dir: &Path) -> Stack {
 
 /// Takes the bot's next message, runs it through the engine and sends the replies, as the
 /// binary's serve loop does.
-async fn serve_one(whatsapp: &WhatsApp, engine: &Engine<RouterOs, AuditStore, SystemClock>) {
+pub(crate) async fn serve_one(
+    whatsapp: &WhatsApp,
+    engine: &Engine<RouterOs, AuditStore, SystemClock>,
+) {
     let incoming = whatsapp
         .next_message()
         .await
@@ -316,7 +320,7 @@ async fn connected(dir: &Path) -> (TestServer, WhatsAppConfig, Peer) {
     (server, config, phone)
 }
 
-async fn start(server: &TestServer, config: &WhatsAppConfig) -> (WhatsApp, Driver) {
+pub(crate) async fn start(server: &TestServer, config: &WhatsAppConfig) -> (WhatsApp, Driver) {
     let allowlisted = [PhoneNumber::international(&technician().phone).unwrap()];
     let started = WhatsApp::connect(config.clone(), &allowlisted)
         .await
@@ -329,7 +333,7 @@ async fn start(server: &TestServer, config: &WhatsAppConfig) -> (WhatsApp, Drive
 }
 
 /// Sends `text` from `phone` and waits until the server has taken it.
-async fn command(server: &TestServer, phone: &Peer, text: &str) -> String {
+pub(crate) async fn command(server: &TestServer, phone: &Peer, text: &str) -> String {
     let id = phone.send_text(&Jid::pn(&account().phone), text).await;
     server
         .wait_until("the command at the server", |s| {
