@@ -11,11 +11,11 @@ use whatsapp_rust::transport::TransportEvent;
 use whatsapp_rust::wacore::framing::{FrameDecoder, encode_frame};
 use whatsapp_rust::wacore::handshake::{NoiseCipher, NoiseHandshake};
 use whatsapp_rust::wacore::net::DisconnectReason;
-use whatsapp_rust::wacore_binary::Node;
 use whatsapp_rust::wacore_binary::builder::NodeBuilder;
 use whatsapp_rust::wacore_binary::consts::{NOISE_PATTERN_IK, NOISE_PATTERN_XX, WA_CONN_HEADER};
 use whatsapp_rust::wacore_binary::marshal::{marshal, unmarshal_ref};
 use whatsapp_rust::wacore_binary::util::unpack;
+use whatsapp_rust::wacore_binary::{Node, NodeContent};
 use whatsapp_rust::waproto::whatsapp as wa;
 
 use whatsapp_rust::wacore_binary::Jid;
@@ -383,6 +383,15 @@ impl Conn {
             return self.send(ack.build());
         }
         self.send(ack.build())?;
+        if self.shared.take_corruption() {
+            for (_, enc) in &mut targets {
+                if let Some(NodeContent::Bytes(bytes)) = &mut enc.content
+                    && let Some(last) = bytes.last_mut()
+                {
+                    *last ^= 0xFF;
+                }
+            }
+        }
         let identity = node.get_optional_child("device-identity").cloned();
         let by_lid = to.is_lid() || self.shared.state().by_lid.contains(&sender.phone);
         for (target, enc) in targets {

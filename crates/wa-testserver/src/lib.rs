@@ -186,6 +186,7 @@ pub struct State {
     ended: usize,
     script: VecDeque<OnLogin>,
     refuse: VecDeque<u16>,
+    corrupt: usize,
     /// The connections, by number; `last` is the newest.
     controls: HashMap<usize, mpsc::UnboundedSender<Control>>,
     last: Option<usize>,
@@ -322,6 +323,14 @@ impl Shared {
 
     pub(crate) fn next_refusal(&self) -> Option<u16> {
         self.update(|s| s.refuse.pop_front())
+    }
+
+    pub(crate) fn take_corruption(&self) -> bool {
+        self.update(|s| {
+            let corrupt = s.corrupt > 0;
+            s.corrupt = s.corrupt.saturating_sub(1);
+            corrupt
+        })
     }
 
     pub(crate) fn ended(&self, connection: usize) {
@@ -465,6 +474,12 @@ impl TestServer {
                     .insert("t", t.saturating_sub(secs).to_string());
             }
         });
+    }
+
+    /// The next message any client sends is delivered with its ciphertext damaged (one byte
+    /// flipped), so that the recipient cannot decrypt it.
+    pub fn corrupt_next_message(&self) {
+        self.shared.update(|s| s.corrupt += 1);
     }
 
     /// From now on, messages from `account` arrive addressed by its LID (`from` its LID

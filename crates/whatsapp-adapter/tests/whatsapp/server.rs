@@ -587,3 +587,42 @@ async fn a_stalled_connection_is_replaced_and_the_bot_goes_on() {
     phone.disconnect().await;
     stack.sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_undecryptable_message_gets_a_retry_receipt_and_the_sender_is_asked_to_resend() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, mut config, phone) = connected(dir.path()).await;
+    config.undecryptable_grace = Duration::from_millis(200);
+    let stack = stack(dir.path()).await;
+    let (whatsapp, driver) = start(&server, &config).await;
+    // A first message sets up the Signal session.
+    command(&server, &phone, "checkpppoe john123").await;
+    serve_one(&whatsapp, &stack.engine).await;
+    phone.next_message().await;
+    // The second arrives damaged: the library asks the sender's device to resend it (a retry
+    // receipt); no resend comes (the stand-in does not pass retry receipts on), so after the
+    // grace the bot asks the technician.
+    server.corrupt_next_message();
+    let lost = command(&server, &phone, "checkpppoe jane456").await;
+    let asked = phone.next_message().await;
+    assert_eq!(asked.text, "⚠️ Pesan tidak terbaca, kirim ulang.");
+    let retried = server.state().received().iter().any(|r| {
+        r.node.tag == "receipt"
+            && wa_testserver::attr(&r.node, "type").as_deref() == Some("retry")
+            && wa_testserver::attr(&r.node, "id").as_deref() == Some(lost.as_str())
+    });
+    assert!(retried, "a retry receipt for the damaged message");
+    // Nothing ran for it.
+    stack.store.flush().await;
+    let rows = stack
+        .store
+        .query(&AuditQuery::new().limit(10))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1, "{rows:#?}");
+
+    whatsapp.shutdown().await;
+    driver.wait().await.unwrap();
+    phone.disconnect().await;
+    stack.sim.shutdown().await;
+}
