@@ -626,3 +626,33 @@ async fn an_undecryptable_message_gets_a_retry_receipt_and_the_sender_is_asked_t
     phone.disconnect().await;
     stack.sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pair_with_a_phone_on_a_linked_session_says_so_and_asks_for_no_code() {
+    // Fault 8: `pair --phone` on a linked session used to ask for a pairing code, and fail.
+    let dir = tempfile::tempdir().unwrap();
+    let (server, config) = linked(dir.path()).await;
+    let mut out = Vec::new();
+    let bot = PhoneNumber::international(&account().phone).unwrap();
+    let outcome = whatsapp_adapter::pair::pair_with_output(
+        &config,
+        Some(&bot),
+        &mut out,
+        Duration::from_secs(120),
+    )
+    .await
+    .unwrap();
+    let out = String::from_utf8(out).unwrap();
+    assert!(
+        out.contains("already linked to +628110000001; no pairing code is asked for"),
+        "{out}"
+    );
+    assert!(
+        matches!(outcome, whatsapp_adapter::PairOutcome::AlreadyPaired { .. }),
+        "{outcome:?}"
+    );
+    // It checked the session with a login, and asked for no code.
+    let state = server.state();
+    assert_eq!(state.logins()[0].username, Some(628110000001));
+    assert!(state.iqs("md").next().is_none(), "{:#?}", state.received());
+}
