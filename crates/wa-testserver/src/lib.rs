@@ -183,6 +183,7 @@ pub struct State {
     received: Vec<Received>,
     routed: Vec<Routed>,
     connections: usize,
+    opened_at: Vec<std::time::Instant>,
     ended: usize,
     script: VecDeque<OnLogin>,
     refuse: VecDeque<u16>,
@@ -206,6 +207,11 @@ impl State {
     /// How many connections the client opened.
     pub fn connections(&self) -> usize {
         self.connections
+    }
+
+    /// When each connection was opened, in order.
+    pub fn opened_at(&self) -> &[std::time::Instant] {
+        &self.opened_at
     }
 
     /// How many of them ended (by either side).
@@ -566,6 +572,7 @@ impl TransportFactory for Factory {
         let (control, commands) = mpsc::unbounded_channel();
         let connection = self.0.update(|s| {
             s.connections += 1;
+            s.opened_at.push(std::time::Instant::now());
             s.controls.insert(s.connections, control.clone());
             s.last = Some(s.connections);
             s.connections

@@ -656,3 +656,45 @@ async fn pair_with_a_phone_on_a_linked_session_says_so_and_asks_for_no_code() {
     assert_eq!(state.logins()[0].username, Some(628110000001));
     assert!(state.iqs("md").next().is_none(), "{:#?}", state.received());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_error_loop_trips_the_breaker_and_the_client_waits_before_trying_again() {
+    // Fault 4: a server that ends every connection with a stream error must not be hammered
+    // (that is how numbers get banned). The library backs off 1, 1, 2, 3, 5 s; the adapter's
+    // breaker stops the client for 30 s after more than 5 failures in a minute.
+    let dir = tempfile::tempdir().unwrap();
+    let (server, mut config) = linked(dir.path()).await;
+    // No connection ever gets to `Connected`: do not wait for one.
+    config.connect_timeout = Duration::from_millis(100);
+    let error = || NodeBuilder::new("stream:error").attr("code", "503").build();
+    for _ in 0..12 {
+        server.script(OnLogin::AcceptThenEnd(error()));
+    }
+    let allowlisted = admins();
+    let connect = WhatsApp::connect(config, &allowlisted);
+    let (whatsapp, driver) = connect.await.unwrap();
+    server
+        .wait_until("the connection after the breaker's pause", |s| {
+            s.connections() >= 8
+        })
+        .await;
+    let opened = server.state().opened_at().to_vec();
+    let gaps: Vec<Duration> = opened.windows(2).map(|w| w[1] - w[0]).collect();
+    let pause = gaps
+        .iter()
+        .position(|g| *g >= whatsapp_adapter::breaker::FIRST_PAUSE)
+        .unwrap_or_else(|| panic!("no pause of 30 s between connections: {gaps:?}"));
+    assert!(
+        pause < whatsapp_adapter::breaker::MAX_FAILURES + 1,
+        "the pause came after at most 6 failures: {gaps:?}"
+    );
+    assert!(
+        gaps[..pause].iter().all(|g| *g < Duration::from_secs(20)),
+        "{gaps:?}"
+    );
+    eprintln!("gaps between connections: {gaps:?}");
+    // Not the end: the bot is still running.
+    assert_eq!(whatsapp.terminal_error(), None);
+    whatsapp.shutdown().await;
+    driver.wait().await.unwrap();
+}
