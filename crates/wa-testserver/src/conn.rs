@@ -51,6 +51,7 @@ pub(crate) async fn serve(
         },
         events,
         cipher: None,
+        closing: false,
     };
     if let Err(failure) = conn.run(commands).await {
         // Visible in the test's output when it fails; the client sees the stream end.
@@ -110,6 +111,9 @@ struct Conn {
     reader: Reader,
     events: async_channel::Sender<TransportEvent>,
     cipher: Option<Ciphers>,
+    /// Set when the server ends the connection after the stanza it is answering (the 515
+    /// that follows a pairing).
+    closing: bool,
 }
 
 impl Conn {
@@ -127,19 +131,33 @@ impl Conn {
                 .cloned()
                 .map(|a| (a, login.device.unwrap_or(0) as u16))
         });
+        let registering = login.username.is_none();
         self.shared.record_login(login);
         let answer = match account {
-            Some(_) => self.shared.next_login_answer(),
-            // Not an account this server knows (or a registration): logged out.
-            None => OnLogin::Fail {
+            // A registration (a fresh session): WhatsApp sends the refs for its QR codes, and
+            // no <success> until the phone has linked it.
+            _ if registering => None,
+            Some(_) => Some(self.shared.next_login_answer()),
+            // Not an account this server knows: logged out.
+            None => Some(OnLogin::Fail {
                 reason: 401,
                 code: None,
                 expire: None,
-            },
+            }),
         };
         self.account = account;
         match answer {
-            OnLogin::Accept => {
+            None => {
+                let (refs, iq) = crate::pairing::offer(self.connection);
+                let connection = self.connection;
+                self.shared.update(|s| {
+                    s.pairing
+                        .offered
+                        .extend(refs.into_iter().map(|r| (connection, r)));
+                });
+                self.send(iq)?;
+            }
+            Some(OnLogin::Accept) => {
                 self.send(self.success())?;
                 let device = self.device();
                 let control = self.control.clone();
@@ -155,11 +173,11 @@ impl Conn {
                     )
                 });
             }
-            OnLogin::Fail {
+            Some(OnLogin::Fail {
                 reason,
                 code,
                 expire,
-            } => {
+            }) => {
                 let mut failure = NodeBuilder::new("failure").attr("reason", reason.to_string());
                 if let Some(code) = code {
                     failure = failure.attr("code", code.to_string());
@@ -170,7 +188,7 @@ impl Conn {
                 self.send(failure.build())?;
                 return Ok(());
             }
-            OnLogin::AcceptThenEnd(node) => {
+            Some(OnLogin::AcceptThenEnd(node)) => {
                 self.send(self.success())?;
                 self.send(node)?;
                 return Ok(());
@@ -185,6 +203,9 @@ impl Conn {
                     self.shared.record(self.connection, node.clone());
                     if !stalled {
                         self.answer(&node)?;
+                    }
+                    if self.closing {
+                        return Ok(());
                     }
                 }
                 command = commands.recv() => match command {
@@ -250,6 +271,10 @@ impl Conn {
                 .children(children)
                 .build()
         };
+        if matches!(kind.as_str(), "result" | "error") {
+            // The client's answer to an IQ of ours: only a pairing's needs one.
+            return self.pairing_answer(&id, node);
+        }
         let device = self.device();
         match (xmlns.as_str(), kind.as_str()) {
             ("w:p", _) => self.send(result(vec![])),
@@ -288,6 +313,28 @@ impl Conn {
                 }
                 None => self.not_implemented(&id),
             },
+            // App state (contacts, settings, the push name): this server keeps none, so
+            // every collection asked for is empty. A freshly linked device waits for its
+            // critical collections before it says it is connected.
+            ("w:sync:app:state", "set") => {
+                let collections = node
+                    .get_optional_child("sync")
+                    .map(|sync| {
+                        sync.get_children_by_tag("collection")
+                            .filter_map(|c| attr(c, "name"))
+                            .map(|name| {
+                                NodeBuilder::new("collection")
+                                    .attr("name", name)
+                                    .attr("version", "0")
+                                    .build()
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                    .unwrap_or_default();
+                self.send(result(vec![
+                    NodeBuilder::new("sync").children(collections).build(),
+                ]))
+            }
             ("passive", _) => {
                 self.send(result(vec![]))?;
                 if node.get_optional_child("active").is_some() {
@@ -297,6 +344,45 @@ impl Conn {
             }
             // Anything else: "not implemented", which the client logs and lives with.
             _ => self.not_implemented(&id),
+        }
+    }
+
+    /// The device's answer to the `pair-success` a phone's scan sent: if it checks out, the
+    /// account gains the device and the stream restarts (`<stream:error code="515"/>`, as
+    /// WhatsApp does), so that the device logs in as itself; if not, the connection ends.
+    fn pairing_answer(&mut self, id: &str, node: &Node) -> Result<(), Failure> {
+        let connection = self.connection;
+        let pending = self.shared.update(|s| {
+            let matches = s
+                .pairing
+                .pending
+                .get(&connection)
+                .is_some_and(|p| p.id == id);
+            if matches {
+                s.pairing.pending.remove(&connection)
+            } else {
+                None
+            }
+        });
+        let Some(pending) = pending else {
+            return Ok(());
+        };
+        self.closing = true;
+        match crate::pairing::check(&pending, node) {
+            Ok(()) => {
+                let companion = pending.companion;
+                self.shared.update(|s| {
+                    if s.account(&companion.phone).is_none() {
+                        s.accounts.push(companion.clone());
+                    }
+                    s.pairing.linked.push(companion);
+                });
+                self.send(NodeBuilder::new("stream:error").attr("code", "515").build())
+            }
+            Err(why) => {
+                self.shared.update(|s| s.pairing.failures.push(why));
+                Ok(())
+            }
         }
     }
 
@@ -640,7 +726,7 @@ fn trace(connection: usize, direction: &str, node: &Node) {
     }
 }
 
-fn now_secs() -> u64 {
+pub(crate) fn now_secs() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())

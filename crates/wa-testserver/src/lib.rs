@@ -5,7 +5,11 @@
 //! transport trait: the Noise handshake (IK for a linked session, XX for a fresh one), the
 //! login and its answer (`<success>` or `<failure>`), the binary node codec over the Noise
 //! ciphers, the IQs a client sends on connect, and scripted faults (a `<failure>` such as 401
-//! or 402, a `<stream:error>`, a dropped or stalled connection).
+//! or 402, a `<stream:error>`, a dropped or stalled connection). A fresh session is linked as
+//! WhatsApp links one: its registration gets the refs for its QR codes, and a [`Phone`] that
+//! scans a code sends it the signed `pair-success` (a client built with whatsapp-rust's
+//! `danger-skip-cert-chain-verify` feature: with Noise XX the client checks the server's
+//! certificate against WhatsApp's own key).
 //!
 //! It is built only from the library's own crates (re-exported by whatsapp-rust), so it
 //! proves that our stanzas and state machine agree with the library's; it cannot prove that
@@ -34,10 +38,13 @@
 mod conn;
 mod directory;
 mod media;
+mod pairing;
 mod peer;
+mod phone;
 
 pub use media::MediaStore;
 pub use peer::{Got, Peer};
+pub use phone::Phone;
 
 use std::collections::{HashMap, VecDeque};
 use std::path::Path;
@@ -178,7 +185,7 @@ pub(crate) struct Online {
 /// [`TestServer::state`].
 #[derive(Debug, Default)]
 pub struct State {
-    accounts: Vec<Account>,
+    pub(crate) accounts: Vec<Account>,
     logins: Vec<Login>,
     received: Vec<Received>,
     routed: Vec<Routed>,
@@ -189,13 +196,14 @@ pub struct State {
     refuse: VecDeque<u16>,
     corrupt: usize,
     /// The connections, by number; `last` is the newest.
-    controls: HashMap<usize, mpsc::UnboundedSender<Control>>,
+    pub(crate) controls: HashMap<usize, mpsc::UnboundedSender<Control>>,
     last: Option<usize>,
     pub(crate) online: HashMap<usize, Online>,
     pub(crate) bundles: HashMap<DeviceKey, directory::Bundle>,
     pub(crate) queues: HashMap<DeviceKey, Vec<Node>>,
     /// Accounts (phone numbers) whose messages arrive addressed by LID.
     pub(crate) by_lid: std::collections::HashSet<String>,
+    pub(crate) pairing: pairing::Pairings,
 }
 
 impl State {
@@ -241,6 +249,41 @@ impl State {
     pub fn has_keys(&self, device: &Jid) -> bool {
         self.device_key(device)
             .is_some_and(|k| self.bundles.contains_key(&k))
+    }
+
+    /// The refs sent to fresh sessions for their QR codes (`<pair-device>`), in order.
+    pub fn pairing_refs(&self) -> impl Iterator<Item = &str> + '_ {
+        self.pairing.offered.iter().map(|(_, r)| r.as_str())
+    }
+
+    /// The devices linked by pairing ([`Phone::scan`]), in order: each answered its
+    /// `pair-success` with its own valid signature, and its account now logs it in.
+    pub fn linked(&self) -> &[Account] {
+        &self.pairing.linked
+    }
+
+    /// Why each refused pairing was refused (a device's bad or missing answer).
+    pub fn pairing_failures(&self) -> &[String] {
+        &self.pairing.failures
+    }
+
+    /// The device number the next device linked to `phone` gets: one past the highest the
+    /// server knows of (1 for an account with only its phone).
+    pub(crate) fn next_device(&self, phone: &str) -> u16 {
+        let seeded = self.accounts.iter().filter(|a| a.phone == phone);
+        let linked = self.pairing.linked.iter().filter(|a| a.phone == phone);
+        let keyed = self
+            .bundles
+            .keys()
+            .filter(|(p, _)| p == phone)
+            .map(|(_, d)| *d);
+        seeded
+            .chain(linked)
+            .map(|a| a.device)
+            .chain(keyed)
+            .max()
+            .unwrap_or(0)
+            + 1
     }
 
     /// The account whose phone number or LID user is `user`.

@@ -4,6 +4,7 @@
 #![allow(unreachable_pub)]
 
 mod flows;
+mod pairing;
 mod server;
 mod stack;
 mod workflow;
