@@ -313,6 +313,16 @@ impl Conn {
                 }
                 None => self.not_implemented(&id),
             },
+            ("md", "set") => {
+                let connection = self.connection;
+                let answer = self
+                    .shared
+                    .update(|s| crate::pairing::code_stage(&mut s.pairing, connection, node));
+                match answer {
+                    Some(children) => self.send(result(children)),
+                    None => self.not_implemented(&id),
+                }
+            }
             // App state (contacts, settings, the push name): this server keeps none, so
             // every collection asked for is empty. A freshly linked device waits for its
             // critical collections before it says it is connected.

@@ -7,7 +7,7 @@
 //! ciphers, the IQs a client sends on connect, and scripted faults (a `<failure>` such as 401
 //! or 402, a `<stream:error>`, a dropped or stalled connection). A fresh session is linked as
 //! WhatsApp links one: its registration gets the refs for its QR codes, and a [`Phone`] that
-//! scans a code sends it the signed `pair-success` (a client built with whatsapp-rust's
+//! scans a code (or types a pairing code) sends it the signed `pair-success` (a client built with whatsapp-rust's
 //! `danger-skip-cert-chain-verify` feature: with Noise XX the client checks the server's
 //! certificate against WhatsApp's own key).
 //!

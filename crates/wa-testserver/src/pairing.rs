@@ -1,6 +1,7 @@
 //! Linking a new device, from the server's side: the refs a fresh session gets for its QR
-//! codes (`<pair-device>`), the `pair-success` a phone's scan produces, and the check of the
-//! device's answer (`<pair-device-sign>`) before the account gains the device.
+//! codes (`<pair-device>`), the two stages of a pairing code (`link_code_companion_reg`), the
+//! `pair-success` a phone's scan (or typed code) produces, and the check of the device's answer
+//! (`<pair-device-sign>`) before the account gains the device.
 
 use std::collections::HashMap;
 
@@ -44,6 +45,87 @@ pub(crate) struct Pairings {
     pub(crate) linked: Vec<Account>,
     /// Why each refused pairing was refused.
     pub(crate) failures: Vec<String>,
+    /// The pairing codes asked for (`companion_hello`), in order.
+    pub(crate) code_hellos: Vec<CodeHello>,
+    /// The key bundles devices sent once the phone took their code (`companion_finish`).
+    pub(crate) code_finishes: Vec<CodeFinish>,
+}
+
+/// A device's request for a pairing code (stage `companion_hello`).
+#[derive(Debug, Clone)]
+pub(crate) struct CodeHello {
+    /// The connection it came on.
+    pub(crate) connection: usize,
+    /// The number whose phone is to type the code (digits).
+    pub(crate) phone: String,
+    /// The device's ephemeral key, encrypted under the code.
+    pub(crate) wrapped_ephemeral: Vec<u8>,
+    /// The ref the server gave it.
+    pub(crate) pairing_ref: Vec<u8>,
+}
+
+/// A device's key bundle for the phone (stage `companion_finish`).
+#[derive(Debug, Clone)]
+pub(crate) struct CodeFinish {
+    /// The connection it came on.
+    pub(crate) connection: usize,
+    /// The bundle, encrypted for the phone.
+    pub(crate) wrapped_bundle: Vec<u8>,
+    /// The device's identity key.
+    pub(crate) identity: Vec<u8>,
+}
+
+/// A `<link_code_companion_reg>` IQ from a device on `connection`: its request for a pairing
+/// code or its key bundle, recorded for the phone; the children of the server's answer, or
+/// `None` for another stage.
+pub(crate) fn code_stage(
+    pairings: &mut Pairings,
+    connection: usize,
+    iq: &Node,
+) -> Option<Vec<Node>> {
+    let reg = iq.get_optional_child("link_code_companion_reg")?;
+    let bytes = |tag: &str| match reg.get_optional_child(tag).and_then(|n| n.content.as_ref()) {
+        Some(NodeContent::Bytes(b)) => b.clone(),
+        _ => Vec::new(),
+    };
+    match reg
+        .attrs
+        .get("stage")
+        .map(|v| v.as_str().into_owned())
+        .as_deref()
+    {
+        Some("companion_hello") => {
+            let pairing_ref = format!("3@wa-testserver/{connection}/code").into_bytes();
+            let phone = reg
+                .attrs
+                .get("jid")
+                .and_then(|j| j.to_jid())
+                .map(|j| j.user.to_string())
+                .unwrap_or_default();
+            pairings.code_hellos.push(CodeHello {
+                connection,
+                phone,
+                wrapped_ephemeral: bytes("link_code_pairing_wrapped_companion_ephemeral_pub"),
+                pairing_ref: pairing_ref.clone(),
+            });
+            Some(vec![
+                NodeBuilder::new("link_code_companion_reg")
+                    .children([NodeBuilder::new("link_code_pairing_ref")
+                        .bytes(pairing_ref)
+                        .build()])
+                    .build(),
+            ])
+        }
+        Some("companion_finish") => {
+            pairings.code_finishes.push(CodeFinish {
+                connection,
+                wrapped_bundle: bytes("link_code_pairing_wrapped_key_bundle"),
+                identity: bytes("companion_identity_public"),
+            });
+            Some(vec![])
+        }
+        _ => None,
+    }
 }
 
 /// The refs for connection `connection` and the `<iq xmlns="md" type="set"><pair-device>` that

@@ -70,14 +70,163 @@ impl Phone {
     /// cannot be scanned.
     pub fn scan(&self, server: &TestServer, qr: &str) -> Result<Account, String> {
         let qr = parse_qr(qr)?;
-        let state = server.shared.state();
-        let connection = state
+        let connection = server
+            .state()
             .pairing
             .offered
             .iter()
             .find(|(_, r)| *r == qr.pairing_ref)
             .map(|(c, _)| *c)
             .ok_or_else(|| format!("the server never sent the ref {:?}", qr.pairing_ref))?;
+        self.link(server, connection, qr.identity, &qr.adv_secret)
+    }
+
+    /// Types `code` (as the device showed it: `ABCD-1234`) under Link with phone number
+    /// instead: takes the device's request for a code for this phone's number, answers it
+    /// (`primary_hello`, this phone's ephemeral key encrypted under the code), waits for the
+    /// device's key bundle (`companion_finish`), derives the ADV secret from it, and links the
+    /// device as [`scan`](Self::scan) does. The new device, or why the code does not work (a
+    /// wrong code makes a bundle that does not decrypt).
+    pub async fn enter_code(&self, server: &TestServer, code: &str) -> Result<Account, String> {
+        use whatsapp_rust::wacore::crypto::hkdf_sha256_into;
+        use whatsapp_rust::wacore::libsignal::crypto::aes_256_gcm_decrypt;
+        use whatsapp_rust::wacore::libsignal::protocol::PublicKey;
+        use whatsapp_rust::wacore::pair_code::PairCodeUtils;
+
+        let code: String = code
+            .chars()
+            .filter(|c| *c != '-')
+            .collect::<String>()
+            .to_uppercase();
+        let hello = server
+            .state()
+            .pairing
+            .code_hellos
+            .iter()
+            .rev()
+            .find(|h| h.phone == self.account.phone)
+            .cloned()
+            .ok_or_else(|| format!("no device asked for a code for +{}", self.account.phone))?;
+        // The device's ephemeral key, and ours, under the code (PBKDF2: off the runtime).
+        let ephemeral = key_pair(0x71);
+        let ours = public_bytes(&ephemeral);
+        let (theirs, wrapped) = {
+            let (code, wrapped) = (code.clone(), hello.wrapped_ephemeral.clone());
+            tokio::task::spawn_blocking(move || {
+                PairCodeUtils::decrypt_primary_ephemeral_pub(&wrapped, &code)
+                    .map(|theirs| (theirs, PairCodeUtils::encrypt_ephemeral_pub(&ours, &code)))
+            })
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| format!("the device's ephemeral key: {e}"))?
+        };
+        let notification = NodeBuilder::new("notification")
+            .attr("type", "link_code_companion_reg")
+            .attr("from", "s.whatsapp.net")
+            .attr("id", format!("primary-hello-{}", hello.connection))
+            .attr("t", crate::conn::now_secs().to_string())
+            .children([NodeBuilder::new("link_code_companion_reg")
+                .attr("stage", "primary_hello")
+                .children([
+                    NodeBuilder::new("link_code_pairing_wrapped_primary_ephemeral_pub")
+                        .bytes(wrapped.to_vec())
+                        .build(),
+                    NodeBuilder::new("primary_identity_pub")
+                        .bytes(public_bytes(&self.identity).to_vec())
+                        .build(),
+                    NodeBuilder::new("link_code_pairing_ref")
+                        .bytes(hello.pairing_ref.clone())
+                        .build(),
+                ])
+                .build()])
+            .build();
+        let connection = hello.connection;
+        let finishes = |s: &crate::State| {
+            s.pairing
+                .code_finishes
+                .iter()
+                .filter(|f| f.connection == connection)
+                .count()
+        };
+        // Bundles already sent answered earlier codes (a wrong one, typed first).
+        let before = finishes(&server.state());
+        let control = server
+            .state()
+            .controls
+            .get(&connection)
+            .cloned()
+            .ok_or("the connection that asked for the code has ended")?;
+        control
+            .send(Control::Send(notification))
+            .map_err(|_| "the connection that asked for the code has ended")?;
+        server
+            .wait_until("the device's key bundle (companion_finish)", |s| {
+                finishes(s) > before
+            })
+            .await;
+        let finish = server
+            .state()
+            .pairing
+            .code_finishes
+            .iter()
+            .rev()
+            .find(|f| f.connection == connection)
+            .cloned()
+            .ok_or("no key bundle")?;
+        // salt (32) || iv (12) || AES-GCM(companion identity || primary identity || random).
+        let wrapped = &finish.wrapped_bundle;
+        if wrapped.len() < 32 + 12 + 16 {
+            return Err("the key bundle is too short".into());
+        }
+        let device_ephemeral = PublicKey::from_djb_public_key_bytes(&theirs)
+            .map_err(|e| format!("the device's ephemeral key: {e}"))?;
+        let ephemeral_shared = ephemeral
+            .private_key
+            .calculate_agreement(&device_ephemeral)
+            .map_err(|e| e.to_string())?;
+        let mut key = [0u8; 32];
+        hkdf_sha256_into(
+            &ephemeral_shared,
+            Some(&wrapped[..32]),
+            b"link_code_pairing_key_bundle_encryption_key",
+            &mut key,
+        )
+        .map_err(|e| e.to_string())?;
+        let iv: [u8; 12] = wrapped[32..44].try_into().map_err(|_| "the bundle's IV")?;
+        let mut bundle = Vec::new();
+        aes_256_gcm_decrypt(&key, &iv, b"", &wrapped[44..], &mut bundle)
+            .map_err(|_| "the key bundle does not decrypt: a wrong code".to_owned())?;
+        if bundle.len() != 96
+            || bundle[..32] != finish.identity[..]
+            || bundle[32..64] != public_bytes(&self.identity)
+        {
+            return Err("the key bundle names other keys".into());
+        }
+        let identity: [u8; 32] = bundle[..32].try_into().map_err(|_| "identity length")?;
+        let device_identity = PublicKey::from_djb_public_key_bytes(&identity)
+            .map_err(|e| format!("the device's identity key: {e}"))?;
+        let identity_shared = self
+            .identity
+            .private_key
+            .calculate_agreement(&device_identity)
+            .map_err(|e| e.to_string())?;
+        let secret = [&ephemeral_shared[..], &identity_shared, &bundle[64..]].concat();
+        let mut adv_secret = [0u8; 32];
+        hkdf_sha256_into(&secret, None, b"adv_secret", &mut adv_secret)
+            .map_err(|e| e.to_string())?;
+        self.link(server, connection, identity, &adv_secret)
+    }
+
+    /// Sends the device on `connection` (identity key `identity`, sharing `adv_secret` with
+    /// the phone) its `pair-success`, signed by this phone; the new device.
+    fn link(
+        &self,
+        server: &TestServer,
+        connection: usize,
+        identity: [u8; 32],
+        adv_secret: &[u8],
+    ) -> Result<Account, String> {
+        let state = server.shared.state();
         let control = state
             .controls
             .get(&connection)
@@ -93,7 +242,7 @@ impl Phone {
         }
         .encode_to_vec();
         let account_key = public_bytes(&self.identity);
-        let message = [&ACCOUNT_SIGNATURE_PREFIX[..], &details, &qr.identity].concat();
+        let message = [&ACCOUNT_SIGNATURE_PREFIX[..], &details, &identity].concat();
         let signature = self
             .identity
             .private_key
@@ -107,7 +256,7 @@ impl Phone {
         }
         .encode_to_vec();
         let sealed = wa::ADVSignedDeviceIdentityHMAC {
-            hmac: Some(hmac_sha256(&qr.adv_secret, &signed).to_vec()),
+            hmac: Some(hmac_sha256(adv_secret, &signed).to_vec()),
             details: Some(signed),
             ..Default::default()
         }
@@ -136,7 +285,7 @@ impl Phone {
         let pending = Pending {
             id,
             companion: companion.clone(),
-            device_identity: qr.identity,
+            device_identity: identity,
             details,
             account_key,
         };

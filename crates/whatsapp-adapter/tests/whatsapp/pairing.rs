@@ -2,7 +2,8 @@
 //! register (Noise XX), gets the refs for its QR codes, shows the first one (in the terminal
 //! and as a PNG), a phone scans it, the session checks and signs what the phone sent, the
 //! server restarts the stream (515), and the session logs in as the account's new device; the
-//! bot then connects with it as `pppoe-bot run` does (Noise IK).
+//! bot then connects with it as `pppoe-bot run` does (Noise IK). With `--phone`, the phone
+//! types the pairing code instead.
 
 use std::io::Write;
 use std::path::Path;
@@ -61,6 +62,16 @@ impl Write for Terminal {
     }
 }
 
+/// What `pair` said up to and including the first flush that contains `needle`; `None` when
+/// it ended first.
+async fn until(heard: &mut mpsc::UnboundedReceiver<String>, needle: &str) -> Option<String> {
+    let mut printed = String::new();
+    while !printed.contains(needle) {
+        printed.push_str(&heard.recv().await?);
+    }
+    Some(printed)
+}
+
 /// The text of the QR code in the PNG at `path`, read as a phone's camera would.
 fn read_qr(path: &Path) -> String {
     let bytes = std::fs::read(path).expect("the QR code's PNG");
@@ -93,10 +104,7 @@ async fn a_fresh_session_is_linked_by_scanning_its_qr_code_and_then_connects() {
     let scanning = async {
         // The PNG is written before the text that shows the code; `None` when `pair` ended
         // without showing one.
-        let mut printed = String::new();
-        while !printed.contains("Scan with the bot's phone") {
-            printed.push_str(&heard.recv().await?);
-        }
+        let printed = until(&mut heard, "Scan with the bot's phone").await?;
         assert!(
             printed.contains("Connecting to WhatsApp to link this device"),
             "{printed}"
@@ -193,4 +201,74 @@ async fn a_fresh_session_is_linked_by_scanning_its_qr_code_and_then_connects() {
     }
     whatsapp.shutdown().await;
     driver.wait().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fresh_session_is_linked_by_typing_its_pairing_code_on_the_phone() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, config) = fresh(dir.path());
+    let phone = Phone::new(owner());
+    let number = PhoneNumber::international(&owner().phone).unwrap();
+    let (said, mut heard) = mpsc::unbounded_channel();
+
+    let pairing = async {
+        let mut terminal = Terminal {
+            pending: Vec::new(),
+            said,
+        };
+        pair_with_output(
+            &config,
+            Some(&number),
+            &mut terminal,
+            Duration::from_secs(120),
+        )
+        .await
+    };
+    let typing = async {
+        let printed = until(&mut heard, "Pairing code: ").await?;
+        let code: String = printed
+            .split("Pairing code: ")
+            .nth(1)?
+            .chars()
+            .take(9)
+            .collect();
+        // A mistyped code first: the bundle the device sends back does not decrypt.
+        let wrong = if code.starts_with('Z') {
+            "YYYY-YYYY"
+        } else {
+            "ZZZZ-ZZZZ"
+        };
+        let refused = phone.enter_code(&server, wrong).await;
+        assert!(
+            refused.as_ref().is_err_and(|e| e.contains("wrong code")),
+            "{refused:?}"
+        );
+        Some((code.clone(), phone.enter_code(&server, &code).await))
+    };
+    let (outcome, typed) = tokio::join!(pairing, typing);
+
+    let (code, typed) = typed.unwrap_or_else(|| panic!("no pairing code shown: {outcome:?}"));
+    assert!(
+        code.len() == 9 && code.as_bytes()[4] == b'-',
+        "shown as ABCD-1234: {code:?}"
+    );
+    let companion = typed.unwrap();
+    assert_eq!(
+        companion,
+        Account::new("628110000002", 1, "100000000000002")
+    );
+    let outcome = outcome.unwrap();
+    assert!(
+        matches!(&outcome, PairOutcome::Paired { phone, .. } if phone == "628110000002"),
+        "{outcome:?}"
+    );
+    let state = server.state();
+    assert_eq!(
+        state.linked(),
+        std::slice::from_ref(&companion),
+        "{:?}",
+        state.pairing_failures()
+    );
+    let last = state.logins().last().unwrap();
+    assert_eq!((last.username, last.device), (Some(628110000002), Some(1)));
 }
