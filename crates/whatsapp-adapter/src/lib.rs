@@ -23,7 +23,9 @@
 //!
 //! The live parts ([`WhatsApp::connect`], [`pair()`]) are thin; the decisions are pure and
 //! tested with constructed whatsapp-rust values: [`translate`], [`identity`], [`outgoing`],
-//! [`pacing`], [`reorder`], [`typing`], [`lifecycle`]. whatsapp-rust logs through the `log` crate; the
+//! [`pacing`], [`reorder`], [`typing`], [`lifecycle`]. The live parts run in the tests against
+//! `wa-testserver`, a protocol-level stand-in for WhatsApp's servers, through
+//! [`Endpoint::Custom`]. whatsapp-rust logs through the `log` crate; the
 //! binary's `tracing-log` bridge carries those records into its tracing subscriber.
 //!
 //! # Example: the pure layer

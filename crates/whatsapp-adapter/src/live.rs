@@ -1,8 +1,9 @@
 //! The live driver: the whatsapp-rust client, its session file, and the glue to the adapter. Thin on
 //! purpose: everything decidable without the network lives in the pure modules and in
-//! `adapter`, which the tests drive with a fake link. Nothing here has run against WhatsApp in
-//! this repository's tests (no machine here reaches it); docs/whatsapp.md says how an operator
-//! checks it.
+//! `adapter`, which the tests drive with a fake link. This driver runs in the tests against
+//! `wa-testserver`, a protocol-level stand-in for WhatsApp's servers (`Endpoint::Custom`);
+//! no machine here reaches WhatsApp itself, and docs/whatsapp.md says how an operator checks
+//! the live link.
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};
