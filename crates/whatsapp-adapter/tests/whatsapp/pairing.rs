@@ -11,12 +11,14 @@ use std::time::Duration;
 
 use pppoe_core::PhoneNumber;
 use tokio::sync::mpsc;
-use wa_testserver::{Account, Pattern, Phone, TestServer, VERSION};
+use wa_testserver::{Account, Pattern, Phone, TestServer};
 use whatsapp_adapter::pair::{PairOutcome, pair_with_output};
-use whatsapp_adapter::{Endpoint, WhatsApp, WhatsAppConfig};
+use whatsapp_adapter::{WhatsApp, WhatsAppConfig};
 use whatsapp_rust::Jid;
 use whatsapp_rust::store::persistence_manager::PersistenceManager;
 use whatsapp_rust_sqlite_storage::SqliteStore;
+
+use crate::server::{logs, reaching};
 
 /// The account whose phone links the bot (not linked to anything yet).
 fn owner() -> Account {
@@ -25,20 +27,9 @@ fn owner() -> Account {
 
 /// A server, and the config of a session file that does not exist yet.
 fn fresh(dir: &Path) -> (TestServer, WhatsAppConfig) {
-    // `WA_LOG=debug` shows the library's and the adapter's logs (`WA_TESTSERVER_TRACE=1` the
-    // stanzas).
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_env("WA_LOG"))
-        .with_test_writer()
-        .try_init();
+    logs();
     let server = TestServer::new();
-    let mut config = WhatsAppConfig::new(dir.join("wa.db"));
-    config.endpoint = Endpoint::Custom {
-        transport: server.transport(),
-        http: server.http(),
-        version: VERSION,
-    };
-    config.connect_timeout = Duration::from_secs(60);
+    let config = reaching(&server, dir.join("wa.db"));
     (server, config)
 }
 

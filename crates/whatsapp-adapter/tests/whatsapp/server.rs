@@ -22,23 +22,32 @@ pub(crate) fn account() -> Account {
 
 /// A server and a session linked to its account, with the config that reaches it.
 pub(crate) async fn linked(dir: &Path) -> (TestServer, WhatsAppConfig) {
-    // `WA_LOG=debug` shows the library's and the adapter's logs (`WA_TESTSERVER_TRACE=1` the
-    // stanzas).
+    logs();
+    let server = TestServer::new();
+    let session = dir.join("wa.db");
+    server.seed_session(&account(), &session).await.unwrap();
+    let config = reaching(&server, session);
+    (server, config)
+}
+
+/// `WA_LOG=debug` shows the library's and the adapter's logs in a test's output
+/// (`WA_TESTSERVER_TRACE=1` the stanzas).
+pub(crate) fn logs() {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_env("WA_LOG"))
         .with_test_writer()
         .try_init();
-    let server = TestServer::new();
-    let session = dir.join("wa.db");
-    server.seed_session(&account(), &session).await.unwrap();
+}
+
+/// The adapter's settings for session file `session`, connecting to `server`.
+pub(crate) fn reaching(server: &TestServer, session: std::path::PathBuf) -> WhatsAppConfig {
     let mut config = WhatsAppConfig::new(session);
     config.endpoint = Endpoint::Custom {
         transport: server.transport(),
         http: server.http(),
         version: VERSION,
     };
-    config.connect_timeout = Duration::from_secs(60);
-    (server, config)
+    config
 }
 
 fn admins() -> Vec<PhoneNumber> {
@@ -343,6 +352,14 @@ pub(crate) async fn command(server: &TestServer, phone: &Peer, text: &str) -> St
     id
 }
 
+/// Stops the bot (it must end cleanly), the phone and the router.
+async fn stop(whatsapp: WhatsApp, driver: Driver, phone: &Peer, stack: Stack) {
+    whatsapp.shutdown().await;
+    driver.wait().await.unwrap();
+    phone.disconnect().await;
+    stack.sim.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reply_the_server_refuses_is_sent_once_more_and_a_second_refusal_is_counted() {
     let dir = tempfile::tempdir().unwrap();
@@ -385,10 +402,7 @@ async fn a_reply_the_server_refuses_is_sent_once_more_and_a_second_refusal_is_co
         .collect();
     assert_eq!(refused, [479, 463, 463]);
 
-    whatsapp.shutdown().await;
-    driver.wait().await.unwrap();
-    phone.disconnect().await;
-    stack.sim.shutdown().await;
+    stop(whatsapp, driver, &phone, stack).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -456,10 +470,7 @@ async fn the_backlog_comes_before_connected_and_an_old_write_is_skipped() {
         "{receipted:?}"
     );
 
-    whatsapp.shutdown().await;
-    driver.wait().await.unwrap();
-    phone.disconnect().await;
-    stack.sim.shutdown().await;
+    stop(whatsapp, driver, &phone, stack).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -485,10 +496,7 @@ async fn a_resent_write_is_not_run_twice() {
     assert_eq!(rows[0].event.outcome, Outcome::Skipped);
     assert_eq!(rows[1].event.outcome, Outcome::Ok);
 
-    whatsapp.shutdown().await;
-    driver.wait().await.unwrap();
-    phone.disconnect().await;
-    stack.sim.shutdown().await;
+    stop(whatsapp, driver, &phone, stack).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -522,10 +530,7 @@ async fn a_command_from_a_companion_device_is_answered() {
         .unwrap();
     assert_eq!(rows[0].event.actor_phone, technician().phone);
 
-    whatsapp.shutdown().await;
-    driver.wait().await.unwrap();
-    phone.disconnect().await;
-    stack.sim.shutdown().await;
+    stop(whatsapp, driver, &phone, stack).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -582,10 +587,7 @@ async fn a_stalled_connection_is_replaced_and_the_bot_goes_on() {
     serve_one(&whatsapp, &stack.engine).await;
     let reply = phone.next_message().await;
     assert_eq!(reply.quoting.as_deref(), Some(sent.as_str()));
-    whatsapp.shutdown().await;
-    driver.wait().await.unwrap();
-    phone.disconnect().await;
-    stack.sim.shutdown().await;
+    stop(whatsapp, driver, &phone, stack).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -621,10 +623,7 @@ async fn an_undecryptable_message_gets_a_retry_receipt_and_the_sender_is_asked_t
         .unwrap();
     assert_eq!(rows.len(), 1, "{rows:#?}");
 
-    whatsapp.shutdown().await;
-    driver.wait().await.unwrap();
-    phone.disconnect().await;
-    stack.sim.shutdown().await;
+    stop(whatsapp, driver, &phone, stack).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
