@@ -278,6 +278,35 @@ impl Conn {
         let device = self.device();
         match (xmlns.as_str(), kind.as_str()) {
             ("w:p", _) => self.send(result(vec![])),
+            // The account's settings a client reads after login: no A/B props, privacy as a
+            // new account has it, nobody blocked.
+            ("abt", "get") => self.send(result(vec![
+                NodeBuilder::new("props")
+                    .attr("protocol", "1")
+                    .attr("hash", "test")
+                    .attr("refresh", "86400")
+                    .build(),
+            ])),
+            ("privacy", "get") => self.send(result(vec![
+                NodeBuilder::new("privacy")
+                    .children(
+                        [
+                            ("readreceipts", "all"),
+                            ("last", "all"),
+                            ("profile", "all"),
+                            ("status", "contacts"),
+                            ("groupadd", "all"),
+                        ]
+                        .map(|(name, value)| {
+                            NodeBuilder::new("category")
+                                .attr("name", name)
+                                .attr("value", value)
+                                .build()
+                        }),
+                    )
+                    .build(),
+            ])),
+            ("blocklist", "get") => self.send(result(vec![NodeBuilder::new("list").build()])),
             ("w:m", _) => self.send(result(vec![
                 NodeBuilder::new("media_conn")
                     .attr("auth", "test-auth")
