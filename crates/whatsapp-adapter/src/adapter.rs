@@ -223,7 +223,13 @@ impl<L: Link> Shared<L> {
                     .map_err(MessengerError::Rejected)?;
                 let early = {
                     let mut deliveries = lock(&self.deliveries);
-                    let early = deliveries.sent(&id, &chat, part, Instant::now().into_std());
+                    let early = deliveries.sent_quoting(
+                        &id,
+                        &chat,
+                        part,
+                        quote.map(|(quoted, _)| quoted.as_str()),
+                        Instant::now().into_std(),
+                    );
                     // Registered under the deliveries' lock: an ack read meanwhile on another
                     // task is judged after it, and finds the watcher.
                     if let Some(fates) = fates.as_deref_mut() {
@@ -357,14 +363,21 @@ impl<L: Link> Shared<L> {
         }
     }
 
-    /// Sends a refused or unacknowledged reply once more (unquoted).
+    /// Sends a refused or unacknowledged reply once more, quoting what it quoted (while the
+    /// quoted message is still in the cache).
     async fn resend(&self, pending: Pending) {
+        let quote = pending
+            .quoting
+            .as_ref()
+            .and_then(|id| Some((id.clone(), lock(&self.quotes).get(id)?.clone())));
         let sent = match pending.chat.parse::<Jid>() {
             Ok(jid) if self.wait_connected(SEND_WAIT).await => {
                 self.pacer.wait(&pending.chat).await;
-                self.link
-                    .send(&jid, build_text_message(&pending.text, None))
-                    .await
+                let message = build_text_message(
+                    &pending.text,
+                    quote.as_ref().map(|(id, q)| (id.as_str(), q)),
+                );
+                self.link.send(&jid, message).await
             }
             Ok(_) => Err("not connected to WhatsApp".to_owned()),
             Err(_) => Err(format!("not a WhatsApp chat: {}", pending.chat)),

@@ -42,6 +42,8 @@ pub struct Pending {
     pub text: String,
     /// Why it is in doubt: the server's error code, or `None` when no ack came in time.
     pub error: Option<String>,
+    /// The id of the command it quotes, so that the retry quotes it too (`None`: unquoted).
+    pub quoting: Option<String>,
     sent_at: Instant,
     retried: bool,
 }
@@ -91,13 +93,25 @@ impl Deliveries {
 
     /// A reply went out under `id` at `now`. `Some` when its ack came already.
     pub fn sent(&mut self, id: &str, chat: &str, text: &str, now: Instant) -> Option<Verdict> {
-        self.insert(id, chat, text, now, false)
+        self.sent_quoting(id, chat, text, None, now)
+    }
+
+    /// [`sent`](Self::sent), for a reply that quotes message `quoting` (kept for its retry).
+    pub fn sent_quoting(
+        &mut self,
+        id: &str,
+        chat: &str,
+        text: &str,
+        quoting: Option<&str>,
+        now: Instant,
+    ) -> Option<Verdict> {
+        self.insert(id, chat, text, quoting, now, false)
     }
 
     /// The retry of a reply went out under `id` at `now`. `Some` when its ack came already.
     pub fn resent(&mut self, id: &str, chat: &str, text: &str, now: Instant) -> Option<Verdict> {
         self.stats.retried += 1;
-        self.insert(id, chat, text, now, true)
+        self.insert(id, chat, text, None, now, true)
     }
 
     fn insert(
@@ -105,6 +119,7 @@ impl Deliveries {
         id: &str,
         chat: &str,
         text: &str,
+        quoting: Option<&str>,
         now: Instant,
         retried: bool,
     ) -> Option<Verdict> {
@@ -115,6 +130,7 @@ impl Deliveries {
                 chat: chat.to_owned(),
                 text: text.to_owned(),
                 error: None,
+                quoting: quoting.map(str::to_owned),
                 sent_at: now,
                 retried,
             },

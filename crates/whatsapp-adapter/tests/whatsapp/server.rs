@@ -367,12 +367,13 @@ async fn a_reply_the_server_refuses_is_sent_once_more_and_a_second_refusal_is_co
     let stack = stack(dir.path()).await;
     let (whatsapp, driver) = start(&server, &config).await;
 
-    // Refused once (479): the retry (unquoted, see `delivery`) gets through.
-    command(&server, &phone, "checkpppoe john123").await;
+    // Refused once (479): the retry gets through, quoting the command as the reply did.
+    let sent = command(&server, &phone, "checkpppoe john123").await;
     server.refuse_next_message(479);
     serve_one(&whatsapp, &stack.engine).await;
     let reply = phone.next_message().await;
     assert!(reply.text.contains("john123"), "{}", reply.text);
+    assert_eq!(reply.quoting.as_deref(), Some(sent.as_str()));
 
     // Refused twice: a delivery failure, counted (the audit row stays as it was).
     command(&server, &phone, "checkpppoe jane456").await;
