@@ -476,6 +476,11 @@ impl PhoneNumber {
             }
         }
         let normalized = if plus {
+            // No country code starts with 0: `+0812...` is a national number with a stray `+`,
+            // which cannot be read either way for sure.
+            if digits.starts_with('0') {
+                return Err(PhoneNumberError::Malformed(trimmed.to_owned()));
+            }
             digits
         } else if let Some(national) = digits.strip_prefix('0') {
             if national.starts_with('0') {
@@ -780,6 +785,17 @@ mod tests {
         assert!(PhoneNumber::parse("12345@g.us", "62").is_err());
         assert!(PhoneNumber::parse("0812abc", "62").is_err());
         assert!(PhoneNumber::parse("0812", "62").is_err());
+        // A `+` before a leading 0 names no country: refused, not kept as `0...` (which read
+        // again would be national; the property test found `+00000000`).
+        for text in ["+00000000", "+0812 3456 7890"] {
+            assert!(
+                matches!(
+                    PhoneNumber::parse(text, "62"),
+                    Err(PhoneNumberError::Malformed(_))
+                ),
+                "{text}"
+            );
+        }
     }
 
     #[test]
