@@ -47,6 +47,9 @@ pub(crate) fn reaching(server: &TestServer, session: std::path::PathBuf) -> What
         http: server.http(),
         version: VERSION,
     };
+    // Replies unpaced: these tests are about the protocol, pacing has its own.
+    config.pacing.per_chat_interval = Duration::ZERO;
+    config.pacing.jitter = Duration::ZERO;
     config
 }
 
@@ -205,35 +208,35 @@ async fn stack(dir: &Path) -> Stack {
     }
 }
 
-/// Takes the bot's next message, runs it through the engine and sends the replies, as the
-/// binary's serve loop does.
-pub(crate) async fn serve_one(
+/// Takes the bot's next message, runs it through the engine and delivers what it answers as
+/// the binary's serve loop does: replies sent; notices sent with `send_confirmed` and their
+/// delivery audited.
+pub(crate) async fn serve_one<T: pppoe_core::TicketStore>(
     whatsapp: &WhatsApp,
-    engine: &Engine<RouterOs, AuditStore, SystemClock>,
+    engine: &Engine<RouterOs, AuditStore, SystemClock, T>,
 ) {
     let incoming = whatsapp
         .next_message()
         .await
         .expect("a message for the bot");
-    for reply in engine.handle(incoming).await {
-        whatsapp.send(&reply).await.expect("the reply is sent");
+    for out in engine.handle(incoming).await {
+        match out.audit.clone() {
+            Some(audit) => {
+                let delivery = whatsapp.send_confirmed(&out).await;
+                engine.record_delivery(&audit, &delivery).await;
+            }
+            None => whatsapp.send(&out).await.expect("the reply is sent"),
+        }
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_spec_flows_from_a_phone_through_the_test_server_to_the_router_and_back() {
     let dir = tempfile::tempdir().unwrap();
-    let (server, mut config) = linked(dir.path()).await;
-    config.pacing.per_chat_interval = Duration::ZERO;
-    config.pacing.jitter = Duration::ZERO;
+    let (server, config) = linked(dir.path()).await;
     let stack = stack(dir.path()).await;
     let phone = Peer::connect(&server, &technician(), dir.path()).await;
-    let allowlisted = [PhoneNumber::international(&technician().phone).unwrap()];
-    let (whatsapp, driver) = WhatsApp::connect(config, &allowlisted).await.unwrap();
-    let bot_device = account().device_jid();
-    server
-        .wait_until("the bot's pre-key upload", |s| s.has_keys(&bot_device))
-        .await;
+    let (whatsapp, driver) = start(&server, &config).await;
 
     let bot = Jid::pn(&account().phone);
     let script = [
@@ -318,20 +321,28 @@ async fn the_spec_flows_from_a_phone_through_the_test_server_to_the_router_and_b
     stack.sim.shutdown().await;
 }
 
-/// A linked bot and the technician's phone, both connected, the bot's keys on the server,
-/// replies unpaced.
+/// A linked bot and the technician's phone (also the admin told of the bot's stops).
 async fn connected(dir: &Path) -> (TestServer, WhatsAppConfig, Peer) {
     let (server, mut config) = linked(dir).await;
-    config.pacing.per_chat_interval = Duration::ZERO;
-    config.pacing.jitter = Duration::ZERO;
     config.admins = vec![PhoneNumber::international(&technician().phone).unwrap()];
     let phone = Peer::connect(&server, &technician(), dir).await;
     (server, config, phone)
 }
 
+/// Connects the bot with the technician allowlisted; see [`start_with`].
 pub(crate) async fn start(server: &TestServer, config: &WhatsAppConfig) -> (WhatsApp, Driver) {
     let allowlisted = [PhoneNumber::international(&technician().phone).unwrap()];
-    let started = WhatsApp::connect(config.clone(), &allowlisted)
+    start_with(server, config, &allowlisted).await
+}
+
+/// Connects the bot and waits until its keys are on the server (so that phones can write to
+/// it).
+pub(crate) async fn start_with(
+    server: &TestServer,
+    config: &WhatsAppConfig,
+    allowlisted: &[PhoneNumber],
+) -> (WhatsApp, Driver) {
+    let started = WhatsApp::connect(config.clone(), allowlisted)
         .await
         .unwrap();
     let bot_device = account().device_jid();
@@ -503,9 +514,7 @@ async fn a_resent_write_is_not_run_twice() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_command_from_a_companion_device_is_answered() {
     let dir = tempfile::tempdir().unwrap();
-    let (server, mut config) = linked(dir.path()).await;
-    config.pacing.per_chat_interval = Duration::ZERO;
-    config.pacing.jitter = Duration::ZERO;
+    let (server, config) = linked(dir.path()).await;
     // WhatsApp Desktop: device 3 of the technician's account, addressed by LID.
     let desktop = Account::new(&technician().phone, 3, &technician().lid);
     let phone = Peer::connect(&server, &desktop, dir.path()).await;

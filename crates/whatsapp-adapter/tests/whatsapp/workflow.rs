@@ -4,12 +4,10 @@
 //! location as evidence, and `selesai TR001`, with every notice delivered to a real client.
 
 use std::path::Path;
-use std::time::Duration;
 
 use audit_store::{AuditQuery, AuditStore, StoreOptions};
 use pppoe_core::{
-    AccessEntry, CustomerSettings, Engine, EngineConfig, Messenger as _, Outcome, PhoneNumber,
-    Role, SystemClock,
+    AccessEntry, CustomerSettings, Engine, EngineConfig, Outcome, PhoneNumber, Role, SystemClock,
 };
 use routeros_adapter::{RouterOs, RouterOsConfig};
 use routeros_api::ClientConfig;
@@ -18,7 +16,7 @@ use wa_testserver::{Account, Peer, TestServer};
 use whatsapp_adapter::WhatsApp;
 use whatsapp_rust::Jid;
 
-use crate::server::{account, linked, technician};
+use crate::server::{account, linked, serve_one, start_with, technician};
 
 fn admin() -> Account {
     Account::new("6281200000001", 0, "200000000000001")
@@ -33,27 +31,6 @@ fn customer() -> Account {
 }
 
 type TicketEngine = Engine<RouterOs, AuditStore, SystemClock, AuditStore>;
-
-/// Takes the bot's next message and delivers what the engine answers as the binary's serve
-/// loop does: replies sent, notices sent and their delivery audited.
-async fn serve_one(whatsapp: &WhatsApp, engine: &TicketEngine) {
-    let incoming = whatsapp
-        .next_message()
-        .await
-        .expect("a message for the bot");
-    for out in engine.handle(incoming).await {
-        if std::env::var_os("WA_TESTSERVER_TRACE").is_some() {
-            eprintln!("bot -> {}: {}", out.chat, out.text);
-        }
-        match out.audit.clone() {
-            Some(audit) => {
-                let delivery = whatsapp.send_confirmed(&out).await;
-                engine.record_delivery(&audit, &delivery).await;
-            }
-            None => whatsapp.send(&out).await.expect("the reply is sent"),
-        }
-    }
-}
 
 /// Runs the bot on message `id` from `peer`; the peer's next message (its reply).
 async fn say(
@@ -77,9 +54,7 @@ async fn say(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_ticket_from_report_to_selesai_with_customer_notice_photo_and_location() {
     let dir = tempfile::tempdir().unwrap();
-    let (server, mut config) = linked(dir.path()).await;
-    config.pacing.per_chat_interval = Duration::ZERO;
-    config.pacing.jitter = Duration::ZERO;
+    let (server, config) = linked(dir.path()).await;
     let media = dir.path().join("media");
     let (engine, store, sim) = ticket_stack(dir.path(), &media).await;
     let tech = Peer::connect(&server, &technician(), dir.path()).await;
@@ -91,11 +66,7 @@ async fn a_ticket_from_report_to_selesai_with_customer_notice_photo_and_location
         number(&admin()),
         number(&second_admin()),
     ];
-    let (whatsapp, driver) = WhatsApp::connect(config, &allowlisted).await.unwrap();
-    let bot_device = account().device_jid();
-    server
-        .wait_until("the bot's pre-key upload", |s| s.has_keys(&bot_device))
-        .await;
+    let (whatsapp, driver) = start_with(&server, &config, &allowlisted).await;
     let bot = Jid::pn(&account().phone);
     let say = |peer, sent| say(&server, &whatsapp, &engine, peer, sent);
 
