@@ -11,7 +11,7 @@ use routeros_api::proto::{QueryWord, Reply, Request, matches};
 use routeros_api::value::{self, ItemId};
 
 use crate::model::{Item, Plain};
-use crate::state::{Change, SimError, SimState, Table};
+use crate::state::{Change, Db, SimError, SimState, Table};
 use crate::wire::Out;
 
 /// What to do with a request.
@@ -76,7 +76,15 @@ const MENUS: &[&str] = &[
     "/system",
     "/system/resource",
     "/system/identity",
+    "/ip",
+    "/ip/firewall",
+    "/ip/firewall/address-list",
 ];
+
+const ADDRESS_LIST: &str = "/ip/firewall/address-list";
+
+/// What RouterOS answers to a command it does not have in a menu it has.
+const NO_SUCH_COMMAND: &str = "no such command";
 
 fn reply(f: impl FnOnce(&mut Out)) -> Plan {
     let mut out = Out::default();
@@ -101,18 +109,62 @@ pub(crate) fn execute(state: &SimState, req: &Request) -> Plan {
         "/ppp/secret" => Some(Table::Secret),
         "/ppp/active" => Some(Table::Active),
         "/ppp/profile" => Some(Table::Profile),
+        ADDRESS_LIST => Some(Table::AddressList),
         _ => None,
     };
+    if table == Some(Table::AddressList) {
+        // Timed entries that are due go before anyone sees or changes the list.
+        state.expire_address_list();
+    }
+    let now = state.now();
     match (menu, verb, table) {
         (_, "print" | "getall", Some(table)) => print(state, req, table, false),
         (_, "listen", Some(table)) => print(state, req, table, true),
-        ("/ppp/secret", "add", _) => secret_add(state, req),
-        ("/ppp/secret", "set", _) => secret_set(state, req, &req.command, None),
-        ("/ppp/secret", "enable", _) => secret_set(state, req, &req.command, Some("no")),
-        ("/ppp/secret", "disable", _) => secret_set(state, req, &req.command, Some("yes")),
-        ("/ppp/secret", "unset", _) => secret_unset(state, req),
-        ("/ppp/secret", "remove", _) => secret_remove(state, req),
-        ("/ppp/active", "remove", _) => active_remove(state, req),
+        ("/ppp/secret", "add", _) => add(state, req, |db, attrs| {
+            db.add_secret(attrs).map(|s| (s.id, s.name.clone()))
+        }),
+        ("/ppp/secret", "set", _) => {
+            let attrs = changes(req);
+            write(state, req, Table::Secret, |db, ids| {
+                db.set_secrets(ids, &attrs)
+            })
+        }
+        ("/ppp/secret", "enable" | "disable", _) => {
+            let attrs = enable_disable(verb);
+            write(state, req, Table::Secret, |db, ids| {
+                db.set_secrets(ids, &attrs)
+            })
+        }
+        ("/ppp/secret", "unset", _) => write(state, req, Table::Secret, |db, ids| {
+            let value_name = req
+                .get("value-name")
+                .ok_or_else(|| SimError::Missing("value-name".to_owned()))?;
+            db.unset_secrets(ids, value_name)
+        }),
+        ("/ppp/secret", "remove", _) => write(state, req, Table::Secret, Db::remove_secrets),
+        ("/ppp/active", "remove", _) => write(state, req, Table::Active, |db, ids| {
+            let ended = db.remove_sessions(ids, now, "admin-disconnect")?;
+            Ok(ended.into_iter().map(|(name, _)| name).collect())
+        }),
+        (ADDRESS_LIST, "add", _) => add(state, req, |db, attrs| {
+            db.add_address_list_entry(attrs, now)
+                .map(|e| (e.id, e.address.clone()))
+        }),
+        (ADDRESS_LIST, "set", _) => {
+            let attrs = changes(req);
+            write(state, req, Table::AddressList, |db, ids| {
+                db.set_address_list(ids, &attrs, now)
+            })
+        }
+        (ADDRESS_LIST, "enable" | "disable", _) => {
+            let attrs = enable_disable(verb);
+            write(state, req, Table::AddressList, |db, ids| {
+                db.set_address_list(ids, &attrs, now)
+            })
+        }
+        (ADDRESS_LIST, "remove", _) => {
+            write(state, req, Table::AddressList, Db::remove_address_list)
+        }
         ("/interface", "print" | "getall", _) => {
             let items = state.db().interfaces();
             plain_print(state, req, items)
@@ -137,7 +189,7 @@ pub(crate) fn execute(state: &SimState, req: &Request) -> Plan {
         },
         _ => {
             let message = if MENUS.contains(&menu) {
-                "no such command"
+                NO_SUCH_COMMAND
             } else {
                 "no such command prefix"
             };
@@ -148,7 +200,11 @@ pub(crate) fn execute(state: &SimState, req: &Request) -> Plan {
 
 fn print(state: &SimState, req: &Request, table: Table, listen: bool) -> Plan {
     let follow_only = listen || req.has("follow-only");
-    let follow = (follow_only || req.has("follow")).then(|| (table, state.subscribe_changes()));
+    let following = follow_only || req.has("follow");
+    if following && state.listen_refused() {
+        return reply(|out| out.fail(None, NO_SUCH_COMMAND, req.tag()));
+    }
+    let follow = following.then(|| (table, state.subscribe_changes()));
     let items = if follow_only {
         Vec::new()
     } else {
@@ -214,69 +270,41 @@ fn changes(req: &Request) -> Vec<(String, String)> {
         .collect()
 }
 
-fn secret_add(state: &SimState, req: &Request) -> Plan {
-    let result = state.change(|db| db.add_secret(&changes(req)));
-    match result {
-        Ok(secret) => {
-            state.log_write(&req.command, vec![secret.name.clone()]);
-            reply(|out| out.reply(&Reply::done_ret(secret.id.to_string()).with_tag(req.tag())))
+/// `disabled=no` for `enable`, `disabled=yes` for `disable`.
+fn enable_disable(verb: &str) -> Vec<(String, String)> {
+    let value = if verb == "enable" { "no" } else { "yes" };
+    vec![("disabled".to_owned(), value.to_owned())]
+}
+
+/// `add`: makes the item from the request's attributes, logs the write under the name `f`
+/// returns with the new id, and answers `!done =ret=<id>`.
+fn add(
+    state: &SimState,
+    req: &Request,
+    f: impl FnOnce(&mut Db, &[(String, String)]) -> Result<(ItemId, String), SimError>,
+) -> Plan {
+    let attrs = changes(req);
+    match state.change(|db| f(db, &attrs)) {
+        Ok((id, name)) => {
+            state.log_write(&req.command, vec![name]);
+            reply(|out| out.reply(&Reply::done_ret(id.to_string()).with_tag(req.tag())))
         }
         Err(e) => fail(&e, req.tag()),
     }
 }
 
-fn secret_set(state: &SimState, req: &Request, command: &str, disabled: Option<&str>) -> Plan {
-    let result = targets(state, req, Table::Secret).and_then(|ids| {
-        let mut attrs = changes(req);
-        if let Some(value) = disabled {
-            attrs = vec![("disabled".to_owned(), value.to_owned())];
-        }
-        state.change(|db| db.set_secrets(&ids, &attrs))
-    });
-    match result {
-        Ok(names) => {
-            state.log_write(command, names);
-            done(req.tag())
-        }
-        Err(e) => fail(&e, req.tag()),
-    }
-}
-
-fn secret_unset(state: &SimState, req: &Request) -> Plan {
-    let result = targets(state, req, Table::Secret).and_then(|ids| {
-        let value_name = req
-            .get("value-name")
-            .ok_or_else(|| SimError::Missing("value-name".to_owned()))?;
-        state.change(|db| db.unset_secrets(&ids, value_name))
-    });
+/// A change of the items that `=.id=` / `=numbers=` select: `f` changes them and returns
+/// their names for the write log; answers `!done`.
+fn write(
+    state: &SimState,
+    req: &Request,
+    table: Table,
+    f: impl FnOnce(&mut Db, &[ItemId]) -> Result<Vec<String>, SimError>,
+) -> Plan {
+    let result = targets(state, req, table).and_then(|ids| state.change(|db| f(db, &ids)));
     match result {
         Ok(names) => {
             state.log_write(&req.command, names);
-            done(req.tag())
-        }
-        Err(e) => fail(&e, req.tag()),
-    }
-}
-
-fn secret_remove(state: &SimState, req: &Request) -> Plan {
-    let result = targets(state, req, Table::Secret)
-        .and_then(|ids| state.change(|db| db.remove_secrets(&ids)));
-    match result {
-        Ok(names) => {
-            state.log_write(&req.command, names);
-            done(req.tag())
-        }
-        Err(e) => fail(&e, req.tag()),
-    }
-}
-
-fn active_remove(state: &SimState, req: &Request) -> Plan {
-    let now = state.now();
-    let result = targets(state, req, Table::Active)
-        .and_then(|ids| state.change(|db| db.remove_sessions(&ids, now, "admin-disconnect")));
-    match result {
-        Ok(ended) => {
-            state.log_write(&req.command, ended.iter().map(|(n, _)| n.clone()).collect());
             done(req.tag())
         }
         Err(e) => fail(&e, req.tag()),

@@ -3,10 +3,11 @@
 //!
 //! It serves `/login` (plain, or the pre-6.43 MD5 challenge), `/ppp/secret`
 //! (`print add set remove enable disable unset listen`), `/ppp/active` (`print remove
-//! listen`), `/ppp/profile/print`, `/interface/print`, `/interface/monitor-traffic`,
-//! `/system/resource/print`, `/system/identity/print|set`, `/cancel` and `/quit`, with
-//! `.tag`s, concurrent commands, query words, `.proplist`, `=count-only=`, `=follow=` and the
-//! `!empty` reply of RouterOS 7.18+. The wire format is `routeros-api`'s, all of it: its
+//! listen`), `/ppp/profile/print`, `/ip/firewall/address-list` (`print add set remove enable
+//! disable listen`; entries unique by list and address together), `/interface/print`,
+//! `/interface/monitor-traffic`, `/system/resource/print`, `/system/identity/print|set`,
+//! `/cancel` and `/quit`, with `.tag`s, concurrent commands, query words, `.proplist`,
+//! `=count-only=`, `=follow=`/`=follow-only=` and the `!empty` reply of RouterOS 7.18+. The wire format is `routeros-api`'s, all of it: its
 //! codec frames the bytes, its `Request` reads them, its `matches()` evaluates the queries,
 //! its `Reply` encodes the answers, its `value` module prints durations, dates and booleans,
 //! and its legacy login response checks the MD5 challenge. So the simulator cannot drift from
@@ -14,7 +15,8 @@
 //!
 //! ```text
 //!            ┌──────────────────── SimState (Arc; cloned by tests) ─────────────────────┐
-//!            │ menus: secrets, active sessions, profiles (Menu<T>) · settings · faults  │
+//!            │ menus: secrets, sessions, profiles, address list (Menu<T>) · settings ·  │
+//!            │ faults                                                                   │
 //!            │ logs: writes, requests (capped) · clock                                  │
 //!            └───────▲──────────────────────────────────────▲───────────────────────────┘
 //!   TCP ─► reader: Decoder ─► Request ─► login / cancel / commands ─► Plan ─► writer ─► TCP
@@ -59,8 +61,9 @@
 //! ```
 //!
 //! Tests change and inspect the state while clients are connected: [`SimState::secrets`],
-//! [`SimState::writes_to`], [`SimState::inject`] a [`Fault`], [`SimState::set_reply_delay`],
-//! [`SimState::fatal_all`] and so on.
+//! [`SimState::address_list`], [`SimState::writes_to`], [`SimState::inject`] a [`Fault`],
+//! [`SimState::set_reply_delay`], [`SimState::set_refuse_listen`], [`SimState::fatal_all`]
+//! and so on.
 #![deny(missing_docs)]
 
 mod commands;
@@ -70,7 +73,7 @@ mod server;
 mod state;
 mod wire;
 
-pub use model::{ActiveSession, Profile, Secret, SecretSpec, SessionSpec};
+pub use model::{ActiveSession, AddressListEntry, Profile, Secret, SecretSpec, SessionSpec};
 pub use routeros_api::value::ItemId;
 pub use server::{SimServer, serve};
 pub use state::{Fault, RequestRecord, SimError, SimState, WriteRecord};

@@ -332,6 +332,95 @@ pub struct ActiveSession {
     pub radius: bool,
 }
 
+/// An `/ip/firewall/address-list` entry, as read by
+/// [`SimState::address_list`](crate::SimState::address_list).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AddressListEntry {
+    /// `.id`.
+    pub id: ItemId,
+    /// `list`: the name of the address list.
+    pub list: String,
+    /// `address` as RouterOS keeps it: `10.0.0.1` (also for `10.0.0.1/32`), a network
+    /// `10.0.0.0/24` (host bits cleared), a range `10.0.0.1-10.0.0.5` (a network if it is
+    /// one) or a DNS name.
+    pub address: String,
+    /// `comment`.
+    pub comment: Option<String>,
+    /// `disabled`.
+    pub disabled: bool,
+    /// `creation-time`, in seconds since the Unix epoch on the simulated clock.
+    pub creation_time: i64,
+    /// When an entry added with a `timeout` goes (seconds since the Unix epoch on the
+    /// simulated clock); `None` for a permanent entry.
+    pub expires_at: Option<i64>,
+}
+
+impl AddressListEntry {
+    pub(crate) fn new(id: ItemId, now: i64) -> Self {
+        Self {
+            id,
+            list: String::new(),
+            address: String::new(),
+            comment: None,
+            disabled: false,
+            creation_time: now,
+            expires_at: None,
+        }
+    }
+
+    /// `list` and `address`, which are unique together.
+    pub(crate) fn key_of(list: &str, address: &str) -> String {
+        format!("{list}\0{address}")
+    }
+
+    /// `timeout`: what is left of it.
+    fn timeout(&self, now: i64) -> Option<String> {
+        let left = u64::try_from(self.expires_at?.saturating_sub(now)).unwrap_or(0);
+        Some(value::format_duration(Duration::from_secs(left)))
+    }
+
+    /// `dynamic`: an entry with a timeout lives in RAM only, and RouterOS flags it dynamic.
+    fn dynamic(&self) -> bool {
+        self.expires_at.is_some()
+    }
+}
+
+impl Item for AddressListEntry {
+    fn get(&self, key: &str, now: i64) -> Option<Cow<'_, str>> {
+        Some(match key {
+            ".id" => Cow::Owned(self.id.to_string()),
+            "list" => Cow::Borrowed(&self.list),
+            "address" => Cow::Borrowed(&self.address),
+            "creation-time" => Cow::Owned(value::format_datetime(self.creation_time)),
+            "timeout" => Cow::Owned(self.timeout(now)?),
+            "dynamic" => Cow::Borrowed(value::format_bool(self.dynamic())),
+            "disabled" => Cow::Borrowed(value::format_bool(self.disabled)),
+            "comment" => Cow::Borrowed(self.comment.as_deref()?),
+            _ => return None,
+        })
+    }
+
+    fn write(&self, row: &mut Row<'_>, now: i64) {
+        row.attr_with(".id", || self.id.to_string());
+        row.attr("list", &self.list);
+        row.attr("address", &self.address);
+        row.attr_with("creation-time", || {
+            value::format_datetime(self.creation_time)
+        });
+        if row.wants("timeout")
+            && let Some(timeout) = self.timeout(now)
+        {
+            row.attr("timeout", &timeout);
+        }
+        row.flag("dynamic", self.dynamic());
+        row.flag("disabled", self.disabled);
+        if let Some(comment) = &self.comment {
+            row.attr("comment", comment);
+        }
+    }
+}
+
 /// A property list for items that have no type of their own (`/system/resource`,
 /// `/system/identity`, `/interface`, monitor samples).
 #[derive(Debug, Clone, Default)]

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use routeros_api::codec::{Decoder, Limits, encode_sentence};
-use routeros_sim::{Fault, SecretSpec, SimServer, SimState};
+use routeros_sim::{Fault, SecretSpec, SimError, SimServer, SimState};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -833,4 +833,340 @@ async fn requests_are_logged_without_passwords() {
     assert_eq!(log[1].command, "/ppp/secret/print");
     assert_eq!(log[1].words, ["=.proplist=name", "?name=x"]);
     let _ = SecretSpec::new("unused", "x");
+}
+
+/// A state whose clock stands at 2025-06-01 08:00:00, for exact `creation-time`s.
+fn frozen_state() -> SimState {
+    let state = SimState::new();
+    state.freeze_clock();
+    state.set_time(routeros_api::value::days_from_civil(2025, 6, 1) * 86_400 + 8 * 3600);
+    state
+}
+
+/// Makes sure that an endless command sent just before on `c` is registered: the reply to a
+/// later command on the same connection comes after it.
+async fn sync(c: &mut Client) {
+    c.send(&["/system/identity/print", ".tag=sync"]).await;
+    assert_eq!(tag_of(&c.expect().await), Some("sync"));
+    assert_eq!(tag_of(&c.expect().await), Some("sync"));
+}
+
+#[tokio::test]
+async fn address_list_add_print_set_remove() {
+    let srv = server(frozen_state()).await;
+    let state = srv.state().clone();
+    let mut c = Client::login(srv.addr()).await;
+    const MENU: &str = "/ip/firewall/address-list";
+    let cmd = |verb: &str| format!("{MENU}/{verb}");
+    assert_eq!(c.call(&[&cmd("print")]).await, [["!empty"], ["!done"]]);
+    let reply = c
+        .call(&[&cmd("add"), "=list=isolir", "=address=10.20.0.9"])
+        .await;
+    assert_eq!(reply, [["!done", "=ret=*1"]]);
+    let reply = c
+        .call(&[
+            &cmd("add"),
+            "=list=isolir",
+            "=address=10.20.0.10/32",
+            "=comment=Budi Santoso",
+        ])
+        .await;
+    assert_eq!(reply, [["!done", "=ret=*2"]]);
+    // The same address in another list is another entry.
+    let reply = c
+        .call(&[&cmd("add"), "=list=vip", "=address=10.20.0.9"])
+        .await;
+    assert_eq!(reply, [["!done", "=ret=*3"]]);
+
+    // As RouterOS 7 prints them: no comment when there is none, no timeout unless set.
+    let reply = c.call(&[&cmd("print"), "?list=isolir"]).await;
+    assert_eq!(
+        reply,
+        [
+            vec![
+                "!re",
+                "=.id=*1",
+                "=list=isolir",
+                "=address=10.20.0.9",
+                "=creation-time=2025-06-01 08:00:00",
+                "=dynamic=false",
+                "=disabled=false",
+            ],
+            vec![
+                "!re",
+                "=.id=*2",
+                "=list=isolir",
+                "=address=10.20.0.10",
+                "=creation-time=2025-06-01 08:00:00",
+                "=dynamic=false",
+                "=disabled=false",
+                "=comment=Budi Santoso",
+            ],
+            vec!["!done"],
+        ]
+    );
+    let reply = c
+        .call(&[
+            &cmd("print"),
+            "=.proplist=.id,address",
+            "?list=isolir",
+            "?address=10.20.0.10",
+        ])
+        .await;
+    assert_eq!(reply[0], ["!re", "=.id=*2", "=address=10.20.0.10"]);
+    let reply = c
+        .call(&[&cmd("print"), "=count-only=", "?address=10.20.0.9"])
+        .await;
+    assert_eq!(reply, [["!done", "=ret=2"]]);
+    let reply = c.call(&[&cmd("print"), "?list=nobody"]).await;
+    assert_eq!(reply, [["!empty"], ["!done"]]);
+
+    // set by .id, by a list of ids; disable, enable.
+    assert_eq!(
+        c.call(&[&cmd("set"), "=.id=*1", "=comment=Suspended: unpaid"])
+            .await,
+        [["!done"]]
+    );
+    assert_eq!(
+        c.call(&[&cmd("set"), "=numbers=*2", "=address=10.20.0.11"])
+            .await,
+        [["!done"]]
+    );
+    assert_eq!(
+        c.call(&[&cmd("disable"), "=numbers=*1,*2"]).await,
+        [["!done"]]
+    );
+    assert!(
+        state
+            .address_list_entries("isolir")
+            .iter()
+            .all(|e| e.disabled)
+    );
+    assert_eq!(c.call(&[&cmd("enable"), "=.id=*2"]).await, [["!done"]]);
+    let isolir = state.address_list_entries("isolir");
+    assert_eq!(isolir.len(), 2);
+    assert_eq!(
+        (isolir[0].comment.as_deref(), isolir[0].disabled),
+        (Some("Suspended: unpaid"), true)
+    );
+    assert_eq!(
+        (isolir[1].address.as_str(), isolir[1].disabled),
+        ("10.20.0.11", false)
+    );
+    // An empty comment is no comment.
+    c.call(&[&cmd("set"), "=.id=*1", "=comment="]).await;
+    let reply = c.call(&[&cmd("print"), "?.id=*1"]).await;
+    assert!(!rows(&reply)[0].contains_key("comment"));
+
+    // remove by a list of ids.
+    assert_eq!(c.call(&[&cmd("remove"), "=.id=*1,*3"]).await, [["!done"]]);
+    let left = state.address_list();
+    assert_eq!(left.len(), 1);
+    assert_eq!(
+        (left[0].list.as_str(), left[0].address.as_str()),
+        ("isolir", "10.20.0.11")
+    );
+    // The write log names entries by address: 3 adds, 3 sets, a disable, an enable, a remove.
+    assert_eq!(state.writes_to(&cmd("add"), "10.20.0.9"), 2);
+    assert_eq!(state.writes_to(&cmd("set"), "10.20.0.11"), 1);
+    assert_eq!(state.writes_to(&cmd("remove"), "10.20.0.9"), 1);
+    assert_eq!(state.write_count(), 9);
+
+    // The test API adds as `add` does, without logging a write.
+    let id = state
+        .add_address_list_entry("isolir", "10.20.0.12", Some("Siti"))
+        .unwrap();
+    assert_eq!(id.to_string(), "*4");
+    let reply = c.call(&[&cmd("print"), "?comment=Siti"]).await;
+    assert_eq!(rows(&reply)[0]["address"], "10.20.0.12");
+    assert_eq!(state.write_count(), 9);
+}
+
+#[tokio::test]
+async fn address_list_refuses_duplicates_and_incomplete_entries() {
+    let srv = server(SimState::new()).await;
+    let state = srv.state().clone();
+    let mut c = Client::login(srv.addr()).await;
+    let add = "/ip/firewall/address-list/add";
+    assert_eq!(
+        c.call(&[add, "=list=isolir", "=address=10.20.0.9"]).await,
+        [["!done", "=ret=*1"]]
+    );
+    // The same list and address, however the address is written.
+    for address in ["=address=10.20.0.9", "=address=10.20.0.9/32"] {
+        assert_eq!(
+            c.call(&[add, "=list=isolir", address, "=comment=again"])
+                .await,
+            trap("failure: already have such entry")
+        );
+    }
+    assert_eq!(
+        state.add_address_list_entry("isolir", "10.20.0.9", None),
+        Err(SimError::DuplicateEntry)
+    );
+    // Moving another entry onto it is a duplicate too.
+    c.call(&[add, "=list=isolir", "=address=10.20.0.10"]).await;
+    assert_eq!(
+        c.call(&[
+            "/ip/firewall/address-list/set",
+            "=.id=*2",
+            "=address=10.20.0.9"
+        ])
+        .await,
+        trap("failure: already have such entry")
+    );
+    assert_eq!(
+        c.call(&[add, "=list=isolir"]).await,
+        trap("failure: address not specified")
+    );
+    assert_eq!(
+        c.call(&[add, "=address=10.20.0.11"]).await,
+        trap("failure: list not specified")
+    );
+    let reply = c.call(&[add, "=list=isolir", "=address=10.20.0.300"]).await;
+    assert_eq!(
+        attrs(&reply[0])["message"],
+        "invalid value for argument address"
+    );
+    assert_eq!(
+        c.call(&[add, "=list=isolir", "=address=10.20.0.11", "=colour=red"])
+            .await,
+        trap("unknown parameter colour")
+    );
+    // Entries have no names: numbers are ids.
+    assert_eq!(
+        c.call(&["/ip/firewall/address-list/remove", "=numbers=isolir"])
+            .await,
+        trap("no such item")
+    );
+    assert_eq!(
+        c.call(&["/ip/firewall/address-list/remove", "=.id=*1,*9"])
+            .await,
+        trap("no such item")
+    );
+    assert_eq!(
+        c.call(&["/ip/firewall/address-list/unset", "=.id=*1"])
+            .await,
+        trap("no such command")
+    );
+    // Failed adds used no id.
+    assert_eq!(
+        c.call(&[add, "=list=isolir", "=address=10.20.0.11"]).await,
+        [["!done", "=ret=*3"]]
+    );
+    assert_eq!(state.address_list().len(), 3);
+    assert_eq!(state.writes_to(add, "10.20.0.9"), 1);
+    assert_eq!(state.write_count(), 3);
+}
+
+#[tokio::test]
+async fn address_list_timeout_counts_down_then_the_entry_goes() {
+    let srv = server(frozen_state()).await;
+    let state = srv.state().clone();
+    let mut c = Client::login(srv.addr()).await;
+    let reply = c
+        .call(&[
+            "/ip/firewall/address-list/add",
+            "=list=isolir",
+            "=address=10.20.0.9",
+            "=timeout=1h",
+        ])
+        .await;
+    assert_eq!(reply, [["!done", "=ret=*1"]]);
+    state.advance_clock(Duration::from_secs(90));
+    let reply = c.call(&["/ip/firewall/address-list/print"]).await;
+    let row = &rows(&reply)[0];
+    assert_eq!((row["timeout"], row["dynamic"]), ("58m30s", "true"));
+    state.advance_clock(Duration::from_secs(3600));
+    assert_eq!(
+        c.call(&["/ip/firewall/address-list/print"]).await,
+        [["!empty"], ["!done"]]
+    );
+    assert!(state.address_list().is_empty());
+}
+
+#[tokio::test]
+async fn address_list_listen_reports_adds_and_removals() {
+    let srv = server(frozen_state()).await;
+    let state = srv.state().clone();
+    let mut watcher = Client::login(srv.addr()).await;
+    let mut writer = Client::login(srv.addr()).await;
+    watcher
+        .send(&["/ip/firewall/address-list/listen", ".tag=l"])
+        .await;
+    sync(&mut watcher).await;
+
+    let reply = writer
+        .call(&[
+            "/ip/firewall/address-list/add",
+            "=list=isolir",
+            "=address=10.20.0.9",
+            "=comment=Budi",
+        ])
+        .await;
+    assert_eq!(reply, [["!done", "=ret=*1"]]);
+    let re = watcher.expect().await;
+    assert_eq!(tag_of(&re), Some("l"));
+    let row = attrs(&re);
+    assert_eq!(
+        (row[".id"], row["list"], row["address"], row["comment"]),
+        ("*1", "isolir", "10.20.0.9", "Budi")
+    );
+    // A change made by the test is heard the same way.
+    state
+        .add_address_list_entry("isolir", "10.20.0.10", None)
+        .unwrap();
+    assert_eq!(attrs(&watcher.expect().await)["address"], "10.20.0.10");
+    writer
+        .call(&["/ip/firewall/address-list/remove", "=.id=*1"])
+        .await;
+    assert_eq!(
+        watcher.expect().await,
+        ["!re", "=.id=*1", "=.dead=yes", ".tag=l"]
+    );
+    // Other menus' changes are not the address list's.
+    writer.call(&["/ppp/secret/add", "=name=budi"]).await;
+    watcher.send(&["/cancel", "=tag=l"]).await;
+    assert_eq!(
+        watcher.expect().await,
+        ["!trap", "=category=2", "=message=interrupted", ".tag=l"]
+    );
+}
+
+#[tokio::test]
+async fn refused_listen_is_no_such_command_and_print_still_works() {
+    let state = SimState::new();
+    state.add_example_users().unwrap();
+    state.set_refuse_listen(true);
+    let srv = server(state).await;
+    let state = srv.state().clone();
+    let mut c = Client::login(srv.addr()).await;
+    assert_eq!(
+        c.call(&["/ppp/active/listen"]).await,
+        trap("no such command")
+    );
+    c.send(&["/ppp/active/listen", ".tag=l"]).await;
+    assert_eq!(
+        c.expect().await,
+        ["!trap", "=message=no such command", ".tag=l"]
+    );
+    assert_eq!(c.expect().await, ["!done", ".tag=l"]);
+    for words in [
+        &["/ppp/secret/print", "=follow="][..],
+        &["/ppp/active/print", "=follow-only="],
+        &["/ip/firewall/address-list/listen"],
+    ] {
+        assert_eq!(c.call(words).await, trap("no such command"), "{words:?}");
+    }
+    // Polling works.
+    let reply = c.call(&["/ppp/active/print", "=.proplist=name"]).await;
+    assert_eq!(reply, [vec!["!re", "=name=john123"], vec!["!done"]]);
+
+    // Off again: listen is served.
+    state.set_refuse_listen(false);
+    c.send(&["/ppp/active/listen", ".tag=l2"]).await;
+    sync(&mut c).await;
+    state.connect("jane456").unwrap();
+    let re = c.expect().await;
+    assert_eq!((attrs(&re)["name"], tag_of(&re)), ("jane456", Some("l2")));
 }

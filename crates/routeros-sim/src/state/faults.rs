@@ -1,5 +1,5 @@
 //! Faults: the one-shot [`Fault`]s a test arms, the standing ones (silence, a reply delay, a
-//! refused login), and the counting that decides when each fires.
+//! refused login, refused `listen`), and the counting that decides when each fires.
 
 use std::time::Duration;
 
@@ -62,6 +62,8 @@ pub(crate) enum RequestFault {
 pub(crate) struct Faults {
     pub(crate) reply_delay: Option<Duration>,
     pub(crate) refuse_login: bool,
+    /// `listen` and `print =follow=` are "no such command".
+    pub(crate) refuse_listen: bool,
     /// Every connection reads requests and answers none.
     pub(crate) silent: bool,
     /// Command words whose next request is executed, then its connection hangs.

@@ -13,7 +13,8 @@ pub(crate) const LOG_CAP: usize = 10_000;
 pub struct WriteRecord {
     /// The command, e.g. `/ppp/secret/add`.
     pub command: String,
-    /// Names of the items changed (for `add`, the new secret's name).
+    /// Names of the items changed (for `add`, the new item's name); for the address list,
+    /// whose entries have no name, their addresses.
     pub targets: Vec<String>,
 }
 

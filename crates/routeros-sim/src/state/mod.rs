@@ -2,8 +2,9 @@
 //!
 //! | module     | concern                                                            |
 //! |------------|--------------------------------------------------------------------|
-//! | `menu`     | [`Menu`](menu::Menu): items by id, the name index, the changes to announce |
-//! | `ppp`      | the `/ppp` menus and their rules ([`SimError`])                     |
+//! | `menu`     | [`Menu`](menu::Menu): items by id, the key index, the changes to announce |
+//! | `ppp`      | the menus ([`Db`]), the `/ppp` ones and their rules ([`SimError`])  |
+//! | `firewall` | `/ip/firewall/address-list` and its rules                           |
 //! | `faults`   | [`Fault`]s and when they fire                                       |
 //! | `logs`     | [`WriteRecord`]s and [`RequestRecord`]s, each log capped            |
 //! | `clock`    | the simulated clock                                                 |
@@ -14,6 +15,7 @@
 
 mod clock;
 mod faults;
+mod firewall;
 mod logs;
 mod menu;
 mod ppp;
@@ -27,7 +29,7 @@ use pppoe_core::sample::SAMPLE_USERS;
 use routeros_api::value::ItemId;
 use tokio::sync::broadcast;
 
-use crate::model::{ActiveSession, Profile, Secret, SecretSpec, SessionSpec};
+use crate::model::{ActiveSession, AddressListEntry, Profile, Secret, SecretSpec, SessionSpec};
 use crate::seed;
 use clock::{BOOT_UPTIME, Clock, DEFAULT_EPOCH};
 pub use faults::Fault;
@@ -63,7 +65,8 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 ///
 /// A new state has the built-in `default` and `default-encryption` profiles and the five
 /// packages of pppoe-core's default `ProfileTable` (the spec's: Basic `5M/10M` to Enterprise
-/// `100M/200M`, as `rate-limit`), no secrets, no sessions and **no API users** (add one with
+/// `100M/200M`, as `rate-limit`), no secrets, no sessions, an empty firewall address list and
+/// **no API users** (add one with
 /// [`add_user`](Self::add_user)). It answers like RouterOS 7.18 (`!empty` on an empty print).
 #[derive(Debug, Clone)]
 pub struct SimState {
@@ -260,6 +263,32 @@ impl SimState {
         Ok(self.change(|db| db.add_profile(name, rate_limit))?.id)
     }
 
+    /// Adds an `/ip/firewall/address-list` entry (permanent, enabled), as
+    /// `/ip/firewall/address-list/add` would, but without logging a write. `address` is
+    /// stored as RouterOS stores it (`10.0.0.1/32` becomes `10.0.0.1`).
+    ///
+    /// # Errors
+    ///
+    /// [`SimError::DuplicateEntry`] if `list` has `address` already,
+    /// [`SimError::NotSpecified`] for an empty `list` or `address`,
+    /// [`SimError::InvalidValue`] for an address that is none.
+    pub fn add_address_list_entry(
+        &self,
+        list: &str,
+        address: &str,
+        comment: Option<&str>,
+    ) -> Result<ItemId, SimError> {
+        let now = self.now();
+        let mut attrs = vec![
+            ("list".to_owned(), list.to_owned()),
+            ("address".to_owned(), address.to_owned()),
+        ];
+        if let Some(comment) = comment {
+            attrs.push(("comment".to_owned(), comment.to_owned()));
+        }
+        Ok(self.change(|db| db.add_address_list_entry(&attrs, now))?.id)
+    }
+
     // ---- clock --------------------------------------------------------------------------
 
     /// The simulated time, in seconds since the Unix epoch. It starts at
@@ -355,6 +384,31 @@ impl SimState {
             .collect()
     }
 
+    /// All `/ip/firewall/address-list` entries, in `.id` order. Entries whose timeout has
+    /// passed are removed first (and announced to `listen`, as the router would have).
+    #[must_use]
+    pub fn address_list(&self) -> Vec<AddressListEntry> {
+        self.expire_address_list();
+        lock(&self.inner.db)
+            .address_list
+            .values()
+            .map(|e| AddressListEntry::clone(e))
+            .collect()
+    }
+
+    /// The entries of the address list `list`, in `.id` order (see
+    /// [`address_list`](Self::address_list)).
+    #[must_use]
+    pub fn address_list_entries(&self, list: &str) -> Vec<AddressListEntry> {
+        self.expire_address_list();
+        lock(&self.inner.db)
+            .address_list
+            .values()
+            .filter(|e| e.list == list)
+            .map(|e| AddressListEntry::clone(e))
+            .collect()
+    }
+
     /// The last 10,000 changes made through the API, oldest first.
     #[must_use]
     pub fn writes(&self) -> Vec<WriteRecord> {
@@ -434,13 +488,22 @@ impl SimState {
         lock(&self.inner.faults).refuse_login = refuse;
     }
 
+    /// While `true`, answers every `listen` (any menu) and every `print` with `=follow=` or
+    /// `=follow-only=` with `!trap =message=no such command` and `!done`, as a RouterOS that
+    /// lacks them (or a restricted one) would, so that a client can be tested falling back to
+    /// polling. Plain prints and everything else work as before; a `listen` already running
+    /// goes on.
+    pub fn set_refuse_listen(&self, refuse: bool) {
+        lock(&self.inner.faults).refuse_listen = refuse;
+    }
+
     /// Sends `!fatal <message>` on every open connection and closes them all, as a router does
     /// when it reboots or the API service is disabled.
     pub fn fatal_all(&self, message: &str) {
         let _ = self.inner.fatal.send(message.to_owned());
     }
 
-    /// Disarms all faults: pending one-shot faults, delay, login refusal.
+    /// Disarms all faults: pending one-shot faults, silence, delay, login and listen refusal.
     pub fn clear_faults(&self) {
         *lock(&self.inner.faults) = Faults::default();
     }
@@ -476,6 +539,16 @@ impl SimState {
 
     pub(crate) fn login_refused(&self) -> bool {
         lock(&self.inner.faults).refuse_login
+    }
+
+    pub(crate) fn listen_refused(&self) -> bool {
+        lock(&self.inner.faults).refuse_listen
+    }
+
+    /// Removes the address-list entries whose timeout has passed, announcing each.
+    pub(crate) fn expire_address_list(&self) {
+        let now = self.now();
+        self.change(|db| db.expire_address_list(now));
     }
 
     pub(crate) fn silent(&self) -> bool {

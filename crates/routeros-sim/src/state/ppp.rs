@@ -1,7 +1,9 @@
-//! The `/ppp` menus of the simulated router (secrets, active sessions, profiles) as RouterOS 7
-//! keeps them: what `add`, `set`, `unset`, `remove` accept and refuse, sessions that come and
-//! go, and the traffic and interfaces derived from them.
+//! The menus of the simulated router ([`Db`]) and, here, the `/ppp` ones (secrets, active
+//! sessions, profiles) as RouterOS 7 keeps them: what `add`, `set`, `unset`, `remove` accept
+//! and refuse, sessions that come and go, and the traffic and interfaces derived from them.
+//! The address list's rules are in `firewall`.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::net::Ipv4Addr;
 use std::sync::Arc;
@@ -10,8 +12,10 @@ use pppoe_core::{ProfileTable, SplitMix64};
 use routeros_api::proto::trap_category;
 use routeros_api::value::{self, ItemId};
 
-use super::menu::{Menu, Named};
-use crate::model::{Item, Plain, Profile, SERVICES, Secret, SecretSpec, Session, SessionSpec};
+use super::menu::{Keyed, Menu};
+use crate::model::{
+    AddressListEntry, Item, Plain, Profile, SERVICES, Secret, SecretSpec, Session, SessionSpec,
+};
 use crate::seed;
 
 /// Why a change was refused. `Display` is the message of the `!trap` that RouterOS sends.
@@ -43,6 +47,13 @@ pub enum SimError {
     /// A secret is disabled and cannot connect.
     #[error("failure: {0} is disabled")]
     Disabled(String),
+    /// An address-list entry with this list and address exists already.
+    #[error("failure: already have such entry")]
+    DuplicateEntry,
+    /// A property without which the item cannot exist was not given (an address-list
+    /// entry's `list` or `address`).
+    #[error("failure: {0} not specified")]
+    NotSpecified(String),
 }
 
 impl SimError {
@@ -63,6 +74,7 @@ pub(crate) enum Table {
     Secret,
     Active,
     Profile,
+    AddressList,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,30 +83,42 @@ pub(crate) struct Change {
     pub(crate) id: ItemId,
 }
 
-impl Named for Secret {
+impl Keyed for Secret {
     fn id(&self) -> ItemId {
         self.id
     }
-    fn name(&self) -> &str {
-        &self.name
+    fn key(&self) -> Cow<'_, str> {
+        Cow::Borrowed(&self.name)
     }
 }
 
-impl Named for Session {
+impl Keyed for Session {
     fn id(&self) -> ItemId {
         self.id
     }
-    fn name(&self) -> &str {
-        &self.name
+    fn key(&self) -> Cow<'_, str> {
+        Cow::Borrowed(&self.name)
     }
 }
 
-impl Named for Profile {
+impl Keyed for Profile {
     fn id(&self) -> ItemId {
         self.id
     }
-    fn name(&self) -> &str {
-        &self.name
+    fn key(&self) -> Cow<'_, str> {
+        Cow::Borrowed(&self.name)
+    }
+}
+
+impl Keyed for AddressListEntry {
+    /// Entries have no name: `numbers` takes ids only.
+    const KEY_IS_NAME: bool = false;
+    fn id(&self) -> ItemId {
+        self.id
+    }
+    /// Two entries may share a list or an address, not both.
+    fn key(&self) -> Cow<'_, str> {
+        Cow::Owned(Self::key_of(&self.list, &self.address))
     }
 }
 
@@ -104,6 +128,7 @@ pub(crate) struct Db {
     pub(crate) secrets: Menu<Secret>,
     pub(crate) sessions: Menu<Session>,
     pub(crate) profiles: Menu<Profile>,
+    pub(crate) address_list: Menu<AddressListEntry>,
     next_session_number: u32,
     pub(crate) traffic_seed: u64,
 }
@@ -114,6 +139,7 @@ impl Db {
             secrets: Menu::new(1),
             sessions: Menu::new(0x8000_0001),
             profiles: Menu::new(1),
+            address_list: Menu::new(1),
             next_session_number: 0x81A0_0001,
             traffic_seed: 0x5EED,
         };
@@ -139,79 +165,66 @@ impl Db {
 
     /// The items changed since the last call, menu by menu.
     pub(crate) fn take_changes(&mut self) -> Vec<Change> {
-        let secrets = self.secrets.take_changed().into_iter();
-        let sessions = self.sessions.take_changed().into_iter();
-        let profiles = self.profiles.take_changed().into_iter();
-        secrets
-            .map(|id| Change {
-                table: Table::Secret,
-                id,
-            })
-            .chain(sessions.map(|id| Change {
-                table: Table::Active,
-                id,
-            }))
-            .chain(profiles.map(|id| Change {
-                table: Table::Profile,
-                id,
-            }))
+        let changed = [
+            (Table::Secret, self.secrets.take_changed()),
+            (Table::Active, self.sessions.take_changed()),
+            (Table::Profile, self.profiles.take_changed()),
+            (Table::AddressList, self.address_list.take_changed()),
+        ];
+        changed
+            .into_iter()
+            .flat_map(|(table, ids)| ids.into_iter().map(move |id| Change { table, id }))
             .collect()
     }
 
     pub(crate) fn profile_by_name(&self, name: &str) -> Option<&Arc<Profile>> {
-        self.profiles.by_name(name)
+        self.profiles.by_key(name)
     }
 
     pub(crate) fn secret_by_name(&self, name: &str) -> Option<&Arc<Secret>> {
-        self.secrets.by_name(name)
+        self.secrets.by_key(name)
     }
 
     pub(crate) fn session_by_name(&self, name: &str) -> Option<&Arc<Session>> {
-        self.sessions.by_name(name)
+        self.sessions.by_key(name)
     }
 
     pub(crate) fn item(&self, table: Table, id: ItemId) -> Option<Arc<dyn Item>> {
+        fn get<T: Keyed + Item + 'static>(menu: &Menu<T>, id: ItemId) -> Option<Arc<dyn Item>> {
+            menu.get(id).map(|item| item.clone() as Arc<dyn Item>)
+        }
         match table {
-            Table::Secret => self.secrets.get(id).map(|s| s.clone() as Arc<dyn Item>),
-            Table::Active => self.sessions.get(id).map(|s| s.clone() as Arc<dyn Item>),
-            Table::Profile => self.profiles.get(id).map(|s| s.clone() as Arc<dyn Item>),
+            Table::Secret => get(&self.secrets, id),
+            Table::Active => get(&self.sessions, id),
+            Table::Profile => get(&self.profiles, id),
+            Table::AddressList => get(&self.address_list, id),
         }
     }
 
     /// All items of a menu in `.id` order; with `name`, only the item of that name (an index
-    /// look-up for the common `?name=x` query).
+    /// look-up for the common `?name=x` query) in the menus whose items have names.
     pub(crate) fn snapshot(&self, table: Table, name: Option<&str>) -> Vec<Arc<dyn Item>> {
-        if let Some(name) = name {
-            return match table {
-                Table::Secret => self
-                    .secret_by_name(name)
-                    .map(|s| s.clone() as Arc<dyn Item>),
-                Table::Active => self
-                    .session_by_name(name)
-                    .map(|s| s.clone() as Arc<dyn Item>),
-                Table::Profile => self
-                    .profile_by_name(name)
-                    .map(|s| s.clone() as Arc<dyn Item>),
+        fn pick<T: Keyed + Item + 'static>(
+            menu: &Menu<T>,
+            name: Option<&str>,
+        ) -> Vec<Arc<dyn Item>> {
+            match name.filter(|_| T::KEY_IS_NAME) {
+                Some(name) => menu
+                    .by_key(name)
+                    .map(|item| item.clone() as Arc<dyn Item>)
+                    .into_iter()
+                    .collect(),
+                None => menu
+                    .values()
+                    .map(|item| item.clone() as Arc<dyn Item>)
+                    .collect(),
             }
-            .into_iter()
-            .collect();
         }
         match table {
-            Table::Secret => self
-                .secrets
-                .values()
-                .map(|s| s.clone() as Arc<dyn Item>)
-                .collect(),
-            Table::Active => self
-                .sessions
-                .values()
-                .map(|s| s.clone() as Arc<dyn Item>)
-                .collect(),
-            Table::Profile => self
-                .profiles
-                .values()
-                .map(|s| s.clone() as Arc<dyn Item>)
-                .collect(),
+            Table::Secret => pick(&self.secrets, name),
+            Table::Active => pick(&self.sessions, name),
+            Table::Profile => pick(&self.profiles, name),
+            Table::AddressList => pick(&self.address_list, name),
         }
     }
 
@@ -221,6 +234,7 @@ impl Db {
             Table::Secret => self.secrets.resolve(numbers),
             Table::Active => self.sessions.resolve(numbers),
             Table::Profile => self.profiles.resolve(numbers),
+            Table::AddressList => self.address_list.resolve(numbers),
         }
     }
 
