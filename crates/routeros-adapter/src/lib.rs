@@ -13,9 +13,11 @@
 //!
 //! `/ppp/secret` for secrets, `/ppp/active` for sessions (kicking removes every session of a
 //! name), `/ppp/profile` for the package check, `/interface/monitor-traffic` on
-//! `<pppoe-NAME>` for live traffic. Traps are mapped to [`pppoe_core::RouterError`] by their text;
-//! unknown traps keep it. A refused login is [`RouterError::LoginRefused`], a certificate that
-//! is not the configured one [`RouterError::Certificate`]: not "unreachable".
+//! `<pppoe-NAME>` for live traffic, `/ip/firewall/address-list` for the list that suspended
+//! (isolir) static-IP subscribers are put in (entries found by `?list=` and `?address=`).
+//! Traps are mapped to [`pppoe_core::RouterError`] by their text; unknown traps keep it. A
+//! refused login is [`RouterError::LoginRefused`], a certificate that is not the configured
+//! one [`RouterError::Certificate`]: not "unreachable".
 //!
 //! After a failed connection attempt, a background task keeps trying with exponential backoff
 //! (`backoff_initial` doubling to `backoff_max`), so that the connection is back before the next
@@ -51,11 +53,13 @@ use pppoe_core::{
     RouterProfile, Secret, SecretChange, SecretPage, SecretRef, Traffic, Username,
 };
 use routeros_api::client::Phase;
-use routeros_api::{Client, ClientConfig, ClientError, Command, QueryWord, Response};
+use routeros_api::{Attributes, Client, ClientConfig, ClientError, Command, QueryWord, Response};
 use tokio::sync::{Mutex, Semaphore, SemaphorePermit};
 use tokio::time::Instant;
 
-use crate::mapping::{ACTIVE_PROPS, LIST_PROPS, SECRET_PROPS, map_error};
+use crate::mapping::{
+    ACTIVE_PROPS, ADDRESS_LIST_CHECK_PROPS, ADDRESS_LIST_PROPS, LIST_PROPS, SECRET_PROPS, map_error,
+};
 
 /// Settings of one router.
 #[derive(Debug, Clone)]
@@ -249,6 +253,36 @@ impl RouterOs {
             .iter()
             .filter_map(|row| row.get("name").map(str::to_owned))
             .collect())
+    }
+
+    /// The entries of the address list `list` for `address` (disabled ones too), with the
+    /// properties `props`. RouterOS 7 prints a host (`/32`) as the bare address, so the query
+    /// is the dotted address.
+    async fn address_list_rows(
+        &self,
+        list: &str,
+        address: Ipv4Addr,
+        props: &[&str],
+    ) -> Result<Vec<Attributes>, RouterError> {
+        let r = self
+            .read(
+                Command::new("/ip/firewall/address-list/print")
+                    .query(QueryWord::eq("list", list))
+                    .query(QueryWord::eq("address", address.to_string()))
+                    .proplist(props),
+            )
+            .await?;
+        Ok(r.rows)
+    }
+
+    /// The port names the router of an address-list operation; a `RouterOs` is one router,
+    /// so the name can only be its own (a [`pppoe_core::RouterSet`] routes by it).
+    fn serves(&self, router: &str) {
+        debug_assert_eq!(
+            router,
+            self.name(),
+            "an address-list operation for another router"
+        );
     }
 
     fn secret_ref(&self, id: String) -> SecretRef {
@@ -891,5 +925,83 @@ impl Router for RouterOs {
             .map(IpUser::Secret)
             .chain(names(&active).into_iter().map(IpUser::Active))
             .collect())
+    }
+
+    /// Whether `list` has an entry for `address`. A disabled entry counts: it is an entry (the
+    /// firewall ignores it, but adding the address again is refused as a duplicate). `router`
+    /// must be this router's name.
+    async fn in_address_list(
+        &self,
+        router: &str,
+        list: &str,
+        address: Ipv4Addr,
+    ) -> Result<bool, RouterError> {
+        self.serves(router);
+        Ok(!self
+            .address_list_rows(list, address, ADDRESS_LIST_PROPS)
+            .await?
+            .is_empty())
+    }
+
+    /// `/ip/firewall/address-list/add`, without a comment when `comment` is empty. A
+    /// duplicate (`failure: already have such entry`) is [`RouterError::AlreadyExists`]. A lost
+    /// reply is read back: the entry there with our comment is done; no entry, or one with
+    /// another comment (there before: the add was a duplicate), and the add is sent once more
+    /// (the router then says what it says).
+    async fn add_to_address_list(
+        &self,
+        router: &str,
+        list: &str,
+        address: Ipv4Addr,
+        comment: &str,
+    ) -> Result<(), RouterError> {
+        self.serves(router);
+        let mut command = Command::new("/ip/firewall/address-list/add")
+            .attr("list", list)
+            .attr("address", address.to_string());
+        if !comment.is_empty() {
+            command = command.attr("comment", comment);
+        }
+        self.write(command, || async {
+            Ok(self
+                .address_list_rows(list, address, ADDRESS_LIST_CHECK_PROPS)
+                .await?
+                .iter()
+                .any(|row| row.get("comment").unwrap_or_default() == comment))
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// Finds the entries (a query, never a print of the list) and removes each by `.id`; one
+    /// that went in between (a timeout ran out) is not counted. RouterOS keeps one entry per
+    /// list and address, so this is one remove at most.
+    async fn remove_from_address_list(
+        &self,
+        router: &str,
+        list: &str,
+        address: Ipv4Addr,
+    ) -> Result<usize, RouterError> {
+        self.serves(router);
+        let rows = self
+            .address_list_rows(list, address, ADDRESS_LIST_PROPS)
+            .await?;
+        let mut removed = 0;
+        for id in rows.iter().filter_map(|row| row.get(".id")) {
+            let command = Command::new("/ip/firewall/address-list/remove").attr(".id", id);
+            let gone = || async {
+                Ok(!self
+                    .address_list_rows(list, address, ADDRESS_LIST_PROPS)
+                    .await?
+                    .iter()
+                    .any(|row| row.get(".id") == Some(id)))
+            };
+            match self.write(command, gone).await {
+                Ok(_) => removed += 1,
+                Err(RouterError::NotFound) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(removed)
     }
 }

@@ -1,6 +1,7 @@
 //! From RouterOS words to pppoe-core values: traps to [`RouterError`], attribute rows to
-//! [`Secret`] and [`ActiveSession`]. The value formats (durations, dates, booleans, rates) are
-//! routeros-api's [`value`] module.
+//! [`Secret`] and [`ActiveSession`], and the `.proplist`s read (secrets, sessions, address-list
+//! entries). The value formats (durations, dates, booleans, rates) are routeros-api's
+//! [`value`] module.
 
 use std::net::Ipv4Addr;
 
@@ -35,6 +36,13 @@ pub(crate) const LIST_PROPS: &[&str] = &[
 /// The properties read for an active session.
 pub(crate) const ACTIVE_PROPS: &[&str] = &[".id", "name", "address", "caller-id", "uptime"];
 
+/// The properties read to find `/ip/firewall/address-list` entries.
+pub(crate) const ADDRESS_LIST_PROPS: &[&str] = &[".id", "list", "address"];
+
+/// The properties read back after an address-list `add` whose reply was lost: the comment
+/// tells our entry from one that was there before.
+pub(crate) const ADDRESS_LIST_CHECK_PROPS: &[&str] = &[".id", "list", "address", "comment"];
+
 /// Maps a client error to the port's error. Traps are mapped by their text (RouterOS gives
 /// most refusals category 0 or none), unknown traps keep their text.
 pub(crate) fn map_error(err: ClientError) -> RouterError {
@@ -47,10 +55,14 @@ pub(crate) fn map_error(err: ClientError) -> RouterError {
     }
 }
 
-/// Maps a `!trap` message.
+/// Maps a `!trap` message. A duplicate is `failure: secret with the same name already exists`
+/// for a secret, `failure: already have such entry` for an address-list entry (same list and
+/// address).
 pub(crate) fn map_trap(message: &str) -> RouterError {
     let lower = message.to_ascii_lowercase();
-    if lower.contains("already exists") || lower.contains("already have") && lower.contains("name")
+    if lower.contains("already exists")
+        || lower.contains("already have")
+            && (lower.contains("name") || lower.contains("such entry"))
     {
         RouterError::AlreadyExists
     } else if lower.contains("no such item") || lower.contains("no such user") {
@@ -122,6 +134,11 @@ mod tests {
         assert_eq!(
             map_trap("failure: secret with the same name already exists"),
             RouterError::AlreadyExists
+        );
+        assert_eq!(
+            map_trap("failure: already have such entry"),
+            RouterError::AlreadyExists,
+            "an address-list entry with the same list and address"
         );
         assert_eq!(map_trap("no such item"), RouterError::NotFound);
         assert_eq!(

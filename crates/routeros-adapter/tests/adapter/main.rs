@@ -329,7 +329,288 @@ async fn empty_prints_work_with_and_without_the_empty_reply() {
             .unwrap();
         assert_eq!((page.total, page.items.len()), (0, 0));
         assert_eq!(router.kick("ghost").await.unwrap(), 0);
+        assert!(
+            !router
+                .in_address_list("core-1", ISOLIR, HOST)
+                .await
+                .unwrap()
+        );
+        assert_eq!(
+            router
+                .remove_from_address_list("core-1", ISOLIR, HOST)
+                .await
+                .unwrap(),
+            0
+        );
     }
+}
+
+/// The address list of the isolation tests, and a subscriber's static IP.
+const ISOLIR: &str = "isolir";
+const HOST: Ipv4Addr = Ipv4Addr::new(10, 9, 0, 1);
+
+#[tokio::test]
+async fn address_list_add_find_and_remove() {
+    let (server, router) = sim(examples()).await;
+    assert!(
+        !router
+            .in_address_list("core-1", ISOLIR, HOST)
+            .await
+            .unwrap()
+    );
+    router
+        .add_to_address_list("core-1", ISOLIR, HOST, "isolir budi01")
+        .await
+        .unwrap();
+    let entries = server.state().address_list_entries(ISOLIR);
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].address, "10.9.0.1");
+    assert_eq!(entries[0].comment.as_deref(), Some("isolir budi01"));
+    assert!(
+        router
+            .in_address_list("core-1", ISOLIR, HOST)
+            .await
+            .unwrap()
+    );
+    // Another list, another address: absent.
+    assert!(!router.in_address_list("core-1", "vip", HOST).await.unwrap());
+    let other = Ipv4Addr::new(10, 9, 0, 2);
+    assert!(
+        !router
+            .in_address_list("core-1", ISOLIR, other)
+            .await
+            .unwrap()
+    );
+
+    assert_eq!(
+        router
+            .add_to_address_list("core-1", ISOLIR, HOST, "again")
+            .await,
+        Err(RouterError::AlreadyExists)
+    );
+    assert_eq!(server.state().address_list_entries(ISOLIR).len(), 1);
+
+    // Found by server-side queries with a .proplist, never a print of the whole list.
+    let prints: Vec<_> = server
+        .state()
+        .requests()
+        .into_iter()
+        .filter(|r| r.command == "/ip/firewall/address-list/print")
+        .collect();
+    assert!(!prints.is_empty());
+    for print in &prints {
+        for word in ["?list=", "?address=", "=.proplist="] {
+            assert!(
+                print.words.iter().any(|w| w.starts_with(word)),
+                "{word} in {print:?}"
+            );
+        }
+    }
+
+    assert_eq!(
+        router
+            .remove_from_address_list("core-1", ISOLIR, HOST)
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(server.state().address_list_entries(ISOLIR).is_empty());
+    assert!(
+        !router
+            .in_address_list("core-1", ISOLIR, HOST)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        router
+            .remove_from_address_list("core-1", ISOLIR, HOST)
+            .await
+            .unwrap(),
+        0
+    );
+
+    // An empty comment is not sent.
+    server.state().clear_logs();
+    router
+        .add_to_address_list("core-1", ISOLIR, other, "")
+        .await
+        .unwrap();
+    let add = server
+        .state()
+        .requests()
+        .into_iter()
+        .find(|r| r.command == "/ip/firewall/address-list/add")
+        .unwrap();
+    assert!(
+        !add.words.iter().any(|w| w.starts_with("=comment=")),
+        "{add:?}"
+    );
+    assert_eq!(server.state().address_list_entries(ISOLIR)[0].comment, None);
+}
+
+#[tokio::test]
+async fn a_disabled_address_list_entry_is_present() {
+    let (server, router) = sim(examples()).await;
+    let id = server
+        .state()
+        .add_address_list_entry(ISOLIR, "10.9.0.1/32", Some("set by hand"))
+        .unwrap();
+    // The sim has no set-up method to disable an entry: disable it through the API.
+    let client = ClientConfig::new("127.0.0.1", "api", "api-secret").port(server.addr().port());
+    let admin = routeros_api::Client::connect(&client).await.unwrap();
+    admin
+        .call(
+            routeros_api::Command::new("/ip/firewall/address-list/disable")
+                .attr(".id", id.to_string()),
+        )
+        .await
+        .unwrap();
+    assert!(server.state().address_list_entries(ISOLIR)[0].disabled);
+    assert!(
+        router
+            .in_address_list("core-1", ISOLIR, HOST)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        router
+            .add_to_address_list("core-1", ISOLIR, HOST, "isolir budi01")
+            .await,
+        Err(RouterError::AlreadyExists)
+    );
+    assert_eq!(
+        router
+            .remove_from_address_list("core-1", ISOLIR, HOST)
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(server.state().address_list_entries(ISOLIR).is_empty());
+}
+
+#[tokio::test]
+async fn a_lost_address_list_add_reply_is_re_read_and_not_repeated() {
+    let (server, router) = sim(examples()).await;
+    router.find_secret(&user("john123")).await.unwrap(); // connect and log in first
+    server.state().clear_logs();
+    server.state().inject(Fault::LoseReply(1));
+    router
+        .add_to_address_list("core-1", ISOLIR, HOST, "isolir budi01")
+        .await
+        .unwrap();
+    assert_eq!(server.state().address_list_entries(ISOLIR).len(), 1);
+    assert_eq!(
+        server
+            .state()
+            .writes_to("/ip/firewall/address-list/add", "10.9.0.1"),
+        1,
+        "no second add"
+    );
+    assert_eq!(server.state().connections_accepted(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_address_list_add_on_a_connection_gone_silent_is_re_read_on_a_new_one() {
+    let state = examples().with_user("api", "api-secret");
+    let server = SimServer::start(state).await.unwrap();
+    let router = router_with_timeout(&server, Duration::from_secs(2));
+    server.state().inject(Fault::ExecuteThenHangOn(
+        "/ip/firewall/address-list/add".into(),
+    ));
+    router
+        .add_to_address_list("core-1", ISOLIR, HOST, "isolir budi01")
+        .await
+        .unwrap();
+    assert_eq!(server.state().address_list_entries(ISOLIR).len(), 1);
+    assert_eq!(
+        server
+            .state()
+            .writes_to("/ip/firewall/address-list/add", "10.9.0.1"),
+        1
+    );
+    assert_eq!(server.state().connections_accepted(), 2);
+}
+
+#[tokio::test]
+async fn a_lost_reply_to_a_duplicate_address_list_add_is_already_exists() {
+    let (server, router) = sim(examples()).await;
+    server
+        .state()
+        .add_address_list_entry(ISOLIR, "10.9.0.1", Some("set by hand"))
+        .unwrap();
+    router.find_secret(&user("john123")).await.unwrap();
+    server.state().clear_logs();
+    // The router refuses the add as a duplicate and the refusal is lost: the entry read back
+    // is not ours (another comment), so the add goes once more and is refused again.
+    server.state().inject(Fault::LoseReply(1));
+    assert_eq!(
+        router
+            .add_to_address_list("core-1", ISOLIR, HOST, "isolir budi01")
+            .await,
+        Err(RouterError::AlreadyExists)
+    );
+    let entries = server.state().address_list_entries(ISOLIR);
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].comment.as_deref(), Some("set by hand"));
+    assert_eq!(server.state().write_count(), 0);
+    assert_eq!(
+        server.state().connections_accepted(),
+        2,
+        "the reply was lost"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_address_list_add_that_cannot_be_read_back_is_unconfirmed() {
+    let state = examples().with_user("api", "api-secret");
+    let server = SimServer::start(state).await.unwrap();
+    let router = router_with_timeout(&server, Duration::from_millis(200));
+    router.find_secret(&user("john123")).await.unwrap();
+    server.state().clear_logs();
+    server
+        .state()
+        .set_reply_delay(Some(Duration::from_secs(10)));
+    let result = router
+        .add_to_address_list("core-1", ISOLIR, HOST, "isolir budi01")
+        .await;
+    assert!(
+        matches!(&result, Err(RouterError::Unconfirmed(text)) if text.contains("reading the router back failed")),
+        "{result:?}"
+    );
+    assert_eq!(
+        server
+            .state()
+            .writes_to("/ip/firewall/address-list/add", "10.9.0.1"),
+        1
+    );
+    assert_eq!(server.state().address_list_entries(ISOLIR).len(), 1);
+}
+
+#[tokio::test]
+async fn a_lost_address_list_remove_reply_is_not_an_error() {
+    let (server, router) = sim(examples()).await;
+    server
+        .state()
+        .add_address_list_entry(ISOLIR, "10.9.0.1", None)
+        .unwrap();
+    router.find_secret(&user("john123")).await.unwrap();
+    server.state().clear_logs();
+    // The print that finds the entry, then the remove whose reply is lost.
+    server.state().inject(Fault::LoseReply(2));
+    assert_eq!(
+        router
+            .remove_from_address_list("core-1", ISOLIR, HOST)
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(server.state().address_list_entries(ISOLIR).is_empty());
+    assert_eq!(server.state().write_count(), 1);
+    assert_eq!(
+        server.state().connections_accepted(),
+        2,
+        "the reply was lost"
+    );
 }
 
 #[tokio::test]
