@@ -11,8 +11,9 @@
 //!       └──────── Ok / Duplicate (oneshot) ◀──────── │ COMMIT (WAL, synchronous=FULL)
 //!
 //!  is_handled, created_at, query, verify ──▶ read pool (query_only)
-//!  TicketStore: open, update, set_customer, add_evidence ──▶ writer (one BEGIN IMMEDIATE
-//!    each); get, list, evidence ──▶ read pool; an evidence file ──▶ media dir, before its record
+//!  TicketStore: open, update, set_customer, add_evidence, isolate, end_isolation ──▶ writer
+//!    (one BEGIN IMMEDIATE each); get, list, evidence, isolation, isolations ──▶ read pool;
+//!    an evidence file ──▶ media dir, before its record
 //!  auditor's CLI ──▶ AuditStore::open_read_only (mode=ro, no migrations)
 //! ```
 //!
@@ -70,6 +71,7 @@
 pub mod anchor;
 mod chain;
 mod error;
+mod isolations;
 mod media;
 mod row;
 pub mod seal;

@@ -3,13 +3,15 @@
 //! Two tables (`migrations/0005_tickets.sql`, documented in docs/auditor.md): `tickets`, one
 //! row per ticket changed in place under a version, and `ticket_events`, its append-only
 //! history. They are working state beside the audit log, not part of its hash chain. So are
-//! `subscribers` (0006) and `evidence` (0007), the append-only records of field evidence,
-//! whose files are kept in the media directory under their SHA-256 (see [`crate::media`]).
+//! `subscribers` (0006); `evidence` (0007), the append-only records of field evidence, whose
+//! files are kept in the media directory under their SHA-256 (see [`crate::media`]); and
+//! `isolations` (0008), the snapshots of isolated subscribers (see [`crate::isolations`]).
 //!
 //! Writes ([`TicketStore::open`], [`TicketStore::update`], [`TicketStore::set_customer`],
-//! [`TicketStore::add_evidence`]) go through the one writer task like appends do, each in its
-//! own `BEGIN IMMEDIATE` transaction: the next number is `max + 1` inside it, and an update is
-//! compare-and-set on the version read. Reads go through the read pool, each in one read
+//! [`TicketStore::add_evidence`], [`TicketStore::isolate`], [`TicketStore::end_isolation`]) go
+//! through the one writer task like appends do, each in its own `BEGIN IMMEDIATE` transaction:
+//! the next number is `max + 1` inside it, and an update is compare-and-set on the version
+//! read. Reads go through the read pool, each in one read
 //! transaction (one snapshot: a page and its total, a ticket and its events agree).
 //!
 //! Evidence is kept in two steps, the file first: its bytes are checked against their SHA-256
@@ -19,6 +21,7 @@
 //! reuse it).
 
 use chrono::{DateTime, Utc};
+use pppoe_core::isolation::{Isolation, IsolationPage};
 use pppoe_core::ports::{Coordinates, MessageId};
 use pppoe_core::ticket::{
     Evidence, EvidenceFile, EvidenceKind, EvidenceOf, NewEvidence, NewTicket, Resolution, Ticket,
@@ -28,6 +31,7 @@ use pppoe_core::ticket::{
 use sqlx::{Connection as _, SqliteConnection};
 use tokio::sync::oneshot;
 
+use crate::isolations;
 use crate::media;
 use crate::row::{format_at, parse_at};
 use crate::writer::Request;
@@ -54,6 +58,10 @@ pub(crate) enum TicketWrite {
         record: Evidence,
         message_id: MessageId,
     },
+    /// Record an isolation as current.
+    Isolate(Isolation),
+    /// End a subscriber's current isolation, if any.
+    EndIsolation { username: String, at: DateTime<Utc> },
 }
 
 /// What a [`TicketWrite`] wrote.
@@ -61,7 +69,7 @@ pub(crate) enum TicketWrite {
 pub(crate) enum Written {
     /// The ticket as written.
     Ticket(Ticket),
-    /// A record that is no ticket (a subscriber's, a piece of evidence).
+    /// A record that is no ticket (a subscriber's, a piece of evidence, an isolation).
     Record,
 }
 
@@ -107,7 +115,7 @@ const EVENTS: &str = "SELECT id, at, actor, kind, value, text, message_id FROM t
      WHERE ticket = ? ORDER BY id";
 
 /// A failure of the database, as the port carries it.
-fn store_error(error: impl Into<StoreError>) -> TicketError {
+pub(crate) fn store_error(error: impl Into<StoreError>) -> TicketError {
     TicketError::Store(error.into().chain())
 }
 
@@ -168,6 +176,12 @@ pub(crate) async fn write(
                 .await
                 .map(|()| Written::Record)
         }
+        TicketWrite::Isolate(isolation) => isolations::insert(&mut tx, isolation)
+            .await
+            .map(|()| Written::Record),
+        TicketWrite::EndIsolation { username, at } => isolations::end(&mut tx, username, *at)
+            .await
+            .map(|()| Written::Record),
     };
     match result {
         Ok(written) => {
@@ -794,6 +808,29 @@ impl TicketStore for AuditStore {
         };
         let rows: Vec<EvidenceRow> = query.fetch_all(self.reader()).await.map_err(store_error)?;
         rows.into_iter().map(EvidenceRow::into_evidence).collect()
+    }
+
+    async fn isolate(&self, isolation: &Isolation) -> Result<(), TicketError> {
+        self.ticket_write(TicketWrite::Isolate(isolation.clone()))
+            .await
+            .map(|_| ())
+    }
+
+    async fn isolation(&self, username: &str) -> Result<Option<Isolation>, TicketError> {
+        isolations::current(self.reader(), username).await
+    }
+
+    async fn end_isolation(&self, username: &str, at: DateTime<Utc>) -> Result<(), TicketError> {
+        self.ticket_write(TicketWrite::EndIsolation {
+            username: username.to_owned(),
+            at,
+        })
+        .await
+        .map(|_| ())
+    }
+
+    async fn isolations(&self, page: u32, page_size: u32) -> Result<IsolationPage, TicketError> {
+        isolations::page(self.reader(), page, page_size).await
     }
 }
 

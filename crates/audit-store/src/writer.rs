@@ -47,8 +47,9 @@ pub(crate) enum Request {
         close: bool,
         ack: oneshot::Sender<Result<(), StoreError>>,
     },
-    /// A ticket write (open or update a ticket, keep a customer's number or a piece of
-    /// evidence) in its own transaction; answer once it is committed (or refused).
+    /// A ticket write (open or update a ticket, keep a customer's number, a piece of evidence
+    /// or an isolation, end an isolation) in its own transaction; answer once it is committed
+    /// (or refused).
     Ticket {
         op: Box<TicketWrite>,
         ack: oneshot::Sender<Result<Written, TicketError>>,

@@ -2437,3 +2437,274 @@ mod evidence {
         store.close().await;
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Isolations (`isolir`, `buka`): the snapshot of what isolation changed on the router
+
+mod isolations {
+    use super::*;
+
+    use std::net::Ipv4Addr;
+
+    use pppoe_core::isolation::{Isolation, IsolirMethod, SecretFields};
+    use pppoe_core::ticket::{TicketError, TicketStore};
+
+    fn minute(m: i64) -> DateTime<Utc> {
+        t0() + Duration::minutes(m)
+    }
+
+    /// A comment as a subscriber's may be: quotes, a newline, a backslash, SQL wildcards,
+    /// non-ASCII, a NUL and trailing blanks.
+    const ODD_COMMENT: &str = "Pak \"Budi\" o'Neil; lt.2\nbayar tgl 5 \\ 50%_ — ✓ \0 end  ";
+
+    /// `username` isolated by profile at `minute(m)`, without an address list entry.
+    fn by_profile(username: &str, m: i64) -> Isolation {
+        Isolation {
+            username: username.into(),
+            router: "core-1".into(),
+            since: minute(m),
+            by: "Andi".into(),
+            reason: None,
+            method: IsolirMethod::Profile,
+            before: SecretFields {
+                profile: "10M".into(),
+                disabled: false,
+                comment: None,
+            },
+            after: SecretFields {
+                profile: "isolir".into(),
+                disabled: false,
+                comment: Some("ISOLIR".into()),
+            },
+            address_list: None,
+        }
+    }
+
+    /// `username` (a static IP) disabled at `minute(m)`, added to the address list, with a
+    /// reason and the subscriber's own comment kept.
+    fn disabled_with_list(username: &str, m: i64) -> Isolation {
+        Isolation {
+            username: username.into(),
+            router: "edge-2".into(),
+            since: minute(m),
+            by: "6281234567890".into(),
+            reason: Some("belum bayar 2 bulan".into()),
+            method: IsolirMethod::Disable,
+            before: SecretFields {
+                profile: "20M-static".into(),
+                disabled: false,
+                comment: Some(ODD_COMMENT.into()),
+            },
+            after: SecretFields {
+                profile: "20M-static".into(),
+                disabled: true,
+                comment: Some(String::new()),
+            },
+            address_list: Some(("isolir".into(), Ipv4Addr::new(10, 20, 30, 40))),
+        }
+    }
+
+    async fn rows(raw: &mut SqliteConnection, sql: &str) -> i64 {
+        sqlx::query_scalar(sql).fetch_one(raw).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn an_isolation_round_trips_with_and_without_address_list_and_comment() {
+        let t = TestStore::new().await;
+        assert_eq!(t.store.isolation("budi01").await.unwrap(), None);
+        let plain = by_profile("budi01", 0);
+        let full = disabled_with_list("Sari-02", 1);
+        t.store.isolate(&plain).await.unwrap();
+        t.store.isolate(&full).await.unwrap();
+        assert_eq!(t.store.isolation("budi01").await.unwrap(), Some(plain));
+        // Found in any case; the username comes back as the router has it, and the comments
+        // exactly (an empty one is no missing one).
+        let read = t.store.isolation("SARI-02").await.unwrap().unwrap();
+        assert_eq!(read, full);
+        assert_eq!(read.before.comment.as_deref(), Some(ODD_COMMENT));
+        assert_eq!(read.after.comment.as_deref(), Some(""));
+        assert_eq!(t.store.isolation("budi").await.unwrap(), None);
+        t.store.close().await;
+    }
+
+    #[tokio::test]
+    async fn a_second_isolation_of_one_subscriber_in_another_case_is_refused() {
+        let t = TestStore::new().await;
+        let first = by_profile("budi01", 0);
+        t.store.isolate(&first).await.unwrap();
+        assert_eq!(
+            t.store.isolate(&disabled_with_list("BUDI01", 1)).await,
+            Err(TicketError::Store("BUDI01 is isolated already".into()))
+        );
+        // The first snapshot is the one kept: `buka` restores what was there before it.
+        assert_eq!(t.store.isolation("Budi01").await.unwrap(), Some(first));
+        let mut raw = t.raw().await;
+        assert_eq!(rows(&mut raw, "SELECT count(*) FROM isolations").await, 1);
+        t.store.close().await;
+    }
+
+    #[tokio::test]
+    async fn an_ended_isolation_is_history_and_the_subscriber_may_be_isolated_again() {
+        let t = TestStore::new().await;
+        // Ending one that does not exist does nothing.
+        t.store.end_isolation("budi01", minute(0)).await.unwrap();
+        t.store.isolate(&by_profile("budi01", 1)).await.unwrap();
+        t.store.end_isolation("BUDI01", minute(2)).await.unwrap();
+        assert_eq!(t.store.isolation("budi01").await.unwrap(), None);
+        // Ending it again does nothing either: the first end stays.
+        t.store.end_isolation("budi01", minute(3)).await.unwrap();
+        let again = disabled_with_list("Budi01", 4);
+        t.store.isolate(&again).await.unwrap();
+        assert_eq!(t.store.isolation("budi01").await.unwrap(), Some(again));
+        // The ended isolation stays, with when it ended, for auditors.
+        let mut raw = t.raw().await;
+        let ended: Vec<(i64, Option<String>)> =
+            sqlx::query_as("SELECT id, ended_at FROM isolations ORDER BY id")
+                .fetch_all(&mut raw)
+                .await
+                .unwrap();
+        assert_eq!(
+            ended,
+            [(1, Some("2024-12-15T09:32:25.000Z".to_owned())), (2, None)]
+        );
+        t.store.close().await;
+    }
+
+    #[tokio::test]
+    async fn current_isolations_page_oldest_first_with_their_total() {
+        let t = TestStore::new().await;
+        // Recorded out of time order, and one ended: it is not listed.
+        let (a, b, c) = (
+            by_profile("andi", 5),
+            disabled_with_list("budi", 1),
+            by_profile("cici", 3),
+        );
+        for isolation in [&a, &b, &by_profile("dodi", 0), &c] {
+            t.store.isolate(isolation).await.unwrap();
+        }
+        t.store.end_isolation("dodi", minute(6)).await.unwrap();
+        let first = t.store.isolations(1, 2).await.unwrap();
+        assert_eq!((first.items, first.total), (vec![b, c], 3));
+        let second = t.store.isolations(2, 2).await.unwrap();
+        assert_eq!((second.items, second.total), (vec![a], 3));
+        let past = t.store.isolations(3, 2).await.unwrap();
+        assert_eq!((past.items.len(), past.total), (0, 3));
+        // Page 0 is read as page 1.
+        assert_eq!(t.store.isolations(0, 2).await.unwrap().items.len(), 2);
+        t.store.close().await;
+    }
+
+    #[tokio::test]
+    async fn a_reopened_store_keeps_its_isolations() {
+        let t = TestStore::new().await;
+        let kept = disabled_with_list("sari02", 0);
+        t.store.isolate(&kept).await.unwrap();
+        t.store.isolate(&by_profile("budi01", 1)).await.unwrap();
+        t.store.end_isolation("budi01", minute(2)).await.unwrap();
+        t.store.close().await;
+
+        let store = AuditStore::open(t.path(), StoreOptions::default())
+            .await
+            .unwrap();
+        assert_eq!(store.isolation("SARI02").await.unwrap(), Some(kept.clone()));
+        assert_eq!(store.isolation("budi01").await.unwrap(), None);
+        let page = store.isolations(1, 10).await.unwrap();
+        assert_eq!((page.items, page.total), (vec![kept.clone()], 1));
+        // Still refused after the restart.
+        assert!(store.isolate(&by_profile("sari02", 3)).await.is_err());
+        // A read-only store reads isolations and writes none.
+        let reader = AuditStore::open_read_only(t.path()).await.unwrap();
+        assert_eq!(reader.isolation("sari02").await.unwrap(), Some(kept));
+        assert_eq!(
+            reader.isolate(&by_profile("cici", 4)).await,
+            Err(TicketError::Store("read-only".into()))
+        );
+        assert_eq!(
+            reader.end_isolation("sari02", minute(4)).await,
+            Err(TicketError::Store("read-only".into()))
+        );
+        reader.close().await;
+        assert!(store.verify().await.unwrap().is_intact());
+        store.close().await;
+    }
+
+    #[tokio::test]
+    async fn the_database_refuses_rewriting_or_removing_isolations() {
+        let t = TestStore::new().await;
+        t.store.isolate(&by_profile("budi01", 0)).await.unwrap();
+        t.store.end_isolation("budi01", minute(1)).await.unwrap();
+        t.store
+            .isolate(&disabled_with_list("sari02", 2))
+            .await
+            .unwrap();
+        let mut raw = t.raw().await;
+        for (sql, refusal) in [
+            ("DELETE FROM isolations", "isolations are never deleted"),
+            (
+                "UPDATE isolations SET ended_at = NULL WHERE id = 1",
+                "only ever ended, once",
+            ),
+            (
+                "UPDATE isolations SET ended_at = '2024-12-15T10:00:00.000Z' WHERE id = 1",
+                "only ever ended, once",
+            ),
+            (
+                "UPDATE isolations SET before_comment = 'x', \
+                 ended_at = '2024-12-15T10:00:00.000Z' WHERE id = 2",
+                "only ever ended, once",
+            ),
+            (
+                "UPDATE isolations SET username = 'SARI02', \
+                 ended_at = '2024-12-15T10:00:00.000Z' WHERE id = 2",
+                "only ever ended, once",
+            ),
+            (
+                // A second current isolation, under any case, even replacing the first.
+                "INSERT OR REPLACE INTO isolations SELECT 3, upper(username), router, since, \
+                 by_name, reason, method, before_profile, before_disabled, before_comment, \
+                 after_profile, after_disabled, after_comment, list_name, list_address, NULL \
+                 FROM isolations WHERE id = 2",
+                "one per subscriber",
+            ),
+            (
+                "INSERT INTO isolations SELECT 9, 'cici', router, since, by_name, reason, \
+                 method, before_profile, before_disabled, before_comment, after_profile, \
+                 after_disabled, after_comment, list_name, list_address, NULL \
+                 FROM isolations WHERE id = 2",
+                "in id order",
+            ),
+            (
+                "INSERT INTO isolations SELECT 3, 'cici', router, since, by_name, reason, \
+                 'quarantine', before_profile, before_disabled, before_comment, after_profile, \
+                 after_disabled, after_comment, list_name, list_address, NULL \
+                 FROM isolations WHERE id = 2",
+                "CHECK constraint failed",
+            ),
+        ] {
+            let error = execute(&mut raw, sql).await.unwrap_err();
+            assert!(error.to_string().contains(refusal), "{sql}: {error}");
+        }
+        assert_eq!(rows(&mut raw, "SELECT count(*) FROM isolations").await, 2);
+        assert_eq!(t.store.isolations(1, 10).await.unwrap().total, 1);
+
+        // A method this build does not know, written around the CHECK, is refused on reading,
+        // not guessed at.
+        execute(&mut raw, "PRAGMA ignore_check_constraints = ON")
+            .await
+            .unwrap();
+        execute(
+            &mut raw,
+            "INSERT INTO isolations SELECT 3, 'cici', router, since, by_name, reason, \
+             'quarantine', before_profile, before_disabled, before_comment, after_profile, \
+             after_disabled, after_comment, list_name, list_address, NULL \
+             FROM isolations WHERE id = 2",
+        )
+        .await
+        .unwrap();
+        let refused =
+            TicketError::Store("isolation 3 holds an unreadable method: \"quarantine\"".into());
+        assert_eq!(t.store.isolation("cici").await, Err(refused.clone()));
+        assert_eq!(t.store.isolations(1, 10).await, Err(refused));
+        t.store.close().await;
+    }
+}
