@@ -41,10 +41,12 @@ mod media;
 mod pairing;
 mod peer;
 mod phone;
+mod ws;
 
 pub use media::MediaStore;
 pub use peer::{Got, Peer};
 pub use phone::Phone;
+pub use ws::WsListener;
 
 use std::collections::{HashMap, VecDeque};
 use std::path::Path;
@@ -438,6 +440,16 @@ impl TestServer {
         self.shared.media.clone()
     }
 
+    /// Listens for WebSocket connections on `addr` (port 0 picks one), for a client in
+    /// another process: the `pppoe-bot` binary with `[whatsapp] server_url` set to
+    /// [`WsListener::url`]. Each accepted WebSocket is one connection to this server.
+    ///
+    /// # Errors
+    /// If the address cannot be bound.
+    pub async fn listen(&self, addr: std::net::SocketAddr) -> std::io::Result<WsListener> {
+        WsListener::bind(self.factory(), addr).await
+    }
+
     pub(crate) fn factory(&self) -> Factory {
         Factory(Arc::clone(&self.shared))
     }
@@ -600,6 +612,7 @@ pub(crate) fn public_bytes(key: &KeyPair) -> [u8; 32] {
         .expect("an X25519 public key is 32 bytes")
 }
 
+#[derive(Clone)]
 pub(crate) struct Factory(Arc<Shared>);
 
 #[async_trait]

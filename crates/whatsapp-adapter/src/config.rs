@@ -70,6 +70,11 @@ pub enum Endpoint {
     /// WhatsApp Web (with the session's last good one as the fallback).
     #[default]
     WhatsApp,
+    /// WhatsApp's protocol at another WebSocket URL (`ws://` or `wss://`): a test server
+    /// in another process, for measuring the binary itself. As with [`Endpoint::WhatsApp`],
+    /// the version is fetched from WhatsApp Web, with the session's last good one as the
+    /// fallback, and media go to the hosts the server names.
+    Url(String),
     /// A stand-in reached through `transport` (a protocol-level test server), its media
     /// servers through `http`, announcing web client version `version` without fetching it.
     /// Tests use it; the binary never does.
@@ -87,6 +92,7 @@ impl std::fmt::Debug for Endpoint {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::WhatsApp => f.write_str("WhatsApp"),
+            Self::Url(url) => f.debug_tuple("Url").field(url).finish(),
             Self::Custom { version, .. } => f
                 .debug_struct("Custom")
                 .field("version", version)

@@ -86,6 +86,10 @@ pub(crate) async fn build_bot(
             Arc::new(TokioWebSocketTransportFactory::new()),
             Arc::new(UreqHttpClient::new()),
         ),
+        Endpoint::Url(url) => (
+            Arc::new(TokioWebSocketTransportFactory::new().with_url(url)),
+            Arc::new(UreqHttpClient::new()),
+        ),
         Endpoint::Custom {
             transport, http, ..
         } => (Arc::clone(transport), Arc::clone(http)),
