@@ -101,6 +101,20 @@ pub(crate) async fn check_config(path: &Path) -> anyhow::Result<bool> {
                 Some(Ok(_)) => println!("  package {:?}: ok ({want})", p.name),
             }
         }
+        let isolir = &config.engine.isolir;
+        if profiles.iter().any(|p| p.name == isolir.profile) {
+            println!("  isolir: /ppp/profile {:?} exists", isolir.profile);
+        } else if isolir.method == pppoe_core::IsolirMethod::Profile {
+            println!(
+                "  isolir: warning: the router has no /ppp/profile {:?}; `isolir` refuses (and \
+                 changes nothing) until it exists. Create it (see docs/operator.md, \
+                 \"Isolation\"), e.g.:\n{}",
+                isolir.profile,
+                isolir_setup(&isolir.profile, &isolir.address_list)
+            );
+            // A warning, not a problem: the bot runs without it, and `isolir` says why it
+            // refuses.
+        }
     }
     // Replies the running bot could not get through (counted since its start; the audit rows
     // of their commands are right, only the chat did not get the answer).
@@ -118,4 +132,19 @@ pub(crate) async fn check_config(path: &Path) -> anyhow::Result<bool> {
     }
     println!("{}", if ok { "all is well" } else { "problems found" });
     Ok(ok)
+}
+
+/// The RouterOS commands that set up isolation: a pool and profile for isolated
+/// subscribers, and the redirect of the isolated addresses (the pool, and the address list
+/// static IPs are put in) to the ISP's isolation page.
+pub(crate) fn isolir_setup(profile: &str, list: &str) -> String {
+    format!(
+        "    /ip pool add name={profile}-pool ranges=10.255.0.2-10.255.3.254\n\
+         \x20   /ppp profile add name={profile} local-address=10.255.0.1 remote-address={profile}-pool rate-limit=256k/256k\n\
+         \x20   /ip firewall address-list add list={list} address=10.255.0.0/22 comment=\"isolir pool\"\n\
+         \x20   /ip firewall nat add chain=dstnat src-address-list={list} protocol=tcp dst-port=80 action=dst-nat to-addresses=ISOLATION-PAGE-IP to-ports=80 comment=\"isolir page\"\n\
+         \x20   /ip firewall filter add chain=forward src-address-list={list} protocol=udp dst-port=53 action=accept comment=\"isolir dns\"\n\
+         \x20   /ip firewall filter add chain=forward src-address-list={list} dst-address=ISOLATION-PAGE-IP action=accept comment=\"isolir page\"\n\
+         \x20   /ip firewall filter add chain=forward src-address-list={list} action=drop comment=\"isolir: nothing else\""
+    )
 }

@@ -168,6 +168,62 @@ struct RawConfig {
     /// Field evidence.
     #[serde(default)]
     pub(crate) evidence: EvidenceSection,
+    /// Isolation of subscribers (`isolir`).
+    #[serde(default)]
+    pub(crate) isolir: IsolirSection,
+}
+
+/// `[isolir]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct IsolirSection {
+    /// `profile` or `disable`.
+    #[serde(default = "default_isolir_method", deserialize_with = "isolir_method")]
+    pub(crate) method: pppoe_core::IsolirMethod,
+    /// The RouterOS profile of isolated subscribers.
+    #[serde(default = "default_isolir_name", deserialize_with = "routeros_name")]
+    pub(crate) profile: String,
+    /// The firewall address list of isolated static IPs.
+    #[serde(default = "default_isolir_name", deserialize_with = "routeros_name")]
+    pub(crate) address_list: String,
+}
+
+impl Default for IsolirSection {
+    fn default() -> Self {
+        Self {
+            method: default_isolir_method(),
+            profile: default_isolir_name(),
+            address_list: default_isolir_name(),
+        }
+    }
+}
+
+fn default_isolir_method() -> pppoe_core::IsolirMethod {
+    pppoe_core::IsolirMethod::Profile
+}
+
+fn default_isolir_name() -> String {
+    "isolir".to_owned()
+}
+
+fn isolir_method<'de, D: Deserializer<'de>>(d: D) -> Result<pppoe_core::IsolirMethod, D::Error> {
+    let name = String::deserialize(d)?;
+    pppoe_core::IsolirMethod::parse(&name).ok_or_else(|| {
+        de::Error::custom(format!(
+            "{name:?} is not an isolation method: \"profile\" (switch to the isolation profile) or \"disable\", e.g. method = \"profile\""
+        ))
+    })
+}
+
+/// A RouterOS object name: not empty, no spaces or control characters.
+fn routeros_name<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let name = String::deserialize(d)?;
+    if name.is_empty() || name.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(de::Error::custom(format!(
+            "{name:?} is not a RouterOS name: not empty, without spaces, e.g. \"isolir\""
+        )));
+    }
+    Ok(name)
 }
 
 /// `[evidence]`.
@@ -325,6 +381,13 @@ pub(crate) struct WhatsAppSection {
     /// At least this many milliseconds between two messages to one chat.
     #[serde(default = "default_chat_interval")]
     pub(crate) chat_interval_ms: u64,
+    /// Each message waits a further random time up to this many milliseconds.
+    #[serde(default = "default_jitter")]
+    pub(crate) jitter_ms: u64,
+    /// Where the WhatsApp client connects instead of WhatsApp (a test server); unset for
+    /// WhatsApp itself.
+    #[serde(default, deserialize_with = "server_url")]
+    pub(crate) server_url: Option<String>,
 }
 
 impl Default for WhatsAppSection {
@@ -333,6 +396,8 @@ impl Default for WhatsAppSection {
             allowed_groups: Vec::new(),
             messages_per_minute: default_per_minute(),
             chat_interval_ms: default_chat_interval(),
+            jitter_ms: default_jitter(),
+            server_url: None,
         }
     }
 }
@@ -342,6 +407,20 @@ fn default_per_minute() -> u32 {
 }
 fn default_chat_interval() -> u64 {
     1000
+}
+fn default_jitter() -> u64 {
+    700
+}
+
+fn server_url<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let url = String::deserialize(d)?;
+    if url.starts_with("ws://") || url.starts_with("wss://") {
+        Ok(Some(url))
+    } else {
+        Err(de::Error::custom(format!(
+            "{url:?} is not a WebSocket URL: it starts with ws:// or wss://, e.g. \"ws://127.0.0.1:5222/ws/chat\""
+        )))
+    }
 }
 
 fn groups<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
@@ -803,6 +882,10 @@ impl RawConfig {
         whatsapp.language = self.language;
         whatsapp.pacing.per_minute = self.whatsapp.messages_per_minute.max(1);
         whatsapp.pacing.per_chat_interval = Duration::from_millis(self.whatsapp.chat_interval_ms);
+        whatsapp.pacing.jitter = Duration::from_millis(self.whatsapp.jitter_ms);
+        if let Some(url) = &self.whatsapp.server_url {
+            whatsapp.endpoint = whatsapp_adapter::Endpoint::Url(url.clone());
+        }
         whatsapp.media_max_bytes = self.evidence.max_mb * 1_000_000;
         whatsapp.admins = access
             .iter()
@@ -828,6 +911,11 @@ impl RawConfig {
             tickets: self.tickets.settings(),
             customer: self.customer.settings(),
             evidence_max_bytes: self.evidence.max_mb * 1_000_000,
+            isolir: pppoe_core::IsolirSettings {
+                method: self.isolir.method,
+                profile: self.isolir.profile.clone(),
+                address_list: self.isolir.address_list.clone(),
+            },
         };
         Ok(Settings {
             engine,

@@ -318,6 +318,9 @@ where
     T: pppoe_core::TicketStore + 'static,
 {
     let wa_config = config.whatsapp.clone();
+    if let whatsapp_adapter::Endpoint::Url(url) = &wa_config.endpoint {
+        tracing::warn!(%url, "[whatsapp] server_url is set: connecting there, not to WhatsApp");
+    }
     let allowlisted: Vec<_> = engine
         .config()
         .access

@@ -57,11 +57,17 @@ pub enum CommandKind {
     Location,
     /// `offline`: enabled subscribers without a session.
     Offline,
+    /// `isolir USER [alasan]`: suspend a subscriber (unpaid), keeping what it changes.
+    Isolate,
+    /// `isolir` alone (or `daftarisolir [PAGE]`): the isolated subscribers.
+    Isolated,
+    /// `buka USER [catatan]`: lift an isolation, restoring exactly what it changed.
+    Lift,
 }
 
 impl CommandKind {
     /// Every kind, in help order.
-    pub const ALL: [Self; 20] = [
+    pub const ALL: [Self; 23] = [
         Self::Add,
         Self::Edit,
         Self::Delete,
@@ -82,6 +88,9 @@ impl CommandKind {
         Self::Photo,
         Self::Location,
         Self::Offline,
+        Self::Isolate,
+        Self::Isolated,
+        Self::Lift,
     ];
 
     /// The command word as technicians type it (and as the audit log records it).
@@ -107,6 +116,9 @@ impl CommandKind {
             Self::Photo => "foto",
             Self::Location => "lokasi",
             Self::Offline => "offline",
+            Self::Isolate => "isolir",
+            Self::Isolated => "daftarisolir",
+            Self::Lift => "buka",
         }
     }
 
@@ -127,6 +139,9 @@ impl CommandKind {
             Self::Photo => "photo",
             Self::Location => "location",
             Self::Offline => "down",
+            Self::Isolate => "suspend",
+            Self::Isolated => "suspended",
+            Self::Lift => "unsuspend",
             _ => return None,
         })
     }
@@ -135,7 +150,13 @@ impl CommandKind {
     pub fn is_mutating(self) -> bool {
         matches!(
             self,
-            Self::Add | Self::Edit | Self::Delete | Self::Confirm | Self::Restart
+            Self::Add
+                | Self::Edit
+                | Self::Delete
+                | Self::Confirm
+                | Self::Restart
+                | Self::Isolate
+                | Self::Lift
         )
     }
 
@@ -395,6 +416,25 @@ pub enum Command {
         /// 1-based page.
         page: u32,
     },
+    /// `isolir USER [ALASAN...]`
+    Isolate {
+        /// Username.
+        username: String,
+        /// Why, the rest of the line.
+        reason: Option<String>,
+    },
+    /// `isolir`, `isolir daftar [PAGE]`, `daftarisolir [PAGE]`
+    Isolated {
+        /// 1-based page.
+        page: u32,
+    },
+    /// `buka USER [CATATAN...]`
+    Lift {
+        /// Username.
+        username: String,
+        /// A note, the rest of the line.
+        note: Option<String>,
+    },
 }
 
 /// The period of `laporan`.
@@ -476,6 +516,9 @@ impl Command {
             Self::Photo { .. } => CommandKind::Photo,
             Self::Location { .. } => CommandKind::Location,
             Self::Offline { .. } => CommandKind::Offline,
+            Self::Isolate { .. } => CommandKind::Isolate,
+            Self::Isolated { .. } => CommandKind::Isolated,
+            Self::Lift { .. } => CommandKind::Lift,
         }
     }
 
@@ -486,7 +529,9 @@ impl Command {
             | Self::Edit { username, .. }
             | Self::Delete { username, .. }
             | Self::Check { username }
-            | Self::Restart { username } => Some(username),
+            | Self::Restart { username }
+            | Self::Isolate { username, .. }
+            | Self::Lift { username, .. } => Some(username),
             Self::Take { ticket }
             | Self::Assign { ticket, .. }
             | Self::Note { ticket, .. }
@@ -504,7 +549,8 @@ impl Command {
             | Self::Report { .. }
             | Self::Tickets { .. }
             | Self::Performance { .. }
-            | Self::Offline { .. } => None,
+            | Self::Offline { .. }
+            | Self::Isolated { .. } => None,
         }
     }
 
@@ -633,7 +679,19 @@ impl Command {
                 None => target.clone(),
             },
             Self::Location { target } => target.clone(),
-            Self::Offline { page } => page.to_string(),
+            Self::Offline { page } | Self::Isolated { page } => page.to_string(),
+            // A reason and a note are texts for others to read, like a delete's reason.
+            Self::Isolate {
+                username,
+                reason: text,
+            }
+            | Self::Lift {
+                username,
+                note: text,
+            } => match text {
+                Some(t) => format!("{username} {t}"),
+                None => username.clone(),
+            },
         }
     }
 }
@@ -902,6 +960,9 @@ pub fn parse_command(text: &str, max_len: usize) -> Result<Command, ParseError> 
         "foto" | "photo" | "dokumen" => CommandKind::Photo,
         "lokasi" | "location" => CommandKind::Location,
         "offline" | "down" => CommandKind::Offline,
+        "isolir" | "isolasi" | "suspend" => CommandKind::Isolate,
+        "daftarisolir" | "suspended" => CommandKind::Isolated,
+        "buka" | "bukaisolir" | "unsuspend" => CommandKind::Lift,
         _ if word.is_empty() => return Err(ParseError::Empty),
         _ => {
             return Err(ParseError::UnknownCommand {
@@ -1134,6 +1195,23 @@ pub fn parse_command(text: &str, max_len: usize) -> Result<Command, ParseError> 
             }
             Command::Offline { page }
         }
+        // `isolir` alone, or `isolir daftar [PAGE]`, lists; a number alone is a username
+        // (customer ids are used as usernames), so a page is only read after `daftar`.
+        CommandKind::Isolate => match args.first().map(|t| clean(&t.text).to_lowercase()) {
+            None => Command::Isolated { page: 1 },
+            Some(w) if matches!(w.as_str(), "daftar" | "list") && !args[0].quoted => {
+                isolated(CommandKind::Isolated, &args[1..])?
+            }
+            Some(_) => Command::Isolate {
+                username: user(need(0, Arg::Username)?),
+                reason: join(&args[1..]),
+            },
+        },
+        CommandKind::Isolated => isolated(kind, args)?,
+        CommandKind::Lift => Command::Lift {
+            username: user(need(0, Arg::Username)?),
+            note: join(&args[1..]),
+        },
     })
 }
 
@@ -1147,6 +1225,19 @@ fn keyed(word: &str, keys: &[&str]) -> Option<String> {
 }
 
 /// A trailing page number of a listing, and the words before it.
+/// The listing of isolated subscribers: at most a page number.
+fn isolated(kind: CommandKind, args: &[Token]) -> Result<Command, ParseError> {
+    let (words, page) = split_page(kind, args)?;
+    if let Some(extra) = words.first() {
+        return Err(ParseError::TooManyArguments {
+            command: kind,
+            found: extra.text.clone(),
+            position: 2,
+        });
+    }
+    Ok(Command::Isolated { page })
+}
+
 fn split_page(kind: CommandKind, args: &[Token]) -> Result<(&[Token], u32), ParseError> {
     match args.last() {
         Some(t) if !t.quoted && clean(&t.text).bytes().all(|b| b.is_ascii_digit()) => {
@@ -1480,5 +1571,47 @@ mod tests {
         assert_eq!(cmd.redacted_arguments(&p), "a ip ***");
         let cmd = parse_command("editpppoe a ip -", 1000).unwrap();
         assert_eq!(cmd.redacted_arguments(&p), "a ip -");
+    }
+
+    #[test]
+    fn isolir_lists_alone_or_after_daftar_and_isolates_a_user_even_a_numeric_one() {
+        let parse = |t: &str| parse_command(t, 1000).unwrap();
+        assert_eq!(parse("isolir"), Command::Isolated { page: 1 });
+        assert_eq!(parse("Isolir daftar 3"), Command::Isolated { page: 3 });
+        assert_eq!(parse("daftarisolir 2"), Command::Isolated { page: 2 });
+        assert_eq!(
+            parse("isolir budi01 telat bayar 2 bulan"),
+            Command::Isolate {
+                username: "budi01".into(),
+                reason: Some("telat bayar 2 bulan".into()),
+            }
+        );
+        // Customer ids are used as usernames: a number alone is a username, not a page.
+        assert_eq!(
+            parse("isolir 1023"),
+            Command::Isolate {
+                username: "1023".into(),
+                reason: None,
+            }
+        );
+        assert_eq!(
+            parse("buka budi01 sudah bayar"),
+            Command::Lift {
+                username: "budi01".into(),
+                note: Some("sudah bayar".into()),
+            }
+        );
+        assert!(matches!(
+            parse_command("buka", 1000),
+            Err(ParseError::MissingArgument {
+                command: CommandKind::Lift,
+                missing: Arg::Username
+            })
+        ));
+        assert!(CommandKind::Isolate.is_mutating() && CommandKind::Lift.is_mutating());
+        assert!(
+            !CommandKind::Isolated.is_change(),
+            "a listing is never claimed"
+        );
     }
 }

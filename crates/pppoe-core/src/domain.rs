@@ -661,6 +661,12 @@ impl CustomerInfo {
         Ok(Some(Self(cleaned)))
     }
 
+    /// A comment as the router holds it, kept as is (to put it back exactly, e.g. when an
+    /// isolation is lifted), without the rules a typed one must follow.
+    pub fn from_router(text: String) -> Self {
+        Self(text)
+    }
+
     /// The text.
     pub fn as_str(&self) -> &str {
         &self.0

@@ -50,6 +50,7 @@ pub mod command;
 pub mod domain;
 pub mod engine;
 mod gate;
+pub mod isolation;
 mod multi;
 pub mod ports;
 pub mod profile;
@@ -69,6 +70,7 @@ pub use engine::{
     AccessEntry, CONFIRMATION_TTL, CustomerSettings, DeleteConfirmation, Engine, EngineConfig,
     FieldError, Permissions, Queued, REPEAT_WINDOW, TicketSettings, ValidCommand,
 };
+pub use isolation::{Isolation, IsolationPage, IsolirMethod, IsolirSettings, SecretFields};
 pub use multi::{NamedRouter, RouterSet, RouterSetError};
 pub use ports::{
     ActiveSession, ActivityCount, AuditError, AuditEvent, AuditSink, ChatId, Clock, Delivery,

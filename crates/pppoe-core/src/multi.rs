@@ -188,6 +188,40 @@ impl<R: NamedRouter> Router for RouterSet<R> {
         }
         Ok(users)
     }
+
+    async fn in_address_list(
+        &self,
+        router: &str,
+        list: &str,
+        address: Ipv4Addr,
+    ) -> Result<bool, RouterError> {
+        self.by_name(router)?
+            .in_address_list(router, list, address)
+            .await
+    }
+
+    async fn add_to_address_list(
+        &self,
+        router: &str,
+        list: &str,
+        address: Ipv4Addr,
+        comment: &str,
+    ) -> Result<(), RouterError> {
+        self.by_name(router)?
+            .add_to_address_list(router, list, address, comment)
+            .await
+    }
+
+    async fn remove_from_address_list(
+        &self,
+        router: &str,
+        list: &str,
+        address: Ipv4Addr,
+    ) -> Result<usize, RouterError> {
+        self.by_name(router)?
+            .remove_from_address_list(router, list, address)
+            .await
+    }
 }
 
 #[cfg(all(test, feature = "testing"))]

@@ -316,6 +316,34 @@ pub trait Router: Send + Sync {
         &self,
         ip: Ipv4Addr,
     ) -> impl Future<Output = Result<Vec<IpUser>, RouterError>> + Send;
+
+    /// Whether `address` is in the firewall address list `list` (`/ip/firewall/address-list`)
+    /// of the router named `router`.
+    fn in_address_list(
+        &self,
+        router: &str,
+        list: &str,
+        address: Ipv4Addr,
+    ) -> impl Future<Output = Result<bool, RouterError>> + Send;
+
+    /// Adds `address` to the address list `list` of router `router`, with `comment`;
+    /// [`RouterError::AlreadyExists`] if it is there already.
+    fn add_to_address_list(
+        &self,
+        router: &str,
+        list: &str,
+        address: Ipv4Addr,
+        comment: &str,
+    ) -> impl Future<Output = Result<(), RouterError>> + Send;
+
+    /// Removes `address` from the address list `list` of router `router`; returns how many
+    /// entries were removed (0 when it was not there).
+    fn remove_from_address_list(
+        &self,
+        router: &str,
+        list: &str,
+        address: Ipv4Addr,
+    ) -> impl Future<Output = Result<usize, RouterError>> + Send;
 }
 
 /// Opaque message id of the messenger (unique per message).

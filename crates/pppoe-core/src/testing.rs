@@ -83,6 +83,12 @@ pub enum RouterCall {
     Traffic(String),
     /// `ip_users`
     IpUsers(Ipv4Addr),
+    /// `in_address_list` (list, address)
+    InList(String, Ipv4Addr),
+    /// `add_to_address_list` (list, address)
+    ListAdd(String, Ipv4Addr),
+    /// `remove_from_address_list` (list, address)
+    ListRemove(String, Ipv4Addr),
 }
 
 /// The kind of a [`RouterCall`], to aim a fault at one operation.
@@ -108,6 +114,12 @@ pub enum CallKind {
     Traffic,
     /// `ip_users`
     IpUsers,
+    /// `in_address_list`
+    InList,
+    /// `add_to_address_list`
+    ListAdd,
+    /// `remove_from_address_list`
+    ListRemove,
 }
 
 impl RouterCall {
@@ -124,6 +136,9 @@ impl RouterCall {
             Self::Profiles => CallKind::Profiles,
             Self::Traffic(_) => CallKind::Traffic,
             Self::IpUsers(_) => CallKind::IpUsers,
+            Self::InList(..) => CallKind::InList,
+            Self::ListAdd(..) => CallKind::ListAdd,
+            Self::ListRemove(..) => CallKind::ListRemove,
         }
     }
 
@@ -131,7 +146,12 @@ impl RouterCall {
     pub fn is_write(&self) -> bool {
         matches!(
             self,
-            Self::Add(_) | Self::Update(..) | Self::Remove(_) | Self::Kick(_)
+            Self::Add(_)
+                | Self::Update(..)
+                | Self::Remove(_)
+                | Self::Kick(_)
+                | Self::ListAdd(..)
+                | Self::ListRemove(..)
         )
     }
 }
@@ -165,6 +185,8 @@ struct RouterState {
     secrets: BTreeMap<String, FakeSecret>,
     active: BTreeMap<String, ActiveSession>,
     profiles: Vec<RouterProfile>,
+    /// Firewall address lists: (list, address) entries.
+    address_lists: std::collections::BTreeSet<(String, Ipv4Addr)>,
     calls: Vec<RouterCall>,
     next_id: u32,
     aimed: Vec<AimedFault>,
@@ -353,6 +375,21 @@ impl FakeRouter {
                 f.secret.last_logged_out = at;
             }
         }
+    }
+
+    /// Adds a `/ppp/profile` (e.g. the isolation profile).
+    pub fn add_profile(&self, name: &str) {
+        lock(&self.state).profiles.push(RouterProfile {
+            name: name.to_owned(),
+            rate_limit: None,
+        });
+    }
+
+    /// Whether `address` is in the firewall address list `list`.
+    pub fn listed(&self, list: &str, address: Ipv4Addr) -> bool {
+        lock(&self.state)
+            .address_lists
+            .contains(&(list.to_owned(), address))
     }
 
     /// Every call so far.
@@ -606,6 +643,44 @@ impl Router for FakeRouter {
             .map(|a| IpUser::Active(a.name.clone()));
         Ok(secrets.chain(sessions).collect())
     }
+
+    async fn in_address_list(
+        &self,
+        _router: &str,
+        list: &str,
+        address: Ipv4Addr,
+    ) -> Result<bool, RouterError> {
+        let s = self.begin(RouterCall::InList(list.to_owned(), address))?;
+        Ok(s.address_lists.contains(&(list.to_owned(), address)))
+    }
+
+    async fn add_to_address_list(
+        &self,
+        _router: &str,
+        list: &str,
+        address: Ipv4Addr,
+        _comment: &str,
+    ) -> Result<(), RouterError> {
+        let mut s = self.begin(RouterCall::ListAdd(list.to_owned(), address))?;
+        if !s.address_lists.insert((list.to_owned(), address)) {
+            return Err(RouterError::AlreadyExists);
+        }
+        drop(s);
+        self.after(CallKind::ListAdd)
+    }
+
+    async fn remove_from_address_list(
+        &self,
+        _router: &str,
+        list: &str,
+        address: Ipv4Addr,
+    ) -> Result<usize, RouterError> {
+        let mut s = self.begin(RouterCall::ListRemove(list.to_owned(), address))?;
+        let removed = usize::from(s.address_lists.remove(&(list.to_owned(), address)));
+        drop(s);
+        self.after(CallKind::ListRemove)?;
+        Ok(removed)
+    }
 }
 
 /// An audit log in memory; refuses a second event for one message id, like the real store.
@@ -740,6 +815,8 @@ pub struct MemoryTickets {
     customers: Arc<Mutex<HashMap<String, String>>>,
     /// Evidence records, and the files by SHA-256.
     evidence: Arc<Mutex<KeptEvidence>>,
+    /// Current isolations, oldest first.
+    isolations: Arc<Mutex<Vec<crate::isolation::Isolation>>>,
 }
 
 impl MemoryTickets {
@@ -782,6 +859,58 @@ impl MemoryTickets {
 }
 
 impl TicketStore for MemoryTickets {
+    async fn isolate(&self, isolation: &crate::isolation::Isolation) -> Result<(), TicketError> {
+        self.check()?;
+        let mut all = lock(&self.isolations);
+        if all
+            .iter()
+            .any(|i| i.username.eq_ignore_ascii_case(&isolation.username))
+        {
+            return Err(TicketError::Store(format!(
+                "{} is isolated already",
+                isolation.username
+            )));
+        }
+        all.push(isolation.clone());
+        Ok(())
+    }
+
+    async fn isolation(
+        &self,
+        username: &str,
+    ) -> Result<Option<crate::isolation::Isolation>, TicketError> {
+        self.check()?;
+        Ok(lock(&self.isolations)
+            .iter()
+            .find(|i| i.username.eq_ignore_ascii_case(username))
+            .cloned())
+    }
+
+    async fn end_isolation(&self, username: &str, _at: DateTime<Utc>) -> Result<(), TicketError> {
+        self.check()?;
+        lock(&self.isolations).retain(|i| !i.username.eq_ignore_ascii_case(username));
+        Ok(())
+    }
+
+    async fn isolations(
+        &self,
+        page: u32,
+        page_size: u32,
+    ) -> Result<crate::isolation::IsolationPage, TicketError> {
+        self.check()?;
+        let all = lock(&self.isolations);
+        let skip = page.saturating_sub(1) as usize * page_size as usize;
+        Ok(crate::isolation::IsolationPage {
+            items: all
+                .iter()
+                .skip(skip)
+                .take(page_size as usize)
+                .cloned()
+                .collect(),
+            total: all.len(),
+        })
+    }
+
     async fn open(&self, new: NewTicket) -> Result<Ticket, TicketError> {
         self.check()?;
         let mut tickets = lock(&self.tickets);

@@ -22,6 +22,7 @@ use chrono::{DateTime, Utc};
 use thiserror::Error;
 
 use crate::domain::Role;
+use crate::isolation::{Isolation, IsolationPage};
 use crate::ports::MessageId;
 
 /// A ticket's number, shown as `TR001`, `TR002`, ... (`TR1000` past 999).
@@ -529,6 +530,34 @@ pub trait TicketStore: Send + Sync {
         &self,
         of: &EvidenceOf,
     ) -> impl Future<Output = Result<Vec<Evidence>, TicketError>> + Send;
+
+    /// Keeps the snapshot of an isolation (`isolir`), before the router is changed.
+    /// [`TicketError::Store`] if `isolation.username` (any case) is isolated already.
+    fn isolate(
+        &self,
+        isolation: &Isolation,
+    ) -> impl Future<Output = Result<(), TicketError>> + Send;
+
+    /// The current isolation of `username` (any case), if any.
+    fn isolation(
+        &self,
+        username: &str,
+    ) -> impl Future<Output = Result<Option<Isolation>, TicketError>> + Send;
+
+    /// Ends the isolation of `username` (any case) at `at`: lifted by `buka`, or undone
+    /// because `isolir` failed. Ending one that does not exist does nothing.
+    fn end_isolation(
+        &self,
+        username: &str,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<(), TicketError>> + Send;
+
+    /// One page of the current isolations, oldest first (`page` from 1).
+    fn isolations(
+        &self,
+        page: u32,
+        page_size: u32,
+    ) -> impl Future<Output = Result<IsolationPage, TicketError>> + Send;
 }
 
 /// What evidence is about.
@@ -698,6 +727,18 @@ pub fn resolutions_in(
 pub struct NoTickets;
 
 impl TicketStore for NoTickets {
+    async fn isolate(&self, _: &Isolation) -> Result<(), TicketError> {
+        Err(TicketError::Unavailable)
+    }
+    async fn isolation(&self, _: &str) -> Result<Option<Isolation>, TicketError> {
+        Err(TicketError::Unavailable)
+    }
+    async fn end_isolation(&self, _: &str, _: DateTime<Utc>) -> Result<(), TicketError> {
+        Err(TicketError::Unavailable)
+    }
+    async fn isolations(&self, _: u32, _: u32) -> Result<IsolationPage, TicketError> {
+        Err(TicketError::Unavailable)
+    }
     async fn open(&self, _: NewTicket) -> Result<Ticket, TicketError> {
         Err(TicketError::Unavailable)
     }

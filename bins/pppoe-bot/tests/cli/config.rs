@@ -25,9 +25,8 @@ role = "admin"
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn check_config_compares_packages_with_the_router() {
-    let server = SimServer::start(SimState::new().with_user("api", "api-secret"))
-        .await
-        .unwrap();
+    let state = SimState::new().with_user("api", "api-secret");
+    let server = SimServer::start(state.clone()).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let pw = dir.path().join("pw");
     std::fs::write(&pw, "api-secret\n").unwrap();
@@ -45,7 +44,27 @@ async fn check_config_compares_packages_with_the_router() {
     assert!(out.status.success(), "{text}");
     assert!(text.contains("connected"));
     assert!(text.contains("package \"Premium\": ok (25M/50M)"), "{text}");
+    // No isolation profile yet: a warning with the RouterOS commands that create it.
+    assert!(
+        text.contains("isolir: warning: the router has no /ppp/profile \"isolir\""),
+        "{text}"
+    );
+    assert!(text.contains("/ppp profile add name=isolir "), "{text}");
+    assert!(
+        text.contains("/ip firewall nat add chain=dstnat src-address-list=isolir"),
+        "{text}"
+    );
     assert!(text.ends_with("all is well\n"));
+    state.add_profile("isolir", None).unwrap();
+    let p = path.to_str().unwrap().to_owned();
+    let out = tokio::task::spawn_blocking(move || run(&["check-config", "--config", &p], ""))
+        .await
+        .unwrap();
+    let text = stdout(&out);
+    assert!(
+        text.contains("isolir: /ppp/profile \"isolir\" exists"),
+        "{text}"
+    );
 
     // A package whose speed differs from the router's profile.
     let mismatch = config_for(

@@ -32,6 +32,10 @@ impl Attempt {
             None => (self.command.clone(), self.target.clone()),
         };
         let mut arguments = self.arguments.clone();
+        if let Some(details) = &answer.details {
+            arguments.push(' ');
+            arguments.push_str(details);
+        }
         if !answer.notices.is_empty() {
             let told: Vec<&str> = answer.notices.iter().map(|n| n.to.as_str()).collect();
             arguments.push_str(&format!(" [notified {}]", told.join(", ")));
@@ -80,6 +84,8 @@ pub(crate) struct Answer {
     pub(crate) records: Option<(CommandKind, String)>,
     /// Messages to other people than the sender (a ticket's notices), sent after the reply.
     pub(crate) notices: Vec<Notice>,
+    /// What the audit row keeps beside the arguments (an isolation's snapshot).
+    pub(crate) details: Option<String>,
 }
 
 /// A message the engine sends to someone on its own (a ticket's notice, a customer's login).
@@ -101,6 +107,7 @@ impl Answer {
             router: None,
             records: None,
             notices: Vec::new(),
+            details: None,
         }
     }
 
@@ -123,6 +130,11 @@ impl Answer {
 
     pub(crate) fn router(mut self, router: &str) -> Self {
         self.router = Some(router.to_owned());
+        self
+    }
+
+    pub(crate) fn details(mut self, details: String) -> Self {
+        self.details = Some(details);
         self
     }
 

@@ -77,6 +77,11 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
             session: session.as_ref(),
             traffic,
         };
-        Ok(self.renderer.status(&view, now))
+        let mut text = self.renderer.status(&view, now);
+        // Isolated by the bot: since when and why (none when the bot has no records).
+        if let Ok(Some(iso)) = self.tickets.isolation(&secret.name).await {
+            text.push_str(&self.renderer.isolation_line(&iso));
+        }
+        Ok(text)
     }
 }

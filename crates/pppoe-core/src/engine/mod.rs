@@ -19,6 +19,7 @@ mod delete;
 mod edit;
 mod evidence;
 mod help;
+mod isolir;
 mod list;
 mod report;
 mod restart;
@@ -68,7 +69,8 @@ pub struct Permissions {
 
 impl Default for Permissions {
     /// Both roles run everything, except giving a ticket to someone, closing and reopening
-    /// tickets, and the performance report: admins only.
+    /// tickets, the performance report, and isolating a subscriber or lifting it: admins
+    /// only.
     fn default() -> Self {
         Self {
             allowed: CommandKind::ALL
@@ -77,7 +79,9 @@ impl Default for Permissions {
                     CommandKind::Assign
                     | CommandKind::CloseTicket
                     | CommandKind::Reopen
-                    | CommandKind::Performance => (k, vec![Role::Admin]),
+                    | CommandKind::Performance
+                    | CommandKind::Isolate
+                    | CommandKind::Lift => (k, vec![Role::Admin]),
                     _ => (k, vec![Role::Admin, Role::Technician]),
                 })
                 .collect(),
@@ -146,6 +150,8 @@ pub struct EngineConfig {
     pub customer: CustomerSettings,
     /// The largest photo or document kept as evidence, in bytes.
     pub evidence_max_bytes: u64,
+    /// How subscribers are isolated (`isolir`).
+    pub isolir: crate::isolation::IsolirSettings,
 }
 
 /// Messages the bot sends to customers (`addpppoe ... wa=`), each on or off.
@@ -203,6 +209,7 @@ impl Default for EngineConfig {
             tickets: TicketSettings::default(),
             customer: CustomerSettings::default(),
             evidence_max_bytes: 10_000_000,
+            isolir: crate::isolation::IsolirSettings::default(),
         }
     }
 }
@@ -590,7 +597,9 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
             // the audit row is written after. A claim without a row means an earlier attempt
             // was interrupted; its effect is unknown, so it is not run again.
             let reason = match &valid {
-                ValidCommand::Delete { reason, .. } => reason.as_deref(),
+                ValidCommand::Delete { reason, .. } | ValidCommand::Isolate { reason, .. } => {
+                    reason.as_deref()
+                }
                 _ => None,
             };
             match self.audit.claim(&attempt.claim(reason)).await {
@@ -658,13 +667,19 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
             ValidCommand::Edit { name, .. }
             | ValidCommand::Delete { name, .. }
             | ValidCommand::Check(name)
-            | ValidCommand::Restart(name) => Some(name.as_str().to_owned()),
+            | ValidCommand::Restart(name)
+            | ValidCommand::Isolate { name, .. }
+            | ValidCommand::Lift { name, .. } => Some(name.as_str().to_owned()),
             _ => None,
         };
         let reason = match &valid {
             ValidCommand::Delete {
                 reason: Some(r), ..
-            } => Some(r.clone()),
+            }
+            | ValidCommand::Isolate {
+                reason: Some(r), ..
+            }
+            | ValidCommand::Lift { note: Some(r), .. } => Some(r.clone()),
             _ => None,
         };
         let cx = Cx {
@@ -690,6 +705,11 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
             ValidCommand::Ticket { id, action } => Ok(self.change_ticket(id, &action, &cx).await),
             ValidCommand::Performance(period) => Ok(self.performance(period, &cx).await),
             ValidCommand::Offline(page) => self.offline(page).await,
+            ValidCommand::Isolate { name, reason } => {
+                Ok(self.isolate(&name, reason.as_deref(), entry, &cx).await)
+            }
+            ValidCommand::Isolated(page) => Ok(self.isolated(page, &cx).await),
+            ValidCommand::Lift { name, note } => Ok(self.lift(&name, note.as_deref(), &cx).await),
             ValidCommand::Evidence {
                 of,
                 location,

@@ -206,6 +206,22 @@ pub enum ValidCommand {
     Performance(Period),
     /// `offline`: the page.
     Offline(u32),
+    /// `isolir USER [alasan]`
+    Isolate {
+        /// The subscriber.
+        name: Username,
+        /// Why.
+        reason: Option<String>,
+    },
+    /// `isolir` alone: the page of isolated subscribers.
+    Isolated(u32),
+    /// `buka USER [catatan]`
+    Lift {
+        /// The subscriber.
+        name: Username,
+        /// A note.
+        note: Option<String>,
+    },
     /// `foto`, `lokasi`: evidence about a ticket or a subscriber.
     Evidence {
         /// What it is about.
@@ -357,6 +373,15 @@ impl ValidCommand {
             }
             Command::Performance { period } => Self::Performance(*period),
             Command::Offline { page } => Self::Offline(*page),
+            Command::Isolate { username, reason } => Self::Isolate {
+                name: username_of(username)?,
+                reason: reason.clone(),
+            },
+            Command::Isolated { page } => Self::Isolated(*page),
+            Command::Lift { username, note } => Self::Lift {
+                name: username_of(username)?,
+                note: note.clone(),
+            },
             Command::Photo { target, caption } => Self::Evidence {
                 of: evidence_of(target)?,
                 location: false,
@@ -392,6 +417,9 @@ impl ValidCommand {
             Self::Tickets { .. } => CommandKind::Tickets,
             Self::Performance(_) => CommandKind::Performance,
             Self::Offline(_) => CommandKind::Offline,
+            Self::Isolate { .. } => CommandKind::Isolate,
+            Self::Isolated(_) => CommandKind::Isolated,
+            Self::Lift { .. } => CommandKind::Lift,
             Self::Evidence { location: true, .. } => CommandKind::Location,
             Self::Evidence {
                 location: false, ..

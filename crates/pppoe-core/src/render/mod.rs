@@ -9,12 +9,14 @@
 mod en;
 mod evidence;
 mod id;
+mod isolir;
 mod lexicon;
 mod offline;
 mod report;
 mod ticket;
 
 pub use evidence::EvidenceRefusal;
+pub use isolir::{IsolirPart, Lifted};
 pub use report::{PerformanceRow, PerformanceView};
 pub use ticket::{TicketChangeView, TicketScope};
 

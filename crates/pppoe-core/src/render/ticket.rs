@@ -782,6 +782,9 @@ impl Renderer {
             K::Photo => "foto TR001 ONU terpasang",
             K::Location => "lokasi TR001",
             K::Offline => "offline 2",
+            K::Isolate => "isolir john123 telat bayar",
+            K::Isolated => "isolir daftar 2",
+            K::Lift => "buka john123 sudah bayar",
             _ => "tiket",
         }
     }
@@ -970,7 +973,9 @@ impl Renderer {
             K::Performance => &["hari|minggu|bulan"],
             K::Photo => &[tw.arg_target, tw.arg_note],
             K::Location => &[tw.arg_target],
-            K::Offline => &[self.lx.arg_page],
+            K::Offline | K::Isolated => &[self.lx.arg_page],
+            K::Isolate => &["username", tw.arg_reason],
+            K::Lift => &["username", tw.arg_note],
             _ => &[],
         };
         super::synopsis(kind.word(), args)

@@ -15,7 +15,7 @@ use pppoe_core::{
 
 use crate::harness::{ADMIN, Bot, TECH, config, jakarta, strip_bold};
 
-fn golden(name: &str, actual: &str) {
+pub(crate) fn golden(name: &str, actual: &str) {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/golden")
         .join(format!("{name}.txt"));

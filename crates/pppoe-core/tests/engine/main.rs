@@ -7,6 +7,7 @@ mod evidence;
 mod flows;
 mod golden;
 mod harness;
+mod isolir;
 mod outcomes;
 mod props;
 mod secrets;

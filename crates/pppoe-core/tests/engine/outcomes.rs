@@ -403,6 +403,36 @@ impl Router for Yielding {
         YieldOnce(false).await;
         self.0.ip_users(ip).await
     }
+    async fn in_address_list(
+        &self,
+        router: &str,
+        list: &str,
+        address: Ipv4Addr,
+    ) -> Result<bool, RouterError> {
+        YieldOnce(false).await;
+        self.0.in_address_list(router, list, address).await
+    }
+    async fn add_to_address_list(
+        &self,
+        router: &str,
+        list: &str,
+        address: Ipv4Addr,
+        comment: &str,
+    ) -> Result<(), RouterError> {
+        YieldOnce(false).await;
+        self.0
+            .add_to_address_list(router, list, address, comment)
+            .await
+    }
+    async fn remove_from_address_list(
+        &self,
+        router: &str,
+        list: &str,
+        address: Ipv4Addr,
+    ) -> Result<usize, RouterError> {
+        YieldOnce(false).await;
+        self.0.remove_from_address_list(router, list, address).await
+    }
 }
 
 #[test]
