@@ -1200,14 +1200,14 @@ pub fn parse_command(text: &str, max_len: usize) -> Result<Command, ParseError> 
         CommandKind::Isolate => match args.first().map(|t| clean(&t.text).to_lowercase()) {
             None => Command::Isolated { page: 1 },
             Some(w) if matches!(w.as_str(), "daftar" | "list") && !args[0].quoted => {
-                isolated(CommandKind::Isolated, &args[1..])?
+                isolated(CommandKind::Isolated, &args[1..], 1)?
             }
             Some(_) => Command::Isolate {
                 username: user(need(0, Arg::Username)?),
                 reason: join(&args[1..]),
             },
         },
-        CommandKind::Isolated => isolated(kind, args)?,
+        CommandKind::Isolated => isolated(kind, args, 0)?,
         CommandKind::Lift => Command::Lift {
             username: user(need(0, Arg::Username)?),
             note: join(&args[1..]),
@@ -1225,14 +1225,15 @@ fn keyed(word: &str, keys: &[&str]) -> Option<String> {
 }
 
 /// A trailing page number of a listing, and the words before it.
-/// The listing of isolated subscribers: at most a page number.
-fn isolated(kind: CommandKind, args: &[Token]) -> Result<Command, ParseError> {
+/// The listing of isolated subscribers: at most a page number, after `skipped` words (the
+/// `daftar` of `isolir daftar`).
+fn isolated(kind: CommandKind, args: &[Token], skipped: usize) -> Result<Command, ParseError> {
     let (words, page) = split_page(kind, args)?;
     if let Some(extra) = words.first() {
         return Err(ParseError::TooManyArguments {
             command: kind,
             found: extra.text.clone(),
-            position: 2,
+            position: skipped + 2,
         });
     }
     Ok(Command::Isolated { page })
@@ -1607,6 +1608,10 @@ mod tests {
                 command: CommandKind::Lift,
                 missing: Arg::Username
             })
+        ));
+        assert!(matches!(
+            parse_command("isolir daftar semua 2", 1000),
+            Err(ParseError::TooManyArguments { position: 3, .. })
         ));
         assert!(CommandKind::Isolate.is_mutating() && CommandKind::Lift.is_mutating());
         assert!(

@@ -205,21 +205,7 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
             return self.ticket_failure(&e, cx).router(&router);
         }
         let details = snapshot(&record);
-        let mut done: Vec<IsolirPart> = Vec::new();
-        let mut failed: Option<(IsolirPart, RouterError)> = None;
-        for step in steps(&before, &after) {
-            match self
-                .router
-                .update_secret(&secret.at, &step.value.change())
-                .await
-            {
-                Ok(()) => done.push(step.part),
-                Err(e) => {
-                    failed = Some((step.part, e));
-                    break;
-                }
-            }
-        }
+        let (mut done, mut failed) = self.change_fields(&secret, &before, &after).await;
         if failed.is_none()
             && let Some((name, ip)) = &list
         {
@@ -251,6 +237,28 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
             .details(details);
         answer.error = kick_error.map(|e| format!("isolated; {e}"));
         answer
+    }
+
+    /// Changes the secret's fields from `from` to `to`, one acknowledged step at a time:
+    /// the parts done, and the step that failed (the later ones are not sent).
+    async fn change_fields(
+        &self,
+        secret: &Secret,
+        from: &SecretFields,
+        to: &SecretFields,
+    ) -> (Vec<IsolirPart>, Option<(IsolirPart, RouterError)>) {
+        let mut done = Vec::new();
+        for step in steps(from, to) {
+            if let Err(e) = self
+                .router
+                .update_secret(&secret.at, &step.value.change())
+                .await
+            {
+                return (done, Some((step.part, e)));
+            }
+            done.push(step.part);
+        }
+        (done, None)
     }
 
     /// `ISOLIR dd/mm/yyyy alasan - old comment`, within a comment's length.
@@ -497,21 +505,7 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
                 left.push((step.part, shown));
             }
         }
-        let mut done: Vec<IsolirPart> = Vec::new();
-        let mut failed: Option<(IsolirPart, RouterError)> = None;
-        for step in steps(&now, &restore) {
-            match self
-                .router
-                .update_secret(&secret.at, &step.value.change())
-                .await
-            {
-                Ok(()) => done.push(step.part),
-                Err(e) => {
-                    failed = Some((step.part, e));
-                    break;
-                }
-            }
-        }
+        let (mut done, mut failed) = self.change_fields(&secret, &now, &restore).await;
         if failed.is_none()
             && let Some((list, ip)) = &record.address_list
         {
