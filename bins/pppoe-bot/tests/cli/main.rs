@@ -9,6 +9,7 @@ mod config;
 mod crash;
 mod demo;
 mod faults;
+mod isolir;
 
 use std::io::Write;
 use std::path::Path;
