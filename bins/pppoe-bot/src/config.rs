@@ -1148,6 +1148,24 @@ name = "NOC"
             "{e}"
         );
 
+        let bad_method = format!("{GOOD}\n[isolir]\nmethod = \"blokir\"\n");
+        let e = error(&bad_method);
+        let line = bad_method
+            .lines()
+            .position(|l| l.contains("blokir"))
+            .unwrap()
+            + 1;
+        assert!(
+            e.starts_with(&format!("line {line}:"))
+                && e.contains("\"blokir\" is not an isolation method")
+                && e.contains("method = \"profile\""),
+            "{e}"
+        );
+        let spaced = format!("{GOOD}\n[isolir]\naddress_list = \"isolir list\"\n");
+        assert!(error(&spaced).contains("is not a RouterOS name"));
+        let not_ws = format!("{GOOD}\n[whatsapp]\nserver_url = \"http://127.0.0.1:1/\"\n");
+        assert!(error(&not_ws).contains("starts with ws:// or wss://"));
+
         let two_passwords = GOOD.replace(
             "password_env = \"ROUTER_PW\"",
             "password_env = \"ROUTER_PW\"\npassword = \"x\"",
