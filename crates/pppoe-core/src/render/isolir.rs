@@ -72,6 +72,11 @@ struct Words {
     label_profile: &'static str,
     label_status: &'static str,
     removed: &'static str,
+    menu_offline: &'static str,
+    menu_isolate: &'static str,
+    menu_lift: &'static str,
+    arg_reason: &'static str,
+    arg_note: &'static str,
     enabled: &'static str,
     label_left: &'static str,
     part: fn(IsolirPart) -> &'static str,
@@ -120,6 +125,11 @@ const ID: Words = Words {
     label_profile: "Profile",
     label_status: "Status",
     removed: "dikeluarkan",
+    menu_offline: "User aktif yang tidak terhubung",
+    menu_isolate: "Isolir user yang belum bayar (admin); isolir saja: daftarnya",
+    menu_lift: "Buka isolir, kembalikan seperti semula (admin)",
+    arg_reason: "alasan",
+    arg_note: "catatan",
     enabled: "aktif kembali",
     label_left: "Dibiarkan seperti ditemukan",
     part: |p| match p {
@@ -200,6 +210,11 @@ const EN: Words = Words {
     label_profile: "Profile",
     label_status: "Status",
     removed: "removed",
+    menu_offline: "Enabled users that are not connected",
+    menu_isolate: "Isolate an unpaid user (admin); isolir alone: the list",
+    menu_lift: "Lift an isolation, restoring the user as before (admin)",
+    arg_reason: "reason",
+    arg_note: "note",
     enabled: "enabled again",
     label_left: "Left as found",
     part: |p| match p {
@@ -531,6 +546,19 @@ impl Renderer {
             let _ = write!(out, "\n➡️ {}: isolir daftar {}", w.next, page + 1);
         }
         out
+    }
+
+    /// The help menu's lines for `offline`, `isolir` and `buka`.
+    pub(crate) fn isolir_menu(&self, out: &mut String) {
+        let w = self.iw();
+        super::menu_item(out, "offline", &[], w.menu_offline);
+        super::menu_item(
+            out,
+            "isolir",
+            &[self.lx.arg_user, w.arg_reason],
+            w.menu_isolate,
+        );
+        super::menu_item(out, "buka", &[self.lx.arg_user, w.arg_note], w.menu_lift);
     }
 
     /// The line `checkpppoe` adds for an isolated subscriber.

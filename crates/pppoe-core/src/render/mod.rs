@@ -676,6 +676,7 @@ impl Renderer {
         self.command_menu(&mut out);
         menu_item(&mut out, "checkpppoe", &[lx.arg_user], lx.menu_check);
         menu_item(&mut out, "restartpppoe", &[lx.arg_user], lx.menu_restart);
+        self.isolir_menu(&mut out);
         self.ticket_menu(&mut out);
         out
     }
