@@ -227,7 +227,7 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
         }
         let (kick, kick_error) = self.kick_after_change(&secret.name, cx.message_id).await;
         if let Some(answer) = self
-            .read_back(&secret, &after, list.as_ref(), true, kind, cx)
+            .read_back(name, &secret, &after, list.as_ref(), kind, cx)
             .await
         {
             return answer.router(&router).details(details);
@@ -296,7 +296,12 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
             return Answer::with(
                 Outcome::Unknown,
                 format!(
-                    "partly done: {} changed; {} unknown: {error}; the snapshot is kept for buka",
+                    "{}: {} changed; {} unknown: {error}; the snapshot is kept for buka",
+                    if done.is_empty() {
+                        "unknown"
+                    } else {
+                        "partly done"
+                    },
                     parts(done),
                     part.as_str()
                 ),
@@ -353,7 +358,7 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
             Answer::with(
                 Outcome::Failed,
                 format!(
-                    "partly done: {} refused: {error}; still changed (undo failed): {}; the snapshot is kept for buka",
+                    "partly done: {} refused: {error}; undoing failed, so possibly still changed: {}; the snapshot is kept for buka",
                     part.as_str(),
                     parts(&left)
                 ),
@@ -368,23 +373,21 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
     /// shows what was written, else the answer that says what it shows.
     async fn read_back(
         &self,
+        name: &Username,
         secret: &Secret,
         expected: &SecretFields,
         list: Option<&(String, Ipv4Addr)>,
-        listed: bool,
         kind: CommandKind,
         cx: &Cx<'_>,
     ) -> Option<Answer> {
+        // `isolir` put the address in the list; `buka` took it out.
+        let listed = kind == CommandKind::Isolate;
         let unknown = || {
             let incident = incident_id(cx.message_id);
             self.renderer
                 .unknown_result(kind.word(), Some(&secret.name), &incident)
         };
-        let name = Username::parse(&secret.name).ok();
-        let found = match name {
-            Some(n) => self.router.find_secret(&n).await,
-            None => return None,
-        };
+        let found = self.router.find_secret(name).await;
         let in_list = match list {
             Some((l, ip)) => Some(self.router.in_address_list(&secret.at.router, l, *ip).await),
             None => None,
@@ -525,24 +528,35 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
             } else {
                 Outcome::Failed
             };
+            let what = if error.is_unconfirmed() {
+                "unknown"
+            } else {
+                "not restored"
+            };
             return Answer::with(
                 outcome,
                 format!(
-                    "partly done: restored {}; {} not restored: {error}; still isolated in the bot's records",
+                    "{}: restored {}; {} {what}: {error}; still isolated in the bot's records",
+                    if done.is_empty() {
+                        "not done"
+                    } else {
+                        "partly done"
+                    },
                     parts(&done),
                     part.as_str()
                 ),
-                self.renderer.lift_failed(&secret.name, &done, part, &error.to_string()),
+                self.renderer
+                    .lift_failed(&secret.name, &done, part, &error.to_string()),
             )
             .router(&router);
         }
         let (kick, kick_error) = self.kick_after_change(&secret.name, cx.message_id).await;
         if let Some(answer) = self
             .read_back(
+                name,
                 &secret,
                 &restore,
                 record.address_list.as_ref(),
-                false,
                 kind,
                 cx,
             )

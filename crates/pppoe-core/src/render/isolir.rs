@@ -167,7 +167,7 @@ const ID: Words = Words {
     nothing_done: "Tidak ada yang berubah.",
     still_changed: |parts| {
         format!(
-            "Pembatalan gagal untuk: {parts}. Bagian itu masih berubah; bot menyimpan keadaan sebelumnya, jadi buka USER mengembalikannya."
+            "Pembatalan gagal untuk: {parts}. Bagian itu mungkin masih berubah; bot menyimpan keadaan sebelumnya, jadi buka USER mengembalikannya."
         )
     },
     unknown: |done, part| {
@@ -250,7 +250,7 @@ const EN: Words = Words {
     nothing_done: "Nothing was changed.",
     still_changed: |parts| {
         format!(
-            "Undoing failed for: {parts}. That part is still changed; the bot keeps the state before, so buka USER puts it back."
+            "Undoing failed for: {parts}. That part may still be changed; the bot keeps the state before, so buka USER puts it back."
         )
     },
     unknown: |done, part| {

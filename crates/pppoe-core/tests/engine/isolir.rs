@@ -246,3 +246,27 @@ fn golden_isolir_and_buka_in_both_languages() {
         super::golden::golden(&format!("buka_{tag}"), &bot.one("buka john123 sudah bayar"));
     }
 }
+
+#[test]
+fn a_buka_the_router_refuses_says_not_done_and_keeps_the_record() {
+    let bot = bot();
+    bot.one("isolir john123 telat bayar");
+    bot.router.fail_on(
+        CallKind::Update,
+        RouterError::Rejected("not enough permissions".into()),
+    );
+    let reply = bot.one("buka john123");
+    assert!(reply.contains("buka john123 lagi"), "{reply}");
+    let row = bot.last_event();
+    assert_eq!(row.outcome, Outcome::Failed);
+    let error = row.error.unwrap();
+    assert!(
+        error.starts_with("not done: restored nothing; profile not restored"),
+        "nothing was restored, so not 'partly done': {error}"
+    );
+    assert_eq!(john(&bot).profile, "isolir");
+    assert!(
+        isolated(&bot, "john123").is_some(),
+        "buka can be sent again"
+    );
+}
