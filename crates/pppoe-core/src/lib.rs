@@ -46,6 +46,7 @@
 #![deny(missing_docs)]
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod alerts;
 pub mod command;
 pub mod domain;
 pub mod engine;
@@ -62,6 +63,7 @@ pub mod template;
 pub mod testing;
 pub mod ticket;
 
+pub use alerts::SessionEvent;
 pub use command::{Arg, Command, CommandKind, EditField, HelpTopic, ParseError, parse_command};
 pub use domain::{
     CustomerInfo, Ipv4Net, Password, PhoneNumber, Role, StaticIp, SubscriberStatus, Username,
