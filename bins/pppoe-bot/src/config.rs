@@ -895,6 +895,7 @@ impl RawConfig {
 
         let engine = EngineConfig {
             access,
+            clients: Vec::new(),
             permissions: self.permissions.clone().unwrap_or_default(),
             profiles,
             pools: self.pools.clone(),

@@ -69,8 +69,8 @@ pub use domain::{
     CustomerInfo, Ipv4Net, Password, PhoneNumber, Role, StaticIp, SubscriberStatus, Username,
 };
 pub use engine::{
-    AccessEntry, CONFIRMATION_TTL, CustomerSettings, DeleteConfirmation, Engine, EngineConfig,
-    FieldError, Permissions, Queued, REPEAT_WINDOW, TicketSettings, ValidCommand,
+    AccessEntry, CONFIRMATION_TTL, ClientEntry, CustomerSettings, DeleteConfirmation, Engine,
+    EngineConfig, FieldError, Permissions, Queued, REPEAT_WINDOW, TicketSettings, ValidCommand,
 };
 pub use isolation::{Isolation, IsolationPage, IsolirMethod, IsolirSettings, SecretFields};
 pub use multi::{NamedRouter, RouterSet, RouterSetError};

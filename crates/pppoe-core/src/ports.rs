@@ -377,6 +377,9 @@ pub enum Sender {
     /// An address that is no phone number the messenger can read (kept for the audit log).
     /// Always refused.
     Unrecognized(String),
+    /// A local program (`pppoe-bot exec`), as `client:NAME` (build it with
+    /// [`Sender::client`]); allowed when `NAME` is a configured client.
+    Client(String),
 }
 
 impl Sender {
@@ -385,7 +388,20 @@ impl Sender {
     pub fn key(&self) -> &str {
         match self {
             Self::Phone(p) => p.as_str(),
-            Self::UnresolvedLid(a) | Self::Unrecognized(a) => a,
+            Self::UnresolvedLid(a) | Self::Unrecognized(a) | Self::Client(a) => a,
+        }
+    }
+
+    /// The local program called `name`.
+    pub fn client(name: &str) -> Self {
+        Self::Client(format!("client:{name}"))
+    }
+
+    /// The name of a local program, for a [`Sender::Client`].
+    pub fn client_name(&self) -> Option<&str> {
+        match self {
+            Self::Client(key) => Some(key.strip_prefix("client:").unwrap_or(key)),
+            _ => None,
         }
     }
 }

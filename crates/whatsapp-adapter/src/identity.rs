@@ -137,7 +137,7 @@ impl Identity {
     pub fn phone(&self) -> Option<&str> {
         match &self.sender {
             Sender::Phone(phone) => Some(phone.as_str()),
-            Sender::UnresolvedLid(_) | Sender::Unrecognized(_) => None,
+            Sender::UnresolvedLid(_) | Sender::Unrecognized(_) | Sender::Client(_) => None,
         }
     }
 }

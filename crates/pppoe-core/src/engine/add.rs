@@ -44,7 +44,10 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
             profile: new.profile.router_profile.clone(),
             remote_address: ip,
             comment: new.comment.clone(),
-            router: self.config.home_routers.get(cx.phone).cloned(),
+            router: cx
+                .phone
+                .and_then(|p| self.config.home_routers.get(p))
+                .cloned(),
         };
         let at = match self.router.add_secret(&secret).await {
             Ok(at) => at,

@@ -106,7 +106,7 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
                 text,
                 audit: Some(DeliveryAudit {
                     message_id: format!("{}#notify", cx.message_id),
-                    actor_phone: cx.phone.as_str().to_owned(),
+                    actor_phone: cx.actor.to_owned(),
                     target: name.to_owned(),
                     router: answer.router.clone(),
                     arguments: format!("login of {name} sent to customer {}", phone.as_str()),
@@ -148,7 +148,7 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
             text,
             audit: Some(DeliveryAudit {
                 message_id: format!("{}#notify", cx.message_id),
-                actor_phone: cx.phone.as_str().to_owned(),
+                actor_phone: cx.actor.to_owned(),
                 target: username.to_owned(),
                 router: None,
                 arguments: format!("{id} resolved, told customer {digits}"),

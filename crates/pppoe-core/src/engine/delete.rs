@@ -51,11 +51,11 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
                     profile,
                     online: online().await?,
                 };
-                let code = confirmation_code(cx.message_id, cx.phone.as_str(), cx.now);
+                let code = confirmation_code(cx.message_id, cx.actor, cx.now);
                 let expires =
                     cx.now + chrono::Duration::from_std(CONFIRMATION_TTL).unwrap_or_default();
                 self.lock().pending.insert(
-                    cx.phone.clone(),
+                    cx.actor.to_owned(),
                     PendingDelete {
                         code: code.clone(),
                         username: name.clone(),
@@ -118,10 +118,10 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
     pub(super) async fn confirm(&self, code: &str, cx: &Cx<'_>) -> Result<Answer, RouterError> {
         let pending = {
             let mut state = self.lock();
-            match state.pending.get(cx.phone) {
-                Some(p) if p.code == code && p.expires > cx.now => state.pending.remove(cx.phone),
+            match state.pending.get(cx.actor) {
+                Some(p) if p.code == code && p.expires > cx.now => state.pending.remove(cx.actor),
                 Some(p) if p.expires <= cx.now => {
-                    state.pending.remove(cx.phone);
+                    state.pending.remove(cx.actor);
                     None
                 }
                 _ => None,

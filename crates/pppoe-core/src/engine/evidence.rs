@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
-use crate::domain::{PhoneNumber, Username};
+use crate::domain::Username;
 use crate::ports::{Attachment, AuditSink, Clock, Coordinates, Outcome, Router, RouterError};
 use crate::render::EvidenceRefusal;
 use crate::ticket::{
@@ -46,23 +46,27 @@ fn window() -> chrono::Duration {
 impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
     /// Notes the target of a change the sender just did (`selesai TR001`, `addpppoe USER`),
     /// which a location sent right after is probably for.
-    pub(super) fn remember_work(&self, phone: &PhoneNumber, target: String, at: DateTime<Utc>) {
-        self.lock().recent_work.insert(phone.clone(), (target, at));
+    pub(super) fn remember_work(&self, actor: &str, target: String, at: DateTime<Utc>) {
+        self.lock()
+            .recent_work
+            .insert(actor.to_owned(), (target, at));
     }
 
     /// A location sent without a caption: kept for [`LOCATION_WINDOW`], and the sender asked
     /// what it is for.
     pub(super) fn location_without_caption(
         &self,
-        phone: &PhoneNumber,
+        actor: &str,
         point: Coordinates,
         now: DateTime<Utc>,
     ) -> Answer {
         let mut state = self.lock();
-        state.pending_location.insert(phone.clone(), (point, now));
+        state
+            .pending_location
+            .insert(actor.to_owned(), (point, now));
         let target = state
             .recent_work
-            .get(phone)
+            .get(actor)
             .filter(|(_, at)| now - *at < window())
             .map(|(t, _)| t.clone());
         drop(state);
@@ -74,12 +78,8 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
     }
 
     /// The location this sender sent without a caption in the last [`LOCATION_WINDOW`].
-    fn take_pending_location(
-        &self,
-        phone: &PhoneNumber,
-        now: DateTime<Utc>,
-    ) -> Option<Coordinates> {
-        let (point, at) = self.lock().pending_location.remove(phone)?;
+    fn take_pending_location(&self, actor: &str, now: DateTime<Utc>) -> Option<Coordinates> {
+        let (point, at) = self.lock().pending_location.remove(actor)?;
         (now - at < window()).then_some(point)
     }
 
@@ -129,7 +129,7 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
         let (kind, file, point) = if location {
             let point = match cx.attachment {
                 Some(Attachment::Location(point)) => Some(*point),
-                None => self.take_pending_location(cx.phone, cx.now),
+                None => self.take_pending_location(cx.actor, cx.now),
                 Some(_) => None,
             };
             match point {
@@ -166,7 +166,7 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
             .tickets
             .add_evidence(NewEvidence {
                 at: cx.now,
-                actor: cx.phone.as_str().to_owned(),
+                actor: cx.actor.to_owned(),
                 of,
                 kind,
                 file,

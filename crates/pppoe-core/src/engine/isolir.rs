@@ -21,7 +21,7 @@ use crate::render::{IsolirPart, Lifted};
 use crate::ticket::TicketStore;
 
 use super::answer::{Answer, incident_id};
-use super::{AccessEntry, Cx, Engine};
+use super::{Cx, Engine, Member};
 
 /// One change of a secret's field, with the value it sets.
 #[derive(Debug, Clone)]
@@ -108,7 +108,7 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
         &self,
         name: &Username,
         reason: Option<&str>,
-        entry: &AccessEntry,
+        entry: &Member,
         cx: &Cx<'_>,
     ) -> Answer {
         let kind = CommandKind::Isolate;

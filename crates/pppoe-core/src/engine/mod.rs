@@ -61,6 +61,29 @@ pub struct AccessEntry {
     pub name: String,
 }
 
+/// A local program allowed to run commands through `pppoe-bot exec` (a billing system, a
+/// script), by the name it is configured under; the audit log names it `client:NAME`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientEntry {
+    /// Its name (`[[clients]] name`).
+    pub name: String,
+    /// Its role: what it may run, as for a person.
+    pub role: Role,
+}
+
+/// Who an accepted message is from: an allowlisted number or a configured client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Member {
+    /// As the audit log names it: the number's digits, or `client:NAME`.
+    pub(crate) actor: String,
+    /// The number (none for a client).
+    pub(crate) phone: Option<PhoneNumber>,
+    /// The role.
+    pub(crate) role: Role,
+    /// The name for people and the audit log's readers.
+    pub(crate) name: String,
+}
+
 /// Which roles may run which command. The default lets both roles run everything.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Permissions {
@@ -117,6 +140,8 @@ pub enum DeleteConfirmation {
 pub struct EngineConfig {
     /// Allowlisted numbers.
     pub access: Vec<AccessEntry>,
+    /// Local programs allowed to run commands (`pppoe-bot exec`).
+    pub clients: Vec<ClientEntry>,
     /// Role permissions.
     pub permissions: Permissions,
     /// Packages.
@@ -193,6 +218,7 @@ impl Default for EngineConfig {
     fn default() -> Self {
         Self {
             access: Vec::new(),
+            clients: Vec::new(),
             permissions: Permissions::default(),
             profiles: ProfileTable::default(),
             pools: Vec::new(),
@@ -235,20 +261,20 @@ struct PendingDelete {
 #[derive(Debug, Default)]
 struct State {
     /// Accepted commands per sender in the last minute.
-    recent: HashMap<PhoneNumber, VecDeque<DateTime<Utc>>>,
+    recent: HashMap<String, VecDeque<DateTime<Utc>>>,
     /// Whether the sender was told about the rate limit in the current window.
-    told_rate: HashMap<PhoneNumber, DateTime<Utc>>,
+    told_rate: HashMap<String, DateTime<Utc>>,
     /// Last audited attempt of each unknown sender.
     unknown_audited: HashMap<String, DateTime<Utc>>,
     /// Delete codes waiting for `ya CODE`, per sender.
-    pending: HashMap<PhoneNumber, PendingDelete>,
+    pending: HashMap<String, PendingDelete>,
     /// Changes done in the last [`REPEAT_WINDOW`], per sender: the hash of the text (see
     /// [`repeat_key`]; not the text, which may hold a password) and when.
-    done: HashMap<PhoneNumber, VecDeque<(u64, DateTime<Utc>)>>,
+    done: HashMap<String, VecDeque<(u64, DateTime<Utc>)>>,
     /// The target of each sender's last `selesai` or `addpppoe`, and when.
-    recent_work: HashMap<PhoneNumber, (String, DateTime<Utc>)>,
+    recent_work: HashMap<String, (String, DateTime<Utc>)>,
     /// A location each sender sent without a caption, and when.
-    pending_location: HashMap<PhoneNumber, (crate::ports::Coordinates, DateTime<Utc>)>,
+    pending_location: HashMap<String, (crate::ports::Coordinates, DateTime<Utc>)>,
 }
 
 /// The text of a message as the repeat guard compares it, hashed: its words, the command word
@@ -273,8 +299,8 @@ fn repeat_key(text: &str) -> u64 {
 pub struct Queued {
     ticket: crate::gate::Ticket,
     incoming: Incoming,
-    /// The sender's allowlist entry.
-    access: Option<AccessEntry>,
+    /// The sender, when allowlisted (a number) or configured (a client).
+    access: Option<Member>,
     /// The message, parsed once.
     parsed: Result<crate::command::Command, ParseError>,
 }
@@ -389,13 +415,37 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
     /// replies are delivered, in the order `enqueue` was called.
     pub fn enqueue(&self, incoming: Incoming) -> Queued {
         let access = match &incoming.sender {
-            Sender::Phone(phone) => self.config.access.iter().find(|e| &e.phone == phone),
+            Sender::Phone(phone) => {
+                self.config
+                    .access
+                    .iter()
+                    .find(|e| &e.phone == phone)
+                    .map(|e| Member {
+                        actor: phone.as_str().to_owned(),
+                        phone: Some(phone.clone()),
+                        role: e.role,
+                        name: e.name.clone(),
+                    })
+            }
+            Sender::Client(_) => {
+                let name = incoming.sender.client_name().unwrap_or_default();
+                self.config
+                    .clients
+                    .iter()
+                    .find(|c| c.name == name)
+                    .map(|c| Member {
+                        actor: incoming.sender.key().to_owned(),
+                        phone: None,
+                        role: c.role,
+                        name: c.name.clone(),
+                    })
+            }
             Sender::UnresolvedLid(_) | Sender::Unrecognized(_) => None,
         };
         let parsed = parse_command(&incoming.text, self.config.max_message_len);
         Queued {
             ticket: self.gate.ticket(incoming.sender.key()),
-            access: access.cloned(),
+            access,
             parsed,
             incoming,
         }
@@ -438,7 +488,7 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
     async fn handle_in_order(
         &self,
         msg: Incoming,
-        entry: Option<AccessEntry>,
+        entry: Option<Member>,
         parsed: Result<crate::command::Command, ParseError>,
     ) -> Vec<Outgoing> {
         let started = self.clock.now();
@@ -463,7 +513,7 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
         }
         let mut attempt = Attempt {
             at: started,
-            actor_phone: entry.phone.as_str().to_owned(),
+            actor_phone: entry.actor.clone(),
             actor_lid: msg.sender_lid.clone(),
             role: Some(entry.role),
             command: "-".to_owned(),
@@ -479,15 +529,15 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
     async fn decide(
         &self,
         msg: &Incoming,
-        entry: &AccessEntry,
+        entry: &Member,
         parsed: Result<crate::command::Command, ParseError>,
         attempt: &mut Attempt,
     ) -> Answer {
         let started = attempt.at;
-        if !self.take_rate_slot(&entry.phone, started) {
+        if !self.take_rate_slot(&entry.actor, started) {
             attempt.arguments = self.redact_unparsed(&msg.text);
             let per_minute = self.config.rate_limit_per_minute;
-            let tell = self.tell_rate_limited(&entry.phone, started);
+            let tell = self.tell_rate_limited(&entry.actor, started);
             return Answer::new(
                 Outcome::Denied,
                 tell.then(|| self.renderer.rate_limited(per_minute)),
@@ -503,7 +553,7 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
                 Some(Attachment::Location(point)) => {
                     attempt.command = CommandKind::Location.word().to_owned();
                     attempt.arguments = format!("(no caption) {point}");
-                    return self.location_without_caption(&entry.phone, *point, started);
+                    return self.location_without_caption(&entry.actor, *point, started);
                 }
                 Some(
                     Attachment::File { .. }
@@ -579,7 +629,7 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
             .then(|| repeat_key(&msg.text));
         if let Some(key) = repeat
             && !msg.text.trim_start().starts_with('!')
-            && let Some(done_at) = self.done_recently(&entry.phone, key, started)
+            && let Some(done_at) = self.done_recently(&entry.actor, key, started)
         {
             return Answer::with(
                 Outcome::Skipped,
@@ -641,12 +691,12 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
         if let Some(target) = work
             && answer.outcome == Outcome::Ok
         {
-            self.remember_work(&entry.phone, target, started);
+            self.remember_work(&entry.actor, target, started);
         }
         if let Some(key) = repeat
             && answer.outcome == Outcome::Ok
         {
-            self.remember_done(&entry.phone, key, started);
+            self.remember_done(&entry.actor, key, started);
         }
         answer
     }
@@ -656,7 +706,7 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
     async fn execute(
         &self,
         valid: ValidCommand,
-        entry: &AccessEntry,
+        entry: &Member,
         message_id: &str,
         attachment: Option<&Attachment>,
         now: DateTime<Utc>,
@@ -685,7 +735,8 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
         let cx = Cx {
             message_id,
             now,
-            phone: &entry.phone,
+            actor: &entry.actor,
+            phone: entry.phone.as_ref(),
             role: entry.role,
             attachment,
         };
@@ -895,6 +946,7 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
     ) -> Vec<Outgoing> {
         let (actor, lid) = match &msg.sender {
             Sender::Phone(p) => (p.as_str().to_owned(), msg.sender_lid.clone()),
+            Sender::Client(key) => (key.clone(), None),
             Sender::Unrecognized(raw) => (raw.clone(), msg.sender_lid.clone()),
             Sender::UnresolvedLid(l) => (
                 format!("unresolved {l}"),
@@ -925,6 +977,7 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
             }
             Sender::Unrecognized(_) => "sender is no phone number",
             Sender::Phone(_) => "sender is not on the allowlist",
+            Sender::Client(_) => "no such client in the configuration",
         };
         let answer = Answer::new(Outcome::Denied, reply).error(error);
         if audit_now {
@@ -959,9 +1012,9 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
         }
     }
 
-    fn take_rate_slot(&self, phone: &PhoneNumber, now: DateTime<Utc>) -> bool {
+    fn take_rate_slot(&self, actor: &str, now: DateTime<Utc>) -> bool {
         let mut state = self.lock();
-        let window = state.recent.entry(phone.clone()).or_default();
+        let window = state.recent.entry(actor.to_owned()).or_default();
         while window
             .front()
             .is_some_and(|t| now - *t >= chrono::Duration::minutes(1))
@@ -977,15 +1030,10 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
 
     /// When the sender last did the change whose text hashes to `key`, if within
     /// [`REPEAT_WINDOW`] of `now`.
-    fn done_recently(
-        &self,
-        phone: &PhoneNumber,
-        key: u64,
-        now: DateTime<Utc>,
-    ) -> Option<DateTime<Utc>> {
+    fn done_recently(&self, actor: &str, key: u64, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         let window = chrono::Duration::from_std(REPEAT_WINDOW).unwrap_or_default();
         let mut state = self.lock();
-        let done = state.done.get_mut(phone)?;
+        let done = state.done.get_mut(actor)?;
         while done.front().is_some_and(|(_, at)| now - *at >= window) {
             done.pop_front();
         }
@@ -996,10 +1044,10 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
     }
 
     /// Notes a change the sender just did, for [`done_recently`](Self::done_recently).
-    fn remember_done(&self, phone: &PhoneNumber, key: u64, at: DateTime<Utc>) {
+    fn remember_done(&self, actor: &str, key: u64, at: DateTime<Utc>) {
         let window = chrono::Duration::from_std(REPEAT_WINDOW).unwrap_or_default();
         let mut state = self.lock();
-        let done = state.done.entry(phone.clone()).or_default();
+        let done = state.done.entry(actor.to_owned()).or_default();
         while done.front().is_some_and(|(_, t)| at - *t >= window) {
             done.pop_front();
         }
@@ -1007,12 +1055,12 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
     }
 
     /// Whether to tell the sender about the rate limit (once a minute).
-    fn tell_rate_limited(&self, phone: &PhoneNumber, now: DateTime<Utc>) -> bool {
+    fn tell_rate_limited(&self, actor: &str, now: DateTime<Utc>) -> bool {
         let mut state = self.lock();
-        match state.told_rate.get(phone) {
+        match state.told_rate.get(actor) {
             Some(t) if now - *t < chrono::Duration::minutes(1) => false,
             _ => {
-                state.told_rate.insert(phone.clone(), now);
+                state.told_rate.insert(actor.to_owned(), now);
                 true
             }
         }
@@ -1048,8 +1096,10 @@ pub(crate) struct Cx<'a> {
     pub(crate) message_id: &'a str,
     /// When the message is handled.
     pub(crate) now: DateTime<Utc>,
-    /// The sender.
-    pub(crate) phone: &'a PhoneNumber,
+    /// The sender as the audit log names it: the phone number's digits, or `client:NAME`.
+    pub(crate) actor: &'a str,
+    /// The sender's phone number (none for a local client).
+    pub(crate) phone: Option<&'a PhoneNumber>,
     /// The sender's role.
     pub(crate) role: Role,
     /// What the message carried besides its text.

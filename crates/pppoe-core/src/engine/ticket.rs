@@ -58,7 +58,7 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
             .map(|to| Notice {
                 audit: Some(DeliveryAudit {
                     message_id: format!("{}#notify-{}", cx.message_id, to.as_str()),
-                    actor_phone: cx.phone.as_str().to_owned(),
+                    actor_phone: cx.actor.to_owned(),
                     target: id.to_string(),
                     router: None,
                     arguments: format!("{id} notice to {}", to.as_str()),
@@ -133,7 +133,7 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
             .open(NewTicket {
                 username,
                 complaint,
-                reporter: cx.phone.as_str().to_owned(),
+                reporter: cx.actor.to_owned(),
                 at: cx.now,
                 message_id: cx.message_id.to_owned(),
             })
@@ -143,7 +143,7 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
             Err(e) => return Ok(self.ticket_failure(&e, cx)),
         };
         let person = |d: &str| self.person(d);
-        let told = self.people_with(&self.config.tickets.notify, &[cx.phone.as_str()]);
+        let told = self.people_with(&self.config.tickets.notify, &[cx.actor]);
         let shown: Vec<String> = told.iter().map(|p| self.person(p.as_str())).collect();
         let notice = self.renderer.ticket_new_notice(&ticket, &person);
         let mut answer =
@@ -169,7 +169,7 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
             TicketQuery::One(id) => return Ok(self.show_ticket(*id, cx).await),
             TicketQuery::Active => (TicketFilter::Active, TicketScope::Active),
             TicketQuery::Mine => (
-                TicketFilter::AssignedTo(cx.phone.as_str().to_owned()),
+                TicketFilter::AssignedTo(cx.actor.to_owned()),
                 TicketScope::Mine,
             ),
             TicketQuery::All => (TicketFilter::All, TicketScope::All),
@@ -242,7 +242,7 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
         };
         let person = |d: &str| self.person(d);
         let actor = Actor {
-            phone: cx.phone.as_str(),
+            phone: cx.actor,
             role: cx.role,
         };
         let (next, mut event) = match ticket.apply(action, actor, cx.now) {
@@ -266,7 +266,7 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
             Ok(t) => t,
             Err(e) => return self.ticket_failure(&e, cx),
         };
-        let me = cx.phone.as_str();
+        let me = cx.actor;
         let told: Option<Vec<PhoneNumber>> = match action {
             TicketAction::Assign(to) => Some(
                 PhoneNumber::international(to)
@@ -347,7 +347,7 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
             Err(e) => return Err(self.ticket_failure(&e, cx)),
         };
         let actor = Actor {
-            phone: cx.phone.as_str(),
+            phone: cx.actor,
             role: cx.role,
         };
         match ticket.apply(&TicketAction::Install(username.to_owned()), actor, cx.now) {
@@ -371,7 +371,7 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
         answer: &mut Answer,
     ) {
         let actor = Actor {
-            phone: cx.phone.as_str(),
+            phone: cx.actor,
             role: cx.role,
         };
         let result = async {

@@ -616,3 +616,43 @@ fn offline_lists_enabled_subscribers_without_a_session_and_why_they_dropped() {
     let bad = b.one("offline x");
     assert!(bad.starts_with("❌"), "{bad}");
 }
+
+#[test]
+fn a_configured_client_runs_commands_under_its_name_and_role() {
+    let mut config = config();
+    config.clients.push(pppoe_core::ClientEntry {
+        name: "billing".into(),
+        role: Role::Technician,
+    });
+    let b = Bot::new(FakeRouter::with_spec_users(), config);
+    let mut msg = b.message(ADMIN, "checkpppoe john123");
+    msg.sender = Sender::client("billing");
+    msg.chat = "client:billing".into();
+    let replies = b.deliver(msg);
+    assert_eq!(replies.len(), 1);
+    assert_eq!(replies[0].chat, "client:billing");
+    let ev = b.last_event();
+    assert_eq!(ev.actor_phone, "client:billing");
+    assert_eq!(ev.role, Some(Role::Technician));
+    assert_eq!(ev.outcome, Outcome::Ok);
+
+    // Its role limits it like a person's: isolir is for admins by default.
+    let mut msg = b.message(ADMIN, "isolir john123 telat bayar");
+    msg.sender = Sender::client("billing");
+    b.deliver(msg);
+    assert_eq!(b.last_event().outcome, Outcome::Denied);
+    assert!(b.router.calls().iter().all(|c| !c.is_write()));
+}
+
+#[test]
+fn an_unknown_client_is_refused_and_audited_under_its_name() {
+    let b = Bot::spec();
+    let mut msg = b.message(ADMIN, "delpppoe john123 x");
+    msg.sender = Sender::client("nobody");
+    assert!(b.deliver(msg).is_empty());
+    let ev = b.last_event();
+    assert_eq!(ev.outcome, Outcome::Denied);
+    assert_eq!(ev.actor_phone, "client:nobody");
+    assert_eq!(ev.role, None);
+    assert!(b.router.calls().is_empty());
+}
