@@ -23,6 +23,15 @@
 //! (`backoff_initial` doubling to `backoff_max`), so that the connection is back before the next
 //! command when the router returns; a command never waits for the backoff.
 //!
+//! [`RouterOs::watch_sessions`] follows `/ppp/active` for online/offline alerts, on a
+//! connection of its own (a `listen` never takes a command slot): after every connect a
+//! [`pppoe_core::SessionEvent::Snapshot`] of the names online, then `Up` for a name's first
+//! session and `Down` for its last, from `/ppp/active/listen` (whose `.dead` rows carry only
+//! the `.id`: the watcher maps ids to names). A router that refuses `listen` is polled
+//! (a `Snapshot` every `poll_interval`); a lost router is reported once (`Lost`) and
+//! reconnected with backoff; a `/system/identity/print` every `poll_interval` notices a
+//! connection gone silent. It returns when the events' receiver is dropped.
+//!
 //! # Example
 //!
 //! ```no_run
@@ -42,6 +51,7 @@
 #![deny(missing_docs)]
 
 mod mapping;
+mod watch;
 
 use std::collections::HashSet;
 use std::net::Ipv4Addr;
@@ -56,6 +66,8 @@ use routeros_api::client::Phase;
 use routeros_api::{Attributes, Client, ClientConfig, ClientError, Command, QueryWord, Response};
 use tokio::sync::{Mutex, Semaphore, SemaphorePermit};
 use tokio::time::Instant;
+
+pub use crate::watch::{WatchSettings, watch_sessions};
 
 use crate::mapping::{
     ACTIVE_PROPS, ADDRESS_LIST_CHECK_PROPS, ADDRESS_LIST_PROPS, LIST_PROPS, SECRET_PROPS, map_error,

@@ -13,6 +13,8 @@ use routeros_adapter::{RouterOs, RouterOsConfig};
 use routeros_api::ClientConfig;
 use routeros_sim::{Fault, SimServer, SimState};
 
+mod watch;
+
 async fn sim(state: SimState) -> (SimServer, RouterOs) {
     let server = SimServer::start(state.with_user("api", "api-secret"))
         .await

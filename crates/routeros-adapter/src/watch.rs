@@ -1,0 +1,566 @@
+//! The session watcher: follows a router's `/ppp/active` on a connection of its own and
+//! reports [`SessionEvent`]s.
+//!
+//! ```text
+//!  connect ─▶ listen (started first) ─▶ print ─▶ Snapshot ─▶ listen rows ─▶ Up / Down
+//!     ▲                                              │ listen refused (!trap): print every
+//!     │                                              │ poll_interval ─▶ Snapshot each time
+//!     └── backoff (doubling) ◀── Lost (once) ◀───────┴ connection ended, error, probe failed
+//! ```
+//!
+//! What RouterOS sends on `/ppp/active/listen` (the API documentation, and what clients
+//! observe): a `!re` with the item when a session appears (or changes), and, when one ends,
+//! a `!re` with only `=.id=` and `=.dead=yes` (`=.dead=true` as observed on RouterOS 7.23
+//! and later), *without* the name. So the watcher keeps `.id -> name` and resolves a dead row through it.
+//! A listen never ends by itself (no `!done` until `/cancel`) and is silent while nothing
+//! changes, so silence is no sign of a dead connection: the client's TCP keepalive, and a
+//! `/system/identity/print` every `poll_interval` on the same connection (which also catches
+//! an API service that hangs while TCP stays up), are what notice a router gone away.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use pppoe_core::SessionEvent;
+use routeros_api::{
+    Attributes, Client, ClientConfig, ClientError, Command, QueryWord, ReplyStream,
+};
+use tokio::sync::mpsc::Sender;
+use tokio::time::{Instant, MissedTickBehavior};
+
+use crate::RouterOs;
+
+/// What the watcher asks of `/ppp/active`: the item id and the secret's name.
+const PROPS: &[&str] = &[".id", "name"];
+
+/// How a watcher follows `/ppp/active` (see [`RouterOs::watch_sessions`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WatchSettings {
+    /// While listening: how often the connection is checked with `/system/identity/print`
+    /// (a listen is silent while nothing changes). When the router refuses `listen`: how
+    /// often `/ppp/active` is printed, each print reported as a
+    /// [`SessionEvent::Snapshot`]. Default 30 s.
+    pub poll_interval: Duration,
+    /// First wait before reconnecting after the router was lost (default 1 s; at least
+    /// 1 ms); doubles after each failed attempt up to `backoff_max`, and starts again from
+    /// here once a connection has reported its snapshot.
+    pub backoff_initial: Duration,
+    /// Longest wait between reconnection attempts (default 30 s).
+    pub backoff_max: Duration,
+}
+
+impl Default for WatchSettings {
+    fn default() -> Self {
+        Self {
+            poll_interval: Duration::from_secs(30),
+            backoff_initial: Duration::from_secs(1),
+            backoff_max: Duration::from_secs(30),
+        }
+    }
+}
+
+impl RouterOs {
+    /// Follows this router's PPPoE sessions and sends what changes to `events`, until
+    /// `events` is closed (its receiver dropped); then cancels the listen, closes its
+    /// connection and returns.
+    ///
+    /// The watcher uses a connection of its own (never one of the command slots) and, after
+    /// every connect, reports the names online ([`SessionEvent::Snapshot`]), then a name's
+    /// first session starting ([`SessionEvent::Up`]) and its last one ending
+    /// ([`SessionEvent::Down`]) as `/ppp/active/listen` reports them. A router that refuses
+    /// `listen` (old or restricted RouterOS) is polled instead: a `Snapshot` every
+    /// `poll_interval`, no `Up` or `Down` (the consumer diffs snapshots). When the connection
+    /// ends, fails a check, or cannot be made (login refused included), it sends
+    /// [`SessionEvent::Lost`] once, reconnects with exponential backoff, and reports a fresh
+    /// `Snapshot` when it is back.
+    ///
+    /// The future owns what it needs (the name and the client settings, cloned), so it can
+    /// be spawned: `tokio::spawn(router.watch_sessions(settings, tx))`.
+    pub fn watch_sessions(
+        &self,
+        settings: WatchSettings,
+        events: Sender<SessionEvent>,
+    ) -> impl Future<Output = ()> + Send + 'static {
+        watch_sessions(
+            self.shared.config.name.clone(),
+            self.shared.config.client.clone(),
+            settings,
+            events,
+        )
+    }
+}
+
+/// [`RouterOs::watch_sessions`] for a router known by its name and client settings, without
+/// a [`RouterOs`].
+pub async fn watch_sessions(
+    router: String,
+    client: ClientConfig,
+    settings: WatchSettings,
+    events: Sender<SessionEvent>,
+) {
+    let mut watcher = Watcher {
+        router,
+        client,
+        settings,
+        events,
+        synced: false,
+        warned_polling: false,
+    };
+    let first = settings.backoff_initial.max(Duration::from_millis(1));
+    let mut delay = first;
+    // `Lost` was sent and no snapshot has followed it yet.
+    let mut lost_sent = false;
+    loop {
+        let why = match watcher.session().await {
+            Stop::Gone => return,
+            Stop::Lost(why) => why,
+        };
+        if watcher.synced {
+            delay = first;
+            lost_sent = false;
+        }
+        if lost_sent {
+            tracing::debug!(router = %watcher.router, why = %why, retry_in = ?delay, "the router is still unreachable for the session watcher");
+        } else {
+            tracing::warn!(router = %watcher.router, why = %why, retry_in = ?delay, "lost the router's sessions; reconnecting");
+            let lost = SessionEvent::Lost {
+                router: watcher.router.clone(),
+                why,
+            };
+            if watcher.events.send(lost).await.is_err() {
+                return;
+            }
+            lost_sent = true;
+        }
+        if watcher.or_gone(tokio::time::sleep(delay)).await.is_err() {
+            return;
+        }
+        delay = delay
+            .saturating_mul(2)
+            .min(watcher.settings.backoff_max.max(first));
+    }
+}
+
+/// Why a connection's watch ended.
+#[derive(Debug)]
+enum Stop {
+    /// The receiver is gone: return.
+    Gone,
+    /// The router was lost (or could not be reached), for this reason.
+    Lost(String),
+}
+
+/// The events' receiver is gone.
+#[derive(Debug)]
+struct Gone;
+
+impl From<Gone> for Stop {
+    fn from(_: Gone) -> Self {
+        Self::Gone
+    }
+}
+
+struct Watcher {
+    router: String,
+    client: ClientConfig,
+    settings: WatchSettings,
+    events: Sender<SessionEvent>,
+    /// The current connection has reported its snapshot.
+    synced: bool,
+    /// The "polling" warning was logged (once per watcher).
+    warned_polling: bool,
+}
+
+impl Watcher {
+    /// `future`, unless the receiver goes away first.
+    async fn or_gone<F: Future>(&self, future: F) -> Result<F::Output, Gone> {
+        tokio::select! {
+            biased;
+            () = self.events.closed() => Err(Gone),
+            out = future => Ok(out),
+        }
+    }
+
+    async fn send(&self, event: SessionEvent) -> Result<(), Gone> {
+        self.events.send(event).await.map_err(|_| Gone)
+    }
+
+    fn snapshot(&self, sessions: &Sessions) -> SessionEvent {
+        SessionEvent::Snapshot {
+            router: self.router.clone(),
+            online: sessions.online(),
+        }
+    }
+
+    /// One connection: connect, sync, follow; then close it (which also ends the listen on
+    /// the router, after the `/cancel` that dropping the stream sends).
+    async fn session(&mut self) -> Stop {
+        self.synced = false;
+        let client = match self.or_gone(Client::connect(&self.client)).await {
+            Err(Gone) => return Stop::Gone,
+            Ok(Err(e)) => return Stop::Lost(e.to_string()),
+            Ok(Ok(client)) => client,
+        };
+        let stop = self.watch(&client).await;
+        // Bounded: closing waits for the socket to be shut down.
+        let _ = tokio::time::timeout(self.client.get_command_timeout(), client.close()).await;
+        stop
+    }
+
+    /// Sync, then follow the listen (or poll).
+    ///
+    /// The listen is started *before* the print, on the same connection: the router handles
+    /// a connection's sentences in order, so the listen is registered before the print reads
+    /// the table, every change after the print's state is also in the listen, and none can
+    /// fall between them. Changes the listen reports that the print already shows
+    /// are applied idempotently after the snapshot: a known `.id` with the same name is
+    /// nothing, a `.dead` row for an `.id` that is not known is nothing. The only trace of a
+    /// change before the print is a session that came and went between the two commands:
+    /// it is reported as `Up` then `Down` after the snapshot (which is what happened).
+    /// (Printing first and listening after would lose a change between them; printing again
+    /// after the listen starts would cost a second print for nothing.)
+    async fn watch(&mut self, client: &Client) -> Stop {
+        let listen = match client.stream(Command::new("/ppp/active/listen").proplist(PROPS)) {
+            Ok(listen) => listen,
+            Err(e) => return Stop::Lost(e.to_string()),
+        };
+        let sessions = match self.print(client).await {
+            Ok(sessions) => sessions,
+            Err(stop) => return stop,
+        };
+        if let Err(gone) = self.send(self.snapshot(&sessions)).await {
+            return gone.into();
+        }
+        self.synced = true;
+        self.follow(client, listen, sessions).await
+    }
+
+    /// `/ppp/active/print`: every session's id and name.
+    async fn print(&self, client: &Client) -> Result<Sessions, Stop> {
+        let command = Command::new("/ppp/active/print").proplist(PROPS);
+        match self.or_gone(client.call(command)).await? {
+            Ok(response) => Ok(Sessions::from_rows(&response.rows)),
+            Err(e) => Err(Stop::Lost(format!("/ppp/active/print: {e}"))),
+        }
+    }
+
+    /// The listen's rows, until the connection fails; a check every `poll_interval`.
+    async fn follow(
+        &mut self,
+        client: &Client,
+        mut listen: ReplyStream,
+        mut sessions: Sessions,
+    ) -> Stop {
+        let every = self.settings.poll_interval.max(Duration::from_millis(1));
+        let mut probe = tokio::time::interval_at(Instant::now() + every, every);
+        probe.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        // A row arrived: the router runs the listen (a trap after that is no refusal).
+        let mut heard = false;
+        loop {
+            let row = tokio::select! {
+                biased;
+                () = self.events.closed() => return Stop::Gone,
+                row = listen.next_row() => row,
+                _ = probe.tick() => {
+                    if let Err(stop) = self.probe(client).await {
+                        return stop;
+                    }
+                    continue;
+                }
+            };
+            match row {
+                Some(Ok(row)) => {
+                    heard = true;
+                    if let Err(stop) = self.apply(client, &mut sessions, &row).await {
+                        return stop;
+                    }
+                }
+                Some(Err(ClientError::Trap { message, .. })) if !heard => {
+                    drop(listen);
+                    return self.poll(client, &message).await;
+                }
+                Some(Err(e)) => return Stop::Lost(format!("/ppp/active/listen: {e}")),
+                None => return Stop::Lost("the router ended /ppp/active/listen".to_owned()),
+            }
+        }
+    }
+
+    /// One listen row: the changes it makes, reported.
+    async fn apply(
+        &self,
+        client: &Client,
+        sessions: &mut Sessions,
+        row: &Attributes,
+    ) -> Result<(), Stop> {
+        let changes = match sessions.apply(row) {
+            Applied::Changes(changes) => changes,
+            Applied::NeedsName(id) => {
+                // A new `.id` without its name (RouterOS did not send it): ask for it.
+                let command = Command::new("/ppp/active/print")
+                    .query(QueryWord::eq(".id", &id))
+                    .proplist(PROPS);
+                let rows = match self.or_gone(client.call(command)).await? {
+                    Ok(response) => response.rows,
+                    Err(e) => return Err(Stop::Lost(format!("/ppp/active/print: {e}"))),
+                };
+                // Gone already, then a `.dead` row for it follows, which is nothing.
+                match rows.first().and_then(|r| r.get("name")) {
+                    Some(name) => sessions.insert(&id, name),
+                    None => Vec::new(),
+                }
+            }
+        };
+        for change in changes {
+            let event = match change {
+                Change::Up(user) => SessionEvent::Up {
+                    router: self.router.clone(),
+                    user,
+                },
+                Change::Down(user) => SessionEvent::Down {
+                    router: self.router.clone(),
+                    user,
+                },
+            };
+            self.send(event).await?;
+        }
+        Ok(())
+    }
+
+    /// The connection still answers.
+    async fn probe(&self, client: &Client) -> Result<(), Stop> {
+        let command = Command::new("/system/identity/print").proplist(&["name"]);
+        let limit = Some(self.client.get_command_timeout());
+        match self
+            .or_gone(client.call_with_timeout(command, limit))
+            .await?
+        {
+            Ok(_) => Ok(()),
+            Err(e) => Err(Stop::Lost(format!(
+                "health check (/system/identity/print): {e}"
+            ))),
+        }
+    }
+
+    /// The router refused `listen`: a print, and a snapshot, every `poll_interval`, on this
+    /// connection until it fails.
+    async fn poll(&mut self, client: &Client, refusal: &str) -> Stop {
+        if self.warned_polling {
+            tracing::debug!(router = %self.router, refusal, "the router refused /ppp/active/listen again; polling");
+        } else {
+            self.warned_polling = true;
+            tracing::warn!(router = %self.router, refusal, every = ?self.settings.poll_interval, "the router refused /ppp/active/listen; polling /ppp/active instead (no up/down events, only snapshots)");
+        }
+        let every = self.settings.poll_interval.max(Duration::from_millis(1));
+        loop {
+            if self.or_gone(tokio::time::sleep(every)).await.is_err() {
+                return Stop::Gone;
+            }
+            let sessions = match self.print(client).await {
+                Ok(sessions) => sessions,
+                Err(stop) => return stop,
+            };
+            if let Err(gone) = self.send(self.snapshot(&sessions)).await {
+                return gone.into();
+            }
+        }
+    }
+}
+
+/// A name's first session started, or its last one ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Change {
+    Up(String),
+    Down(String),
+}
+
+/// What a listen row did.
+#[derive(Debug, PartialEq, Eq)]
+enum Applied {
+    Changes(Vec<Change>),
+    /// A new `.id` whose row has no name.
+    NeedsName(String),
+}
+
+/// The sessions known: `.id -> name`, and how many sessions each name has.
+#[derive(Debug, Default)]
+struct Sessions {
+    names: HashMap<String, String>,
+    counts: HashMap<String, usize>,
+}
+
+impl Sessions {
+    /// From a print's rows (rows without an id or a name are skipped).
+    fn from_rows(rows: &[Attributes]) -> Self {
+        let mut sessions = Self::default();
+        for row in rows {
+            if let (Some(id), Some(name)) = (row.get(".id"), row.get("name")) {
+                sessions.insert(id, name);
+            }
+        }
+        sessions
+    }
+
+    /// The names online, each once, sorted.
+    fn online(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.counts.keys().cloned().collect();
+        names.sort_unstable();
+        names
+    }
+
+    /// Records session `id` of `name`: `Up` if it is the name's first. An id known under
+    /// another name (not seen on `/ppp/active`, but handled) moves: `Down` for the old name
+    /// if that was its last session.
+    fn insert(&mut self, id: &str, name: &str) -> Vec<Change> {
+        let mut changes = Vec::new();
+        match self.names.get(id) {
+            Some(old) if old == name => return changes,
+            Some(_) => changes.extend(self.remove(id)),
+            None => {}
+        }
+        self.names.insert(id.to_owned(), name.to_owned());
+        let count = self.counts.entry(name.to_owned()).or_insert(0);
+        *count += 1;
+        if *count == 1 {
+            changes.push(Change::Up(name.to_owned()));
+        }
+        changes
+    }
+
+    /// Forgets session `id`: `Down` if its name has no other session.
+    fn remove(&mut self, id: &str) -> Option<Change> {
+        let name = self.names.remove(id)?;
+        let count = self.counts.get_mut(&name)?;
+        *count -= 1;
+        if *count > 0 {
+            return None;
+        }
+        self.counts.remove(&name);
+        Some(Change::Down(name))
+    }
+
+    /// A listen row. `.dead` (`yes` or `true`) removes the id, whatever else the row holds
+    /// (RouterOS sends only `.id`); another row with a new id adds it, one with a known id
+    /// and the same name (or no name) is nothing.
+    fn apply(&mut self, row: &Attributes) -> Applied {
+        let Some(id) = row.get(".id") else {
+            return Applied::Changes(Vec::new());
+        };
+        let dead = row
+            .get(".dead")
+            .and_then(routeros_api::value::parse_bool)
+            .unwrap_or(false);
+        if dead {
+            return Applied::Changes(self.remove(id).into_iter().collect());
+        }
+        match row.get("name") {
+            Some(name) => Applied::Changes(self.insert(id, name)),
+            None if self.names.contains_key(id) => Applied::Changes(Vec::new()),
+            None => Applied::NeedsName(id.to_owned()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(pairs: &[(&str, &str)]) -> Attributes {
+        pairs.iter().copied().collect()
+    }
+
+    fn changes(list: &[Change]) -> Applied {
+        Applied::Changes(list.to_vec())
+    }
+
+    fn up(name: &str) -> Change {
+        Change::Up(name.to_owned())
+    }
+
+    fn down(name: &str) -> Change {
+        Change::Down(name.to_owned())
+    }
+
+    #[test]
+    fn a_print_is_deduplicated_by_name() {
+        let sessions = Sessions::from_rows(&[
+            row(&[(".id", "*1"), ("name", "john")]),
+            row(&[(".id", "*2"), ("name", "ann")]),
+            row(&[(".id", "*3"), ("name", "john")]),
+            row(&[(".id", "*4")]),
+        ]);
+        assert_eq!(sessions.online(), ["ann", "john"]);
+    }
+
+    #[test]
+    fn up_on_the_first_session_down_on_the_last() {
+        let mut s = Sessions::default();
+        assert_eq!(
+            s.apply(&row(&[(".id", "*1"), ("name", "john")])),
+            changes(&[up("john")])
+        );
+        // A second session of the same name: no second Up.
+        assert_eq!(
+            s.apply(&row(&[(".id", "*2"), ("name", "john")])),
+            changes(&[])
+        );
+        // The same session again (a changed property): nothing.
+        assert_eq!(
+            s.apply(&row(&[(".id", "*2"), ("name", "john")])),
+            changes(&[])
+        );
+        assert_eq!(s.apply(&row(&[(".id", "*2")])), changes(&[]));
+        // One of two ends (RouterOS sends only the id): no Down.
+        assert_eq!(
+            s.apply(&row(&[(".id", "*1"), (".dead", "true")])),
+            changes(&[])
+        );
+        assert_eq!(s.online(), ["john"]);
+        // The last one ends, as the documentation spells it.
+        assert_eq!(
+            s.apply(&row(&[(".id", "*2"), (".dead", "yes")])),
+            changes(&[down("john")])
+        );
+        assert!(s.online().is_empty());
+        // A dead row for an id never seen (ended before the print): nothing.
+        assert_eq!(
+            s.apply(&row(&[(".id", "*9"), (".dead", "true")])),
+            changes(&[])
+        );
+        // A dead row that does carry the name is resolved by id all the same.
+        s.apply(&row(&[(".id", "*3"), ("name", "ann")]));
+        assert_eq!(
+            s.apply(&row(&[(".id", "*3"), ("name", "ann"), (".dead", "true")])),
+            changes(&[down("ann")])
+        );
+        assert_eq!(s.apply(&row(&[("name", "x")])), changes(&[]));
+    }
+
+    #[test]
+    fn a_new_id_without_a_name_is_asked_for() {
+        let mut s = Sessions::default();
+        assert_eq!(
+            s.apply(&row(&[(".id", "*7")])),
+            Applied::NeedsName("*7".to_owned())
+        );
+        assert_eq!(s.insert("*7", "john"), [up("john")]);
+    }
+
+    #[test]
+    fn an_id_that_changes_name_moves() {
+        let mut s = Sessions::default();
+        s.apply(&row(&[(".id", "*1"), ("name", "john")]));
+        s.apply(&row(&[(".id", "*2"), ("name", "ann")]));
+        assert_eq!(
+            s.apply(&row(&[(".id", "*1"), ("name", "ann")])),
+            changes(&[down("john")])
+        );
+        assert_eq!(s.online(), ["ann"]);
+        assert_eq!(
+            s.apply(&row(&[(".id", "*2"), (".dead", "true")])),
+            changes(&[])
+        );
+        assert_eq!(
+            s.apply(&row(&[(".id", "*1"), (".dead", "true")])),
+            changes(&[down("ann")])
+        );
+    }
+}
