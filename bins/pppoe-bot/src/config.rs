@@ -896,6 +896,7 @@ impl RawConfig {
         let engine = EngineConfig {
             access,
             clients: Vec::new(),
+            alerts: pppoe_core::alerts::AlertSettings::default(),
             permissions: self.permissions.clone().unwrap_or_default(),
             profiles,
             pools: self.pools.clone(),

@@ -186,6 +186,8 @@ pub enum Alert {
         of: usize,
         /// The first names, at most [`MASS_NAMES`].
         first: Vec<String>,
+        /// Within this window.
+        window: Duration,
     },
     /// The quiet hours ended; these subscribers dropped during them and are still offline.
     QuietSummary {
@@ -569,6 +571,7 @@ impl AlertTracker {
                         count,
                         of,
                         first,
+                        window: self.settings.mass_window,
                     },
                     watchers: Vec::new(),
                     broadcast: true,
@@ -852,6 +855,7 @@ mod tests {
             count,
             of,
             first,
+            ..
         } = &raised[0].alert
         else {
             unreachable!()

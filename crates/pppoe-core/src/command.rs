@@ -63,11 +63,16 @@ pub enum CommandKind {
     Isolated,
     /// `buka USER [catatan]`: lift an isolation, restoring exactly what it changed.
     Lift,
+    /// `pantau USER`: be told when the subscriber connects or stays offline; `pantau` alone
+    /// lists the sender's watches.
+    Watch,
+    /// `stop pantau USER`: no more of those messages.
+    Unwatch,
 }
 
 impl CommandKind {
     /// Every kind, in help order.
-    pub const ALL: [Self; 23] = [
+    pub const ALL: [Self; 25] = [
         Self::Add,
         Self::Edit,
         Self::Delete,
@@ -91,6 +96,8 @@ impl CommandKind {
         Self::Isolate,
         Self::Isolated,
         Self::Lift,
+        Self::Watch,
+        Self::Unwatch,
     ];
 
     /// The command word as technicians type it (and as the audit log records it).
@@ -119,6 +126,8 @@ impl CommandKind {
             Self::Isolate => "isolir",
             Self::Isolated => "daftarisolir",
             Self::Lift => "buka",
+            Self::Watch => "pantau",
+            Self::Unwatch => "stoppantau",
         }
     }
 
@@ -142,6 +151,8 @@ impl CommandKind {
             Self::Isolate => "suspend",
             Self::Isolated => "suspended",
             Self::Lift => "unsuspend",
+            Self::Watch => "watch",
+            Self::Unwatch => "unwatch",
             _ => return None,
         })
     }
@@ -435,6 +446,16 @@ pub enum Command {
         /// A note, the rest of the line.
         note: Option<String>,
     },
+    /// `pantau [USER]`
+    Watch {
+        /// Username; none: list the sender's watches.
+        username: Option<String>,
+    },
+    /// `stop pantau USER`, `stoppantau USER`
+    Unwatch {
+        /// Username.
+        username: String,
+    },
 }
 
 /// The period of `laporan`.
@@ -519,6 +540,8 @@ impl Command {
             Self::Isolate { .. } => CommandKind::Isolate,
             Self::Isolated { .. } => CommandKind::Isolated,
             Self::Lift { .. } => CommandKind::Lift,
+            Self::Watch { .. } => CommandKind::Watch,
+            Self::Unwatch { .. } => CommandKind::Unwatch,
         }
     }
 
@@ -531,7 +554,11 @@ impl Command {
             | Self::Check { username }
             | Self::Restart { username }
             | Self::Isolate { username, .. }
-            | Self::Lift { username, .. } => Some(username),
+            | Self::Lift { username, .. }
+            | Self::Unwatch { username }
+            | Self::Watch {
+                username: Some(username),
+            } => Some(username),
             Self::Take { ticket }
             | Self::Assign { ticket, .. }
             | Self::Note { ticket, .. }
@@ -550,7 +577,8 @@ impl Command {
             | Self::Tickets { .. }
             | Self::Performance { .. }
             | Self::Offline { .. }
-            | Self::Isolated { .. } => None,
+            | Self::Isolated { .. }
+            | Self::Watch { username: None } => None,
         }
     }
 
@@ -680,6 +708,8 @@ impl Command {
             },
             Self::Location { target } => target.clone(),
             Self::Offline { page } | Self::Isolated { page } => page.to_string(),
+            Self::Watch { username } => username.clone().unwrap_or_default(),
+            Self::Unwatch { username } => username.clone(),
             // A reason and a note are texts for others to read, like a delete's reason.
             Self::Isolate {
                 username,
@@ -963,6 +993,16 @@ pub fn parse_command(text: &str, max_len: usize) -> Result<Command, ParseError> 
         "isolir" | "isolasi" | "suspend" => CommandKind::Isolate,
         "daftarisolir" | "suspended" => CommandKind::Isolated,
         "buka" | "bukaisolir" | "unsuspend" => CommandKind::Lift,
+        "pantau" | "watch" => CommandKind::Watch,
+        "stoppantau" | "unwatch" => CommandKind::Unwatch,
+        // `stop pantau USER`: two words.
+        "stop"
+            if args.first().is_some_and(|t| {
+                matches!(clean(&t.text).to_lowercase().as_str(), "pantau" | "watch")
+            }) =>
+        {
+            return parse_unwatch(&args[1..], 1);
+        }
         _ if word.is_empty() => return Err(ParseError::Empty),
         _ => {
             return Err(ParseError::UnknownCommand {
@@ -1212,6 +1252,35 @@ pub fn parse_command(text: &str, max_len: usize) -> Result<Command, ParseError> 
             username: user(need(0, Arg::Username)?),
             note: join(&args[1..]),
         },
+        CommandKind::Watch => {
+            at_most(1)?;
+            Command::Watch {
+                username: args.first().map(user),
+            }
+        }
+        CommandKind::Unwatch => parse_unwatch(args, 0)?,
+    })
+}
+
+/// `stop pantau USER` after its `skipped` words (`pantau` of `stop pantau`).
+fn parse_unwatch(args: &[Token], skipped: usize) -> Result<Command, ParseError> {
+    let kind = CommandKind::Unwatch;
+    let username =
+        args.first()
+            .filter(|t| !t.text.is_empty())
+            .ok_or(ParseError::MissingArgument {
+                command: kind,
+                missing: Arg::Username,
+            })?;
+    if let Some(extra) = args.get(1) {
+        return Err(ParseError::TooManyArguments {
+            command: kind,
+            found: extra.text.clone(),
+            position: skipped + 3,
+        });
+    }
+    Ok(Command::Unwatch {
+        username: clean(&username.text).to_owned(),
     })
 }
 

@@ -26,6 +26,7 @@ mod restart;
 mod support;
 mod ticket;
 mod valid;
+mod watch;
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -177,6 +178,8 @@ pub struct EngineConfig {
     pub evidence_max_bytes: u64,
     /// How subscribers are isolated (`isolir`).
     pub isolir: crate::isolation::IsolirSettings,
+    /// Online/offline alerts (`pantau`, `[alerts]`).
+    pub alerts: crate::alerts::AlertSettings,
 }
 
 /// Messages the bot sends to customers (`addpppoe ... wa=`), each on or off.
@@ -236,6 +239,7 @@ impl Default for EngineConfig {
             customer: CustomerSettings::default(),
             evidence_max_bytes: 10_000_000,
             isolir: crate::isolation::IsolirSettings::default(),
+            alerts: crate::alerts::AlertSettings::default(),
         }
     }
 }
@@ -275,6 +279,8 @@ struct State {
     recent_work: HashMap<String, (String, DateTime<Utc>)>,
     /// A location each sender sent without a caption, and when.
     pending_location: HashMap<String, (crate::ports::Coordinates, DateTime<Utc>)>,
+    /// Alerts raised so far (their audit rows' message ids).
+    alerts_raised: u64,
 }
 
 /// The text of a message as the repeat guard compares it, hashed: its words, the command word
@@ -344,12 +350,15 @@ pub struct Engine<R, A, C, T = NoTickets> {
     /// not interleave with another's.
     ip_gate: Arc<Gate>,
     state: Mutex<State>,
+    /// What the routers' session watchers reported, and who watches whom.
+    alerts: Mutex<crate::alerts::AlertTracker>,
 }
 
 impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
     /// An engine over the given ports, without tickets.
     pub fn new(router: R, audit: A, clock: C, config: EngineConfig) -> Self {
         let renderer = Renderer::new(config.language, config.time_zone);
+        let alerts = crate::alerts::AlertTracker::new(config.alerts.clone(), config.time_zone);
         Self {
             router,
             audit,
@@ -360,6 +369,7 @@ impl<R: Router, A: AuditSink, C: Clock> Engine<R, A, C> {
             gate: Arc::new(Gate::default()),
             ip_gate: Arc::new(Gate::default()),
             state: Mutex::new(State::default()),
+            alerts: Mutex::new(alerts),
         }
     }
 }
@@ -377,6 +387,7 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
             gate: self.gate,
             ip_gate: self.ip_gate,
             state: self.state,
+            alerts: self.alerts,
         }
     }
 
@@ -761,6 +772,8 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
             }
             ValidCommand::Isolated(page) => Ok(self.isolated(page, &cx).await),
             ValidCommand::Lift { name, note } => Ok(self.lift(&name, note.as_deref(), &cx).await),
+            ValidCommand::Watch(name) => self.watch(name.as_ref(), &cx).await,
+            ValidCommand::Unwatch(name) => Ok(self.unwatch(&name, &cx)),
             ValidCommand::Evidence {
                 of,
                 location,

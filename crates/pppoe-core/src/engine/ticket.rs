@@ -34,7 +34,7 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
     }
 
     /// The allowlisted numbers with one of `roles`, but not those in `except`.
-    fn people_with(&self, roles: &[Role], except: &[&str]) -> Vec<PhoneNumber> {
+    pub(super) fn people_with(&self, roles: &[Role], except: &[&str]) -> Vec<PhoneNumber> {
         self.config
             .access
             .iter()

@@ -222,6 +222,10 @@ pub enum ValidCommand {
         /// A note.
         note: Option<String>,
     },
+    /// `pantau [USER]`: watch a subscriber; none: list the sender's watches.
+    Watch(Option<Username>),
+    /// `stop pantau USER`
+    Unwatch(Username),
     /// `foto`, `lokasi`: evidence about a ticket or a subscriber.
     Evidence {
         /// What it is about.
@@ -382,6 +386,10 @@ impl ValidCommand {
                 name: username_of(username)?,
                 note: note.clone(),
             },
+            Command::Watch { username } => {
+                Self::Watch(username.as_deref().map(username_of).transpose()?)
+            }
+            Command::Unwatch { username } => Self::Unwatch(username_of(username)?),
             Command::Photo { target, caption } => Self::Evidence {
                 of: evidence_of(target)?,
                 location: false,
@@ -420,6 +428,8 @@ impl ValidCommand {
             Self::Isolate { .. } => CommandKind::Isolate,
             Self::Isolated(_) => CommandKind::Isolated,
             Self::Lift { .. } => CommandKind::Lift,
+            Self::Watch(_) => CommandKind::Watch,
+            Self::Unwatch(_) => CommandKind::Unwatch,
             Self::Evidence { location: true, .. } => CommandKind::Location,
             Self::Evidence {
                 location: false, ..

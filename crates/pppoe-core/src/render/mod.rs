@@ -7,6 +7,7 @@
 //! [`Renderer::new`].
 
 mod en;
+mod alerts;
 mod evidence;
 mod id;
 mod isolir;
@@ -677,6 +678,7 @@ impl Renderer {
         menu_item(&mut out, "checkpppoe", &[lx.arg_user], lx.menu_check);
         menu_item(&mut out, "restartpppoe", &[lx.arg_user], lx.menu_restart);
         self.isolir_menu(&mut out);
+        self.watch_menu(&mut out);
         self.ticket_menu(&mut out);
         out
     }

@@ -785,6 +785,8 @@ impl Renderer {
             K::Isolate => "isolir john123 telat bayar",
             K::Isolated => "isolir daftar 2",
             K::Lift => "buka john123 sudah bayar",
+            K::Watch => "pantau john123",
+            K::Unwatch => "stop pantau john123",
             _ => "tiket",
         }
     }
@@ -976,6 +978,7 @@ impl Renderer {
             K::Offline | K::Isolated => &[self.lx.arg_page],
             K::Isolate => &["username", tw.arg_reason],
             K::Lift => &["username", tw.arg_note],
+            K::Watch | K::Unwatch => &["username"],
             _ => &[],
         };
         super::synopsis(kind.word(), args)

@@ -2,6 +2,7 @@
 #![allow(unreachable_pub)]
 //! One test binary (see "Delete Cargo Integration Tests"); modules per concern.
 
+mod alerts;
 mod customers;
 mod evidence;
 mod flows;
