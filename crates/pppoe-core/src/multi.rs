@@ -117,6 +117,7 @@ impl<R: NamedRouter> Router for RouterSet<R> {
     ) -> Result<SecretPage, RouterError> {
         let mut items = Vec::new();
         let mut before = 0;
+        let mut stale_as_of: Option<chrono::DateTime<chrono::Utc>> = None;
         for router in &self.routers {
             let local = PageRequest {
                 offset: page.offset.saturating_sub(before),
@@ -125,10 +126,16 @@ impl<R: NamedRouter> Router for RouterSet<R> {
             let part = router.list_secrets(filter, local).await?;
             before += part.total;
             items.extend(part.items);
+            // The oldest copy decides what the listing may claim.
+            stale_as_of = match (stale_as_of, part.stale_as_of) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
         }
         Ok(SecretPage {
             items,
             total: before,
+            stale_as_of,
         })
     }
 

@@ -168,6 +168,11 @@ pub struct SecretPage {
     pub items: Vec<ListedSecret>,
     /// How many secrets match the filter in all.
     pub total: usize,
+    /// `None`: as the router has it now. `Some(t)`: served from a copy of the router's
+    /// tables (a mirror) that was last known to match the router at `t`, longer ago than the
+    /// mirror's bound (the router is unreachable, or its changes stopped arriving); the
+    /// listing says so.
+    pub stale_as_of: Option<DateTime<Utc>>,
 }
 
 /// A `/ppp/profile` as read from a router.

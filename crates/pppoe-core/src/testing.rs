@@ -191,6 +191,8 @@ struct RouterState {
     next_id: u32,
     aimed: Vec<AimedFault>,
     before: Vec<(CallKind, Interjection)>,
+    /// Listings claim to come from a copy last in sync at this time.
+    stale_as_of: Option<DateTime<Utc>>,
 }
 
 impl std::fmt::Debug for RouterState {
@@ -222,6 +224,15 @@ impl FakeRouter {
     /// A router named `main` with the default profiles (Basic .. Enterprise) and no secrets.
     pub fn new() -> Self {
         Self::named("main")
+    }
+
+    /// Listings from now on say they come from a copy of the router last in sync at `as_of`
+    /// (as a mirror that lost its router does); `None`: fresh again.
+    pub fn serve_stale(&self, as_of: Option<DateTime<Utc>>) {
+        self.state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .stale_as_of = as_of;
     }
 
     /// A router with that name, the default profiles and no secrets.
@@ -514,7 +525,11 @@ impl Router for FakeRouter {
                 online,
             })
             .collect();
-        Ok(SecretPage { items, total })
+        Ok(SecretPage {
+            items,
+            total,
+            stale_as_of: s.stale_as_of,
+        })
     }
 
     async fn add_secret(&self, new: &NewSecret) -> Result<SecretRef, RouterError> {

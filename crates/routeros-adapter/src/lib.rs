@@ -736,6 +736,7 @@ impl Router for RouterOs {
             }
         };
         Ok(SecretPage {
+            stale_as_of: None,
             items: items
                 .into_iter()
                 .map(|secret| ListedSecret {

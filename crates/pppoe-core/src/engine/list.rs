@@ -33,7 +33,11 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
                 .map(|i| (i, created.get(&i.secret.name).copied()))
                 .collect(),
         };
-        Ok(Answer::ok(self.renderer.list(&view, &self.config.profiles)))
+        let mut text = self.renderer.list(&view, &self.config.profiles);
+        if let Some(at) = result.stale_as_of {
+            text.push_str(&self.renderer.stale_copy(at));
+        }
+        Ok(Answer::ok(text))
     }
 
     pub(super) async fn offline(&self, page: u32) -> Result<Answer, RouterError> {
@@ -42,12 +46,16 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
             .router
             .list_secrets(&ListFilter::Down, PageRequest::page(page, size))
             .await?;
-        Ok(Answer::ok(self.renderer.offline(
+        let mut text = self.renderer.offline(
             &result.items,
             result.total,
             page,
             size,
             &self.config.profiles,
-        )))
+        );
+        if let Some(at) = result.stale_as_of {
+            text.push_str(&self.renderer.stale_copy(at));
+        }
+        Ok(Answer::ok(text))
     }
 }

@@ -41,6 +41,23 @@ const EN: OfflineWords = OfflineWords {
 };
 
 impl Renderer {
+    /// The line a listing gains when it was served from a copy of the router's tables that
+    /// is behind: since when it is known to match, and how to get the router's own answer.
+    pub fn stale_copy(&self, as_of: chrono::DateTime<chrono::Utc>) -> String {
+        match self.lang {
+            Language::Indonesian => format!(
+                "\n\n⚠️ Data dari salinan router per {}: router belum terjangkau, perubahan \
+                 sesudahnya belum terlihat. Cek satu user langsung di router: checkpppoe USER",
+                self.datetime(as_of)
+            ),
+            Language::English => format!(
+                "\n\n⚠️ From the bot's copy of the router as of {}: the router is not reachable, \
+                 later changes are not shown. Check one user on the router itself: checkpppoe USER",
+                self.datetime(as_of)
+            ),
+        }
+    }
+
     /// One page of `offline`.
     pub fn offline(
         &self,

@@ -243,6 +243,16 @@ fn every_layout(language: Language) {
             .unwrap(),
     );
     golden(&format!("{l}/offline"), &b.one("offline"));
+    // Served from a mirror that lost its router: the listing says since when.
+    b.router.serve_stale(Some(jakarta(2024, 12, 15, 16, 20, 0)));
+    golden(&format!("{l}/list_stale"), &b.one("pppoe"));
+    let stale_offline = b.one("offline");
+    let since = match language {
+        Language::Indonesian => "salinan router per 15/12/2024 16:20:00",
+        Language::English => "copy of the router as of 15/12/2024 16:20:00",
+    };
+    assert!(stale_offline.contains(since), "{stale_offline}");
+    b.router.serve_stale(None);
     for (name, cmd) in [
         ("err_unknown_command", "hapuspppoe john123"),
         ("err_missing_password", "addpppoe john123"),
