@@ -507,6 +507,21 @@ impl AuditStore {
         )
     }
 
+    /// The row recorded for this message id, if any (a message id has at most one row): what
+    /// became of one message, e.g. for `pppoe-bot exec`, which answers with its outcome and
+    /// seq.
+    pub async fn row_of_message(&self, message_id: &str) -> Result<Option<AuditRow>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM audit_log WHERE message_id = ?"
+        ))
+        .bind(message_id)
+        .fetch_optional(&self.inner.read)
+        .await?;
+        row.as_ref()
+            .map(|row| AuditRow::try_from(RawRow::from_row(row)?))
+            .transpose()
+    }
+
     /// When the bot created each of these usernames: the time of the newest successful
     /// `addpppoe` (command `addpppoe`, outcome `ok`) per username. Usernames it never created are
     /// absent.

@@ -129,6 +129,10 @@ async fn append_and_read_back() {
     assert_eq!(t.store.count().await.unwrap(), 2);
     assert!(t.store.is_handled("m1").await.unwrap());
     assert!(!t.store.is_handled("m3").await.unwrap());
+    let found = t.store.row_of_message("m2").await.unwrap().unwrap();
+    assert_eq!((found.seq, &found.event), (2, &second));
+    assert_eq!(found.hash, r2.hash);
+    assert_eq!(t.store.row_of_message("m3").await.unwrap(), None);
 
     // The raw columns are what the auditor's documentation says.
     let mut raw = t.raw().await;
