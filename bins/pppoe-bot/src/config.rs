@@ -10,8 +10,9 @@ use anyhow::{Context, bail};
 
 use pppoe_core::template::{MessageTemplate, Placeholder};
 use pppoe_core::{
-    AccessEntry, CommandKind, CustomerSettings, DeleteConfirmation, EngineConfig, Ipv4Net,
-    Language, Permissions, PhoneNumber, Profile, ProfileTable, RateLimit, Role, TicketSettings,
+    AccessEntry, ClientEntry, CommandKind, CustomerSettings, DeleteConfirmation, EngineConfig,
+    Ipv4Net, Language, Permissions, PhoneNumber, Profile, ProfileTable, RateLimit, Role,
+    TicketSettings,
 };
 use serde::Deserialize;
 use serde::de::{self, Deserializer};
@@ -171,6 +172,68 @@ struct RawConfig {
     /// Isolation of subscribers (`isolir`).
     #[serde(default)]
     pub(crate) isolir: IsolirSection,
+    /// Local programs (`pppoe-bot exec`) and their roles.
+    #[serde(default)]
+    pub(crate) clients: Vec<LocalClient>,
+    /// `pppoe-bot exec`'s socket.
+    #[serde(default)]
+    pub(crate) exec: ExecSection,
+}
+
+/// One `[[clients]]` entry: a local program that runs commands through `pppoe-bot exec`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct LocalClient {
+    /// Its name: the audit log's actor is `client:NAME`.
+    #[serde(deserialize_with = "client_name")]
+    pub(crate) name: Spanned<String>,
+    /// `admin` or `technician`.
+    #[serde(deserialize_with = "client_role")]
+    pub(crate) role: Role,
+}
+
+/// A client's role, with an example.
+fn client_role<'de, D: Deserializer<'de>>(d: D) -> Result<Role, D::Error> {
+    String::deserialize(d)?
+        .parse()
+        .map_err(|e| de::Error::custom(format!("[[clients]] role: {e}, e.g. role = \"admin\"")))
+}
+
+/// The longest client name.
+const CLIENT_NAME_MAX: usize = 32;
+
+/// A client's name: 1 to 32 ASCII letters, digits, `-` or `_`.
+fn client_name<'de, D: Deserializer<'de>>(d: D) -> Result<Spanned<String>, D::Error> {
+    let name = Spanned::<String>::deserialize(d)?;
+    let text = name.get_ref();
+    let allowed = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    if text.is_empty() || text.chars().count() > CLIENT_NAME_MAX || !text.chars().all(allowed) {
+        return Err(de::Error::custom(format!(
+            "[[clients]] name {text:?} is not a client name: 1 to {CLIENT_NAME_MAX} ASCII letters, \
+             digits, - or _, e.g. name = \"billing\""
+        )));
+    }
+    Ok(name)
+}
+
+/// `[exec]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ExecSection {
+    /// The Unix socket `pppoe-bot run` listens on for `pppoe-bot exec` (default:
+    /// `pppoe-bot.sock` in the audit database's directory).
+    #[serde(default, deserialize_with = "socket_path")]
+    pub(crate) socket: Option<PathBuf>,
+}
+
+fn socket_path<'de, D: Deserializer<'de>>(d: D) -> Result<Option<PathBuf>, D::Error> {
+    let path = PathBuf::deserialize(d)?;
+    if path.as_os_str().is_empty() {
+        return Err(de::Error::custom(
+            "[exec] socket is empty: give the path of the socket file, e.g. socket = \"/var/lib/pppoe-bot/pppoe-bot.sock\"",
+        ));
+    }
+    Ok(Some(path))
 }
 
 /// `[isolir]`.
@@ -491,6 +554,12 @@ fn default_audit_db() -> PathBuf {
     PathBuf::from("pppoe-audit.db")
 }
 
+/// `pppoe-bot exec`'s socket when `[exec] socket` is not set: `pppoe-bot.sock` in the audit
+/// database's directory (the bot's state directory, writable by it and private to it).
+fn default_exec_socket(audit_db: &Path) -> PathBuf {
+    audit_db.with_file_name("pppoe-bot.sock")
+}
+
 /// One router.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -734,6 +803,9 @@ pub(crate) struct Settings {
     pub(crate) default_country_code: String,
     /// Where seals are anchored off the machine.
     pub(crate) anchors: Vec<audit_store::anchor::Anchor>,
+    /// The Unix socket of `pppoe-bot exec`: `[exec] socket`, or `pppoe-bot.sock` beside the
+    /// audit database.
+    pub(crate) exec_socket: PathBuf,
 }
 
 impl Settings {
@@ -874,6 +946,25 @@ impl RawConfig {
             ));
         }
         let access: Vec<AccessEntry> = access.into_iter().map(|(e, _)| e).collect();
+        let mut clients: Vec<(ClientEntry, usize)> = Vec::with_capacity(self.clients.len());
+        for c in &self.clients {
+            let at = line(c.name.span());
+            let name = c.name.get_ref();
+            if let Some((_, first)) = clients.iter().find(|(e, _)| e.name == *name) {
+                bail!(
+                    "line {at}: [[clients]] name {name:?} is also the name on line {first}: \
+                     client names must be unique, e.g. name = \"billing\" and name = \"billing-2\""
+                );
+            }
+            clients.push((
+                ClientEntry {
+                    name: name.clone(),
+                    role: c.role,
+                },
+                at,
+            ));
+        }
+        let clients = clients.into_iter().map(|(c, _)| c).collect();
         let profiles = self.profile_table()?;
 
         let mut whatsapp =
@@ -895,7 +986,7 @@ impl RawConfig {
 
         let engine = EngineConfig {
             access,
-            clients: Vec::new(),
+            clients,
             alerts: pppoe_core::alerts::AlertSettings::default(),
             permissions: self.permissions.clone().unwrap_or_default(),
             profiles,
@@ -919,6 +1010,10 @@ impl RawConfig {
                 address_list: self.isolir.address_list.clone(),
             },
         };
+        let exec_socket = self
+            .exec
+            .socket
+            .unwrap_or_else(|| default_exec_socket(&self.paths.audit_db));
         Ok(Settings {
             engine,
             routers: self.routers,
@@ -926,6 +1021,7 @@ impl RawConfig {
             whatsapp,
             default_country_code: self.default_country_code,
             anchors: self.audit.anchors,
+            exec_socket,
         })
     }
 
@@ -1334,6 +1430,106 @@ name = "NOC"
             .unwrap();
         assert_eq!(client.get_command_timeout(), Duration::from_secs(7));
         assert_eq!(client.get_connect_timeout(), Duration::from_secs(7));
+    }
+
+    #[test]
+    fn clients_parse_with_their_roles_and_the_socket_defaults_beside_the_database() {
+        let c = Settings::parse(&format!(
+            "{GOOD}\n[[clients]]\nname = \"billing\"\nrole = \"admin\"\n\n\
+             [[clients]]\nname = \"noc_script-2\"\nrole = \"technician\"\n"
+        ))
+        .unwrap();
+        assert_eq!(
+            c.engine.clients,
+            [
+                ClientEntry {
+                    name: "billing".into(),
+                    role: Role::Admin
+                },
+                ClientEntry {
+                    name: "noc_script-2".into(),
+                    role: Role::Technician
+                }
+            ]
+        );
+        assert_eq!(c.exec_socket, Path::new("/tmp/pppoe-bot.sock"));
+        let none = Settings::parse(GOOD).unwrap();
+        assert!(none.engine.clients.is_empty());
+        let relative = Settings::parse(&GOOD.replace("/tmp/a.db", "audit.db")).unwrap();
+        assert_eq!(relative.exec_socket, Path::new("pppoe-bot.sock"));
+        let set =
+            Settings::parse(&format!("{GOOD}\n[exec]\nsocket = \"/run/bot/x.sock\"\n")).unwrap();
+        assert_eq!(set.exec_socket, Path::new("/run/bot/x.sock"));
+    }
+
+    #[test]
+    fn bad_clients_are_refused_naming_the_line_the_rule_and_an_example() {
+        let line_of_text =
+            |text: &str, needle: &str| text.lines().position(|l| l.contains(needle)).unwrap() + 1;
+        for bad in ["", "bill ing", "billing!", "kasir\u{e9}", &"x".repeat(33)] {
+            let text = format!("{GOOD}\n[[clients]]\nname = {bad:?}\nrole = \"admin\"\n");
+            let e = error(&text);
+            let lines: Vec<&str> = text.lines().collect();
+            let line = lines
+                .iter()
+                .rposition(|l| l.starts_with("name = "))
+                .unwrap()
+                + 1;
+            assert!(
+                e.starts_with(&format!("line {line}: [[clients]] name "))
+                    && e.contains("is not a client name: 1 to 32 ASCII letters, digits, - or _")
+                    && e.contains("e.g. name = \"billing\""),
+                "{bad:?}: {e}"
+            );
+        }
+        Settings::parse(&format!(
+            "{GOOD}\n[[clients]]\nname = {:?}\nrole = \"admin\"\n",
+            "x".repeat(32)
+        ))
+        .unwrap();
+
+        let text = format!("{GOOD}\n[[clients]]\nname = \"billing\"\nrole = \"boss\"\n");
+        let e = error(&text);
+        assert!(
+            e.starts_with(&format!(
+                "line {}: [[clients]] role: unknown role \"boss\"",
+                line_of_text(&text, "boss")
+            )) && e.contains("e.g. role = \"admin\""),
+            "{e}"
+        );
+        let e = error(&format!("{GOOD}\n[[clients]]\nname = \"billing\"\n"));
+        assert!(e.contains("missing field `role`"), "{e}");
+
+        let text = format!(
+            "{GOOD}\n[[clients]]\nname = \"billing\"\nrole = \"admin\"\n\n\
+             [[clients]]\nname = \"billing\"\nrole = \"technician\"\n"
+        );
+        let first = line_of_text(&text, "\"billing\"");
+        let lines: Vec<&str> = text.lines().collect();
+        let second = lines
+            .iter()
+            .rposition(|l| l.contains("\"billing\""))
+            .unwrap()
+            + 1;
+        assert_eq!(
+            error(&text),
+            format!(
+                "line {second}: [[clients]] name \"billing\" is also the name on line {first}: \
+                 client names must be unique, e.g. name = \"billing\" and name = \"billing-2\""
+            )
+        );
+
+        let text = format!("{GOOD}\n[exec]\nsocket = \"\"\n");
+        let e = error(&text);
+        assert!(
+            e.starts_with(&format!(
+                "line {}: [exec] socket is empty",
+                line_of_text(&text, "socket = ")
+            )) && e.contains("e.g. socket = "),
+            "{e}"
+        );
+        let e = error(&format!("{GOOD}\n[exec]\npath = \"/x\"\n"));
+        assert!(e.contains("unknown field `path`"), "{e}");
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod check;
 mod config;
 mod console;
 mod demo;
+mod exec;
 mod file_modes;
 mod serve;
 
@@ -103,6 +104,10 @@ enum Command {
     /// The audit log: list, verify, export (read-only).
     #[command(subcommand)]
     Audit(audit_cmd::AuditCommand),
+    /// Runs one command through the running bot as a configured [[clients]] entry (billing
+    /// systems, scripts). Exit 0: done; 1: failed, not known or skipped, or no bot running;
+    /// 2: invalid or denied.
+    Exec(exec::ExecArgs),
 }
 
 /// Stderr that swallows write errors: with stderr closed (a pipe whose reader is gone),
@@ -144,6 +149,8 @@ async fn run(
     if messenger == MessengerKind::Whatsapp {
         file_modes::check_session_private(&config.paths.whatsapp_session)?;
     }
+    // First, so that a second bot with this config stops here; removed when dropped.
+    let exec_listener = exec::listen_if_configured(&config)?;
     let mut routers = Vec::new();
     for r in &config.routers {
         let router = RouterOs::new(r.router_config()?);
@@ -200,11 +207,11 @@ async fn run(
         Some(phone) => {
             let console = Arc::new(console::Console::start(phone));
             console.prompt();
-            let taken = serve::serve(engine, console, serve::shutdown_signal()).await;
+            let taken = exec::serve_with(engine, console, store.clone(), exec_listener).await;
             tracing::info!(messages = taken, "stopped");
             Ok(())
         }
-        None => run_whatsapp(&config, engine).await,
+        None => run_whatsapp(&config, engine, store.clone(), exec_listener).await,
     };
     closer.abort();
     close_sealed(&store).await;
@@ -310,6 +317,8 @@ where
 async fn run_whatsapp<R, A, C, T>(
     config: &Settings,
     engine: Arc<Engine<R, A, C, T>>,
+    store: AuditStore,
+    exec_listener: Option<exec::Listener>,
 ) -> anyhow::Result<()>
 where
     R: pppoe_core::Router + 'static,
@@ -331,7 +340,7 @@ where
         .await
         .context("connecting to WhatsApp")?;
     let whatsapp = Arc::new(whatsapp);
-    let taken = serve::serve(engine, Arc::clone(&whatsapp), serve::shutdown_signal()).await;
+    let taken = exec::serve_with(engine, Arc::clone(&whatsapp), store, exec_listener).await;
     let delivery = whatsapp.delivery_stats();
     tracing::info!(
         messages = taken,
@@ -370,7 +379,7 @@ fn main() -> ExitCode {
     restrict_new_files();
     let cli = Cli::parse();
     let default_level = match cli.command {
-        Command::Demo(_) => "warn",
+        Command::Demo(_) | Command::Exec(_) => "warn",
         _ => "info",
     };
     init_tracing(cli.log_format, default_level);
@@ -386,23 +395,24 @@ fn main() -> ExitCode {
         }
     };
     let result = runtime.block_on(async {
+        let status_of = |ok: bool| u8::from(!ok);
         match cli.command {
-            Command::Demo(args) => demo::demo(args).await.map(|()| true),
+            Command::Demo(args) => demo::demo(args).await.map(|()| 0),
             Command::Run {
                 config,
                 messenger,
                 as_phone,
-            } => run(config, messenger, as_phone).await.map(|()| true),
-            Command::Pair { config, phone } => pair(config, phone).await.map(|()| true),
-            Command::CheckConfig { config } => check::check_config(&config).await,
-            Command::Audit(command) => audit_cmd::run(command).await,
+            } => run(config, messenger, as_phone).await.map(|()| 0),
+            Command::Pair { config, phone } => pair(config, phone).await.map(|()| 0),
+            Command::CheckConfig { config } => check::check_config(&config).await.map(status_of),
+            Command::Audit(command) => audit_cmd::run(command).await.map(status_of),
+            Command::Exec(args) => exec::run_client(args).await,
         }
     });
     // The stdin reader thread may still be blocked in a read: do not wait for it.
     runtime.shutdown_background();
     match result {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::FAILURE,
+        Ok(status) => ExitCode::from(status),
         Err(e) => {
             use std::io::Write as _;
             let _ = writeln!(std::io::stderr(), "error: {e:#}");

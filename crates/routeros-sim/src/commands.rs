@@ -51,6 +51,9 @@ pub(crate) struct PrintJob {
     pub(crate) empty_reply: bool,
     /// After the items, report changes of this menu until cancelled.
     pub(crate) follow: Option<(Table, broadcast::Receiver<Change>)>,
+    /// The menu printed, whose rows are counted ([`SimState::rows_sent`]); `None` for the
+    /// menus that are not tables (`/interface`, `/system/...`).
+    pub(crate) menu: Option<Table>,
     pub(crate) now: i64,
 }
 
@@ -217,6 +220,7 @@ fn print(state: &SimState, req: &Request, table: Table, listen: bool) -> Plan {
         count_only: req.has("count-only"),
         empty_reply: state.settings().empty_replies && !follow_only,
         follow,
+        menu: Some(table),
         now: state.now(),
     }))
 }
@@ -229,6 +233,7 @@ fn plain_print(state: &SimState, req: &Request, items: Vec<Arc<dyn Item>>) -> Pl
         count_only: req.has("count-only"),
         empty_reply: state.settings().empty_replies,
         follow: None,
+        menu: None,
         now: state.now(),
     }))
 }

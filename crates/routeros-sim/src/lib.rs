@@ -62,8 +62,8 @@
 //!
 //! Tests change and inspect the state while clients are connected: [`SimState::secrets`],
 //! [`SimState::address_list`], [`SimState::writes_to`], [`SimState::inject`] a [`Fault`],
-//! [`SimState::set_reply_delay`], [`SimState::set_refuse_listen`], [`SimState::fatal_all`]
-//! and so on.
+//! [`SimState::set_reply_delay`], [`SimState::set_refuse_listen`], [`SimState::fatal_all`],
+//! [`SimState::rows_sent`] (what the router had to send for a menu) and so on.
 #![deny(missing_docs)]
 
 mod commands;

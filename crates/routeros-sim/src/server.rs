@@ -624,6 +624,9 @@ impl JobRunner {
             let mut row = Row::start(&mut out, proplist.as_deref());
             item.write(&mut row, job.now);
             row.end(tag);
+            if let Some(menu) = job.menu {
+                self.state.count_row(menu);
+            }
             if out.len() >= CHUNK {
                 let full = std::mem::replace(&mut out, Out::with_capacity(CHUNK + CHUNK / 4));
                 self.send(full).await?;
@@ -676,6 +679,7 @@ impl JobRunner {
                     out.reply(&dead.with_tag(tag));
                 }
             }
+            self.state.count_row(table);
             self.send(out).await?;
         }
     }

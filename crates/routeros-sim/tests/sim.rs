@@ -681,6 +681,44 @@ async fn listen_reports_changes_and_deaths() {
     assert_eq!(follower.expect().await[0], "!trap");
 }
 
+#[tokio::test]
+async fn rows_sent_are_counted_per_menu() {
+    let state = SimState::new();
+    state.add_example_users().unwrap();
+    let srv = server(state).await;
+    let state = srv.state().clone();
+    let mut c = Client::login(srv.addr()).await;
+    assert_eq!(state.rows_sent("/ppp/secret"), 0);
+    c.call(&["/ppp/secret/print", "=.proplist=name"]).await;
+    c.call(&["/ppp/secret/print", "?name=john123"]).await;
+    c.call(&["/ppp/secret/print", "=count-only="]).await;
+    c.call(&["/ppp/secret/print", "?name=ghost"]).await;
+    assert_eq!(
+        state.rows_sent("/ppp/secret"),
+        3,
+        "2 + 1 rows; no count, no !empty"
+    );
+    c.call(&["/ppp/active/print"]).await;
+    assert_eq!(state.rows_sent("/ppp/active"), 1);
+    c.call(&["/system/identity/print"]).await;
+    assert_eq!(state.rows_sent("/system/identity"), 0, "not a table");
+    // A listen's rows count too, its .dead rows included.
+    c.send(&["/ppp/secret/listen", ".tag=l"]).await;
+    c.send(&["/system/identity/print", ".tag=sync"]).await;
+    assert_eq!(tag_of(&c.expect().await), Some("sync"));
+    assert_eq!(tag_of(&c.expect().await), Some("sync"));
+    state.add_secret(SecretSpec::new("new1", "pw")).unwrap();
+    assert_eq!(tag_of(&c.expect().await), Some("l"));
+    state.disconnect("john123").unwrap();
+    assert_eq!(attrs(&c.expect().await)["name"], "john123");
+    assert_eq!(state.rows_sent("/ppp/secret"), 5);
+    assert_eq!(
+        state.rows_sent("/ppp/active"),
+        1,
+        "nobody listens to /ppp/active"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn large_print_streams_every_row() {
     let srv = server(SimState::seeded(20_000, 11)).await;

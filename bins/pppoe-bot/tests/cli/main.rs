@@ -1,6 +1,6 @@
 //! The binary end to end: `pppoe-bot demo` driven through piped stdin, the auditor's CLI on a
-//! real SQLite file, `check-config` against routeros-sim, and the whole stack under 50
-//! concurrent senders.
+//! real SQLite file, `check-config` against routeros-sim, the whole stack under 50
+//! concurrent senders, and `pppoe-bot exec` against a running bot.
 #![allow(unreachable_pub)]
 
 mod audit;
@@ -8,6 +8,8 @@ mod concurrency;
 mod config;
 mod crash;
 mod demo;
+#[cfg(unix)]
+mod exec;
 mod faults;
 mod isolir;
 

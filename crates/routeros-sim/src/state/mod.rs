@@ -52,6 +52,8 @@ struct Inner {
     fatal: broadcast::Sender<String>,
     /// The number of writes logged, for tests that wait for one.
     written: tokio::sync::watch::Sender<usize>,
+    /// Rows (`!re`) that `print`, `getall` and `listen` produced, per menu ([`Table::index`]).
+    rows_sent: [AtomicU64; 4],
     accepted: AtomicU64,
     open: AtomicU64,
 }
@@ -95,6 +97,7 @@ impl SimState {
                 changes,
                 fatal,
                 written: tokio::sync::watch::Sender::new(0),
+                rows_sent: Default::default(),
                 accepted: AtomicU64::new(0),
                 open: AtomicU64::new(0),
             }),
@@ -451,6 +454,17 @@ impl SimState {
         lock(&self.inner.logs).clear();
     }
 
+    /// Rows (`!re` sentences) that `print`, `getall` and `listen` have produced for `menu`
+    /// (`/ppp/secret`, `/ppp/active`, `/ppp/profile` or `/ip/firewall/address-list`) since the
+    /// start, on every connection: what the router had to send for it. A listen's `.dead` rows
+    /// count; `!done`, `!empty` and `=count-only=` answers do not. 0 for any other menu.
+    #[must_use]
+    pub fn rows_sent(&self, menu: &str) -> u64 {
+        Table::ALL.iter().find(|t| t.path() == menu).map_or(0, |t| {
+            self.inner.rows_sent[t.index()].load(Ordering::Relaxed)
+        })
+    }
+
     /// Connections accepted since the start.
     #[must_use]
     pub fn connections_accepted(&self) -> u64 {
@@ -579,6 +593,11 @@ impl SimState {
             targets,
         });
         self.inner.written.send_replace(count);
+    }
+
+    /// Counts a row produced for `menu`.
+    pub(crate) fn count_row(&self, menu: Table) {
+        self.inner.rows_sent[menu.index()].fetch_add(1, Ordering::Relaxed);
     }
 
     pub(crate) fn subscribe_changes(&self) -> broadcast::Receiver<Change> {

@@ -77,6 +77,27 @@ pub(crate) enum Table {
     AddressList,
 }
 
+impl Table {
+    /// Every menu, in the order of [`index`](Self::index).
+    pub(crate) const ALL: [Self; 4] =
+        [Self::Secret, Self::Active, Self::Profile, Self::AddressList];
+
+    /// The menu's path, e.g. `/ppp/secret`.
+    pub(crate) fn path(self) -> &'static str {
+        match self {
+            Self::Secret => "/ppp/secret",
+            Self::Active => "/ppp/active",
+            Self::Profile => "/ppp/profile",
+            Self::AddressList => "/ip/firewall/address-list",
+        }
+    }
+
+    /// The menu's place in [`ALL`](Self::ALL).
+    pub(crate) fn index(self) -> usize {
+        self as usize
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Change {
     pub(crate) table: Table,
