@@ -23,7 +23,8 @@ pub(crate) const SECRET_PROPS: &[&str] = &[
     "last-disconnect-reason",
 ];
 
-/// The properties read for a listing.
+/// The properties read for a listing: what `pppoe` shows, and `offline` (when and why a
+/// subscriber dropped). The mirror keeps exactly these.
 pub(crate) const LIST_PROPS: &[&str] = &[
     ".id",
     "name",
@@ -31,6 +32,8 @@ pub(crate) const LIST_PROPS: &[&str] = &[
     "remote-address",
     "comment",
     "disabled",
+    "last-logged-out",
+    "last-disconnect-reason",
 ];
 
 /// The properties read for an active session.

@@ -319,6 +319,23 @@ async fn listing_filters_pages_and_counts() {
 }
 
 #[tokio::test]
+async fn a_listing_says_when_and_why_a_subscriber_dropped() {
+    // `offline` shows last-logged-out and last-disconnect-reason from the listing itself.
+    let (server, router) = sim(examples()).await;
+    server.state().disconnect("john123").unwrap();
+    let down = router
+        .list_secrets(&ListFilter::Down, PageRequest::page(1, 20))
+        .await
+        .unwrap();
+    let john = &down.items[0].secret;
+    assert_eq!(john.name, "john123");
+    assert!(john.last_logged_out.is_some(), "{john:?}");
+    assert_eq!(john.last_disconnect_reason.as_deref(), Some("peer-request"));
+    let jane = &down.items[1].secret;
+    assert!(jane.last_logged_out.is_some(), "{jane:?}");
+}
+
+#[tokio::test]
 async fn empty_prints_work_with_and_without_the_empty_reply() {
     for empty in [true, false] {
         let state = SimState::new();
