@@ -16,8 +16,18 @@
 //! changes, so silence is no sign of a dead connection: the client's TCP keepalive, and a
 //! `/system/identity/print` every `poll_interval` on the same connection (which also catches
 //! an API service that hangs while TCP stays up), are what notice a router gone away.
+//!
+//! The machinery is shared with the mirror (`mirror.rs`), which follows `/ppp/secret` and
+//! `/ppp/active` the same way: [`supervise`] runs a [`Follower`] on connection after
+//! connection (connect, follow, close; on a loss, `lost` once per streak and a doubling
+//! backoff, reset by a connection that synced), [`or_gone`] ends any wait when the follower's
+//! owner goes away, and [`Listens`] follows the listens of one connection together with the
+//! liveness check and tells a refused listen (a `!trap` before any row) from a lost one.
 
 use std::collections::HashMap;
+use std::future::poll_fn;
+use std::pin::pin;
+use std::task::Poll;
 use std::time::Duration;
 
 use pppoe_core::SessionEvent;
@@ -25,7 +35,7 @@ use routeros_api::{
     Attributes, Client, ClientConfig, ClientError, Command, QueryWord, ReplyStream,
 };
 use tokio::sync::mpsc::Sender;
-use tokio::time::{Instant, MissedTickBehavior};
+use tokio::time::{Instant, Interval, MissedTickBehavior};
 
 use crate::RouterOs;
 
@@ -99,59 +109,33 @@ pub async fn watch_sessions(
 ) {
     let mut watcher = Watcher {
         router,
-        client,
+        client: client.clone(),
         settings,
         events,
         synced: false,
         warned_polling: false,
     };
-    let first = settings.backoff_initial.max(Duration::from_millis(1));
-    let mut delay = first;
-    // `Lost` was sent and no snapshot has followed it yet.
-    let mut lost_sent = false;
-    loop {
-        let why = match watcher.session().await {
-            Stop::Gone => return,
-            Stop::Lost(why) => why,
-        };
-        if watcher.synced {
-            delay = first;
-            lost_sent = false;
-        }
-        if lost_sent {
-            tracing::debug!(router = %watcher.router, why = %why, retry_in = ?delay, "the router is still unreachable for the session watcher");
-        } else {
-            tracing::warn!(router = %watcher.router, why = %why, retry_in = ?delay, "lost the router's sessions; reconnecting");
-            let lost = SessionEvent::Lost {
-                router: watcher.router.clone(),
-                why,
-            };
-            if watcher.events.send(lost).await.is_err() {
-                return;
-            }
-            lost_sent = true;
-        }
-        if watcher.or_gone(tokio::time::sleep(delay)).await.is_err() {
-            return;
-        }
-        delay = delay
-            .saturating_mul(2)
-            .min(watcher.settings.backoff_max.max(first));
-    }
+    let backoff = Backoff {
+        initial: settings.backoff_initial,
+        max: settings.backoff_max,
+    };
+    supervise(&mut watcher, &client, backoff).await;
 }
 
-/// Why a connection's watch ended.
+// ---- the machinery shared with the mirror ------------------------------------------------
+
+/// The owner of a follower is gone (the watcher's receiver, the mirror's router): stop.
 #[derive(Debug)]
-enum Stop {
-    /// The receiver is gone: return.
+pub(crate) struct Gone;
+
+/// Why one connection of a follower ended.
+#[derive(Debug)]
+pub(crate) enum Stop {
+    /// The owner is gone: return.
     Gone,
     /// The router was lost (or could not be reached), for this reason.
     Lost(String),
 }
-
-/// The events' receiver is gone.
-#[derive(Debug)]
-struct Gone;
 
 impl From<Gone> for Stop {
     fn from(_: Gone) -> Self {
@@ -159,25 +143,256 @@ impl From<Gone> for Stop {
     }
 }
 
+/// `future`, unless `gone` completes first.
+pub(crate) async fn or_gone<F: Future>(
+    gone: impl Future<Output = ()>,
+    future: F,
+) -> Result<F::Output, Gone> {
+    tokio::select! {
+        biased;
+        () = gone => Err(Gone),
+        out = future => Ok(out),
+    }
+}
+
+/// Something that follows a router on a connection of its own, run by [`supervise`].
+pub(crate) trait Follower: Send {
+    /// What it is, for the log.
+    const WHAT: &'static str;
+
+    /// The router's name, for the log.
+    fn router(&self) -> &str;
+
+    /// Completes when the follower's owner has gone away.
+    fn gone(&self) -> impl Future<Output = ()> + Send + '_;
+
+    /// One connection: sync, then follow it until it fails or the owner is gone.
+    fn run(&mut self, client: &Client) -> impl Future<Output = Stop> + Send;
+
+    /// Whether a connection synced since the last call (which clears it).
+    fn take_synced(&mut self) -> bool;
+
+    /// The router was lost (the first failure of a streak), for this reason.
+    fn lost(&mut self, why: String) -> impl Future<Output = Result<(), Gone>> + Send;
+}
+
+/// How a follower reconnects.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Backoff {
+    /// The first wait (at least 1 ms); doubles after each failed attempt.
+    pub(crate) initial: Duration,
+    /// The longest wait.
+    pub(crate) max: Duration,
+}
+
+/// Runs `follower` on connection after connection until its owner is gone. After a
+/// connection ends (or cannot be made: login refused included) it calls
+/// [`Follower::lost`] once per streak of failures, waits (`backoff.initial`, doubling up to
+/// `backoff.max`, and from `backoff.initial` again after a connection that synced), and
+/// connects again.
+pub(crate) async fn supervise<F: Follower>(
+    follower: &mut F,
+    client: &ClientConfig,
+    backoff: Backoff,
+) {
+    let first = backoff.initial.max(Duration::from_millis(1));
+    let mut delay = first;
+    // `lost` was called and no connection has synced since.
+    let mut lost_sent = false;
+    loop {
+        let why = match connection(follower, client).await {
+            Stop::Gone => return,
+            Stop::Lost(why) => why,
+        };
+        if follower.take_synced() {
+            delay = first;
+            lost_sent = false;
+        }
+        if lost_sent {
+            tracing::debug!(router = %follower.router(), what = F::WHAT, why = %why, retry_in = ?delay, "the router is still unreachable");
+        } else {
+            tracing::warn!(router = %follower.router(), what = F::WHAT, why = %why, retry_in = ?delay, "lost the router; reconnecting");
+            if follower.lost(why).await.is_err() {
+                return;
+            }
+            lost_sent = true;
+        }
+        if or_gone(follower.gone(), tokio::time::sleep(delay))
+            .await
+            .is_err()
+        {
+            return;
+        }
+        delay = delay.saturating_mul(2).min(backoff.max.max(first));
+    }
+}
+
+/// One connection of a follower: connect, run, then close it (which also ends its listens on
+/// the router, after the `/cancel` that dropping their streams sends).
+async fn connection<F: Follower>(follower: &mut F, config: &ClientConfig) -> Stop {
+    let client = match or_gone(follower.gone(), Client::connect(config)).await {
+        Err(Gone) => return Stop::Gone,
+        Ok(Err(e)) => return Stop::Lost(e.to_string()),
+        Ok(Ok(client)) => client,
+    };
+    let stop = follower.run(&client).await;
+    // Bounded: closing waits for the socket to be shut down.
+    let _ = tokio::time::timeout(config.get_command_timeout(), client.close()).await;
+    stop
+}
+
+/// The connection still answers: `/system/identity/print` within `limit`.
+pub(crate) async fn probe(client: &Client, limit: Duration) -> Result<(), String> {
+    let command = Command::new("/system/identity/print").proplist(&["name"]);
+    match client.call_with_timeout(command, Some(limit)).await {
+        Ok(_) => Ok(()),
+        Err(e) => Err(format!("health check (/system/identity/print): {e}")),
+    }
+}
+
+/// What [`Listens::next`] heard.
+#[derive(Debug)]
+pub(crate) enum Heard {
+    /// A row of one of the listens.
+    Row(Attributes),
+    /// The liveness check answered.
+    Alive,
+    /// A listen was refused: a `!trap` before any row (the router lacks `listen`, or the
+    /// user may not use it), with its message.
+    Refused(String),
+}
+
+/// A listen and what came of it.
+#[derive(Debug)]
+struct Listen {
+    /// Its command, for messages (`/ppp/active/listen`).
+    command: &'static str,
+    stream: ReplyStream,
+    /// A row arrived: the router runs the listen (a trap after that is no refusal).
+    heard: bool,
+}
+
+/// The listens running on one connection, followed together with a liveness check every
+/// `every` (a listen is silent while nothing changes, so silence is no sign of life).
+#[derive(Debug)]
+pub(crate) struct Listens {
+    listens: Vec<Listen>,
+    probe: Interval,
+    /// How long the check may take.
+    limit: Duration,
+    /// The listen polled first next time, so that a busy one cannot starve another.
+    first: usize,
+}
+
+impl Listens {
+    /// Follows `listens` (each with its command, for messages); the first check after
+    /// `every` (at least 1 ms), bounded by `limit`.
+    pub(crate) fn new(
+        listens: Vec<(&'static str, ReplyStream)>,
+        every: Duration,
+        limit: Duration,
+    ) -> Self {
+        let every = every.max(Duration::from_millis(1));
+        let mut probe = tokio::time::interval_at(Instant::now() + every, every);
+        probe.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        Self {
+            listens: listens
+                .into_iter()
+                .map(|(command, stream)| Listen {
+                    command,
+                    stream,
+                    heard: false,
+                })
+                .collect(),
+            probe,
+            limit,
+            first: 0,
+        }
+    }
+
+    /// The next row, check or refusal; `Err(why)` once the connection has failed (a listen
+    /// failed or ended, or the check did).
+    pub(crate) async fn next(&mut self, client: &Client) -> Result<Heard, String> {
+        let next = poll_fn(|cx| {
+            let n = self.listens.len();
+            for k in 0..n {
+                let i = (self.first + k) % n;
+                let row = pin!(self.listens[i].stream.next_row());
+                if let Poll::Ready(row) = row.poll(cx) {
+                    self.first = (i + 1) % n;
+                    return Poll::Ready(Some((i, row)));
+                }
+            }
+            match self.probe.poll_tick(cx) {
+                Poll::Ready(_) => Poll::Ready(None),
+                Poll::Pending => Poll::Pending,
+            }
+        })
+        .await;
+        let Some((i, row)) = next else {
+            probe(client, self.limit).await?;
+            return Ok(Heard::Alive);
+        };
+        let listen = &mut self.listens[i];
+        match row {
+            Some(Ok(row)) => {
+                listen.heard = true;
+                Ok(Heard::Row(row))
+            }
+            Some(Err(ClientError::Trap { message, .. })) if !listen.heard => {
+                Ok(Heard::Refused(message))
+            }
+            Some(Err(e)) => Err(format!("{}: {e}", listen.command)),
+            None => Err(format!("the router ended {}", listen.command)),
+        }
+    }
+}
+
+// ---- the session watcher -----------------------------------------------------------------
+
 struct Watcher {
     router: String,
     client: ClientConfig,
     settings: WatchSettings,
     events: Sender<SessionEvent>,
-    /// The current connection has reported its snapshot.
+    /// A connection has reported its snapshot (since the last `take_synced`).
     synced: bool,
     /// The "polling" warning was logged (once per watcher).
     warned_polling: bool,
 }
 
+impl Follower for Watcher {
+    const WHAT: &'static str = "session watcher";
+
+    fn router(&self) -> &str {
+        &self.router
+    }
+
+    fn gone(&self) -> impl Future<Output = ()> + Send + '_ {
+        self.events.closed()
+    }
+
+    fn run(&mut self, client: &Client) -> impl Future<Output = Stop> + Send {
+        self.watch(client)
+    }
+
+    fn take_synced(&mut self) -> bool {
+        std::mem::take(&mut self.synced)
+    }
+
+    async fn lost(&mut self, why: String) -> Result<(), Gone> {
+        let lost = SessionEvent::Lost {
+            router: self.router.clone(),
+            why,
+        };
+        self.send(lost).await
+    }
+}
+
 impl Watcher {
     /// `future`, unless the receiver goes away first.
     async fn or_gone<F: Future>(&self, future: F) -> Result<F::Output, Gone> {
-        tokio::select! {
-            biased;
-            () = self.events.closed() => Err(Gone),
-            out = future => Ok(out),
-        }
+        or_gone(self.events.closed(), future).await
     }
 
     async fn send(&self, event: SessionEvent) -> Result<(), Gone> {
@@ -189,21 +404,6 @@ impl Watcher {
             router: self.router.clone(),
             online: sessions.online(),
         }
-    }
-
-    /// One connection: connect, sync, follow; then close it (which also ends the listen on
-    /// the router, after the `/cancel` that dropping the stream sends).
-    async fn session(&mut self) -> Stop {
-        self.synced = false;
-        let client = match self.or_gone(Client::connect(&self.client)).await {
-            Err(Gone) => return Stop::Gone,
-            Ok(Err(e)) => return Stop::Lost(e.to_string()),
-            Ok(Ok(client)) => client,
-        };
-        let stop = self.watch(&client).await;
-        // Bounded: closing waits for the socket to be shut down.
-        let _ = tokio::time::timeout(self.client.get_command_timeout(), client.close()).await;
-        stop
     }
 
     /// Sync, then follow the listen (or poll).
@@ -247,39 +447,31 @@ impl Watcher {
     async fn follow(
         &mut self,
         client: &Client,
-        mut listen: ReplyStream,
+        listen: ReplyStream,
         mut sessions: Sessions,
     ) -> Stop {
-        let every = self.settings.poll_interval.max(Duration::from_millis(1));
-        let mut probe = tokio::time::interval_at(Instant::now() + every, every);
-        probe.set_missed_tick_behavior(MissedTickBehavior::Delay);
-        // A row arrived: the router runs the listen (a trap after that is no refusal).
-        let mut heard = false;
+        let mut listens = Listens::new(
+            vec![("/ppp/active/listen", listen)],
+            self.settings.poll_interval,
+            self.client.get_command_timeout(),
+        );
         loop {
-            let row = tokio::select! {
-                biased;
-                () = self.events.closed() => return Stop::Gone,
-                row = listen.next_row() => row,
-                _ = probe.tick() => {
-                    if let Err(stop) = self.probe(client).await {
-                        return stop;
-                    }
-                    continue;
-                }
+            let heard = match or_gone(self.events.closed(), listens.next(client)).await {
+                Err(Gone) => return Stop::Gone,
+                Ok(Err(why)) => return Stop::Lost(why),
+                Ok(Ok(heard)) => heard,
             };
-            match row {
-                Some(Ok(row)) => {
-                    heard = true;
+            match heard {
+                Heard::Row(row) => {
                     if let Err(stop) = self.apply(client, &mut sessions, &row).await {
                         return stop;
                     }
                 }
-                Some(Err(ClientError::Trap { message, .. })) if !heard => {
-                    drop(listen);
+                Heard::Alive => {}
+                Heard::Refused(message) => {
+                    drop(listens);
                     return self.poll(client, &message).await;
                 }
-                Some(Err(e)) => return Stop::Lost(format!("/ppp/active/listen: {e}")),
-                None => return Stop::Lost("the router ended /ppp/active/listen".to_owned()),
             }
         }
     }
@@ -323,21 +515,6 @@ impl Watcher {
             self.send(event).await?;
         }
         Ok(())
-    }
-
-    /// The connection still answers.
-    async fn probe(&self, client: &Client) -> Result<(), Stop> {
-        let command = Command::new("/system/identity/print").proplist(&["name"]);
-        let limit = Some(self.client.get_command_timeout());
-        match self
-            .or_gone(client.call_with_timeout(command, limit))
-            .await?
-        {
-            Ok(_) => Ok(()),
-            Err(e) => Err(Stop::Lost(format!(
-                "health check (/system/identity/print): {e}"
-            ))),
-        }
     }
 
     /// The router refused `listen`: a print, and a snapshot, every `poll_interval`, on this
