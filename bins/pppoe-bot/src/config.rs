@@ -178,6 +178,9 @@ struct RawConfig {
     /// `pppoe-bot exec`'s socket.
     #[serde(default)]
     pub(crate) exec: ExecSection,
+    /// Online/offline alerts.
+    #[serde(default)]
+    pub(crate) alerts: AlertsSection,
 }
 
 /// One `[[clients]]` entry: a local program that runs commands through `pppoe-bot exec`.
@@ -287,6 +290,141 @@ fn routeros_name<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
         )));
     }
     Ok(name)
+}
+
+/// `[alerts]`: online/offline alerts (`pantau`, and for everyone with `all`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AlertsSection {
+    /// Alerts for every subscriber to the `notify` roles (default off).
+    #[serde(default)]
+    pub(crate) all: bool,
+    /// Who gets them (default: admins).
+    #[serde(default = "default_ticket_notify", deserialize_with = "roles")]
+    pub(crate) notify: Vec<Role>,
+    /// An offline alert after this long without a new session, 60 to 86400 (default 300).
+    #[serde(default = "default_offline_after", deserialize_with = "offline_after")]
+    pub(crate) offline_after_secs: u64,
+    /// A subscriber dropping this many times ... (default 4; 0: never summarised)
+    #[serde(default = "default_flap_count")]
+    pub(crate) flap_count: usize,
+    /// ... within this many minutes gets one summary (default 10).
+    #[serde(
+        default = "default_flap_minutes",
+        deserialize_with = "positive_minutes"
+    )]
+    pub(crate) flap_minutes: u64,
+    /// A drop of more than this many subscribers of one router within 2 minutes ... (10)
+    #[serde(default = "default_mass_count")]
+    pub(crate) mass_count: usize,
+    /// ... or of more than this share of its sessions, in per cent, 1 to 100 (20), is one
+    /// message.
+    #[serde(default = "default_mass_percent", deserialize_with = "percent")]
+    pub(crate) mass_percent: u32,
+    /// Local hours without alerts for everyone, e.g. "22:00-06:00" (default none).
+    #[serde(default, deserialize_with = "quiet_hours")]
+    pub(crate) quiet_hours: Option<pppoe_core::alerts::QuietHours>,
+    /// Where `listen` is refused, how often the sessions are read, 5 to 3600 s (default 30).
+    #[serde(default = "default_poll_secs", deserialize_with = "poll_secs")]
+    pub(crate) poll_secs: u64,
+}
+
+impl Default for AlertsSection {
+    fn default() -> Self {
+        Self {
+            all: false,
+            notify: default_ticket_notify(),
+            offline_after_secs: default_offline_after(),
+            flap_count: default_flap_count(),
+            flap_minutes: default_flap_minutes(),
+            mass_count: default_mass_count(),
+            mass_percent: default_mass_percent(),
+            quiet_hours: None,
+            poll_secs: default_poll_secs(),
+        }
+    }
+}
+
+impl AlertsSection {
+    fn settings(&self) -> pppoe_core::alerts::AlertSettings {
+        pppoe_core::alerts::AlertSettings {
+            all: self.all,
+            notify: self.notify.clone(),
+            offline_after: Duration::from_secs(self.offline_after_secs),
+            flap_count: self.flap_count,
+            flap_window: Duration::from_secs(self.flap_minutes * 60),
+            mass_count: self.mass_count,
+            mass_percent: self.mass_percent,
+            quiet_hours: self.quiet_hours,
+            ..pppoe_core::alerts::AlertSettings::default()
+        }
+    }
+}
+
+fn default_offline_after() -> u64 {
+    300
+}
+fn default_flap_count() -> usize {
+    4
+}
+fn default_flap_minutes() -> u64 {
+    10
+}
+fn default_mass_count() -> usize {
+    10
+}
+fn default_mass_percent() -> u32 {
+    20
+}
+fn default_poll_secs() -> u64 {
+    30
+}
+
+/// A whole number in `range`, or an error naming the rule and an example.
+fn in_range<'de, D: Deserializer<'de>>(
+    d: D,
+    range: std::ops::RangeInclusive<u64>,
+    example: &str,
+) -> Result<u64, D::Error> {
+    let n = u64::deserialize(d)?;
+    if range.contains(&n) {
+        Ok(n)
+    } else {
+        Err(de::Error::custom(format!(
+            "{n} is out of range: {} to {}, e.g. {example}",
+            range.start(),
+            range.end()
+        )))
+    }
+}
+
+fn offline_after<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    in_range(d, 60..=86_400, "offline_after_secs = 300")
+}
+
+fn positive_minutes<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    in_range(d, 1..=1440, "flap_minutes = 10")
+}
+
+fn percent<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    in_range(d, 1..=100, "mass_percent = 20").map(|n| u32::try_from(n).unwrap_or(100))
+}
+
+fn poll_secs<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    in_range(d, 5..=3600, "poll_secs = 30")
+}
+
+fn quiet_hours<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<pppoe_core::alerts::QuietHours>, D::Error> {
+    let text = String::deserialize(d)?;
+    pppoe_core::alerts::QuietHours::parse(&text)
+        .map(Some)
+        .ok_or_else(|| {
+            de::Error::custom(format!(
+                "{text:?} is not quiet hours: two different local times HH:MM-HH:MM, e.g. quiet_hours = \"22:00-06:00\""
+            ))
+        })
 }
 
 /// `[evidence]`.
@@ -806,6 +944,8 @@ pub(crate) struct Settings {
     /// The Unix socket of `pppoe-bot exec`: `[exec] socket`, or `pppoe-bot.sock` beside the
     /// audit database.
     pub(crate) exec_socket: PathBuf,
+    /// How the routers' session watchers follow `/ppp/active` (`[alerts] poll_secs`).
+    pub(crate) watch: routeros_adapter::WatchSettings,
 }
 
 impl Settings {
@@ -987,7 +1127,7 @@ impl RawConfig {
         let engine = EngineConfig {
             access,
             clients,
-            alerts: pppoe_core::alerts::AlertSettings::default(),
+            alerts: self.alerts.settings(),
             permissions: self.permissions.clone().unwrap_or_default(),
             profiles,
             pools: self.pools.clone(),
@@ -1022,6 +1162,10 @@ impl RawConfig {
             default_country_code: self.default_country_code,
             anchors: self.audit.anchors,
             exec_socket,
+            watch: routeros_adapter::WatchSettings {
+                poll_interval: Duration::from_secs(self.alerts.poll_secs),
+                ..routeros_adapter::WatchSettings::default()
+            },
         })
     }
 
@@ -1261,6 +1405,23 @@ name = "NOC"
         );
         let spaced = format!("{GOOD}\n[isolir]\naddress_list = \"isolir list\"\n");
         assert!(error(&spaced).contains("is not a RouterOS name"));
+        let quiet = format!("{GOOD}\n[alerts]\nquiet_hours = \"22-06\"\n");
+        let e = error(&quiet);
+        let line = quiet.lines().position(|l| l.contains("22-06")).unwrap() + 1;
+        assert!(
+            e.starts_with(&format!("line {line}:"))
+                && e.contains("is not quiet hours")
+                && e.contains("quiet_hours = \"22:00-06:00\""),
+            "{e}"
+        );
+        let soon = format!("{GOOD}\n[alerts]\noffline_after_secs = 10\n");
+        let e = error(&soon);
+        assert!(
+            e.contains("10 is out of range: 60 to 86400, e.g. offline_after_secs = 300"),
+            "{e}"
+        );
+        let typo = format!("{GOOD}\n[alerts]\nofline_after_secs = 600\n");
+        assert!(error(&typo).contains("ofline_after_secs"));
         let not_ws = format!("{GOOD}\n[whatsapp]\nserver_url = \"http://127.0.0.1:1/\"\n");
         assert!(error(&not_ws).contains("starts with ws:// or wss://"));
 
@@ -1430,6 +1591,32 @@ name = "NOC"
             .unwrap();
         assert_eq!(client.get_command_timeout(), Duration::from_secs(7));
         assert_eq!(client.get_connect_timeout(), Duration::from_secs(7));
+    }
+
+    #[test]
+    fn alerts_default_off_and_parse_every_key() {
+        let c = Settings::parse(GOOD).unwrap();
+        let a = &c.engine.alerts;
+        assert!(!a.all);
+        assert_eq!(a.offline_after, Duration::from_secs(300));
+        assert_eq!(c.watch.poll_interval, Duration::from_secs(30));
+        let c = Settings::parse(&format!(
+            "{GOOD}\n[alerts]\nall = true\nnotify = [\"admin\", \"technician\"]\n\
+             offline_after_secs = 600\nflap_count = 5\nflap_minutes = 15\nmass_count = 30\n\
+             mass_percent = 50\nquiet_hours = \"22:00-06:00\"\npoll_secs = 60\n"
+        ))
+        .unwrap();
+        let a = &c.engine.alerts;
+        assert!(a.all);
+        assert_eq!(a.notify, [Role::Admin, Role::Technician]);
+        assert_eq!(a.offline_after, Duration::from_secs(600));
+        assert_eq!((a.flap_count, a.flap_window), (5, Duration::from_secs(900)));
+        assert_eq!((a.mass_count, a.mass_percent), (30, 50));
+        assert_eq!(
+            a.quiet_hours,
+            pppoe_core::alerts::QuietHours::parse("22:00-06:00")
+        );
+        assert_eq!(c.watch.poll_interval, Duration::from_secs(60));
     }
 
     #[test]

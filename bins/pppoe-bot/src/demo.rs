@@ -59,6 +59,8 @@ pub(crate) async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         .context("starting routeros-sim on 127.0.0.1")?;
     let client = ClientConfig::new("127.0.0.1", "pppoe-bot", password).port(server.addr().port());
     let router = RouterOs::new(RouterOsConfig::new("demo-router", client));
+    let (events, watchers) =
+        crate::alerts::spawn_watchers(std::slice::from_ref(&router), Default::default());
     let vk_file = demo_keys(&args.db)?;
     let mut media = args.db.as_os_str().to_owned();
     media.push(".media");
@@ -120,8 +122,18 @@ pub(crate) async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     println!("you are {acting} ({role}); type `help pppoe`, one command per line; Ctrl-D ends.\n");
     console.prompt();
 
+    let alerting = crate::alerts::spawn_alerts(
+        Arc::clone(&engine),
+        Arc::clone(&console),
+        events,
+        crate::alerts::ALERT_TICK,
+    );
     let shutdown = shutdown_signal();
     serve(engine, Arc::clone(&console), shutdown).await;
+    alerting.abort();
+    for watcher in watchers {
+        watcher.abort();
+    }
     closer.abort();
     crate::close_sealed(&store).await;
     server.shutdown().await;

@@ -3,6 +3,7 @@
 //! This binary only wires the crates together: the CLI, the config, telemetry, the console
 //! messenger and graceful shutdown. See ARCHITECTURE.md.
 
+mod alerts;
 mod audit_cmd;
 mod check;
 mod config;
@@ -164,6 +165,8 @@ async fn run(
         }
         routers.push(router);
     }
+    // One session watcher per router, for the alerts (`pantau`, `[alerts]`).
+    let (events, watchers) = alerts::spawn_watchers(&routers, config.watch);
     let router = RouterSet::new(routers)?;
     let store = match open_sealed(
         &config.paths.audit_db,
@@ -207,12 +210,22 @@ async fn run(
         Some(phone) => {
             let console = Arc::new(console::Console::start(phone));
             console.prompt();
+            let alerting = alerts::spawn_alerts(
+                Arc::clone(&engine),
+                Arc::clone(&console),
+                events,
+                alerts::ALERT_TICK,
+            );
             let taken = exec::serve_with(engine, console, store.clone(), exec_listener).await;
+            alerting.abort();
             tracing::info!(messages = taken, "stopped");
             Ok(())
         }
-        None => run_whatsapp(&config, engine, store.clone(), exec_listener).await,
+        None => run_whatsapp(&config, engine, store.clone(), exec_listener, events).await,
     };
+    for watcher in watchers {
+        watcher.abort();
+    }
     closer.abort();
     close_sealed(&store).await;
     tracing::info!("audit log flushed");
@@ -319,6 +332,7 @@ async fn run_whatsapp<R, A, C, T>(
     engine: Arc<Engine<R, A, C, T>>,
     store: AuditStore,
     exec_listener: Option<exec::Listener>,
+    events: tokio::sync::mpsc::Receiver<pppoe_core::SessionEvent>,
 ) -> anyhow::Result<()>
 where
     R: pppoe_core::Router + 'static,
@@ -340,7 +354,14 @@ where
         .await
         .context("connecting to WhatsApp")?;
     let whatsapp = Arc::new(whatsapp);
+    let alerting = alerts::spawn_alerts(
+        Arc::clone(&engine),
+        Arc::clone(&whatsapp),
+        events,
+        alerts::ALERT_TICK,
+    );
     let taken = exec::serve_with(engine, Arc::clone(&whatsapp), store, exec_listener).await;
+    alerting.abort();
     let delivery = whatsapp.delivery_stats();
     tracing::info!(
         messages = taken,

@@ -8,7 +8,7 @@ use routeros_sim::{SimServer, SimState};
 use crate::{run, stdout};
 
 /// Rows of `query` on the database, one line each, columns joined by `|`.
-fn select(db: &std::path::Path, query: &str) -> String {
+pub(crate) fn select(db: &std::path::Path, query: &str) -> String {
     let out = Command::new("python3")
         .arg("-c")
         .arg("import sqlite3,sys\nfor r in sqlite3.connect(sys.argv[1]).execute(sys.argv[2]): print('|'.join('' if v is None else str(v) for v in r))")

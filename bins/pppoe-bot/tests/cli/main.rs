@@ -3,6 +3,7 @@
 //! concurrent senders, and `pppoe-bot exec` against a running bot.
 #![allow(unreachable_pub)]
 
+mod alerts;
 mod audit;
 mod concurrency;
 mod config;
