@@ -13,15 +13,15 @@
 //! user's alone (mode 0600): whoever can open it acts as any configured client.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use anyhow::Context;
 use audit_store::AuditStore;
 use pppoe_core::{
-    AuditSink, Clock, Delivery, DeliveryAudit, Engine, Incoming, Messenger, Outcome, Outgoing,
-    Router, Sender, SystemClock, TicketStore,
+    AuditSink, Clock, Engine, Incoming, Messenger, Outcome, Outgoing, Router, Sender, SystemClock,
+    TicketStore,
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::{Semaphore, watch};
@@ -39,10 +39,6 @@ const REQUEST_WAIT: Duration = Duration::from_secs(10);
 /// How long `pppoe-bot exec` waits for the answer: a command's router steps are each bounded
 /// by `timeout_secs`, so this only ends a wait on a bot that is stuck.
 const ANSWER_WAIT: Duration = Duration::from_secs(300);
-
-/// How long a stop waits for customers' notices sent for clients to be acknowledged before
-/// it records the rest as not known (as `serve` does for chat messages).
-const NOTICE_WAIT: Duration = Duration::from_secs(20);
 
 /// One request: a configured client's name and the command, as a chat message's text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -182,7 +178,7 @@ async fn serve_exec<R, A, C, T, M>(
     T: TicketStore + 'static,
     M: Messenger + 'static,
 {
-    let notices = Arc::new(Notices::default());
+    let notices = Arc::new(serve::Notices::default());
     let permits = Arc::new(Semaphore::new(serve::MAX_IN_FLIGHT));
     let mut tasks = JoinSet::new();
     loop {
@@ -246,7 +242,7 @@ struct Handler<R, A, C, T, M> {
     engine: Arc<Engine<R, A, C, T>>,
     messenger: Arc<M>,
     store: AuditStore,
-    notices: Arc<Notices>,
+    notices: Arc<serve::Notices>,
 }
 
 impl<R, A, C, T, M> Handler<R, A, C, T, M>
@@ -345,19 +341,9 @@ where
                 own.push(reply.text);
                 continue;
             }
-            match reply.audit.clone() {
-                Some(audit) => self.notices.spawn(
-                    Arc::clone(&self.engine),
-                    Arc::clone(&self.messenger),
-                    reply,
-                    audit,
-                ),
-                None => {
-                    if let Err(e) = self.messenger.send(&reply).await {
-                        tracing::error!(error = %e, chat = %reply.chat, "notice not sent");
-                    }
-                }
-            }
+            self.notices
+                .send(&self.engine, &self.messenger, reply)
+                .await;
         }
         own
     }
@@ -369,79 +355,6 @@ fn next_message_id(unix_nanos: i64) -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     format!("exec-{unix_nanos:x}-{n}")
-}
-
-/// Customers' notices caused by clients' commands, waiting for their delivery to be known and
-/// audited, and what each will record (for a stop that cannot wait).
-#[derive(Debug, Default)]
-struct Notices {
-    tasks: Mutex<JoinSet<()>>,
-    unsettled: Mutex<Vec<DeliveryAudit>>,
-}
-
-impl Notices {
-    fn spawn<R, A, C, T, M>(
-        self: &Arc<Self>,
-        engine: Arc<Engine<R, A, C, T>>,
-        messenger: Arc<M>,
-        reply: Outgoing,
-        audit: DeliveryAudit,
-    ) where
-        R: Router + 'static,
-        A: AuditSink + 'static,
-        C: Clock + 'static,
-        T: TicketStore + 'static,
-        M: Messenger + 'static,
-    {
-        lock(&self.unsettled).push(audit.clone());
-        let this = Arc::clone(self);
-        lock(&self.tasks).spawn(async move {
-            let delivery = messenger.send_confirmed(&reply).await;
-            lock(&this.unsettled).retain(|a| a.message_id != audit.message_id);
-            engine.record_delivery(&audit, &delivery).await;
-        });
-    }
-
-    /// Joins the notices that are settled.
-    fn reap(&self) {
-        loop {
-            let next = lock(&self.tasks).try_join_next();
-            let Some(done) = next else { break };
-            report(done);
-        }
-    }
-
-    /// Waits up to [`NOTICE_WAIT`] for the rest, then records those still unsettled as not
-    /// known, so that no notice is left without its row.
-    async fn finish<R, A, C, T>(&self, engine: &Engine<R, A, C, T>)
-    where
-        R: Router,
-        A: AuditSink,
-        C: Clock,
-        T: TicketStore,
-    {
-        let mut tasks = std::mem::take(&mut *lock(&self.tasks));
-        let all = async {
-            while let Some(done) = tasks.join_next().await {
-                report(done);
-            }
-        };
-        if tokio::time::timeout(NOTICE_WAIT, all).await.is_err() {
-            tasks.abort_all();
-            let left = std::mem::take(&mut *lock(&self.unsettled));
-            tracing::warn!(
-                notices = left.len(),
-                "stopping before these customers' notices (from exec clients) were acknowledged; recorded as unknown"
-            );
-            for audit in &left {
-                engine.record_delivery(audit, &Delivery::Unconfirmed).await;
-            }
-        }
-    }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 fn report(done: Result<(), tokio::task::JoinError>) {

@@ -3,7 +3,7 @@
 use std::sync::{Arc, Mutex, PoisonError};
 
 use pppoe_core::{
-    AuditSink, Clock, Delivery, DeliveryAudit, Engine, Messenger, Router, TicketStore,
+    AuditSink, Clock, Delivery, DeliveryAudit, Engine, Messenger, Outgoing, Router, TicketStore,
 };
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
@@ -32,10 +32,7 @@ where
     M: Messenger + 'static,
 {
     let mut tasks = JoinSet::new();
-    // Customers' notices waiting for their delivery to be known and audited, and what each
-    // will record (for a stop that cannot wait for them).
-    let audited: Arc<Mutex<JoinSet<()>>> = Arc::default();
-    let unsettled: Arc<Mutex<Vec<DeliveryAudit>>> = Arc::default();
+    let notices = Arc::new(Notices::default());
     let permits = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
     let mut taken = 0;
     tokio::pin!(shutdown);
@@ -43,13 +40,7 @@ where
         while let Some(done) = tasks.try_join_next() {
             report(done);
         }
-        // Reap the customers' notices that are settled (a JoinSet keeps finished tasks until
-        // they are joined).
-        loop {
-            let next = lock(&audited).try_join_next();
-            let Some(done) = next else { break };
-            report(done);
-        }
+        notices.reap();
         let permit = tokio::select! {
             biased;
             () = &mut shutdown => break,
@@ -72,36 +63,12 @@ where
         }
         let engine = Arc::clone(&engine);
         let messenger = Arc::clone(&messenger);
-        let audited = Arc::clone(&audited);
-        let unsettled = Arc::clone(&unsettled);
+        let notices = Arc::clone(&notices);
         tasks.spawn(async move {
             engine
                 .run(queued, |replies| async {
                     for reply in replies {
-                        match reply.audit.clone() {
-                            // A customer's notice: its fate is audited once the messenger
-                            // knows it (WhatsApp: the server's ack, up to a minute or two),
-                            // without holding up the sender's next command.
-                            Some(audit) => {
-                                let (engine, messenger, unsettled) = (
-                                    Arc::clone(&engine),
-                                    Arc::clone(&messenger),
-                                    Arc::clone(&unsettled),
-                                );
-                                lock(&unsettled).push(audit.clone());
-                                lock(&audited).spawn(async move {
-                                    let delivery = messenger.send_confirmed(&reply).await;
-                                    // Settled: no longer the stop's to record.
-                                    lock(&unsettled).retain(|a| a.message_id != audit.message_id);
-                                    engine.record_delivery(&audit, &delivery).await;
-                                });
-                            }
-                            None => {
-                                if let Err(e) = messenger.send(&reply).await {
-                                    tracing::error!(error = %e, chat = %reply.chat, "reply not sent");
-                                }
-                            }
-                        }
+                        notices.send(&engine, &messenger, reply).await;
                     }
                 })
                 .await;
@@ -117,33 +84,96 @@ where
     while let Some(done) = tasks.join_next().await {
         report(done);
     }
-    let mut audited = std::mem::take(&mut *lock(&audited));
-    if !audited.is_empty() {
-        tracing::info!(
-            notices = audited.len(),
-            wait_secs = NOTICE_WAIT.as_secs(),
-            "waiting for the delivery of customers' notices, to audit it"
-        );
+    notices.finish(&engine).await;
+    taken
+}
+
+/// Customers' notices waiting for their delivery to be known and audited (WhatsApp: the
+/// server's ack, up to a minute or two), without holding up the sender's next command; and
+/// what each will record, for a stop that cannot wait for them. Shared by the message loop and
+/// the exec server.
+#[derive(Debug, Default)]
+pub(crate) struct Notices {
+    tasks: Mutex<JoinSet<()>>,
+    unsettled: Mutex<Vec<DeliveryAudit>>,
+}
+
+impl Notices {
+    /// Sends one outgoing message: a customer's notice (`audit: Some`) on a task of its own
+    /// that audits its delivery, anything else at once.
+    pub(crate) async fn send<R, A, C, T, M>(
+        self: &Arc<Self>,
+        engine: &Arc<Engine<R, A, C, T>>,
+        messenger: &Arc<M>,
+        message: Outgoing,
+    ) where
+        R: Router + 'static,
+        A: AuditSink + 'static,
+        C: Clock + 'static,
+        T: TicketStore + 'static,
+        M: Messenger + 'static,
+    {
+        let Some(audit) = message.audit.clone() else {
+            if let Err(e) = messenger.send(&message).await {
+                tracing::error!(error = %e, chat = %message.chat, "message not sent");
+            }
+            return;
+        };
+        lock(&self.unsettled).push(audit.clone());
+        let (this, engine, messenger) =
+            (Arc::clone(self), Arc::clone(engine), Arc::clone(messenger));
+        lock(&self.tasks).spawn(async move {
+            let delivery = messenger.send_confirmed(&message).await;
+            // Settled: no longer the stop's to record.
+            lock(&this.unsettled).retain(|a| a.message_id != audit.message_id);
+            engine.record_delivery(&audit, &delivery).await;
+        });
     }
-    let all = async {
-        while let Some(done) = audited.join_next().await {
+
+    /// Joins the notices that are settled (a JoinSet keeps finished tasks until joined).
+    pub(crate) fn reap(&self) {
+        loop {
+            let next = lock(&self.tasks).try_join_next();
+            let Some(done) = next else { break };
             report(done);
         }
-    };
-    if tokio::time::timeout(NOTICE_WAIT, all).await.is_err() {
-        // The stop must fit the service manager's timeout: the rest is recorded as not known,
-        // so that no notice is left without its row.
-        audited.abort_all();
-        let left = std::mem::take(&mut *lock(&unsettled));
-        tracing::warn!(
-            notices = left.len(),
-            "stopping before WhatsApp acknowledged these customers' notices; recorded as unknown"
-        );
-        for audit in &left {
-            engine.record_delivery(audit, &Delivery::Unconfirmed).await;
+    }
+
+    /// Waits up to [`NOTICE_WAIT`] for the rest, then records those still unsettled as not
+    /// known, so that no notice is left without its row (the stop must fit the service
+    /// manager's timeout).
+    pub(crate) async fn finish<R, A, C, T>(&self, engine: &Engine<R, A, C, T>)
+    where
+        R: Router,
+        A: AuditSink,
+        C: Clock,
+        T: TicketStore,
+    {
+        let mut tasks = std::mem::take(&mut *lock(&self.tasks));
+        if !tasks.is_empty() {
+            tracing::info!(
+                notices = tasks.len(),
+                wait_secs = NOTICE_WAIT.as_secs(),
+                "waiting for the delivery of customers' notices, to audit it"
+            );
+        }
+        let all = async {
+            while let Some(done) = tasks.join_next().await {
+                report(done);
+            }
+        };
+        if tokio::time::timeout(NOTICE_WAIT, all).await.is_err() {
+            tasks.abort_all();
+            let left = std::mem::take(&mut *lock(&self.unsettled));
+            tracing::warn!(
+                notices = left.len(),
+                "stopping before WhatsApp acknowledged these customers' notices; recorded as unknown"
+            );
+            for audit in &left {
+                engine.record_delivery(audit, &Delivery::Unconfirmed).await;
+            }
         }
     }
-    taken
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
