@@ -75,7 +75,7 @@ impl<R: Router, A: AuditSink, C: Clock, T: TicketStore> Engine<R, A, C, T> {
     pub async fn session_event(&self, event: &SessionEvent) -> Vec<Outgoing> {
         let now = self.clock.now();
         if let SessionEvent::Lost { router, why } = event {
-            tracing::warn!(%router, %why, "session watcher lost the router; alerts wait for its next report");
+            tracing::debug!(%router, %why, "session watcher lost the router; alerts wait for its next report");
         }
         let raised = self.tracker().observe(event, now);
         self.raise(raised, now).await
