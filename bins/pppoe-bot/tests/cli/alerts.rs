@@ -35,18 +35,11 @@ async fn pantau_tells_the_technician_when_the_user_connects_and_audits_it() {
     }
     let server = SimServer::start(state.clone()).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("audit.db");
-    crate::setup_keys(&db);
-    let path = dir.path().join("config.toml");
-    std::fs::write(
-        &path,
-        format!(
-            "[paths]\naudit_db = {:?}\n\n[[routers]]\nname = \"core-1\"\nhost = \"127.0.0.1\"\nport = {}\nuser = \"api\"\npassword = \"api-secret\"\n\n[[access]]\nphone = \"0812-3456-7890\"\nrole = \"admin\"\nname = \"NOC\"\n\n[alerts]\npoll_secs = 5\n",
-            db.to_str().unwrap(),
-            server.addr().port(),
-        ),
-    )
-    .unwrap();
+    let (db, path) = crate::sim_config(
+        dir.path(),
+        server.addr().port(),
+        "\n[alerts]\npoll_secs = 5\n",
+    );
     let mut child = Command::new(crate::BIN)
         .args([
             "run",

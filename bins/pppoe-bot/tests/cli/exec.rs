@@ -22,28 +22,7 @@ const START_WAIT: Duration = Duration::from_secs(60);
 /// A config with two clients: `billing` (admin) and `kasir` (technician); the socket is the
 /// default one, beside the audit database.
 fn write_config(dir: &Path, router_port: u16) -> PathBuf {
-    let db = dir.join("audit.db");
-    crate::setup_keys(&db);
-    let path = dir.join("config.toml");
-    std::fs::write(
-        &path,
-        format!(
-            r#"
-[paths]
-audit_db = {db:?}
-
-[[routers]]
-name = "core-1"
-host = "127.0.0.1"
-port = {router_port}
-user = "api"
-password = "api-secret"
-
-[[access]]
-phone = "0812-3456-7890"
-role = "admin"
-name = "NOC"
-
+    let extra = r#"
 [[clients]]
 name = "billing"
 role = "admin"
@@ -54,12 +33,8 @@ role = "technician"
 
 [customer]
 notify_on_create = true
-"#,
-            db = db.to_str().unwrap(),
-        ),
-    )
-    .unwrap();
-    path
+"#;
+    crate::sim_config(dir, router_port, extra).1
 }
 
 /// `pppoe-bot run --messenger console`, its stdin held open (closing it stops the bot).

@@ -33,18 +33,7 @@ async fn isolir_and_buka_change_the_router_and_the_records_exactly() {
     let ip = before.remote_address.expect("john123 has a static IP");
     let server = SimServer::start(state.clone()).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("audit.db");
-    crate::setup_keys(&db);
-    let path = dir.path().join("config.toml");
-    std::fs::write(
-        &path,
-        format!(
-            "[paths]\naudit_db = {:?}\n\n[[routers]]\nname = \"core-1\"\nhost = \"127.0.0.1\"\nport = {}\nuser = \"api\"\npassword = \"api-secret\"\n\n[[access]]\nphone = \"0812-3456-7890\"\nrole = \"admin\"\nname = \"NOC\"\n",
-            db.to_str().unwrap(),
-            server.addr().port(),
-        ),
-    )
-    .unwrap();
+    let (db, path) = crate::sim_config(dir.path(), server.addr().port(), "");
     let config = path.to_str().unwrap().to_owned();
     let isolate = {
         let config = config.clone();

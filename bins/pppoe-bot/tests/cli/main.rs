@@ -38,6 +38,44 @@ pub fn run_bytes(args: &[&str], stdin: &[u8]) -> Output {
     child.wait_with_output().unwrap()
 }
 
+/// A config for `run` in `dir`: the audit log `dir/audit.db` with its sealing keys, routeros-sim
+/// on `router_port` as router `core-1` (API user `api`, password `api-secret`), one admin
+/// (0812-3456-7890, "NOC"), then `extra` (more tables). Returns the audit log's path and the
+/// config's.
+pub fn sim_config(
+    dir: &Path,
+    router_port: u16,
+    extra: &str,
+) -> (std::path::PathBuf, std::path::PathBuf) {
+    let db = dir.join("audit.db");
+    setup_keys(&db);
+    let path = dir.join("config.toml");
+    std::fs::write(
+        &path,
+        format!(
+            r#"
+[paths]
+audit_db = {db:?}
+
+[[routers]]
+name = "core-1"
+host = "127.0.0.1"
+port = {router_port}
+user = "api"
+password = "api-secret"
+
+[[access]]
+phone = "0812-3456-7890"
+role = "admin"
+name = "NOC"
+{extra}"#,
+            db = db.to_str().unwrap(),
+        ),
+    )
+    .unwrap();
+    (db, path)
+}
+
 /// `audit setup-keys` for `db`: the sealing keys `run` needs. Returns the verification key.
 pub fn setup_keys(db: &Path) -> String {
     let out = run(&["audit", "setup-keys", "--db", db.to_str().unwrap()], "");
