@@ -222,18 +222,7 @@ async fn serve_exec<R, A, C, T, M>(
     }
     // New `pppoe-bot exec` calls now hear that no bot is running.
     drop(listener);
-    while let Some(done) = tasks.try_join_next() {
-        report(done);
-    }
-    if !tasks.is_empty() {
-        tracing::info!(
-            in_flight = tasks.len(),
-            "exec: no new requests; answering those in flight"
-        );
-    }
-    while let Some(done) = tasks.join_next().await {
-        report(done);
-    }
+    serve::finish_in_flight(tasks, "exec: no new requests; answering those in flight").await;
     notices.finish(&engine).await;
 }
 

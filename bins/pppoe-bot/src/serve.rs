@@ -75,17 +75,23 @@ where
             drop(permit);
         });
     }
+    finish_in_flight(tasks, "no new messages; finishing those in flight").await;
+    notices.finish(&engine).await;
+    taken
+}
+
+/// Waits for the tasks still running after new work stopped being taken, saying `what` when
+/// there are any.
+pub(crate) async fn finish_in_flight(mut tasks: JoinSet<()>, what: &str) {
+    while let Some(done) = tasks.try_join_next() {
+        report(done);
+    }
     if !tasks.is_empty() {
-        tracing::info!(
-            in_flight = tasks.len(),
-            "no new messages; finishing those in flight"
-        );
+        tracing::info!(in_flight = tasks.len(), "{what}");
     }
     while let Some(done) = tasks.join_next().await {
         report(done);
     }
-    notices.finish(&engine).await;
-    taken
 }
 
 /// Customers' notices waiting for their delivery to be known and audited (WhatsApp: the
