@@ -7,8 +7,10 @@
 //!                      │ a timeout discards the connection; an idle one is checked before use
 //!                      │ bounded in-flight commands: a bounded wait for a slot, one slot each
 //!                      │ server-side queries (?name=) and .proplist; never print-all to find one
-//!                      └ a write whose reply was lost is re-read before it is retried; if the
-//!                        re-read fails too, the result is `Unconfirmed`, never "failed"
+//!                      │ a write whose reply was lost is re-read before it is retried; if the
+//!                      │ re-read fails too, the result is `Unconfirmed`, never "failed"
+//!                      └ listings from the mirror: /ppp/secret and /ppp/active kept by listen
+//!                        on a connection of its own (mirror.rs)
 //! ```
 //!
 //! `/ppp/secret` for secrets, `/ppp/active` for sessions (kicking removes every session of a
@@ -22,6 +24,27 @@
 //! After a failed connection attempt, a background task keeps trying with exponential backoff
 //! (`backoff_initial` doubling to `backoff_max`), so that the connection is back before the next
 //! command when the router returns; a command never waits for the backoff.
+//!
+//! **Listings come from a mirror.** A `pppoe` listing, its filters and `offline` would
+//! otherwise print the whole `/ppp/secret` table (20,000 rows on a large router, even for a
+//! page past the end) on a router whose small CPU also routes. So each `RouterOs` keeps a
+//! copy of `/ppp/secret` (only the properties listings show) and of `/ppp/active` (`.id`,
+//! `name`), on a connection of its own, started by [`RouterOs::start_mirror`] (for a
+//! program's start-up) or else by the first listing: `listen` on both menus, started before
+//! a `print` of both that loads them; then each listen row is applied by `.id` (added or
+//! replaced; `.dead` removes), so a change made elsewhere shows as soon as its row has
+//! arrived. A listing is served from it once loaded, with the router's filter rules and
+//! order, and costs the router nothing; before the first load completes it reads the router
+//! as before. A router that refuses `listen` is re-read every
+//! [`MirrorSettings::resync_every`] instead. Look-ups before a change (`find_secret`) and
+//! every change still go to the router, the source of truth; after a change the router
+//! acknowledged, the mirror is changed at once, so the next listing shows it. The mirror
+//! knows when it last matched the router (its load, then each answered liveness check on
+//! its connection); when that is older than [`MirrorSettings::stale_after`] (the router is
+//! lost: the mirror keeps serving and reconnects with backoff, loading everything again),
+//! pages carry [`SecretPage::stale_as_of`](pppoe_core::SecretPage::stale_as_of) and the
+//! engine says so. [`RouterOsConfig::mirror`] `None` turns it off.
+//! [`RouterOs::mirror_status`] tells what it is doing.
 //!
 //! [`RouterOs::watch_sessions`] follows `/ppp/active` for online/offline alerts, on a
 //! connection of its own (a `listen` never takes a command slot): after every connect a
@@ -51,6 +74,7 @@
 #![deny(missing_docs)]
 
 mod mapping;
+mod mirror;
 mod watch;
 
 use std::collections::HashSet;
@@ -67,11 +91,13 @@ use routeros_api::{Attributes, Client, ClientConfig, ClientError, Command, Query
 use tokio::sync::{Mutex, Semaphore, SemaphorePermit};
 use tokio::time::Instant;
 
+pub use crate::mirror::{MirrorMode, MirrorSettings, MirrorStatus};
 pub use crate::watch::{WatchSettings, watch_sessions};
 
 use crate::mapping::{
     ACTIVE_PROPS, ADDRESS_LIST_CHECK_PROPS, ADDRESS_LIST_PROPS, LIST_PROPS, SECRET_PROPS, map_error,
 };
+use crate::mirror::Mirror;
 
 /// Settings of one router.
 #[derive(Debug, Clone)]
@@ -95,6 +121,10 @@ pub struct RouterOsConfig {
     pub backoff_initial: Duration,
     /// Longest wait between background connection attempts (default 30 s).
     pub backoff_max: Duration,
+    /// Serve listings from a mirror of `/ppp/secret` and `/ppp/active` kept current by
+    /// `listen` (see the crate's documentation; default: on, with
+    /// [`MirrorSettings::default`]). `None`: every listing reads the router.
+    pub mirror: Option<MirrorSettings>,
 }
 
 impl RouterOsConfig {
@@ -108,6 +138,7 @@ impl RouterOsConfig {
             idle_check: Some(Duration::from_secs(60)),
             backoff_initial: Duration::from_secs(1),
             backoff_max: Duration::from_secs(30),
+            mirror: Some(MirrorSettings::default()),
         }
     }
 }
@@ -150,6 +181,8 @@ struct Shared {
     current: Mutex<Option<Client>>,
     health: std::sync::Mutex<ConnState>,
     permits: Semaphore,
+    /// The mirror, if configured (started by the first listing or by `start_mirror`).
+    mirror: Option<Mirror>,
 }
 
 /// The outcome of sending a write.
@@ -164,12 +197,14 @@ impl RouterOs {
     /// A router; nothing is connected until the first command.
     pub fn new(config: RouterOsConfig) -> Self {
         let permits = Semaphore::new(config.max_in_flight.max(1));
+        let mirror = config.mirror.map(Mirror::new);
         Self {
             shared: Arc::new(Shared {
                 config,
                 current: Mutex::new(None),
                 health: std::sync::Mutex::default(),
                 permits,
+                mirror,
             }),
         }
     }
@@ -672,18 +707,11 @@ async fn reconnect(shared: Weak<Shared>) {
     }
 }
 
-impl pppoe_core::NamedRouter for RouterOs {
-    fn name(&self) -> &str {
-        &self.shared.config.name
-    }
-}
-
-impl Router for RouterOs {
-    async fn find_secret(&self, name: &Username) -> Result<Option<Secret>, RouterError> {
-        self.secret_by_name(name.as_str()).await
-    }
-
-    async fn list_secrets(
+impl RouterOs {
+    /// A listing read from the router: `/ppp/secret/print` with [`LIST_PROPS`] (the whole
+    /// table streams through, one page is kept), and `/ppp/active` for whether each is
+    /// online.
+    async fn list_from_router(
         &self,
         filter: &ListFilter,
         page: PageRequest,
@@ -747,6 +775,34 @@ impl Router for RouterOs {
             total,
         })
     }
+}
+
+impl pppoe_core::NamedRouter for RouterOs {
+    fn name(&self) -> &str {
+        &self.shared.config.name
+    }
+}
+
+impl Router for RouterOs {
+    async fn find_secret(&self, name: &Username) -> Result<Option<Secret>, RouterError> {
+        self.secret_by_name(name.as_str()).await
+    }
+
+    /// From the mirror once it has loaded (started by the first listing if need be); from
+    /// the router before that, or without a mirror.
+    async fn list_secrets(
+        &self,
+        filter: &ListFilter,
+        page: PageRequest,
+    ) -> Result<SecretPage, RouterError> {
+        if let Some(mirror) = &self.shared.mirror {
+            self.start_mirror();
+            if let Some(page) = mirror.page(self.name(), filter, page) {
+                return Ok(page);
+            }
+        }
+        self.list_from_router(filter, page).await
+    }
 
     async fn add_secret(&self, new: &NewSecret) -> Result<SecretRef, RouterError> {
         let mut command = Command::new("/ppp/secret/add")
@@ -770,16 +826,20 @@ impl Router for RouterOs {
                     .is_some_and(|s| s.profile == new.profile))
             })
             .await?;
-        match r.as_ref().and_then(Response::ret) {
-            Some(id) => Ok(self.secret_ref(id.to_owned())),
+        let at = match r.as_ref().and_then(Response::ret) {
+            Some(id) => self.secret_ref(id.to_owned()),
             None => self
                 .secret_by_name(name)
                 .await?
                 .map(|s| s.at)
                 .ok_or_else(|| {
                     RouterError::Rejected("the router did not return the new .id".into())
-                }),
+                })?,
+        };
+        if let Some(mirror) = &self.shared.mirror {
+            mirror.added(&at.id, new);
         }
+        Ok(at)
     }
 
     async fn update_secret(
@@ -820,6 +880,9 @@ impl Router for RouterOs {
             Ok(applied)
         })
         .await?;
+        if let Some(mirror) = &self.shared.mirror {
+            mirror.updated(&at.id, change);
+        }
         Ok(())
     }
 
@@ -827,6 +890,9 @@ impl Router for RouterOs {
         let command = Command::new("/ppp/secret/remove").attr(".id", &at.id);
         let gone = || async { Ok(self.secret_by_id(&at.id).await?.is_none()) };
         self.write(command, gone).await?;
+        if let Some(mirror) = &self.shared.mirror {
+            mirror.removed(&at.id);
+        }
         Ok(())
     }
 
@@ -858,6 +924,9 @@ impl Router for RouterOs {
                 // The session ended on its own in between: nothing to kick.
                 Err(RouterError::NotFound) => {}
                 Err(e) => return Err(e),
+            }
+            if let Some(mirror) = &self.shared.mirror {
+                mirror.session_ended(&session.id);
             }
         }
         Ok(kicked)

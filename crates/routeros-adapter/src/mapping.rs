@@ -84,17 +84,18 @@ pub(crate) fn map_trap(message: &str) -> RouterError {
 }
 
 /// A RouterOS boolean; absent or not a boolean is `false`.
-fn flag(text: Option<&str>) -> bool {
+pub(crate) fn flag(text: Option<&str>) -> bool {
     text.and_then(value::parse_bool).unwrap_or(false)
 }
 
 /// A RouterOS date and time (`last-logged-out`), on the router's clock.
-fn datetime(text: &str) -> Option<NaiveDateTime> {
+pub(crate) fn datetime(text: &str) -> Option<NaiveDateTime> {
     let secs = value::parse_datetime(text)?;
     Some(chrono::DateTime::from_timestamp(secs, 0)?.naive_utc())
 }
 
-fn non_empty(value: Option<&str>) -> Option<&str> {
+/// The value, unless absent or empty.
+pub(crate) fn non_empty(value: Option<&str>) -> Option<&str> {
     value.filter(|v| !v.is_empty())
 }
 

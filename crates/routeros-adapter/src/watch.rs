@@ -39,8 +39,9 @@ use tokio::time::{Instant, Interval, MissedTickBehavior};
 
 use crate::RouterOs;
 
-/// What the watcher asks of `/ppp/active`: the item id and the secret's name.
-const PROPS: &[&str] = &[".id", "name"];
+/// What the watcher (and the mirror) asks of `/ppp/active`: the item id and the secret's
+/// name.
+pub(crate) const PROPS: &[&str] = &[".id", "name"];
 
 /// How a watcher follows `/ppp/active` (see [`RouterOs::watch_sessions`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -241,6 +242,22 @@ async fn connection<F: Follower>(follower: &mut F, config: &ClientConfig) -> Sto
     stop
 }
 
+/// The name of session `id`, for a listen row that came without it (RouterOS did not send
+/// it); `None` if the session is gone already (its `.dead` row follows).
+pub(crate) async fn session_name(client: &Client, id: &str) -> Result<Option<String>, String> {
+    let command = Command::new("/ppp/active/print")
+        .query(QueryWord::eq(".id", id))
+        .proplist(PROPS);
+    match client.call(command).await {
+        Ok(response) => Ok(response
+            .rows
+            .first()
+            .and_then(|r| r.get("name"))
+            .map(str::to_owned)),
+        Err(e) => Err(format!("/ppp/active/print: {e}")),
+    }
+}
+
 /// The connection still answers: `/system/identity/print` within `limit`.
 pub(crate) async fn probe(client: &Client, limit: Duration) -> Result<(), String> {
     let command = Command::new("/system/identity/print").proplist(&["name"]);
@@ -253,10 +270,10 @@ pub(crate) async fn probe(client: &Client, limit: Duration) -> Result<(), String
 /// What [`Listens::next`] heard.
 #[derive(Debug)]
 pub(crate) enum Heard {
-    /// A row of one of the listens.
-    Row(Attributes),
-    /// The liveness check answered.
-    Alive,
+    /// A row of the listen at this index (in the order given to [`Listens::new`]).
+    Row(usize, Attributes),
+    /// The liveness check answered; it was sent at this moment.
+    Alive(Instant),
     /// A listen was refused: a `!trap` before any row (the router lacks `listen`, or the
     /// user may not use it), with its message.
     Refused(String),
@@ -330,14 +347,15 @@ impl Listens {
         })
         .await;
         let Some((i, row)) = next else {
+            let sent = Instant::now();
             probe(client, self.limit).await?;
-            return Ok(Heard::Alive);
+            return Ok(Heard::Alive(sent));
         };
         let listen = &mut self.listens[i];
         match row {
             Some(Ok(row)) => {
                 listen.heard = true;
-                Ok(Heard::Row(row))
+                Ok(Heard::Row(i, row))
             }
             Some(Err(ClientError::Trap { message, .. })) if !listen.heard => {
                 Ok(Heard::Refused(message))
@@ -462,12 +480,12 @@ impl Watcher {
                 Ok(Ok(heard)) => heard,
             };
             match heard {
-                Heard::Row(row) => {
+                Heard::Row(_, row) => {
                     if let Err(stop) = self.apply(client, &mut sessions, &row).await {
                         return stop;
                     }
                 }
-                Heard::Alive => {}
+                Heard::Alive(_) => {}
                 Heard::Refused(message) => {
                     drop(listens);
                     return self.poll(client, &message).await;
@@ -486,18 +504,11 @@ impl Watcher {
         let changes = match sessions.apply(row) {
             Applied::Changes(changes) => changes,
             Applied::NeedsName(id) => {
-                // A new `.id` without its name (RouterOS did not send it): ask for it.
-                let command = Command::new("/ppp/active/print")
-                    .query(QueryWord::eq(".id", &id))
-                    .proplist(PROPS);
-                let rows = match self.or_gone(client.call(command)).await? {
-                    Ok(response) => response.rows,
-                    Err(e) => return Err(Stop::Lost(format!("/ppp/active/print: {e}"))),
-                };
                 // Gone already, then a `.dead` row for it follows, which is nothing.
-                match rows.first().and_then(|r| r.get("name")) {
-                    Some(name) => sessions.insert(&id, name),
-                    None => Vec::new(),
+                match self.or_gone(session_name(client, &id)).await? {
+                    Ok(Some(name)) => sessions.insert(&id, &name),
+                    Ok(None) => Vec::new(),
+                    Err(why) => return Err(Stop::Lost(why)),
                 }
             }
         };
@@ -544,29 +555,30 @@ impl Watcher {
 
 /// A name's first session started, or its last one ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Change {
+pub(crate) enum Change {
     Up(String),
     Down(String),
 }
 
 /// What a listen row did.
 #[derive(Debug, PartialEq, Eq)]
-enum Applied {
+pub(crate) enum Applied {
     Changes(Vec<Change>),
     /// A new `.id` whose row has no name.
     NeedsName(String),
 }
 
-/// The sessions known: `.id -> name`, and how many sessions each name has.
+/// The sessions known: `.id -> name`, and how many sessions each name has. The watcher's,
+/// and the mirror's `/ppp/active`.
 #[derive(Debug, Default)]
-struct Sessions {
+pub(crate) struct Sessions {
     names: HashMap<String, String>,
     counts: HashMap<String, usize>,
 }
 
 impl Sessions {
     /// From a print's rows (rows without an id or a name are skipped).
-    fn from_rows(rows: &[Attributes]) -> Self {
+    pub(crate) fn from_rows(rows: &[Attributes]) -> Self {
         let mut sessions = Self::default();
         for row in rows {
             if let (Some(id), Some(name)) = (row.get(".id"), row.get("name")) {
@@ -574,6 +586,30 @@ impl Sessions {
             }
         }
         sessions
+    }
+
+    /// Whether `name` has a session.
+    pub(crate) fn contains(&self, name: &str) -> bool {
+        self.counts.contains_key(name)
+    }
+
+    /// How many sessions there are.
+    pub(crate) fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    /// The heap bytes of the two maps and their strings (see `mirror::map_bytes`).
+    pub(crate) fn heap_bytes(&self) -> usize {
+        use std::mem::size_of;
+        let maps = crate::mirror::map_bytes(self.names.capacity(), size_of::<(String, String)>())
+            + crate::mirror::map_bytes(self.counts.capacity(), size_of::<(String, usize)>());
+        let names: usize = self
+            .names
+            .iter()
+            .map(|(id, name)| id.capacity() + name.capacity())
+            .sum();
+        let counted: usize = self.counts.keys().map(String::capacity).sum();
+        maps + names + counted
     }
 
     /// The names online, each once, sorted.
@@ -586,7 +622,7 @@ impl Sessions {
     /// Records session `id` of `name`: `Up` if it is the name's first. An id known under
     /// another name (not seen on `/ppp/active`, but handled) moves: `Down` for the old name
     /// if that was its last session.
-    fn insert(&mut self, id: &str, name: &str) -> Vec<Change> {
+    pub(crate) fn insert(&mut self, id: &str, name: &str) -> Vec<Change> {
         let mut changes = Vec::new();
         match self.names.get(id) {
             Some(old) if old == name => return changes,
@@ -603,7 +639,7 @@ impl Sessions {
     }
 
     /// Forgets session `id`: `Down` if its name has no other session.
-    fn remove(&mut self, id: &str) -> Option<Change> {
+    pub(crate) fn remove(&mut self, id: &str) -> Option<Change> {
         let name = self.names.remove(id)?;
         let count = self.counts.get_mut(&name)?;
         *count -= 1;
@@ -617,7 +653,7 @@ impl Sessions {
     /// A listen row. `.dead` (`yes` or `true`) removes the id, whatever else the row holds
     /// (RouterOS sends only `.id`); another row with a new id adds it, one with a known id
     /// and the same name (or no name) is nothing.
-    fn apply(&mut self, row: &Attributes) -> Applied {
+    pub(crate) fn apply(&mut self, row: &Attributes) -> Applied {
         let Some(id) = row.get(".id") else {
             return Applied::Changes(Vec::new());
         };

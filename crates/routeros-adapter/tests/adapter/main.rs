@@ -13,6 +13,7 @@ use routeros_adapter::{RouterOs, RouterOsConfig};
 use routeros_api::ClientConfig;
 use routeros_sim::{Fault, SimServer, SimState};
 
+mod mirror;
 mod watch;
 
 async fn sim(state: SimState) -> (SimServer, RouterOs) {
@@ -217,9 +218,29 @@ async fn sessions_kick_traffic_profiles_and_ip_users() {
 
 #[tokio::test]
 async fn listing_filters_pages_and_counts() {
+    // The router path: every listing without a mirror, and before the mirror's first load.
+    listing_filters(false).await;
+}
+
+#[tokio::test]
+async fn listing_filters_pages_and_counts_from_the_mirror() {
+    listing_filters(true).await;
+}
+
+/// The same listings and assertions from the router and from the mirror.
+async fn listing_filters(mirrored: bool) {
     let state = examples();
     state.add_seeded(300, 11);
     let (server, router) = sim(state).await;
+    let router = if mirrored {
+        mirror::loaded(&router).await;
+        router
+    } else {
+        let mut config = config_with_timeout(&server, Duration::from_secs(5));
+        config.mirror = None;
+        RouterOs::new(config)
+    };
+    let secret_rows = server.state().rows_sent("/ppp/secret");
     let all = router
         .list_secrets(&ListFilter::All, PageRequest::page(1, 20))
         .await
@@ -281,6 +302,18 @@ async fn listing_filters_pages_and_counts() {
     // Down: enabled and without a session, with RouterOS's own disconnect reason.
     let online_name = online.items[0].secret.name.clone();
     server.state().disconnect(&online_name).unwrap();
+    if mirrored {
+        // A change made by someone else reaches the mirror by its listens (the session's
+        // end, and the secret's last-logged-out): wait for both.
+        let logged_out = server.state().secret(&online_name).unwrap().last_logged_out;
+        mirror::listed_until(&router, &ListFilter::Down, |page| {
+            page.items.iter().any(|i| {
+                i.secret.name == online_name
+                    && i.secret.last_logged_out.map(|t| t.and_utc().timestamp()) == logged_out
+            })
+        })
+        .await;
+    }
     let down = router
         .list_secrets(&ListFilter::Down, PageRequest::page(1, 500))
         .await
@@ -316,6 +349,11 @@ async fn listing_filters_pages_and_counts() {
             .all(|i| i.secret.name.to_lowercase().contains("john"))
     );
     assert!(jo.total >= 1);
+    if mirrored {
+        // Of /ppp/secret, the router sent only the listen's row for the hang-up and the row
+        // of find_secret: the listings cost it nothing.
+        assert_eq!(server.state().rows_sent("/ppp/secret"), secret_rows + 2);
+    }
 }
 
 #[tokio::test]
@@ -782,7 +820,12 @@ async fn a_slow_router_times_out_with_a_typed_error() {
 async fn a_listing_cut_mid_reply_is_retried_once_on_a_new_connection() {
     let state = examples();
     state.add_seeded(2000, 5);
-    let (server, router) = sim(state).await;
+    let (server, _) = sim(state).await;
+    // The router path (listings before the mirror's first load): no mirror, whose own
+    // connection would count and take the cuts.
+    let mut config = config_with_timeout(&server, Duration::from_secs(5));
+    config.mirror = None;
+    let router = RouterOs::new(config);
     router.find_secret(&user("john123")).await.unwrap();
     server.state().inject(Fault::CloseAfterReplies(100));
     let page = router
