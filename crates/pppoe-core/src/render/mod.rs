@@ -6,8 +6,8 @@
 //! (`lexicon.rs`) of the renderer's language, `ID` (`id.rs`) or `EN` (`en.rs`), chosen once in
 //! [`Renderer::new`].
 
-mod en;
 mod alerts;
+mod en;
 mod evidence;
 mod id;
 mod isolir;
