@@ -59,6 +59,7 @@ pub(crate) async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         .context("starting routeros-sim on 127.0.0.1")?;
     let client = ClientConfig::new("127.0.0.1", "pppoe-bot", password).port(server.addr().port());
     let router = RouterOs::new(RouterOsConfig::new("demo-router", client));
+    router.start_mirror();
     let (events, watchers) =
         crate::alerts::spawn_watchers(std::slice::from_ref(&router), Default::default());
     let vk_file = demo_keys(&args.db)?;

@@ -163,6 +163,9 @@ async fn run(
                 tracing::warn!(router = %r.name, error = %e, "router not reachable yet; commands will retry the connection");
             }
         }
+        // Listings are served from a copy of /ppp/secret and /ppp/active kept current with
+        // `listen`: loaded now rather than by the first listing.
+        router.start_mirror();
         routers.push(router);
     }
     // One session watcher per router, for the alerts (`pantau`, `[alerts]`).
