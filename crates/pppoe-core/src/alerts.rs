@@ -264,8 +264,8 @@ struct Sub {
     since: DateTime<Utc>,
     /// The offline alert was decided (sent, or nobody to send it to): not again.
     offline_done: bool,
-    /// Who got the offline alert (for "online again").
-    told: Option<(Vec<String>, bool)>,
+    /// An offline alert was sent, and whether to the `notify` roles (for "online again").
+    told: Option<bool>,
     /// Drops within the flap window.
     drops: VecDeque<DateTime<Utc>>,
     /// Flapping (summarised) until then: no per-drop alerts.
@@ -435,6 +435,7 @@ impl AlertTracker {
 
     fn up(&mut self, router: &str, user: &str, now: DateTime<Utc>) -> Vec<Raised> {
         let watchers = self.watchers(user, now);
+        let quiet = self.quiet(now);
         let state = self.routers.entry(router.to_owned()).or_default();
         state.synced = true;
         let sub = state
@@ -460,12 +461,12 @@ impl AlertTracker {
         let router = router.to_owned();
         let user = user.to_owned();
         match told {
-            // Told it was offline: told it is back (the watchers of now too).
-            Some((mut to, broadcast)) => {
-                for w in watchers {
-                    if !to.contains(&w) {
-                        to.push(w);
-                    }
+            // Told it was offline: told it is back; those who watch it now (not who stopped
+            // meanwhile), and the notify roles if they were told, outside quiet hours.
+            Some(broadcast) => {
+                let broadcast = broadcast && !quiet;
+                if watchers.is_empty() && !broadcast {
+                    return Vec::new();
                 }
                 vec![Raised {
                     alert: Alert::Online {
@@ -473,7 +474,7 @@ impl AlertTracker {
                         user,
                         after: down_for,
                     },
-                    watchers: to,
+                    watchers,
                     broadcast,
                 }]
             }
@@ -618,7 +619,7 @@ impl AlertTracker {
             if !broadcast && watchers.is_empty() {
                 continue;
             }
-            sub.told = Some((watchers.clone(), broadcast));
+            sub.told = Some(broadcast);
             out.push(Raised {
                 alert: Alert::Offline {
                     router,
@@ -635,7 +636,7 @@ impl AlertTracker {
                 for (user, sub) in &mut state.subs {
                     if sub.held && !sub.online {
                         held.push((name.clone(), user.clone()));
-                        sub.told = Some((Vec::new(), true));
+                        sub.told = Some(true);
                     }
                     sub.held = false;
                 }
@@ -798,6 +799,17 @@ mod tests {
         assert!(t.unwatch("budi01", "6281234567890"));
         t.observe(&down("budi01"), t0() + mins(30));
         assert!(t.tick(t0() + mins(40)).is_empty());
+    }
+
+    #[test]
+    fn who_stopped_watching_is_not_told_it_is_back() {
+        let mut t = tracker(false);
+        t.observe(&snapshot(&["budi01"]), t0());
+        t.watch("budi01", "62811", t0());
+        t.observe(&down("budi01"), t0());
+        assert_eq!(kinds(&t.tick(t0() + mins(6))), ["offline"]);
+        t.unwatch("budi01", "62811");
+        assert!(t.observe(&up("budi01"), t0() + mins(8)).is_empty());
     }
 
     #[test]
