@@ -154,7 +154,13 @@ async fn run(
     let exec_listener = exec::listen_if_configured(&config)?;
     let mut routers = Vec::new();
     for r in &config.routers {
-        let router = RouterOs::new(r.router_config()?);
+        let mut router_config = r.router_config()?;
+        // The mirror also feeds the alerts; where the router refuses `listen` it re-reads
+        // the tables every `[alerts] poll_secs`.
+        if let Some(mirror) = router_config.mirror.as_mut() {
+            mirror.resync_every = config.watch.poll_interval;
+        }
+        let router = RouterOs::new(router_config);
         match router.health().await {
             Ok(h) => {
                 tracing::info!(router = %r.name, identity = %h.identity, version = ?h.version, "router reachable");

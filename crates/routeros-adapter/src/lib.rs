@@ -197,7 +197,7 @@ impl RouterOs {
     /// A router; nothing is connected until the first command.
     pub fn new(config: RouterOsConfig) -> Self {
         let permits = Semaphore::new(config.max_in_flight.max(1));
-        let mirror = config.mirror.map(Mirror::new);
+        let mirror = config.mirror.map(|m| Mirror::new(m, &config.name));
         Self {
             shared: Arc::new(Shared {
                 config,

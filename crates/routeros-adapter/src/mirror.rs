@@ -38,6 +38,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use pppoe_core::{
     ListFilter, ListedSecret, NewSecret, PageRequest, Secret, SecretChange, SecretPage, SecretRef,
+    SessionEvent,
 };
 use routeros_api::value::{self, ItemId};
 use routeros_api::{Attributes, Client, ClientConfig, Command, QueryWord};
@@ -47,8 +48,8 @@ use tokio::time::Instant;
 use crate::RouterOs;
 use crate::mapping::{self, LIST_PROPS};
 use crate::watch::{
-    self as follow, Applied, Backoff, Follower, Gone, Heard, Listens, Sessions, Stop, or_gone,
-    session_name, supervise,
+    self as follow, Applied, Backoff, Change, Follower, Gone, Heard, Listens, Sessions, Stop,
+    or_gone, session_name, supervise,
 };
 
 /// How a [`RouterOs`] mirrors its router ([`RouterOsConfig::mirror`](crate::RouterOsConfig::mirror)).
@@ -184,10 +185,12 @@ pub(crate) struct Mirror {
 }
 
 impl Mirror {
-    pub(crate) fn new(settings: MirrorSettings) -> Self {
+    pub(crate) fn new(settings: MirrorSettings, router: &str) -> Self {
         Self {
             settings,
             cell: Arc::new(Cell {
+                router: router.to_owned(),
+                subscribers: Mutex::default(),
                 state: RwLock::default(),
                 status: watch::Sender::new(MirrorStatus {
                     mode: MirrorMode::Starting,
@@ -299,6 +302,25 @@ impl Mirror {
     pub(crate) fn session_ended(&self, id: &str) {
         self.cell.write(Write::SessionEnded(id.to_owned()));
     }
+
+    /// `events` gets the session changes from now on: a `Snapshot` at once if the mirror has
+    /// loaded (else with its load), then `Up`/`Down` as the listen (or the adapter's own
+    /// kicks) change the table, a `Snapshot` after every load, `Lost` once per outage.
+    pub(crate) fn subscribe(&self, events: mpsc::Sender<SessionEvent>) {
+        let state = self.cell.read();
+        let mut subscribers = lock(&self.cell.subscribers);
+        if let Some(tables) = &state.tables {
+            let _ = events.try_send(SessionEvent::Snapshot {
+                router: self.cell.router.clone(),
+                online: tables.sessions.online(),
+            });
+        }
+        subscribers.push(events);
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// What the router and the mirror's task share.
@@ -306,6 +328,12 @@ impl Mirror {
 struct Cell {
     state: RwLock<State>,
     status: watch::Sender<MirrorStatus>,
+    /// The router's name, for the session events.
+    router: String,
+    /// Who follows the sessions ([`RouterOs::watch_sessions`]): told every change of the
+    /// session table while the state's lock is held, so that a subscriber's first snapshot
+    /// and the changes after it come in order.
+    subscribers: Mutex<Vec<mpsc::Sender<SessionEvent>>>,
 }
 
 #[derive(Debug, Default)]
@@ -325,6 +353,56 @@ impl Cell {
 
     fn lock(&self) -> RwLockWriteGuard<'_, State> {
         self.state.write().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Tells the subscribers `events` (call it with the state's lock held). A subscriber
+    /// whose receiver is gone is dropped; one whose queue is full misses the event, and the
+    /// next load's snapshot puts it right.
+    fn tell(&self, events: impl IntoIterator<Item = SessionEvent>) {
+        let mut subscribers = lock(&self.subscribers);
+        if subscribers.is_empty() {
+            return;
+        }
+        for event in events {
+            subscribers.retain(|tx| match tx.try_send(event.clone()) {
+                Ok(()) => true,
+                Err(mpsc::error::TrySendError::Closed(_)) => false,
+                Err(mpsc::error::TrySendError::Full(_)) => {
+                    tracing::warn!(router = %self.router, "a session subscriber is behind; it missed a change until the next load");
+                    true
+                }
+            });
+        }
+    }
+
+    fn tell_changes(&self, changes: Vec<Change>) {
+        self.tell(changes.into_iter().map(|change| match change {
+            Change::Up(user) => SessionEvent::Up {
+                router: self.router.clone(),
+                user,
+            },
+            Change::Down(user) => SessionEvent::Down {
+                router: self.router.clone(),
+                user,
+            },
+        }));
+    }
+
+    /// The session table changed by `f` (a listen row, a name looked up), told to the
+    /// subscribers under the same lock.
+    fn update_sessions<R>(&self, f: impl FnOnce(&mut Sessions) -> (R, Vec<Change>)) -> Option<R> {
+        let (result, counts) = {
+            let mut state = self.lock();
+            let tables = state.tables.as_mut()?;
+            let (result, changes) = f(&mut tables.sessions);
+            self.tell_changes(changes);
+            (result, tables.counts())
+        };
+        self.status.send_modify(|s| {
+            (s.secrets, s.sessions) = counts;
+            s.updates += 1;
+        });
+        Some(result)
     }
 
     /// Applies `f` to the tables, if loaded, and counts it as an update.
@@ -352,7 +430,8 @@ impl Cell {
             let Some(tables) = state.tables.as_mut() else {
                 return;
             };
-            tables.apply(write);
+            let changes = tables.apply(write);
+            self.tell_changes(changes);
             tables.counts()
         };
         self.status.send_modify(|s| {
@@ -371,9 +450,14 @@ impl Cell {
         let counts = {
             let mut state = self.lock();
             for write in state.journal.take().unwrap_or_default() {
-                tables.apply(write);
+                // The snapshot below tells what these changed.
+                let _ = tables.apply(write);
             }
             let counts = tables.counts();
+            self.tell([SessionEvent::Snapshot {
+                router: self.router.clone(),
+                online: tables.sessions.online(),
+            }]);
             state.tables = Some(tables);
             state.synced = Some(since);
             counts
@@ -402,9 +486,15 @@ impl Cell {
         });
     }
 
-    /// The connection was lost.
-    fn lost(&self) {
-        self.lock().journal = None;
+    /// The connection was lost (once per outage).
+    fn lost(&self, why: String) {
+        let mut state = self.lock();
+        state.journal = None;
+        self.tell([SessionEvent::Lost {
+            router: self.router.clone(),
+            why,
+        }]);
+        drop(state);
         self.set_mode(MirrorMode::Reconnecting);
     }
 }
@@ -445,8 +535,8 @@ impl Follower for Task {
         std::mem::take(&mut self.synced)
     }
 
-    async fn lost(&mut self, _why: String) -> Result<(), Gone> {
-        self.cell.lost();
+    async fn lost(&mut self, why: String) -> Result<(), Gone> {
+        self.cell.lost(why);
         Ok(())
     }
 }
@@ -572,12 +662,19 @@ impl Task {
 
     /// A `/ppp/active/listen` row, as the session watcher reads it.
     async fn session_row(&self, client: &Client, row: &Attributes) -> Result<(), Stop> {
-        let Some(Applied::NeedsName(id)) = self.cell.update(|t| t.sessions.apply(row)) else {
+        let applied = self
+            .cell
+            .update_sessions(|sessions| match sessions.apply(row) {
+                Applied::Changes(changes) => (None, changes),
+                Applied::NeedsName(id) => (Some(id), Vec::new()),
+            });
+        let Some(Some(id)) = applied else {
             return Ok(());
         };
         match or_gone(self.alive.closed(), session_name(client, &id)).await? {
             Ok(Some(name)) => {
-                self.cell.update(|t| t.sessions.insert(&id, &name));
+                self.cell
+                    .update_sessions(|sessions| ((), sessions.insert(&id, &name)));
                 Ok(())
             }
             Ok(None) => Ok(()),
@@ -636,7 +733,8 @@ impl Tables {
         self.secrets.heap_bytes() + self.sessions.heap_bytes()
     }
 
-    fn apply(&mut self, write: Write) {
+    /// Applies one of the adapter's writes; the session changes it made.
+    fn apply(&mut self, write: Write) -> Vec<Change> {
         match write {
             Write::Added(fresh) => {
                 let entry = Entry::new(
@@ -653,10 +751,9 @@ impl Tables {
             }
             Write::Updated(id, field) => self.secrets.update(id, field),
             Write::Removed(id) => self.secrets.remove(id),
-            Write::SessionEnded(id) => {
-                self.sessions.remove(&id);
-            }
+            Write::SessionEnded(id) => return self.sessions.remove(&id).into_iter().collect(),
         }
+        Vec::new()
     }
 
     /// The page of the secrets that pass `filter`, in the router's order, and how many pass.

@@ -86,17 +86,29 @@ impl RouterOs {
     ///
     /// The future owns what it needs (the name and the client settings, cloned), so it can
     /// be spawned: `tokio::spawn(router.watch_sessions(settings, tx))`.
+    ///
+    /// With a mirror ([`RouterOsConfig::mirror`](crate::RouterOsConfig::mirror)), which
+    /// follows `/ppp/active` already, the events are the mirror's: no connection or `listen`
+    /// of its own, and the mirror's `resync_every` is the polling interval; `settings` then
+    /// go unused.
     pub fn watch_sessions(
         &self,
         settings: WatchSettings,
         events: Sender<SessionEvent>,
     ) -> impl Future<Output = ()> + Send + 'static {
-        watch_sessions(
-            self.shared.config.name.clone(),
-            self.shared.config.client.clone(),
-            settings,
-            events,
-        )
+        let name = self.shared.config.name.clone();
+        let client = self.shared.config.client.clone();
+        let mirrored = self.shared.mirror.as_ref().map(|mirror| {
+            mirror.subscribe(events.clone());
+            self.start_mirror();
+        });
+        async move {
+            match mirrored {
+                // Until the receiver is gone (the mirror drops the closed sender itself).
+                Some(()) => events.closed().await,
+                None => watch_sessions(name, client, settings, events).await,
+            }
+        }
     }
 }
 
@@ -613,7 +625,7 @@ impl Sessions {
     }
 
     /// The names online, each once, sorted.
-    fn online(&self) -> Vec<String> {
+    pub(crate) fn online(&self) -> Vec<String> {
         let mut names: Vec<String> = self.counts.keys().cloned().collect();
         names.sort_unstable();
         names

@@ -129,6 +129,9 @@ async fn watch_reports_a_snapshot_then_up_and_down() {
     let mut config = super::config_with_timeout(&server, Duration::from_secs(5));
     // One command slot: the watcher's listen must not take it.
     config.max_in_flight = 1;
+    // Without a mirror the watcher follows /ppp/active on a connection of its own (with one,
+    // see a_mirrored_router_watches_its_sessions_through_the_mirror).
+    config.mirror = None;
     let router = RouterOs::new(config);
     let (tx, mut rx) = mpsc::channel(16);
     let task = tokio::spawn(router.watch_sessions(settings(), tx));
@@ -156,6 +159,41 @@ async fn watch_reports_a_snapshot_then_up_and_down() {
     );
     drop(rx);
     finishes(task).await;
+}
+
+#[tokio::test]
+async fn a_mirrored_router_watches_its_sessions_through_the_mirror() {
+    // The mirror follows /ppp/active already: the watcher takes its events from it, with no
+    // connection or listen of its own.
+    let server = sim_server(examples()).await;
+    let state = server.state().clone();
+    let router = RouterOs::new(super::config_with_timeout(&server, Duration::from_secs(5)));
+    let (tx, mut rx) = mpsc::channel(16);
+    let task = tokio::spawn(router.watch_sessions(settings(), tx));
+    assert_eq!(next(&mut rx).await, snapshot(&["john123"]));
+    state.connect("jane456").unwrap();
+    assert_eq!(next(&mut rx).await, up("jane456"));
+    // A kick by the adapter changes the mirror at once: its Down is told once.
+    assert_eq!(router.kick("john123").await.unwrap(), 1);
+    assert_eq!(next(&mut rx).await, down("john123"));
+    state.disconnect("jane456").unwrap();
+    assert_eq!(next(&mut rx).await, down("jane456"));
+    // The mirror's connection and the command connection; one listen on /ppp/active.
+    assert_eq!(state.connections_accepted(), 2);
+    let listens = state
+        .requests()
+        .into_iter()
+        .filter(|r| r.command == "/ppp/active/listen")
+        .count();
+    assert_eq!(listens, 1);
+    // A second watcher gets the snapshot at once.
+    let (tx2, mut rx2) = mpsc::channel(16);
+    let second = tokio::spawn(router.watch_sessions(settings(), tx2));
+    assert_eq!(next(&mut rx2).await, snapshot(&[]));
+    drop(rx);
+    drop(rx2);
+    finishes(task).await;
+    finishes(second).await;
 }
 
 #[tokio::test]
