@@ -2,18 +2,22 @@
 //! each a `!re` sentence with a tag and 17 attributes, read in 64 KiB chunks as from a socket.
 //!
 //! `sentences` and `replies` copy each sentence out (`Decoder::next_sentence`, one `Vec` per
-//! word); the `_borrowed` variants use `Decoder::next_words` as the client does.
+//! word); the `_borrowed` variants use `Decoder::next_words` as the client does; `client_rows`
+//! is the client's whole inbound path, sans I/O (a `Connection` and its `Reader`: the rows
+//! built and handed to the command, as `Client::call` gets them).
 
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use routeros_api::Command;
 use routeros_api::codec::{Decoder, Limits};
+use routeros_api::connection::{Connection, Inbound, Reader};
 use routeros_api::proto::{Attributes, Reply};
 
 const SECRETS: usize = 5_000;
 const CHUNK: usize = 64 * 1024;
 
-fn secret_print_stream() -> Vec<u8> {
+fn secret_print_stream(tag: &str) -> Vec<u8> {
     let profiles = ["Basic", "Standard", "Premium", "VIP", "Enterprise"];
     let mut wire = Vec::new();
     for i in 0..SECRETS {
@@ -53,19 +57,19 @@ fn secret_print_stream() -> Vec<u8> {
         .into_iter()
         .collect();
         Reply::re(row)
-            .with_tag(Some("7"))
+            .with_tag(Some(tag))
             .to_sentence()
             .encode(&mut wire);
     }
     Reply::done()
-        .with_tag(Some("7"))
+        .with_tag(Some(tag))
         .to_sentence()
         .encode(&mut wire);
     wire
 }
 
 fn decode(c: &mut Criterion) {
-    let wire = secret_print_stream();
+    let wire = secret_print_stream("7");
     let mut group = c.benchmark_group("decode");
     group.throughput(Throughput::Bytes(wire.len() as u64));
 
@@ -125,6 +129,37 @@ fn decode(c: &mut Criterion) {
                 }
             }
             assert_eq!(rows, SECRETS);
+        });
+    });
+
+    // The client's inbound path: rows built from the borrowed sentences, delivered to the
+    // command (our first command's tag is 1).
+    let client_wire = secret_print_stream("1");
+    group.bench_function("client_rows", |b| {
+        b.iter(|| {
+            let mut conn = Connection::new();
+            let mut reader = Reader::new(Decoder::new(Limits::default()));
+            let tag = conn
+                .start(Command::new("/ppp/secret/print"), false)
+                .unwrap();
+            for chunk in client_wire.chunks(CHUNK) {
+                conn.receive(&mut reader, black_box(chunk));
+            }
+            let rows = conn.take_response(tag).unwrap().unwrap().rows;
+            assert_eq!(rows.len(), SECRETS);
+            rows
+        });
+    });
+
+    // The same on one connection, read after read: the rows of each listing dropped before
+    // the next, so that their buffers are reused (as the bot's listings do).
+    let mut reader = Reader::new(Decoder::new(Limits::default()));
+    group.bench_function("reader_rows", |b| {
+        b.iter(|| {
+            for chunk in client_wire.chunks(CHUNK) {
+                let mut inbound = Inbound::default();
+                reader.read(black_box(chunk), &mut inbound);
+            }
         });
     });
 

@@ -966,6 +966,7 @@ where
             let ended = {
                 let mut core = shared.lock();
                 core.conn.deliver(&mut inbound);
+                reader.sync(&core.conn);
                 core.woken(&mut wakers, &mut tags);
                 core.conn.ended().is_some()
             };

@@ -32,7 +32,7 @@ use std::sync::Arc;
 
 use crate::codec::{Decoder, SentenceRef};
 use crate::error::ClientError;
-use crate::proto::attributes::{Chunk, ChunkPool};
+use crate::proto::attributes::{Chunk, ChunkPool, ChunkWriter, KeyInterner, KeyTable};
 use crate::proto::{Attributes, Command, Reply, ReplyKind, trap_category};
 
 /// What a finished command returned.
@@ -155,14 +155,16 @@ impl Running {
 enum Arrived {
     /// A `!trap` or `!done`.
     Reply { tag: u64, item: Item },
-    /// In the read's shared chunk: its packed words and their number.
+    /// In one of the read's shared chunks: its pairs and their number.
     InChunk {
         tag: u64,
         start: usize,
         end: usize,
         pairs: usize,
+        /// In the chunk of compacted rows, not of packed words.
+        compacted: bool,
     },
-    /// Built on its own (a row the fast path does not take).
+    /// Built on its own (a row that neither chunk takes).
     Own { tag: u64, row: Attributes },
 }
 
@@ -243,6 +245,7 @@ impl Connection {
     /// between the two.
     pub fn receive(&mut self, reader: &mut Reader, bytes: &[u8]) {
         let mut inbound = Inbound::default();
+        reader.sync(self);
         reader.read(bytes, &mut inbound);
         self.deliver(&mut inbound);
     }
@@ -442,12 +445,23 @@ impl Default for Connection {
 /// over.
 ///
 /// The rows of one read share one buffer (one allocation per read, not per row); when the
-/// last of them is dropped the buffer returns to the reader's pool for the next reads.
+/// last of them is dropped the buffer returns to the reader's pool for the next reads. The
+/// rows of a command whose caller collects them (a [`Client::call`](crate::Client::call))
+/// are compacted as they are read: each value behind the number of its key in the
+/// connection's table of key names, so that a listing held whole takes less than half its
+/// size on the wire. The rows of a stream, taken and dropped as they come, keep the words
+/// as they came, which costs less to build (see [`sync`](Self::sync)).
 #[derive(Debug)]
 pub struct Reader {
     decoder: Decoder,
-    /// The packed words of the rows of the current read.
-    chunk: Vec<u8>,
+    /// The packed words of the current read's rows of streams.
+    words: Vec<u8>,
+    /// The pairs of the current read's other rows (key numbers and values).
+    numbered: ChunkWriter,
+    /// The numbers of the key names read on this connection.
+    keys: KeyInterner,
+    /// The tags of the commands that stream, as of the last [`sync`](Self::sync).
+    streams: Vec<u64>,
     arrived: Vec<Arrived>,
     /// Buffers of the rows dropped since, for the next reads.
     pool: Arc<ChunkPool>,
@@ -478,10 +492,27 @@ impl Reader {
     pub fn new(decoder: Decoder) -> Self {
         Self {
             decoder,
-            chunk: Vec::new(),
+            words: Vec::new(),
+            numbered: ChunkWriter::default(),
+            keys: KeyInterner::default(),
+            streams: Vec::new(),
             arrived: Vec::new(),
             pool: Arc::default(),
         }
+    }
+
+    /// Learns which of `conn`'s commands stream: their rows are built as their words came,
+    /// those of the others compacted. Call it after [`Connection::deliver`] (and before
+    /// the first read): a command started since is taken for one that collects until the
+    /// next call, which changes how its rows are held, not what they hold.
+    pub fn sync(&mut self, conn: &Connection) {
+        self.streams.clear();
+        self.streams.extend(
+            conn.running
+                .iter()
+                .filter(|(_, running)| running.streaming)
+                .map(|(&tag, _)| tag),
+        );
     }
 
     /// Decodes `bytes` (with what is left of earlier reads): every complete sentence goes to
@@ -515,16 +546,18 @@ impl Reader {
 
     /// Decodes what the decoder holds after a read of `size` bytes.
     fn decode(&mut self, size: usize, into: &mut Inbound) {
-        if self.chunk.capacity() == 0 {
-            self.chunk = self.pool.take(size);
-        } else {
-            self.chunk.clear();
-            self.chunk.reserve(size);
-        }
         loop {
             match self.decoder.next_words() {
                 Ok(Some(sentence)) => {
-                    if let Err(cause) = note(&sentence, &mut self.chunk, &mut self.arrived) {
+                    let rows = Rows {
+                        words: &mut self.words,
+                        numbered: &mut self.numbered,
+                        keys: &mut self.keys,
+                        streams: &self.streams,
+                        pool: &self.pool,
+                        size,
+                    };
+                    if let Err(cause) = note(&sentence, rows, &mut self.arrived) {
                         into.end = Some(cause);
                         break;
                     }
@@ -540,16 +573,23 @@ impl Reader {
     }
 
     /// Builds the rows noted during [`read`](Self::read), in order, grouping the consecutive
-    /// rows of one command: the rows in the chunk share it; if the chunk is not UTF-8 after
-    /// all, each of them is built on its own.
+    /// rows of one command: the rows in a chunk share it; if a chunk is not UTF-8 after all,
+    /// each of its rows is built on its own.
     fn build(&mut self, into: &mut Inbound) {
         if self.arrived.is_empty() {
             return;
         }
         let pool = &self.pool;
-        let chunk = String::from_utf8(std::mem::take(&mut self.chunk))
-            .map(|text| Arc::new(Chunk::new(text, pool)))
-            .map_err(std::string::FromUtf8Error::into_bytes);
+        let keys = self.keys.table();
+        let seal = |bytes: Vec<u8>, keys: Option<Arc<KeyTable>>| {
+            (bytes.capacity() > 0).then(|| {
+                String::from_utf8(bytes)
+                    .map(|text| Arc::new(Chunk::new(text, keys, pool)))
+                    .map_err(std::string::FromUtf8Error::into_bytes)
+            })
+        };
+        let words = seal(std::mem::take(&mut self.words), None);
+        let numbered = seal(self.numbered.finish(), Some(Arc::clone(&keys)));
         for arrived in self.arrived.drain(..) {
             let (tag, row) = match arrived {
                 Arrived::Reply { tag, item } => {
@@ -562,20 +602,35 @@ impl Reader {
                     start,
                     end,
                     pairs,
-                } => match &chunk {
-                    Ok(chunk) => (tag, Attributes::shared(chunk, start..end, pairs)),
-                    Err(bytes) => (tag, Attributes::from_packed_bytes(&bytes[start..end])),
-                },
+                    compacted,
+                } => {
+                    let chunk = if compacted { &numbered } else { &words };
+                    match chunk {
+                        Some(Ok(chunk)) => (tag, Attributes::shared(chunk, start..end, pairs)),
+                        Some(Err(bytes)) if compacted => (
+                            tag,
+                            Attributes::from_numbered_bytes(&bytes[start..end], &keys),
+                        ),
+                        Some(Err(bytes)) => {
+                            (tag, Attributes::from_packed_bytes(&bytes[start..end]))
+                        }
+                        // Noted in a chunk: the chunk has its buffer.
+                        None => (tag, Attributes::new()),
+                    }
+                }
             };
             match into.items.last_mut() {
                 Some((last, Item::Rows(rows))) if *last == tag => rows.push(row),
                 _ => into.items.push((tag, Item::Rows(vec![row]))),
             }
         }
-        if let Err(mut bytes) = chunk {
-            // Keep the buffer for the next read.
+        // A buffer that is not UTF-8 is kept for the next read.
+        if let Some(Err(mut bytes)) = words {
             bytes.clear();
-            self.chunk = bytes;
+            self.words = bytes;
+        }
+        if let Some(Err(bytes)) = numbered {
+            self.numbered.start(bytes);
         }
     }
 
@@ -586,11 +641,23 @@ impl Reader {
     }
 }
 
-/// Notes one reply of a read. `!re` rows keep their place (and their bytes go into the
+/// Where the rows of a read go: the packed words of streams' rows, the other rows
+/// compacted, their keys numbered; buffers for them come from `pool`, for a read of `size`
+/// bytes.
+struct Rows<'a> {
+    words: &'a mut Vec<u8>,
+    numbered: &'a mut ChunkWriter,
+    keys: &'a mut KeyInterner,
+    streams: &'a [u64],
+    pool: &'a ChunkPool,
+    size: usize,
+}
+
+/// Notes one reply of a read. `!re` rows keep their place (and their pairs go into the
 /// read's chunk); `!fatal` and what is not a reply end the connection.
 fn note(
     sentence: &SentenceRef<'_>,
-    chunk: &mut Vec<u8>,
+    rows: Rows<'_>,
     arrived: &mut Vec<Arrived>,
 ) -> Result<(), Disconnect> {
     let first = sentence.first().unwrap_or_default();
@@ -604,7 +671,7 @@ fn note(
             .find_map(|w| w.strip_prefix(b".tag="))
             .and_then(parse_tag)
         {
-            arrived.push(note_row(tag, sentence, chunk));
+            arrived.push(note_row(tag, sentence, rows));
         }
         return Ok(());
     }
@@ -629,10 +696,37 @@ fn note(
     Ok(())
 }
 
-/// Notes a `!re` row: into the read's chunk when its attribute words allow (consecutive, each
-/// shorter than 127 bytes, so that their one-byte length prefixes are already in
-/// [`Attributes`]' packed form), else built on its own.
-fn note_row(tag: u64, sentence: &SentenceRef<'_>, chunk: &mut Vec<u8>) -> Arrived {
+/// Notes a `!re` row: a stream's as its words came, any other compacted.
+fn note_row(tag: u64, sentence: &SentenceRef<'_>, rows: Rows<'_>) -> Arrived {
+    if rows.streams.contains(&tag) {
+        if rows.words.capacity() == 0 {
+            *rows.words = rows.pool.take(rows.size);
+        }
+        return note_words(tag, sentence, rows.words);
+    }
+    if rows.numbered.needs_buffer() {
+        rows.numbered.start(rows.pool.take(rows.size));
+    }
+    let start = rows.numbered.len();
+    match rows.keys.pack_row(sentence, rows.numbered) {
+        Some(pairs) => Arrived::InChunk {
+            tag,
+            start,
+            end: rows.numbered.len(),
+            pairs,
+            compacted: true,
+        },
+        None => Arrived::Own {
+            tag,
+            row: Attributes::from_sentence(sentence),
+        },
+    }
+}
+
+/// Notes a `!re` row of a stream: into the read's chunk of packed words when its attribute
+/// words allow (consecutive, each shorter than 127 bytes, so that their one-byte length
+/// prefixes are already in [`Attributes`]' packed form), else built on its own.
+fn note_words(tag: u64, sentence: &SentenceRef<'_>, chunk: &mut Vec<u8>) -> Arrived {
     let spans = sentence.spans();
     let raw = sentence.raw();
     let mut pairs = 0;
@@ -665,6 +759,7 @@ fn note_row(tag: u64, sentence: &SentenceRef<'_>, chunk: &mut Vec<u8>) -> Arrive
                 start,
                 end: chunk.len(),
                 pairs,
+                compacted: false,
             };
         }
     }
@@ -942,6 +1037,195 @@ mod tests {
         assert_eq!(detached, rows[0]);
     }
 
+    /// Rows whose keys change from one row to the next (another order, a key more or less,
+    /// a long key, a long value, a bare `=key`, a word that is not an attribute): each is
+    /// read as `Reply::parse` reads it, whatever the last row was.
+    #[test]
+    fn rows_of_changing_shapes_keep_their_own_keys() {
+        let long_key = format!("={}=v", "k".repeat(40));
+        let long_value = format!("=comment={}", "c".repeat(200));
+        let rows: Vec<Vec<&str>> = vec![
+            vec!["!re", "=name=a", "=x=1", "=y=2"],
+            vec!["!re", "=name=b", "=x=1", "=y=2"],
+            vec!["!re", "=x=1", "=name=c", "=y=2"],
+            vec!["!re", "=name=d", "=x=1"],
+            vec!["!re", "=name=e", "=x=1", "=y=2", "=z=3"],
+            vec![
+                "!re",
+                "=name=f",
+                long_key.as_str(),
+                long_value.as_str(),
+                "=y=2",
+            ],
+            vec![
+                "!re",
+                "=name=g",
+                long_key.as_str(),
+                long_value.as_str(),
+                "=y=2",
+            ],
+            vec!["!re", "=name", "=x", "=x=", ".section=1", "=y=2"],
+            vec!["!re", "=nam=h", "=names=i", "=n=j", "==k"],
+        ];
+        let mut c = conn();
+        let tag = c.start(Command::new("/p"), false).unwrap();
+        let mut sentences: Vec<Vec<&str>> = rows.clone();
+        for s in &mut sentences {
+            s.push(".tag=1");
+        }
+        sentences.push(vec!["!done", ".tag=1"]);
+        let sentences: Vec<&[&str]> = sentences.iter().map(Vec::as_slice).collect();
+        c.receive(&wire(&sentences));
+        let got = c.take_response(tag).unwrap().unwrap().rows;
+        assert_eq!(got.len(), rows.len());
+        for (row, words) in got.iter().zip(&rows) {
+            let words: Vec<Vec<u8>> = words.iter().map(|w| w.as_bytes().to_vec()).collect();
+            let parsed = Reply::parse(&crate::codec::Sentence::new(words)).unwrap();
+            assert_eq!(row, &parsed.attributes);
+            assert_eq!(
+                row.iter().collect::<Vec<_>>(),
+                parsed.attributes.iter().collect::<Vec<_>>()
+            );
+        }
+        assert_eq!(got[7].get("name"), Some(""));
+        assert_eq!(got[8].get("name"), None);
+        assert_eq!(got[8].get("names"), Some("i"));
+        assert_eq!(got[8].get(""), Some("k"));
+    }
+
+    /// A server that makes up a new key on every row: past the table's bounds the rows are
+    /// built on their own, and still right.
+    #[test]
+    fn keys_past_the_tables_bounds_are_still_read() {
+        let mut c = conn();
+        let tag = c.start(Command::new("/p"), false).unwrap();
+        let mut bytes = Vec::new();
+        let rows = 5_000;
+        for i in 0..rows {
+            let word = format!("=key-{i}={i}");
+            encode_sentence(["!re", "=name=n", word.as_str(), ".tag=1"], &mut bytes);
+        }
+        encode_sentence(["!done", ".tag=1"], &mut bytes);
+        c.receive(&bytes);
+        let got = c.take_response(tag).unwrap().unwrap().rows;
+        assert_eq!(got.len(), rows);
+        for (i, row) in got.iter().enumerate() {
+            let value = i.to_string();
+            assert_eq!(row.get(&format!("key-{i}")), Some(value.as_str()));
+            assert_eq!(row.get("name"), Some("n"));
+            assert_eq!(row.len(), 2);
+        }
+    }
+
+    /// A call's rows are compacted (each value behind a one-byte key number and its
+    /// length), a stream's keep their words (cheaper to build; taken and dropped as they
+    /// come); both read the same.
+    #[test]
+    fn a_calls_rows_are_compacted_and_a_streams_keep_their_words() {
+        let mut c = conn();
+        let call = c.start(Command::new("/p"), false).unwrap();
+        let stream = c.start(Command::new("/p"), true).unwrap();
+        let row = |tag: u64| {
+            vec![
+                "!re".to_owned(),
+                "=name=john".to_owned(),
+                "=last-disconnect-reason=peer-request".to_owned(),
+                format!(".tag={tag}"),
+            ]
+        };
+        let mut bytes = Vec::new();
+        for tag in [call, stream, call, stream] {
+            encode_sentence(row(tag), &mut bytes);
+        }
+        encode_sentence(["!done", ".tag=1"], &mut bytes);
+        encode_sentence(["!done", ".tag=2"], &mut bytes);
+        c.receive(&bytes);
+        let streamed = c.take_rows(stream);
+        let called = c.take_response(call).unwrap().unwrap().rows;
+        assert_eq!(called, streamed);
+        assert_eq!(
+            called[1].get("last-disconnect-reason"),
+            Some("peer-request")
+        );
+        // "john" and "peer-request", each behind two bytes.
+        assert_eq!(called[0].heap_size(), 2 + 4 + 2 + 12);
+        // The words as they came, each behind its length.
+        let words = "=name=john=last-disconnect-reason=peer-request";
+        assert_eq!(streamed[0].heap_size(), words.len() + 2);
+    }
+
+    mod read_props {
+        use super::*;
+        use crate::codec::Sentence;
+        use proptest::prelude::*;
+
+        /// A word of a `!re` row: mostly `=key=value` from a few keys (so that rows repeat
+        /// their shapes), sometimes anything.
+        fn word() -> impl Strategy<Value = Vec<u8>> {
+            let key = prop_oneof![
+                4 => proptest::sample::select(vec![
+                    "name", ".id", "x", "comment", "last-disconnect-reason",
+                    "a-key-of-exactly-31-bytes-long.", "a-key-of-exactly-32-bytes-long..",
+                ])
+                .prop_map(str::to_owned),
+                1 => "[a-z=é]{0,40}",
+            ];
+            let value = prop_oneof![
+                4 => "[a-z0-9 ]{0,40}",
+                1 => (100_usize..300).prop_map(|n| "v".repeat(n)),
+                1 => ".{0,20}",
+            ];
+            prop_oneof![
+                8 => (key, value).prop_map(|(k, v)| format!("={k}={v}").into_bytes()),
+                1 => "=[a-z]{0,10}".prop_map(String::into_bytes),
+                1 => proptest::collection::vec(
+                    proptest::sample::select(vec![b'=', b'.', b'a', 0xff, 0xc3, 0xa9, b'x']),
+                    0..12,
+                ),
+            ]
+        }
+
+        proptest! {
+            /// Every row read through a connection, a call's (compacted) or a stream's, is what
+            /// `Reply::parse` makes of it, read after any other rows, in reads of any size.
+            #[test]
+            fn the_read_path_agrees_with_parse(
+                rows in proptest::collection::vec(proptest::collection::vec(word(), 0..8), 1..12),
+                read_size in 1_usize..400,
+                streaming: bool,
+            ) {
+                let mut c = conn();
+                let tag = c.start(Command::new("/p"), streaming).unwrap();
+                let mut bytes = Vec::new();
+                for words in &rows {
+                    let mut all = vec![b"!re".to_vec()];
+                    all.extend(words.iter().cloned());
+                    all.push(b".tag=1".to_vec());
+                    encode_sentence(&all, &mut bytes);
+                }
+                encode_sentence([b"!done".as_slice(), b".tag=1"], &mut bytes);
+                for part in bytes.chunks(read_size) {
+                    c.receive(part);
+                }
+                let got = if streaming {
+                    c.take_rows(tag)
+                } else {
+                    c.take_response(tag).unwrap().unwrap().rows
+                };
+                prop_assert_eq!(got.len(), rows.len());
+                for (row, words) in got.iter().zip(&rows) {
+                    let mut all = vec![b"!re".to_vec()];
+                    all.extend(words.iter().cloned());
+                    let parsed = Reply::parse(&Sentence::new(all)).unwrap();
+                    prop_assert_eq!(row, &parsed.attributes);
+                    let mut detached = row.clone();
+                    detached.detach();
+                    prop_assert_eq!(&detached, &parsed.attributes);
+                }
+            }
+        }
+    }
+
     #[test]
     fn the_buffers_of_dropped_rows_are_reused_up_to_a_bound() {
         let mut c = conn();
@@ -970,9 +1254,13 @@ mod tests {
         assert_eq!(row.get("name"), Some("c"));
         // Bounded: a buffer past the bound is not kept.
         let pool = Arc::new(ChunkPool::default());
-        drop(Chunk::new("x".repeat(ChunkPool::MAX_BYTES + 1), &pool));
+        drop(Chunk::new(
+            "x".repeat(ChunkPool::MAX_BYTES + 1),
+            None,
+            &pool,
+        ));
         assert_eq!(pool.kept(), 0);
-        drop(Chunk::new("x".repeat(1000), &pool));
+        drop(Chunk::new("x".repeat(1000), None, &pool));
         assert!(pool.kept() >= 1000);
     }
 

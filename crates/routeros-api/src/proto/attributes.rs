@@ -1,4 +1,8 @@
 //! [`Attributes`]: the `=key=value` pairs of one sentence, packed in one string.
+//!
+//! The rows that the client reads share one buffer per read. Those of a command whose rows
+//! are collected hold their values behind the numbers of their keys, each name written once
+//! per connection ([`KeyInterner`]), not again on every row.
 
 use std::fmt;
 use std::hash::{Hash, Hasher};
@@ -9,12 +13,15 @@ use crate::codec::SentenceRef;
 
 /// Ordered `key -> value` pairs, as they appeared on the wire (duplicates kept).
 ///
-/// Compact, and cheap to build from the wire: all the pairs of a row live in one string, each
-/// attribute word as it was sent (`=key=value`) behind its length, so that a row of a listing
-/// costs one allocation of its size on the wire, and a row whose words are all shorter than
-/// 127 bytes (nearly every row RouterOS sends) is built by copying its bytes and checking
-/// them as UTF-8 once. Looking a key up is a linear scan, as it was with a vector of pairs:
-/// rows have a few dozen attributes at most.
+/// Compact, and cheap to build from the wire. A row built on its own keeps all its pairs in
+/// one string, each attribute word as it was sent (`=key=value`) behind its length: one
+/// allocation of its size on the wire. The rows the client reads share one buffer per read:
+/// a stream's hold their words there as they came; those of a listing that
+/// [`Client::call`](crate::Client::call) collects hold only their values, each behind the
+/// number of its key in the connection's table of key names, so that the listing held whole
+/// takes less than half its size on the wire (the names, `=last-disconnect-reason=` and the
+/// like, are most of a row). Looking a key up is a linear scan, as it was with a vector of
+/// pairs: rows have a few dozen attributes at most.
 ///
 /// ```
 /// use routeros_api::Attributes;
@@ -39,20 +46,39 @@ pub struct Attributes {
     len: usize,
 }
 
-/// The packed words of the rows that arrived in one read, shared by them. When the last of
-/// them is dropped its buffer goes back to the pool it came from, if that pool has room, so
-/// that the next reads reuse memory instead of asking the allocator for fresh pages.
+/// The pairs of the rows that arrived in one read, shared by them: their packed words (as
+/// in [`Attributes::packed`]), or their values behind the numbers of their keys. When the
+/// last of them is dropped its buffer goes back to the pool it came from, if that pool has
+/// room, so that the next reads reuse memory instead of asking the allocator for fresh pages.
 #[derive(Debug)]
 pub(crate) struct Chunk {
+    /// Packed words; or, with [`keys`](Self::keys), per row, per pair: the number of its key,
+    /// the value's length (both in the length form of [`Attributes::packed`]), the value.
     text: String,
+    /// The key names that the rows' numbers stand for, if they are numbered.
+    keys: Option<Arc<KeyTable>>,
     home: std::sync::Weak<ChunkPool>,
 }
 
 impl Chunk {
-    pub(crate) fn new(text: String, home: &Arc<ChunkPool>) -> Self {
+    /// Rows whose buffer goes back to `home`: packed words, or numbered pairs with `keys`.
+    pub(crate) fn new(text: String, keys: Option<Arc<KeyTable>>, home: &Arc<ChunkPool>) -> Self {
         Self {
             text,
+            keys,
             home: Arc::downgrade(home),
+        }
+    }
+
+    /// The pairs of `text[range]`.
+    fn pairs(&self, range: std::ops::Range<usize>) -> PairsOf<'_> {
+        let text = &self.text[range];
+        match &self.keys {
+            None => PairsOf::Words(Words {
+                packed: text,
+                pos: 0,
+            }),
+            Some(keys) => PairsOf::Numbered(Numbered { text, keys, pos: 0 }),
         }
     }
 }
@@ -62,6 +88,305 @@ impl Drop for Chunk {
         if let Some(pool) = self.home.upgrade() {
             pool.give(std::mem::take(&mut self.text));
         }
+    }
+}
+
+/// A read's chunk while its rows are written into it: `bytes[..filled]` written, the rest
+/// zeros, room that a row is written into by index (no length update per byte).
+#[derive(Debug, Default)]
+pub(crate) struct ChunkWriter {
+    bytes: Vec<u8>,
+    filled: usize,
+}
+
+impl ChunkWriter {
+    /// Starts a read's chunk in `bytes` (empty).
+    pub(crate) fn start(&mut self, bytes: Vec<u8>) {
+        self.bytes = bytes;
+        self.bytes.clear();
+        self.filled = 0;
+    }
+
+    /// Bytes written so far.
+    pub(crate) fn len(&self) -> usize {
+        self.filled
+    }
+
+    /// Whether nothing was given to write into (no buffer yet).
+    pub(crate) fn needs_buffer(&self) -> bool {
+        self.bytes.capacity() == 0
+    }
+
+    /// At least `n` bytes of room after what is written (zeroed in steps of 4 KiB, so that
+    /// the pages touched follow what is written).
+    fn room(&mut self, n: usize) -> &mut [u8] {
+        let need = self.filled + n;
+        if self.bytes.len() < need {
+            self.bytes.resize(need + 4096, 0);
+        }
+        &mut self.bytes[self.filled..]
+    }
+
+    /// What was written, for the rows; the writer is left without a buffer.
+    pub(crate) fn finish(&mut self) -> Vec<u8> {
+        self.bytes.truncate(self.filled);
+        self.filled = 0;
+        std::mem::take(&mut self.bytes)
+    }
+}
+
+/// Where the packing of one row is: the next word, the pairs written, the bytes written.
+#[derive(Debug, Default)]
+struct Packing {
+    word: usize,
+    pairs: usize,
+    pos: usize,
+}
+
+impl Packing {
+    /// Packs the words from [`word`](Self::word) on while each is the common case: not an
+    /// attribute word, or `=key=value` with the key at its place in `last_row` (far enough
+    /// from the end of `raw` to be compared in fixed-size loads) and a value shorter than
+    /// 127 bytes. Stops at the first other word (or at the end). A loop of its own, over
+    /// plain slices and with no call: the cost of a listing's rows is here.
+    #[inline]
+    fn common(
+        &mut self,
+        raw: &[u8],
+        words: &[(usize, usize)],
+        last_row: &[Expected],
+        out: &mut [u8],
+    ) {
+        let (mut word, mut pairs, mut pos) = (self.word, self.pairs, self.pos);
+        let load = |at: usize| {
+            raw.get(at..at + 16)
+                .map(|bytes| u128::from_le_bytes(bytes.try_into().expect("16 bytes")))
+        };
+        while let Some(&(at, len)) = words.get(word) {
+            if len == 0 || raw[at] != b'=' {
+                word += 1;
+                continue;
+            }
+            let Some(expected) = last_row.get(pairs) else {
+                break;
+            };
+            // `key=`, compared in one or two 16-byte loads.
+            let (pair, key_len) = (at + 1, expected.key_len as usize);
+            let same = len > key_len + 1
+                && match (load(pair), expected.tail_mask) {
+                    (Some(head), 0) => head & expected.head_mask == expected.head,
+                    (Some(head), tail_mask) => {
+                        head == expected.head
+                            && load(pair + 16).is_some_and(|tail| tail & tail_mask == expected.tail)
+                    }
+                    (None, _) => false,
+                };
+            if !same {
+                break;
+            }
+            // `same` says the word holds `=key=`: no overflow.
+            let value = pair + key_len + 1;
+            let value_len = at + len - value;
+            if value_len >= LONG {
+                break;
+            }
+            // Number and length below 0x7F: one byte each, lossless. A value of at most 32
+            // bytes: one copy of a fixed 32 bytes (no call), what follows it overwritten by
+            // the next pair.
+            out[pos] = expected.number as u8;
+            out[pos + 1] = value_len as u8;
+            if value_len <= 16 && value + 16 <= raw.len() {
+                let bytes: &[u8; 16] = raw[value..value + 16].try_into().expect("16 bytes");
+                out[pos + 2..pos + 18].copy_from_slice(bytes);
+            } else if value_len <= 64 && value + 64 <= raw.len() {
+                let bytes: &[u8; 64] = raw[value..value + 64].try_into().expect("64 bytes");
+                out[pos + 2..pos + 66].copy_from_slice(bytes);
+            } else {
+                out[pos + 2..pos + 2 + value_len].copy_from_slice(&raw[value..at + len]);
+            }
+            pos += 2 + value_len;
+            pairs += 1;
+            word += 1;
+        }
+        (self.word, self.pairs, self.pos) = (word, pairs, pos);
+    }
+
+    /// Writes the pair numbered `number` with the value `value`, whatever their sizes.
+    fn write(&mut self, number: u32, value: &[u8], out: &mut [u8]) {
+        let mut buf = [0; 12];
+        for n in [number as usize, value.len()] {
+            if n < LONG {
+                // Below 0x7F: lossless.
+                out[self.pos] = n as u8;
+                self.pos += 1;
+            } else {
+                let form = len_form(n, &mut buf);
+                out[self.pos..self.pos + form.len()].copy_from_slice(form);
+                self.pos += form.len();
+            }
+        }
+        out[self.pos..self.pos + value.len()].copy_from_slice(value);
+        self.pos += value.len();
+        self.pairs += 1;
+    }
+}
+
+/// The key expected at a place of a row (that of the last row), as the common case compares
+/// it: `key=` in one or two 16-byte little-endian loads.
+#[derive(Debug, Clone, Copy)]
+struct Expected {
+    number: u32,
+    key_len: u32,
+    head: u128,
+    head_mask: u128,
+    tail: u128,
+    /// 0 if `key=` fits the head.
+    tail_mask: u128,
+}
+
+impl Expected {
+    /// `key`, numbered `number`. One the common case cannot take (`key=` longer than 32
+    /// bytes, a number from 0x7F on) is expected in a form no load matches.
+    fn new(number: u32, key: &[u8]) -> Self {
+        let len = key.len() + 1;
+        let mut bytes = [0_u8; 32];
+        let Some(room) = bytes.get_mut(..len).filter(|_| number < LONG as u32) else {
+            return Self {
+                number,
+                key_len: 0,
+                head: 1,
+                head_mask: 0,
+                tail: 0,
+                tail_mask: 0,
+            };
+        };
+        room[..key.len()].copy_from_slice(key);
+        room[key.len()] = b'=';
+        let half = |at: usize| u128::from_le_bytes(bytes[at..at + 16].try_into().expect("16"));
+        Self {
+            number,
+            // At most 31: lossless.
+            key_len: key.len() as u32,
+            head: half(0),
+            head_mask: low_bytes(len.min(16)),
+            tail: half(16),
+            tail_mask: if len > 16 { low_bytes(len - 16) } else { 0 },
+        }
+    }
+}
+
+/// The mask of the low `len` bytes (at most 16) of a little-endian load.
+#[inline]
+fn low_bytes(len: usize) -> u128 {
+    if len >= 16 {
+        u128::MAX
+    } else {
+        (1_u128 << (8 * len)) - 1
+    }
+}
+
+/// Key names, numbered in the order they were first seen on a connection.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct KeyTable {
+    names: Vec<Box<str>>,
+}
+
+/// Gives each key name read on a connection a number, so that the rows of a read hold a
+/// number (one byte for the first 127 names) instead of the name. The numbers only grow:
+/// a chunk holds the table as it was when its rows were built, and a name added later
+/// copies the table if chunks still hold it.
+#[derive(Debug, Default)]
+pub(crate) struct KeyInterner {
+    table: Arc<KeyTable>,
+    /// Name -> number.
+    index: std::collections::HashMap<Box<[u8]>, u32>,
+    /// Bytes of the names in the table.
+    bytes: usize,
+    /// The keys of the last row, by position: rows of one listing repeat them.
+    last_row: Vec<Expected>,
+}
+
+impl KeyInterner {
+    /// At most this many names, of at most this many bytes together, are numbered: past
+    /// either bound (a server that makes up names) rows are built on their own.
+    const MAX_KEYS: usize = 4096;
+    const MAX_BYTES: usize = 64 << 10;
+
+    /// Writes the attribute words of the `!re` row `sentence` (`=key=value`, or `=key` for an
+    /// empty value; other words are not attributes) into `chunk`, in [`Chunk::text`]'s form,
+    /// and says how many pairs it wrote; `None`, with nothing written, if a key cannot be
+    /// numbered (not UTF-8, the table full).
+    pub(crate) fn pack_row(
+        &mut self,
+        sentence: &SentenceRef<'_>,
+        chunk: &mut ChunkWriter,
+    ) -> Option<usize> {
+        let raw = sentence.raw();
+        let words = sentence.spans().get(1..).unwrap_or_default();
+        // A pair takes at most its word's bytes, and its number and length at most 8 more
+        // than the word's own length prefix; 64 more for the last short value's copy.
+        let out = chunk.room(raw.len() + 8 * words.len() + 64);
+        let mut row = Packing::default();
+        loop {
+            row.common(raw, words, &self.last_row, out);
+            let Some(&(at, len)) = words.get(row.word) else {
+                break;
+            };
+            // A word the common case does not take: its key looked up (and remembered for
+            // the next row) unless it is the last row's.
+            let pair = &raw[at + 1..at + len];
+            let last = self.last_row.get(row.pairs).map(|expected| {
+                let n = expected.number;
+                (n, self.table.names[n as usize].as_bytes())
+            });
+            let (number, key_len) = match last {
+                Some((n, key))
+                    if pair.starts_with(key) && pair.get(key.len()).is_none_or(|&b| b == b'=') =>
+                {
+                    (n, key.len())
+                }
+                _ => self.number_slow(row.pairs, pair)?,
+            };
+            row.write(number, pair.get(key_len + 1..).unwrap_or_default(), out);
+            row.word += 1;
+        }
+        chunk.filled += row.pos;
+        Some(row.pairs)
+    }
+
+    fn number_slow(&mut self, at: usize, pair: &[u8]) -> Option<(u32, usize)> {
+        // Names are short: a plain byte scan finds the '=' sooner than a memchr set up for
+        // long haystacks.
+        let key = &pair[..pair.iter().position(|&b| b == b'=').unwrap_or(pair.len())];
+        let n = match self.index.get(key) {
+            Some(&n) => n,
+            None => self.add(key)?,
+        };
+        if let Some(slot) = self.last_row.get_mut(at) {
+            *slot = Expected::new(n, key);
+        } else if self.last_row.len() == at {
+            self.last_row.push(Expected::new(n, key));
+        }
+        Some((n, key.len()))
+    }
+
+    fn add(&mut self, key: &[u8]) -> Option<u32> {
+        let name = std::str::from_utf8(key).ok()?;
+        let count = self.table.names.len();
+        if count >= Self::MAX_KEYS || self.bytes + key.len() > Self::MAX_BYTES {
+            return None;
+        }
+        // Below MAX_KEYS: lossless.
+        let n = count as u32;
+        self.bytes += key.len();
+        Arc::make_mut(&mut self.table).names.push(name.into());
+        self.index.insert(key.into(), n);
+        Some(n)
+    }
+
+    /// The table as it is now, for the chunk of a read.
+    pub(crate) fn table(&self) -> Arc<KeyTable> {
+        Arc::clone(&self.table)
     }
 }
 
@@ -141,8 +466,9 @@ impl ChunkPool {
 #[derive(Clone)]
 enum Packed {
     Own(String),
-    /// `chunk.text[start..end]`; 32-bit offsets keep a row at 32 bytes (a read's chunk is
-    /// far smaller; a larger one gives its rows strings of their own).
+    /// `chunk.text[start..end]`, in the chunk's form (key numbers and values); 32-bit offsets
+    /// keep a row at 32 bytes (a read's chunk is far smaller; a larger one gives its rows
+    /// strings of their own).
     Shared {
         chunk: Arc<Chunk>,
         start: u32,
@@ -156,46 +482,59 @@ impl Default for Packed {
     }
 }
 
-impl Packed {
-    fn as_str(&self) -> &str {
-        match self {
-            Self::Own(s) => s,
-            Self::Shared { chunk, start, end } => &chunk.text[*start as usize..*end as usize],
-        }
-    }
+/// The pairs written in a chunk's form (see [`Chunk::text`]), with the names they stand for.
+#[derive(Debug, Clone)]
+struct Numbered<'a> {
+    text: &'a str,
+    keys: &'a KeyTable,
+    pos: usize,
+}
 
-    /// The string, made the row's own first if it was shared.
-    fn to_mut(&mut self) -> &mut String {
-        if let Self::Shared { .. } = self {
-            *self = Self::Own(self.as_str().to_owned());
+impl<'a> Iterator for Numbered<'a> {
+    type Item = (&'a str, &'a str);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.pos >= self.text.len() {
+            return None;
         }
-        match self {
-            Self::Own(s) => s,
-            Self::Shared { .. } => unreachable!("made its own above"),
-        }
+        let bytes = self.text.as_bytes();
+        let key = read_len(bytes, &mut self.pos);
+        let len = read_len(bytes, &mut self.pos);
+        let value = &self.text[self.pos..self.pos + len];
+        self.pos += len;
+        Some((&self.keys.names[key], value))
     }
 }
 /// The one-byte lengths: below this, a length is its own byte (as on the wire).
 const LONG: usize = 0x7F;
 
-/// Appends `n` in the length form of [`Attributes::packed`].
-fn push_len(out: &mut String, mut n: usize) {
+/// `n` in the length form of [`Attributes::packed`], written into `buf`: every byte is
+/// below 0x80.
+fn len_form(mut n: usize, buf: &mut [u8; 12]) -> &[u8] {
     if n < LONG {
         // Below 0x7F: lossless.
-        out.push(char::from(n as u8));
-        return;
+        buf[0] = n as u8;
+        return &buf[..1];
     }
-    out.push(char::from(LONG as u8));
+    buf[0] = LONG as u8;
+    let mut size = 1;
     loop {
         // Both casts keep 6 bits: lossless.
         let group = (n & 0x3F) as u8;
         n >>= 6;
         if n == 0 {
-            out.push(char::from(group));
-            return;
+            buf[size] = group;
+            return &buf[..=size];
         }
-        out.push(char::from(group | 0x40));
+        buf[size] = group | 0x40;
+        size += 1;
     }
+}
+
+/// Appends `n` in the length form of [`Attributes::packed`].
+fn push_len(out: &mut String, n: usize) {
+    let mut buf = [0; 12];
+    out.push_str(std::str::from_utf8(len_form(n, &mut buf)).expect("below 0x80: ASCII"));
 }
 
 /// Bytes that [`push_len`] writes for `n`.
@@ -229,6 +568,23 @@ fn read_len(bytes: &[u8], pos: &mut usize) -> usize {
         }
         shift += 6;
     }
+}
+
+/// Appends the pair `key`, `value` to packed words (see [`Attributes::packed`]).
+fn push_pair(packed: &mut String, key: &str, value: &str) {
+    if key.contains('=') {
+        let key_len = len_size(key.len());
+        push_len(packed, 1 + key_len + key.len() + value.len());
+        packed.push(KEY_WITH_EQUALS);
+        push_len(packed, key.len());
+        packed.push_str(key);
+    } else {
+        push_len(packed, key.len() + value.len() + 2);
+        packed.push('=');
+        packed.push_str(key);
+        packed.push('=');
+    }
+    packed.push_str(value);
 }
 
 /// Marks a packed word whose key holds a `=` (see [`Attributes::packed`]).
@@ -274,40 +630,69 @@ impl Attributes {
         }
     }
 
-    /// The row whose packed words are `chunk[range]`, `len` of them: rows that arrived in one
-    /// read share one chunk, so that building them costs one allocation per read, not one
-    /// per row. Such a row keeps its whole chunk alive (up to a read, 256 KiB) while it lives; a
-    /// change, or [`detach`](Self::detach), gives it a string of its own.
+    /// The row whose pairs are `chunk[range]` (in the chunk's form), `len` of them: rows that
+    /// arrived in one read share one chunk, so that building them costs one allocation per
+    /// read, not one per row. Such a row keeps its whole chunk alive (up to a read, 256 KiB)
+    /// while it lives; a change, or [`detach`](Self::detach), gives it a string of its own.
     pub(crate) fn shared(chunk: &Arc<Chunk>, range: std::ops::Range<usize>, len: usize) -> Self {
-        let packed = match (u32::try_from(range.start), u32::try_from(range.end)) {
-            (Ok(start), Ok(end)) => Packed::Shared {
-                chunk: Arc::clone(chunk),
-                start,
-                end,
+        match (u32::try_from(range.start), u32::try_from(range.end)) {
+            (Ok(start), Ok(end)) => Self {
+                packed: Packed::Shared {
+                    chunk: Arc::clone(chunk),
+                    start,
+                    end,
+                },
+                len,
             },
-            _ => Packed::Own(chunk.text[range].to_owned()),
-        };
-        Self { packed, len }
+            _ => Pairs {
+                pairs: chunk.pairs(range),
+                remaining: len,
+            }
+            .collect(),
+        }
     }
 
     /// Gives a row that shares the buffer of the read it arrived in a string of its own, so
     /// that keeping it does not keep that buffer.
     pub fn detach(&mut self) {
-        self.packed.to_mut();
+        self.own();
     }
 
-    /// The words, each as packed.
-    fn words(&self) -> Words<'_> {
-        Words {
-            packed: self.packed.as_str(),
-            pos: 0,
+    /// The packed words, made the row's own first if it shared its read's buffer.
+    fn own(&mut self) -> &mut String {
+        if let Packed::Shared { .. } = self.packed {
+            let mut own = String::with_capacity(
+                self.iter()
+                    .map(|(k, v)| len_size(k.len() + v.len() + 2) + k.len() + v.len() + 2)
+                    .sum(),
+            );
+            for (k, v) in self.iter() {
+                push_pair(&mut own, k, v);
+            }
+            self.packed = Packed::Own(own);
+        }
+        match &mut self.packed {
+            Packed::Own(s) => s,
+            Packed::Shared { .. } => unreachable!("made its own above"),
         }
     }
 
     /// The value of the first attribute named `key`.
     #[must_use]
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.words().find_map(|word| value_of(word, key))
+        match &self.packed {
+            Packed::Own(packed) => Words { packed, pos: 0 }.find_map(|word| value_of(word, key)),
+            Packed::Shared { chunk, start, end } => {
+                match chunk.pairs(*start as usize..*end as usize) {
+                    PairsOf::Words(words) => words.clone().find_map(|word| value_of(word, key)),
+                    numbered @ PairsOf::Numbered(_) => Pairs {
+                        pairs: numbered,
+                        remaining: self.len,
+                    }
+                    .find_map(|(k, v)| (k == key).then_some(v)),
+                }
+            }
+        }
     }
 
     /// Whether an attribute named `key` is present.
@@ -322,21 +707,7 @@ impl Attributes {
     }
 
     fn push_str(&mut self, key: &str, value: &str) {
-        let packed = self.packed.to_mut();
-        if key.contains('=') {
-            let key_len = len_size(key.len());
-            push_len(packed, 1 + key_len + key.len() + value.len());
-            packed.push(KEY_WITH_EQUALS);
-            push_len(packed, key.len());
-        } else {
-            push_len(packed, key.len() + value.len() + 2);
-            packed.push('=');
-        }
-        packed.push_str(key);
-        if !key.contains('=') {
-            packed.push('=');
-        }
-        packed.push_str(value);
+        push_pair(self.own(), key, value);
         self.len += 1;
     }
 
@@ -375,8 +746,12 @@ impl Attributes {
     /// The pairs in wire order.
     #[must_use]
     pub fn iter(&self) -> Pairs<'_> {
+        let pairs = match &self.packed {
+            Packed::Own(packed) => PairsOf::Words(Words { packed, pos: 0 }),
+            Packed::Shared { chunk, start, end } => chunk.pairs(*start as usize..*end as usize),
+        };
         Pairs {
-            words: self.words(),
+            pairs,
             remaining: self.len,
         }
     }
@@ -439,6 +814,20 @@ impl Attributes {
             packed: Packed::Own(packed),
             len,
         }
+    }
+
+    /// A row from a chunk's pairs (see [`Chunk::text`]) whose values turned out not to be all
+    /// UTF-8: invalid sequences are replaced.
+    pub(crate) fn from_numbered_bytes(bytes: &[u8], keys: &KeyTable) -> Self {
+        let mut row = Self::new();
+        let mut pos = 0;
+        while pos < bytes.len() {
+            let key = read_len(bytes, &mut pos);
+            let len = read_len(bytes, &mut pos);
+            row.push_str(&keys.names[key], &text(&bytes[pos..pos + len]));
+            pos += len;
+        }
+        row
     }
 
     /// A row from packed words that turned out not to be UTF-8 (see
@@ -546,17 +935,27 @@ impl fmt::Debug for Attributes {
 /// The pairs of an [`Attributes`], in wire order.
 #[derive(Debug, Clone)]
 pub struct Pairs<'a> {
-    words: Words<'a>,
+    pairs: PairsOf<'a>,
     remaining: usize,
+}
+
+/// The pairs of either form of [`Attributes::packed`].
+#[derive(Debug, Clone)]
+enum PairsOf<'a> {
+    Words(Words<'a>),
+    Numbered(Numbered<'a>),
 }
 
 impl<'a> Iterator for Pairs<'a> {
     type Item = (&'a str, &'a str);
 
     fn next(&mut self) -> Option<Self::Item> {
-        let word = self.words.next()?;
+        let pair = match &mut self.pairs {
+            PairsOf::Words(words) => split_word(words.next()?),
+            PairsOf::Numbered(numbered) => numbered.next()?,
+        };
         self.remaining -= 1;
-        Some(split_word(word))
+        Some(pair)
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -607,6 +1006,17 @@ impl<'a> IntoIterator for &'a Attributes {
 }
 
 #[cfg(test)]
+impl Attributes {
+    /// The length of the packed words of a row built on its own.
+    fn own_len(&self) -> usize {
+        match &self.packed {
+            Packed::Own(s) => s.len(),
+            Packed::Shared { .. } => panic!("a shared row"),
+        }
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -614,7 +1024,7 @@ mod tests {
     fn the_pool_serves_the_closest_fit_and_frees_what_is_too_small() {
         let pool = Arc::new(ChunkPool::default());
         for capacity in [1_000, 4_000, 100_000] {
-            drop(Chunk::new(String::with_capacity(capacity), &pool));
+            drop(Chunk::new(String::with_capacity(capacity), None, &pool));
         }
         let kept = pool.kept();
         assert!(kept >= 105_000);
@@ -747,11 +1157,7 @@ mod tests {
                 fast.iter().collect::<Vec<_>>(),
                 general.iter().collect::<Vec<_>>()
             );
-            assert_eq!(
-                fast.heap_size(),
-                fast.packed.as_str().len(),
-                "exactly its size"
-            );
+            assert_eq!(fast.heap_size(), fast.own_len(), "exactly its size");
         }
         let mut wire = Vec::new();
         encode_sentence(
@@ -840,7 +1246,7 @@ mod tests {
                 let reply = Reply::parse(&Sentence::new(all.clone())).unwrap();
                 let row = Attributes::from_words(words.iter().map(Vec::as_slice));
                 prop_assert_eq!(&row, &reply.attributes);
-                prop_assert_eq!(row.heap_size(), row.packed.as_str().len());
+                prop_assert_eq!(row.heap_size(), row.own_len());
                 // The client's fast path, from the decoded sentence, agrees too.
                 let mut wire = Vec::new();
                 crate::codec::encode_sentence(&all, &mut wire);
