@@ -144,10 +144,10 @@ struct Packing {
 }
 
 impl Packing {
-    /// Packs the words from [`word`](Self::word) on while each is the common case: not an
-    /// attribute word, or `=key=value` with the key at its place in `last_row` (far enough
-    /// from the end of `raw` to be compared in fixed-size loads) and a value shorter than
-    /// 127 bytes. Stops at the first other word (or at the end). A loop of its own, over
+    /// Packs the words from [`word`](Self::word) on while each is the common case:
+    /// `=key=value` with the key at its place in `last_row` (far enough from the end of `raw`
+    /// to be compared in fixed-size loads) and a value shorter than 127 bytes. Stops at the
+    /// first other word (one that is not an attribute among them), or at the end. A loop of its own, over
     /// plain slices and with no call: the cost of a listing's rows is here.
     #[inline]
     fn common(
@@ -157,27 +157,26 @@ impl Packing {
         last_row: &[Expected],
         out: &mut [u8],
     ) {
-        let (mut word, mut pairs, mut pos) = (self.word, self.pairs, self.pos);
+        let (mut pairs, mut pos) = (self.pairs, self.pos);
         let load = |at: usize| {
             raw.get(at..at + 16)
                 .map(|bytes| u128::from_le_bytes(bytes.try_into().expect("16 bytes")))
         };
-        while let Some(&(at, len)) = words.get(word) {
-            if len == 0 || raw[at] != b'=' {
-                word += 1;
-                continue;
-            }
+        let start = self.word;
+        let mut taken = 0;
+        for &(at, len) in words.get(start..).unwrap_or_default() {
             let Some(expected) = last_row.get(pairs) else {
                 break;
             };
-            // `key=`, compared in one or two 16-byte loads.
-            let (pair, key_len) = (at + 1, expected.key_len as usize);
-            let same = len > key_len + 1
-                && match (load(pair), expected.tail_mask) {
+            // The word's `=key=`, compared in one or two 16-byte loads (a word that is not
+            // an attribute, or shorter, does not match).
+            let key_len = expected.key_len as usize;
+            let same = len >= key_len + 2
+                && match (load(at), expected.tail_mask) {
                     (Some(head), 0) => head & expected.head_mask == expected.head,
                     (Some(head), tail_mask) => {
                         head == expected.head
-                            && load(pair + 16).is_some_and(|tail| tail & tail_mask == expected.tail)
+                            && load(at + 16).is_some_and(|tail| tail & tail_mask == expected.tail)
                     }
                     (None, _) => false,
                 };
@@ -185,30 +184,30 @@ impl Packing {
                 break;
             }
             // `same` says the word holds `=key=`: no overflow.
-            let value = pair + key_len + 1;
+            let value = at + key_len + 2;
             let value_len = at + len - value;
-            if value_len >= LONG {
-                break;
-            }
             // Number and length below 0x7F: one byte each, lossless. A value of at most 32
             // bytes: one copy of a fixed 32 bytes (no call), what follows it overwritten by
             // the next pair.
-            out[pos] = expected.number as u8;
-            out[pos + 1] = value_len as u8;
-            if value_len <= 16 && value + 16 <= raw.len() {
-                let bytes: &[u8; 16] = raw[value..value + 16].try_into().expect("16 bytes");
-                out[pos + 2..pos + 18].copy_from_slice(bytes);
-            } else if value_len <= 64 && value + 64 <= raw.len() {
-                let bytes: &[u8; 64] = raw[value..value + 64].try_into().expect("64 bytes");
-                out[pos + 2..pos + 66].copy_from_slice(bytes);
-            } else {
-                out[pos + 2..pos + 2 + value_len].copy_from_slice(&raw[value..at + len]);
+            match (out.get_mut(pos..pos + 34), raw.get(value..value + 32)) {
+                (Some(to), Some(bytes)) if value_len <= 32 => {
+                    let to: &mut [u8; 34] = to.try_into().expect("34 bytes");
+                    to[0] = expected.number as u8;
+                    to[1] = value_len as u8;
+                    to[2..].copy_from_slice(bytes);
+                }
+                _ if value_len < LONG => {
+                    out[pos] = expected.number as u8;
+                    out[pos + 1] = value_len as u8;
+                    out[pos + 2..pos + 2 + value_len].copy_from_slice(&raw[value..at + len]);
+                }
+                _ => break,
             }
             pos += 2 + value_len;
             pairs += 1;
-            word += 1;
+            taken += 1;
         }
-        (self.word, self.pairs, self.pos) = (word, pairs, pos);
+        (self.word, self.pairs, self.pos) = (start + taken, pairs, pos);
     }
 
     /// Writes the pair numbered `number` with the value `value`, whatever their sizes.
@@ -232,7 +231,7 @@ impl Packing {
 }
 
 /// The key expected at a place of a row (that of the last row), as the common case compares
-/// it: `key=` in one or two 16-byte little-endian loads.
+/// it: the word's `=key=` in one or two 16-byte little-endian loads.
 #[derive(Debug, Clone, Copy)]
 struct Expected {
     number: u32,
@@ -240,15 +239,15 @@ struct Expected {
     head: u128,
     head_mask: u128,
     tail: u128,
-    /// 0 if `key=` fits the head.
+    /// 0 if `=key=` fits the head.
     tail_mask: u128,
 }
 
 impl Expected {
-    /// `key`, numbered `number`. One the common case cannot take (`key=` longer than 32
+    /// `key`, numbered `number`. One the common case cannot take (`=key=` longer than 32
     /// bytes, a number from 0x7F on) is expected in a form no load matches.
     fn new(number: u32, key: &[u8]) -> Self {
-        let len = key.len() + 1;
+        let len = key.len() + 2;
         let mut bytes = [0_u8; 32];
         let Some(room) = bytes.get_mut(..len).filter(|_| number < LONG as u32) else {
             return Self {
@@ -260,12 +259,13 @@ impl Expected {
                 tail_mask: 0,
             };
         };
-        room[..key.len()].copy_from_slice(key);
-        room[key.len()] = b'=';
+        room[0] = b'=';
+        room[1..=key.len()].copy_from_slice(key);
+        room[key.len() + 1] = b'=';
         let half = |at: usize| u128::from_le_bytes(bytes[at..at + 16].try_into().expect("16"));
         Self {
             number,
-            // At most 31: lossless.
+            // At most 30: lossless.
             key_len: key.len() as u32,
             head: half(0),
             head_mask: low_bytes(len.min(16)),
@@ -332,6 +332,11 @@ impl KeyInterner {
             let Some(&(at, len)) = words.get(row.word) else {
                 break;
             };
+            row.word += 1;
+            if len == 0 || raw[at] != b'=' {
+                // Not an attribute word.
+                continue;
+            }
             // A word the common case does not take: its key looked up (and remembered for
             // the next row) unless it is the last row's.
             let pair = &raw[at + 1..at + len];
@@ -348,7 +353,6 @@ impl KeyInterner {
                 _ => self.number_slow(row.pairs, pair)?,
             };
             row.write(number, pair.get(key_len + 1..).unwrap_or_default(), out);
-            row.word += 1;
         }
         chunk.filled += row.pos;
         Some(row.pairs)
