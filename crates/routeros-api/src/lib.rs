@@ -19,7 +19,8 @@
 //!   drift between them. [`codec::Decoder::next_words`] lends a sentence out of the input
 //!   buffer; [`codec::Decoder::next_sentence`] gives an owned copy.
 //! * [`proto`] gives the words meaning (text, decoded as UTF-8 with invalid sequences
-//!   replaced): [`proto::Reply`], [`proto::Attributes`] (a row's pairs, packed in one string)
+//!   replaced): [`proto::Reply`], [`proto::Attributes`] (a row's pairs, packed in one
+//!   string; a collected listing's rows hold their values behind the numbers of their keys)
 //!   and [`proto::Command`] for a client, [`proto::Request`] and [`proto::matches()`] (query
 //!   evaluation) for a server.
 //! * [`value`] reads and writes RouterOS value formats: durations (`1w2d3h4m5s`), booleans,
