@@ -151,6 +151,27 @@ fn decode(c: &mut Criterion) {
         });
     });
 
+    // A stream's path: its rows built as their words came, delivered, taken in one go after
+    // each read and dropped, as `ReplyStream::next_row` does; one reader for every listing,
+    // so that its buffers are reused.
+    let mut reader = Reader::new(Decoder::new(Limits::default()));
+    group.bench_function("stream_rows", |b| {
+        b.iter(|| {
+            let mut conn = Connection::new();
+            let tag = conn.start(Command::new("/ppp/secret/print"), true).unwrap();
+            reader.sync(&conn);
+            let mut rows = 0;
+            for chunk in client_wire.chunks(CHUNK) {
+                conn.receive(&mut reader, black_box(chunk));
+                for row in conn.take_rows(tag) {
+                    rows += usize::from(row.get("name").is_some());
+                }
+            }
+            assert_eq!(rows, SECRETS);
+            assert!(conn.poll_end(tag).is_some_and(|end| end.is_ok()));
+        });
+    });
+
     // The same on one connection, read after read: the rows of each listing dropped before
     // the next, so that their buffers are reused (as the bot's listings do).
     let mut reader = Reader::new(Decoder::new(Limits::default()));

@@ -507,6 +507,30 @@ impl Decoder {
         self.filled += n;
     }
 
+    /// The received bytes not parsed yet, from the start of a sentence: for a reader that
+    /// parses the sentences of a common shape itself, in one pass, and hands any other to
+    /// [`next_words`](Self::next_words). Empty while part of a sentence has been parsed, and
+    /// after an error.
+    pub(crate) fn unparsed(&self) -> &[u8] {
+        if self.cursor != self.start || self.failed.is_some() {
+            return &[];
+        }
+        &self.buf[self.start..self.filled]
+    }
+
+    /// Takes the first `n` bytes of [`unparsed`](Self::unparsed) as read: they must be whole
+    /// sentences, each within the [`Limits`].
+    pub(crate) fn consume(&mut self, n: usize) {
+        debug_assert!(self.cursor == self.start && n <= self.filled - self.start);
+        if self.returned {
+            self.words.clear();
+            self.returned = false;
+        }
+        self.start += n;
+        self.cursor = self.start;
+        self.need = 0;
+    }
+
     /// Drops the consumed bytes when that is cheap enough.
     fn compact(&mut self) {
         if self.start == self.filled {

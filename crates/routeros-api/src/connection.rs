@@ -30,7 +30,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::io;
 use std::sync::Arc;
 
-use crate::codec::{Decoder, SentenceRef};
+use crate::codec::{Decoder, Limits, SentenceRef};
 use crate::error::ClientError;
 use crate::proto::attributes::{Chunk, ChunkPool, ChunkWriter, KeyInterner, KeyTable};
 use crate::proto::{Attributes, Command, Reply, ReplyKind, trap_category};
@@ -450,7 +450,9 @@ impl Default for Connection {
 /// are compacted as they are read: each value behind the number of its key in the
 /// connection's table of key names, so that a listing held whole takes less than half its
 /// size on the wire. The rows of a stream, taken and dropped as they come, keep the words
-/// as they came, which costs less to build (see [`sync`](Self::sync)).
+/// as they came, which costs less to build (see [`sync`](Self::sync)); in the shape that
+/// RouterOS gives a listing's rows, they are read in one pass straight off the received
+/// bytes, the decoder skipped.
 #[derive(Debug)]
 pub struct Reader {
     decoder: Decoder,
@@ -546,7 +548,11 @@ impl Reader {
 
     /// Decodes what the decoder holds after a read of `size` bytes.
     fn decode(&mut self, size: usize, into: &mut Inbound) {
+        let limits = self.decoder.limits();
         loop {
+            if !self.streams.is_empty() {
+                self.stream_rows(size, limits);
+            }
             match self.decoder.next_words() {
                 Ok(Some(sentence)) => {
                     let rows = Rows {
@@ -570,6 +576,35 @@ impl Reader {
             }
         }
         self.build(into);
+    }
+
+    /// Takes the rows of streams in their common shape ([`scan_row`]) straight off the
+    /// decoder's bytes, one pass each, up to the first sentence of any other shape or kind.
+    fn stream_rows(&mut self, size: usize, limits: Limits) {
+        let mut read = 0;
+        let bytes = self.decoder.unparsed();
+        while let Some(row) = scan_row(&bytes[read..], limits) {
+            if !self.streams.contains(&row.tag) {
+                break;
+            }
+            if self.words.capacity() == 0 {
+                self.words = self.pool.take(size);
+            }
+            let start = self.words.len();
+            self.words
+                .extend_from_slice(&bytes[read + row.run.start..read + row.run.end]);
+            self.arrived.push(Arrived::InChunk {
+                tag: row.tag,
+                start,
+                end: self.words.len(),
+                pairs: row.pairs,
+                compacted: false,
+            });
+            read += row.len;
+        }
+        if read > 0 {
+            self.decoder.consume(read);
+        }
     }
 
     /// Builds the rows noted during [`read`](Self::read), in order, grouping the consecutive
@@ -769,6 +804,69 @@ fn note_words(tag: u64, sentence: &SentenceRef<'_>, chunk: &mut Vec<u8>) -> Arri
     }
 }
 
+/// A `!re` row scanned off the wire by [`scan_row`].
+#[derive(Debug, PartialEq, Eq)]
+struct Scanned {
+    /// Bytes of the whole sentence, its ending zero included.
+    len: usize,
+    tag: u64,
+    /// Where its attribute words are, with their length prefixes: one run, already in the
+    /// packed form of [`Attributes`].
+    run: std::ops::Range<usize>,
+    pairs: usize,
+}
+
+/// A `!re` row in the shape RouterOS gives every row of a listing, read in one pass from
+/// the start of `bytes`: every word shorter than 127 bytes (a one-byte length prefix, which
+/// is also the packed form of [`Attributes`]), its attribute words in one run, a `.tag=`
+/// of ours before or after them, nothing else, and within `limits`. `None` for anything
+/// else, or a sentence not complete in `bytes`: the decoder reads it the general way.
+fn scan_row(bytes: &[u8], limits: Limits) -> Option<Scanned> {
+    const RE: &[u8] = b"\x03!re";
+    if bytes.get(..RE.len())? != RE {
+        return None;
+    }
+    let mut at = RE.len();
+    let mut run = 0..0;
+    let mut pairs = 0;
+    let mut tag = None;
+    let mut total = 3;
+    let mut words = 1;
+    loop {
+        let len = usize::from(*bytes.get(at)?);
+        if len == 0 {
+            break;
+        }
+        let word = bytes.get(at + 1..at + 1 + len)?;
+        if len >= 0x7F || len > limits.max_word_len {
+            return None;
+        }
+        if word[0] == b'=' {
+            if pairs == 0 {
+                run = at..at;
+            } else if run.end != at {
+                return None;
+            }
+            run.end = at + 1 + len;
+            pairs += 1;
+        } else {
+            tag = Some(parse_tag(word.strip_prefix(b".tag=")?)?);
+        }
+        total += len;
+        words += 1;
+        at += 1 + len;
+    }
+    if pairs == 0 || words > limits.max_words || total > limits.max_sentence_len {
+        return None;
+    }
+    Some(Scanned {
+        len: at + 1,
+        tag: tag?,
+        run,
+        pairs,
+    })
+}
+
 /// Our tags are decimal numbers without leading zeros; anything else is not ours.
 fn parse_tag(text: &[u8]) -> Option<u64> {
     if text.is_empty() || (text.len() > 1 && text[0] == b'0') {
@@ -786,7 +884,7 @@ fn parse_tag(text: &[u8]) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::codec::{Limits, encode_sentence};
+    use crate::codec::encode_sentence;
 
     /// A connection and the reader of its bytes.
     struct Conn {
@@ -1093,6 +1191,100 @@ mod tests {
         assert_eq!(got[8].get(""), Some("k"));
     }
 
+    /// The one-pass scan takes the rows of a listing in the shapes RouterOS sends, and leaves
+    /// every other sentence to the decoder.
+    #[test]
+    fn the_scan_takes_common_rows_only() {
+        let scan = |words: &[&str]| scan_row(&wire(&[words]), Limits::default());
+        let row = wire(&[&["!re", "=name=a", "=x=", ".tag=12"]]);
+        assert_eq!(
+            scan_row(&row, Limits::default()),
+            Some(Scanned {
+                len: row.len(),
+                tag: 12,
+                run: 4..4 + 8 + 4,
+                pairs: 2,
+            })
+        );
+        // The tag before the attributes; and what follows the sentence is not read.
+        let mut two = wire(&[&["!re", ".tag=3", "=name=a"], &["!done"]]);
+        let first = scan_row(&two, Limits::default()).unwrap();
+        assert_eq!((first.len, first.tag, first.pairs), (20, 3, 1));
+        assert_eq!(&two[first.run.clone()], b"\x07=name=a");
+        two.truncate(first.len - 1);
+        assert_eq!(
+            scan_row(&two, Limits::default()),
+            None,
+            "cut before its end"
+        );
+        for other in [
+            &["!done", "=name=a", ".tag=1"][..],
+            &["!re", "=name=a"],
+            &["!re", ".tag=1"],
+            &["!re", "=a=1", ".tag=1", "=b=2"],
+            &["!re", "=a=1", ".section=2", ".tag=1"],
+            &["!re", "=a=1", ".tag=01"],
+            &["!re", "=a=1", ".tag=x"],
+            &["!re", "name=a", ".tag=1"],
+        ] {
+            assert_eq!(scan(other), None, "{other:?}");
+        }
+        let long = format!("={}", "v".repeat(125));
+        assert!(scan(&["!re", &long, ".tag=1"]).is_some(), "126 bytes");
+        let long = format!("={}", "v".repeat(126));
+        assert_eq!(scan(&["!re", &long, ".tag=1"]), None, "127 bytes");
+        let row = wire(&[&["!re", "=a=1", "=b=2", ".tag=1"]]);
+        let within = |limits| scan_row(&row, limits).is_some();
+        let limits = Limits::default();
+        assert!(within(Limits {
+            max_words: 4,
+            ..limits
+        }));
+        assert!(!within(Limits {
+            max_words: 3,
+            ..limits
+        }));
+        assert!(within(Limits {
+            max_word_len: 6,
+            ..limits
+        }));
+        assert!(!within(Limits {
+            max_word_len: 5,
+            ..limits
+        }));
+        assert!(within(Limits {
+            max_sentence_len: 17,
+            ..limits
+        }));
+        assert!(!within(Limits {
+            max_sentence_len: 16,
+            ..limits
+        }));
+    }
+
+    /// A stream's rows past the decoder's limits end the connection as any other sentence
+    /// past them does.
+    #[test]
+    fn a_streams_rows_keep_the_decoders_limits() {
+        let mut c = Conn {
+            conn: Connection::new(),
+            reader: Reader::new(Decoder::new(Limits {
+                max_words: 3,
+                ..Limits::default()
+            })),
+        };
+        let tag = c.start(Command::new("/p"), true).unwrap();
+        c.receive(&wire(&[
+            &["!re", "=a=1", ".tag=1"],
+            &["!re", "=a=1", "=b=2", ".tag=1"],
+        ]));
+        assert_eq!(c.take_rows(tag).len(), 1);
+        assert!(matches!(
+            c.poll_end(tag),
+            Some(Err(ClientError::Protocol(message))) if message.contains("words")
+        ));
+    }
+
     /// A server that makes up a new key on every row: past the table's bounds the rows are
     /// built on their own, and still right.
     #[test]
@@ -1178,6 +1370,7 @@ mod tests {
             prop_oneof![
                 8 => (key, value).prop_map(|(k, v)| format!("={k}={v}").into_bytes()),
                 1 => "=[a-z]{0,10}".prop_map(String::into_bytes),
+                1 => Just(b".section=1".to_vec()),
                 1 => proptest::collection::vec(
                     proptest::sample::select(vec![b'=', b'.', b'a', 0xff, 0xc3, 0xa9, b'x']),
                     0..12,
@@ -1190,17 +1383,27 @@ mod tests {
             /// `Reply::parse` makes of it, read after any other rows, in reads of any size.
             #[test]
             fn the_read_path_agrees_with_parse(
-                rows in proptest::collection::vec(proptest::collection::vec(word(), 0..8), 1..12),
+                rows in proptest::collection::vec(
+                    (proptest::collection::vec(word(), 0..8), any::<prop::sample::Index>()),
+                    1..12,
+                ),
                 read_size in 1_usize..400,
                 streaming: bool,
             ) {
                 let mut c = conn();
                 let tag = c.start(Command::new("/p"), streaming).unwrap();
                 let mut bytes = Vec::new();
+                // The tag anywhere among the words, as a server may put it.
+                let rows: Vec<Vec<Vec<u8>>> = rows
+                    .into_iter()
+                    .map(|(mut words, at)| {
+                        words.insert(at.index(words.len() + 1), b".tag=1".to_vec());
+                        words
+                    })
+                    .collect();
                 for words in &rows {
                     let mut all = vec![b"!re".to_vec()];
                     all.extend(words.iter().cloned());
-                    all.push(b".tag=1".to_vec());
                     encode_sentence(&all, &mut bytes);
                 }
                 encode_sentence([b"!done".as_slice(), b".tag=1"], &mut bytes);
