@@ -456,17 +456,9 @@ impl Default for Connection {
 #[derive(Debug)]
 pub struct Reader {
     decoder: Decoder,
-    /// The packed words of the current read's rows of streams.
-    words: Vec<u8>,
-    /// The pairs of the current read's other rows (key numbers and values).
-    numbered: ChunkWriter,
-    /// The numbers of the key names read on this connection.
-    keys: KeyInterner,
-    /// The tags of the commands that stream, as of the last [`sync`](Self::sync).
-    streams: Vec<u64>,
+    /// Where the rows of the current read go.
+    rows: RowSink,
     arrived: Vec<Arrived>,
-    /// Buffers of the rows dropped since, for the next reads.
-    pool: Arc<ChunkPool>,
 }
 
 /// Replies decoded from the bytes of one [`Reader::read`], in order, for
@@ -494,12 +486,8 @@ impl Reader {
     pub fn new(decoder: Decoder) -> Self {
         Self {
             decoder,
-            words: Vec::new(),
-            numbered: ChunkWriter::default(),
-            keys: KeyInterner::default(),
-            streams: Vec::new(),
+            rows: RowSink::default(),
             arrived: Vec::new(),
-            pool: Arc::default(),
         }
     }
 
@@ -508,8 +496,9 @@ impl Reader {
     /// the first read): a command started since is taken for one that collects until the
     /// next call, which changes how its rows are held, not what they hold.
     pub fn sync(&mut self, conn: &Connection) {
-        self.streams.clear();
-        self.streams.extend(
+        let streams = &mut self.rows.streams;
+        streams.clear();
+        streams.extend(
             conn.running
                 .iter()
                 .filter(|(_, running)| running.streaming)
@@ -550,20 +539,10 @@ impl Reader {
     fn decode(&mut self, size: usize, into: &mut Inbound) {
         let limits = self.decoder.limits();
         loop {
-            if !self.streams.is_empty() {
-                self.stream_rows(size, limits);
-            }
+            self.common_rows(size, limits);
             match self.decoder.next_words() {
                 Ok(Some(sentence)) => {
-                    let rows = Rows {
-                        words: &mut self.words,
-                        numbered: &mut self.numbered,
-                        keys: &mut self.keys,
-                        streams: &self.streams,
-                        pool: &self.pool,
-                        size,
-                    };
-                    if let Err(cause) = note(&sentence, rows, &mut self.arrived) {
+                    if let Err(cause) = note(&sentence, &mut self.rows, size, &mut self.arrived) {
                         into.end = Some(cause);
                         break;
                     }
@@ -578,28 +557,26 @@ impl Reader {
         self.build(into);
     }
 
-    /// Takes the rows of streams in their common shape ([`scan_row`]) straight off the
-    /// decoder's bytes, one pass each, up to the first sentence of any other shape or kind.
-    fn stream_rows(&mut self, size: usize, limits: Limits) {
+    /// Takes the rows in the shape of a listing's ([`scan_row`]) straight off the decoder's
+    /// bytes, in one pass each, up to the first sentence of any other shape or kind, which
+    /// the decoder reads the general way.
+    fn common_rows(&mut self, size: usize, limits: Limits) {
         let mut read = 0;
         let bytes = self.decoder.unparsed();
         while let Some(row) = scan_row(&bytes[read..], limits) {
-            if !self.streams.contains(&row.tag) {
-                break;
-            }
-            if self.words.capacity() == 0 {
-                self.words = self.pool.take(size);
-            }
-            let start = self.words.len();
-            self.words
-                .extend_from_slice(&bytes[read + row.run.start..read + row.run.end]);
-            self.arrived.push(Arrived::InChunk {
-                tag: row.tag,
-                start,
-                end: self.words.len(),
-                pairs: row.pairs,
-                compacted: false,
-            });
+            let sentence = &bytes[read..read + row.len];
+            let arrived = if self.rows.streams.contains(&row.tag) {
+                self.rows
+                    .words(row.tag, &sentence[row.run], row.pairs, size)
+            } else {
+                let packed = self.rows.numbered(row.tag, size, |keys, chunk| {
+                    keys.pack_run(sentence, row.run, row.pairs, chunk)
+                });
+                // A key that cannot be numbered: built on its own, the general way.
+                let Some(arrived) = packed else { break };
+                arrived
+            };
+            self.arrived.push(arrived);
             read += row.len;
         }
         if read > 0 {
@@ -614,8 +591,9 @@ impl Reader {
         if self.arrived.is_empty() {
             return;
         }
-        let pool = &self.pool;
-        let keys = self.keys.table();
+        let sink = &mut self.rows;
+        let pool = &sink.pool;
+        let keys = sink.keys.table();
         let seal = |bytes: Vec<u8>, keys: Option<Arc<KeyTable>>| {
             (bytes.capacity() > 0).then(|| {
                 String::from_utf8(bytes)
@@ -623,8 +601,8 @@ impl Reader {
                     .map_err(std::string::FromUtf8Error::into_bytes)
             })
         };
-        let words = seal(std::mem::take(&mut self.words), None);
-        let numbered = seal(self.numbered.finish(), Some(Arc::clone(&keys)));
+        let words = seal(std::mem::take(&mut sink.words), None);
+        let numbered = seal(sink.numbered.finish(), Some(Arc::clone(&keys)));
         for arrived in self.arrived.drain(..) {
             let (tag, row) = match arrived {
                 Arrived::Reply { tag, item } => {
@@ -662,10 +640,10 @@ impl Reader {
         // A buffer that is not UTF-8 is kept for the next read.
         if let Some(Err(mut bytes)) = words {
             bytes.clear();
-            self.words = bytes;
+            self.rows.words = bytes;
         }
         if let Some(Err(bytes)) = numbered {
-            self.numbered.start(bytes);
+            self.rows.numbered.start(bytes);
         }
     }
 
@@ -677,22 +655,68 @@ impl Reader {
 }
 
 /// Where the rows of a read go: the packed words of streams' rows, the other rows
-/// compacted, their keys numbered; buffers for them come from `pool`, for a read of `size`
-/// bytes.
-struct Rows<'a> {
-    words: &'a mut Vec<u8>,
-    numbered: &'a mut ChunkWriter,
-    keys: &'a mut KeyInterner,
-    streams: &'a [u64],
-    pool: &'a ChunkPool,
-    size: usize,
+/// compacted, their keys numbered; buffers for them come from `pool`.
+#[derive(Debug, Default)]
+struct RowSink {
+    /// The packed words of the current read's rows of streams.
+    words: Vec<u8>,
+    /// The pairs of the current read's other rows (key numbers and values).
+    numbered: ChunkWriter,
+    /// The numbers of the key names read on this connection.
+    keys: KeyInterner,
+    /// The tags of the commands that stream, as of the last [`Reader::sync`].
+    streams: Vec<u64>,
+    /// Buffers of the rows dropped since, for the next reads.
+    pool: Arc<ChunkPool>,
+}
+
+impl RowSink {
+    /// A stream's row whose attribute words are `packed` (already in the packed form of
+    /// [`Attributes`]), into the chunk of words of a read of `size` bytes.
+    fn words(&mut self, tag: u64, packed: &[u8], pairs: usize, size: usize) -> Arrived {
+        if self.words.capacity() == 0 {
+            self.words = self.pool.take(size);
+        }
+        let start = self.words.len();
+        self.words.extend_from_slice(packed);
+        Arrived::InChunk {
+            tag,
+            start,
+            end: self.words.len(),
+            pairs,
+            compacted: false,
+        }
+    }
+
+    /// A row that `pack` compacts into the chunk of numbered pairs of a read of `size`
+    /// bytes; `None`, with nothing written, if `pack` cannot number its keys.
+    fn numbered(
+        &mut self,
+        tag: u64,
+        size: usize,
+        pack: impl FnOnce(&mut KeyInterner, &mut ChunkWriter) -> Option<usize>,
+    ) -> Option<Arrived> {
+        if self.numbered.needs_buffer() {
+            self.numbered.start(self.pool.take(size));
+        }
+        let start = self.numbered.len();
+        let pairs = pack(&mut self.keys, &mut self.numbered)?;
+        Some(Arrived::InChunk {
+            tag,
+            start,
+            end: self.numbered.len(),
+            pairs,
+            compacted: true,
+        })
+    }
 }
 
 /// Notes one reply of a read. `!re` rows keep their place (and their pairs go into the
 /// read's chunk); `!fatal` and what is not a reply end the connection.
 fn note(
     sentence: &SentenceRef<'_>,
-    rows: Rows<'_>,
+    rows: &mut RowSink,
+    size: usize,
     arrived: &mut Vec<Arrived>,
 ) -> Result<(), Disconnect> {
     let first = sentence.first().unwrap_or_default();
@@ -706,7 +730,7 @@ fn note(
             .find_map(|w| w.strip_prefix(b".tag="))
             .and_then(parse_tag)
         {
-            arrived.push(note_row(tag, sentence, rows));
+            arrived.push(note_row(tag, sentence, rows, size));
         }
         return Ok(());
     }
@@ -731,77 +755,47 @@ fn note(
     Ok(())
 }
 
-/// Notes a `!re` row: a stream's as its words came, any other compacted.
-fn note_row(tag: u64, sentence: &SentenceRef<'_>, rows: Rows<'_>) -> Arrived {
+/// Notes a `!re` row of a read of `size` bytes: a stream's as its words came, any other
+/// compacted.
+fn note_row(tag: u64, sentence: &SentenceRef<'_>, rows: &mut RowSink, size: usize) -> Arrived {
+    let own = || Arrived::Own {
+        tag,
+        row: Attributes::from_sentence(sentence),
+    };
     if rows.streams.contains(&tag) {
-        if rows.words.capacity() == 0 {
-            *rows.words = rows.pool.take(rows.size);
-        }
-        return note_words(tag, sentence, rows.words);
+        return match packed_run(sentence) {
+            Some((run, pairs)) => rows.words(tag, &sentence.raw()[run], pairs, size),
+            None => own(),
+        };
     }
-    if rows.numbered.needs_buffer() {
-        rows.numbered.start(rows.pool.take(rows.size));
-    }
-    let start = rows.numbered.len();
-    match rows.keys.pack_row(sentence, rows.numbered) {
-        Some(pairs) => Arrived::InChunk {
-            tag,
-            start,
-            end: rows.numbered.len(),
-            pairs,
-            compacted: true,
-        },
-        None => Arrived::Own {
-            tag,
-            row: Attributes::from_sentence(sentence),
-        },
-    }
+    rows.numbered(tag, size, |keys, chunk| keys.pack_row(sentence, chunk))
+        .unwrap_or_else(own)
 }
 
-/// Notes a `!re` row of a stream: into the read's chunk of packed words when its attribute
-/// words allow (consecutive, each shorter than 127 bytes, so that their one-byte length
-/// prefixes are already in [`Attributes`]' packed form), else built on its own.
-fn note_words(tag: u64, sentence: &SentenceRef<'_>, chunk: &mut Vec<u8>) -> Arrived {
+/// Where the attribute words of a `!re` row are, with their length prefixes, and how many
+/// they are, when they are in the packed form of [`Attributes`] already: one run, each
+/// shorter than 127 bytes (a one-byte length prefix).
+fn packed_run(sentence: &SentenceRef<'_>) -> Option<(std::ops::Range<usize>, usize)> {
     let spans = sentence.spans();
     let raw = sentence.raw();
     let mut pairs = 0;
-    let mut short = true;
     let mut last_end = 0;
     let mut after_run = false;
     for &(start, len) in &spans[1..] {
         let attribute = len > 0 && raw[start] == b'=';
         if attribute {
-            if after_run {
-                // Attribute words on both sides of another word: not one run.
-                short = false;
-                break;
+            if after_run || len >= 0x7F {
+                // Attribute words on both sides of another word (not one run), or a long one.
+                return None;
             }
             pairs += 1;
-            short &= len < 0x7F;
             last_end = start + len;
         } else if pairs > 0 {
             after_run = true;
         }
     }
-    if short && pairs > 0 {
-        // The first attribute word's one-byte length prefix sits just before it.
-        let first = spans[1].0 - 1;
-        if raw[spans[1].0] == b'=' {
-            let start = chunk.len();
-            chunk.extend_from_slice(&raw[first..last_end]);
-            return Arrived::InChunk {
-                tag,
-                start,
-                end: chunk.len(),
-                pairs,
-                compacted: false,
-            };
-        }
-    }
-    Arrived::Own {
-        tag,
-        row: Attributes::from_sentence(sentence),
-    }
+    // The first attribute word's one-byte length prefix sits just before it.
+    (pairs > 0 && raw[spans[1].0] == b'=').then(|| (spans[1].0 - 1..last_end, pairs))
 }
 
 /// A `!re` row scanned off the wire by [`scan_row`].
@@ -1438,22 +1432,22 @@ mod tests {
             &["!re", "=name=b", ".tag=1"],
         ]));
         let first = c.take_rows(tag);
-        assert_eq!(c.reader.pool.kept(), 0, "in use");
+        assert_eq!(c.reader.rows.pool.kept(), 0, "in use");
         drop(first);
-        let kept = c.reader.pool.kept();
+        let kept = c.reader.rows.pool.kept();
         assert!(kept > 0, "the chunk came back when its last row went");
         c.receive(&wire(&[
             &["!re", "=name=c", ".tag=1"],
             &["!done", ".tag=1"],
         ]));
-        assert_eq!(c.reader.pool.kept(), 0, "and served the next read");
+        assert_eq!(c.reader.rows.pool.kept(), 0, "and served the next read");
         let response = c.take_response(tag).unwrap().unwrap();
         assert_eq!(response.rows[0].get("name"), Some("c"));
         // A row made its own does not hold the chunk.
         let mut row = response.rows[0].clone();
         row.detach();
         drop(response);
-        assert!(c.reader.pool.kept() > 0);
+        assert!(c.reader.rows.pool.kept() > 0);
         assert_eq!(row.get("name"), Some("c"));
         // Bounded: a buffer past the bound is not kept.
         let pool = Arc::new(ChunkPool::default());

@@ -135,36 +135,76 @@ impl ChunkWriter {
     }
 }
 
+/// The words of a row to pack, one after the other: where each is in the sentence's bytes,
+/// and its length.
+trait RowWords: Copy {
+    /// The word at the cursor; `None` at the end.
+    fn get(&self, raw: &[u8]) -> Option<(usize, usize)>;
+    /// Moves past the word `(at, len)` that [`get`](Self::get) gave.
+    fn skip(&mut self, at: usize, len: usize);
+}
+
+/// The words listed by the decoder ([`SentenceRef::spans`]), from the one at `next`.
+#[derive(Debug, Clone, Copy)]
+struct Listed<'w> {
+    words: &'w [(usize, usize)],
+    next: usize,
+}
+
+impl RowWords for Listed<'_> {
+    #[inline]
+    fn get(&self, _: &[u8]) -> Option<(usize, usize)> {
+        self.words.get(self.next).copied()
+    }
+
+    #[inline]
+    fn skip(&mut self, _: usize, _: usize) {
+        self.next += 1;
+    }
+}
+
+/// Words with one-byte length prefixes, read off the bytes: the next one's prefix is at
+/// `next`, and they end at `end`.
+#[derive(Debug, Clone, Copy)]
+struct Prefixed {
+    next: usize,
+    end: usize,
+}
+
+impl RowWords for Prefixed {
+    #[inline]
+    fn get(&self, raw: &[u8]) -> Option<(usize, usize)> {
+        (self.next < self.end).then(|| (self.next + 1, usize::from(raw[self.next])))
+    }
+
+    #[inline]
+    fn skip(&mut self, at: usize, len: usize) {
+        self.next = at + len;
+    }
+}
+
 /// Where the packing of one row is: the next word, the pairs written, the bytes written.
-#[derive(Debug, Default)]
-struct Packing {
-    word: usize,
+#[derive(Debug)]
+struct Packing<W> {
+    words: W,
     pairs: usize,
     pos: usize,
 }
 
-impl Packing {
+impl<W: RowWords> Packing<W> {
     /// Packs the words from [`word`](Self::word) on while each is the common case:
     /// `=key=value` with the key at its place in `last_row` (far enough from the end of `raw`
     /// to be compared in fixed-size loads) and a value shorter than 127 bytes. Stops at the
     /// first other word (one that is not an attribute among them), or at the end. A loop of its own, over
     /// plain slices and with no call: the cost of a listing's rows is here.
     #[inline]
-    fn common(
-        &mut self,
-        raw: &[u8],
-        words: &[(usize, usize)],
-        last_row: &[Expected],
-        out: &mut [u8],
-    ) {
-        let (mut pairs, mut pos) = (self.pairs, self.pos);
+    fn common(&mut self, raw: &[u8], last_row: &[Expected], out: &mut [u8]) {
+        let (mut words, mut pairs, mut pos) = (self.words, self.pairs, self.pos);
         let load = |at: usize| {
             raw.get(at..at + 16)
                 .map(|bytes| u128::from_le_bytes(bytes.try_into().expect("16 bytes")))
         };
-        let start = self.word;
-        let mut taken = 0;
-        for &(at, len) in words.get(start..).unwrap_or_default() {
+        while let Some((at, len)) = words.get(raw) {
             let Some(expected) = last_row.get(pairs) else {
                 break;
             };
@@ -205,9 +245,9 @@ impl Packing {
             }
             pos += 2 + value_len;
             pairs += 1;
-            taken += 1;
+            words.skip(at, len);
         }
-        (self.word, self.pairs, self.pos) = (start + taken, pairs, pos);
+        (self.words, self.pairs, self.pos) = (words, pairs, pos);
     }
 
     /// Writes the pair numbered `number` with the value `value`, whatever their sizes.
@@ -321,18 +361,53 @@ impl KeyInterner {
         sentence: &SentenceRef<'_>,
         chunk: &mut ChunkWriter,
     ) -> Option<usize> {
-        let raw = sentence.raw();
-        let words = sentence.spans().get(1..).unwrap_or_default();
+        let words = Listed {
+            words: sentence.spans(),
+            next: 1,
+        };
+        self.pack(sentence.raw(), words, sentence.len(), chunk)
+    }
+
+    /// As [`pack_row`](Self::pack_row), for the `count` attribute words of `run` in the
+    /// sentence `raw`, each with a one-byte length prefix (as
+    /// [`Reader`](crate::connection::Reader)'s one-pass scan finds them).
+    pub(crate) fn pack_run(
+        &mut self,
+        raw: &[u8],
+        run: std::ops::Range<usize>,
+        count: usize,
+        chunk: &mut ChunkWriter,
+    ) -> Option<usize> {
+        let words = Prefixed {
+            next: run.start,
+            end: run.end,
+        };
+        self.pack(raw, words, count, chunk)
+    }
+
+    /// Packs `words` of the sentence `raw`, at most `count` of them.
+    #[inline]
+    fn pack<W: RowWords>(
+        &mut self,
+        raw: &[u8],
+        words: W,
+        count: usize,
+        chunk: &mut ChunkWriter,
+    ) -> Option<usize> {
         // A pair takes at most its word's bytes, and its number and length at most 8 more
         // than the word's own length prefix; 64 more for the last short value's copy.
-        let out = chunk.room(raw.len() + 8 * words.len() + 64);
-        let mut row = Packing::default();
+        let out = chunk.room(raw.len() + 8 * count + 64);
+        let mut row = Packing {
+            words,
+            pairs: 0,
+            pos: 0,
+        };
         loop {
-            row.common(raw, words, &self.last_row, out);
-            let Some(&(at, len)) = words.get(row.word) else {
+            row.common(raw, &self.last_row, out);
+            let Some((at, len)) = row.words.get(raw) else {
                 break;
             };
-            row.word += 1;
+            row.words.skip(at, len);
             if len == 0 || raw[at] != b'=' {
                 // Not an attribute word.
                 continue;
