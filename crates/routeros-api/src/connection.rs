@@ -151,21 +151,35 @@ impl Running {
 }
 
 /// A reply noted during [`Reader::read`], in order; rows are built at the end of the read.
+/// Plain numbers, written straight into their vector: noting a listing's rows costs little.
+#[derive(Debug, Clone, Copy)]
+struct Noted {
+    tag: u64,
+    /// Where a row's pairs are in its chunk, and how many they are.
+    start: u32,
+    end: u32,
+    pairs: u32,
+    place: Place,
+}
+
+/// Where a [`Noted`] reply is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Place {
+    /// A row in the read's chunk of packed words.
+    Words,
+    /// A row in the read's chunk of compacted pairs.
+    Numbered,
+    /// The next of the read's [`Other`] replies.
+    Other,
+}
+
+/// A reply of a read that is not in one of its chunks.
 #[derive(Debug)]
-enum Arrived {
+enum Other {
+    /// A row built on its own (one that neither chunk takes).
+    Row(Attributes),
     /// A `!trap` or `!done`.
-    Reply { tag: u64, item: Item },
-    /// In one of the read's shared chunks: its pairs and their number.
-    InChunk {
-        tag: u64,
-        start: usize,
-        end: usize,
-        pairs: usize,
-        /// In the chunk of compacted rows, not of packed words.
-        compacted: bool,
-    },
-    /// Built on its own (a row that neither chunk takes).
-    Own { tag: u64, row: Attributes },
+    Reply(Item),
 }
 
 /// The protocol state of one logged-in connection. See the [module](self) documentation.
@@ -456,9 +470,8 @@ impl Default for Connection {
 #[derive(Debug)]
 pub struct Reader {
     decoder: Decoder,
-    /// Where the rows of the current read go.
+    /// What the current read brought.
     rows: RowSink,
-    arrived: Vec<Arrived>,
 }
 
 /// Replies decoded from the bytes of one [`Reader::read`], in order, for
@@ -487,7 +500,6 @@ impl Reader {
         Self {
             decoder,
             rows: RowSink::default(),
-            arrived: Vec::new(),
         }
     }
 
@@ -542,7 +554,7 @@ impl Reader {
             self.common_rows(size, limits);
             match self.decoder.next_words() {
                 Ok(Some(sentence)) => {
-                    if let Err(cause) = note(&sentence, &mut self.rows, size, &mut self.arrived) {
+                    if let Err(cause) = note(&sentence, &mut self.rows, size) {
                         into.end = Some(cause);
                         break;
                     }
@@ -565,18 +577,15 @@ impl Reader {
         let bytes = self.decoder.unparsed();
         while let Some(row) = scan_row(&bytes[read..], limits) {
             let sentence = &bytes[read..read + row.len];
-            let arrived = if self.rows.streams.contains(&row.tag) {
+            if self.rows.streams.contains(&row.tag) {
                 self.rows
-                    .words(row.tag, &sentence[row.run], row.pairs, size)
-            } else {
-                let packed = self.rows.numbered(row.tag, size, |keys, chunk| {
-                    keys.pack_run(sentence, row.run, row.pairs, chunk)
-                });
+                    .words(row.tag, &sentence[row.run], row.pairs, size);
+            } else if !self.rows.numbered(row.tag, size, |keys, chunk| {
+                keys.pack_run(sentence, row.run, row.pairs, chunk)
+            }) {
                 // A key that cannot be numbered: built on its own, the general way.
-                let Some(arrived) = packed else { break };
-                arrived
-            };
-            self.arrived.push(arrived);
+                break;
+            }
             read += row.len;
         }
         if read > 0 {
@@ -588,12 +597,19 @@ impl Reader {
     /// rows of one command: the rows in a chunk share it; if a chunk is not UTF-8 after all,
     /// each of its rows is built on its own.
     fn build(&mut self, into: &mut Inbound) {
-        if self.arrived.is_empty() {
+        let RowSink {
+            words,
+            numbered,
+            keys,
+            pool,
+            noted,
+            others,
+            ..
+        } = &mut self.rows;
+        if noted.is_empty() {
             return;
         }
-        let sink = &mut self.rows;
-        let pool = &sink.pool;
-        let keys = sink.keys.table();
+        let keys = keys.table();
         let seal = |bytes: Vec<u8>, keys: Option<Arc<KeyTable>>| {
             (bytes.capacity() > 0).then(|| {
                 String::from_utf8(bytes)
@@ -601,49 +617,51 @@ impl Reader {
                     .map_err(std::string::FromUtf8Error::into_bytes)
             })
         };
-        let words = seal(std::mem::take(&mut sink.words), None);
-        let numbered = seal(sink.numbered.finish(), Some(Arc::clone(&keys)));
-        for arrived in self.arrived.drain(..) {
-            let (tag, row) = match arrived {
-                Arrived::Reply { tag, item } => {
-                    into.items.push((tag, item));
-                    continue;
-                }
-                Arrived::Own { tag, row } => (tag, row),
-                Arrived::InChunk {
-                    tag,
-                    start,
-                    end,
-                    pairs,
-                    compacted,
-                } => {
-                    let chunk = if compacted { &numbered } else { &words };
-                    match chunk {
-                        Some(Ok(chunk)) => (tag, Attributes::shared(chunk, start..end, pairs)),
-                        Some(Err(bytes)) if compacted => (
-                            tag,
-                            Attributes::from_numbered_bytes(&bytes[start..end], &keys),
-                        ),
-                        Some(Err(bytes)) => {
-                            (tag, Attributes::from_packed_bytes(&bytes[start..end]))
-                        }
-                        // Noted in a chunk: the chunk has its buffer.
-                        None => (tag, Attributes::new()),
+        let words_chunk = seal(std::mem::take(words), None);
+        let numbered_chunk = seal(numbered.finish(), Some(Arc::clone(&keys)));
+        let mut others = others.drain(..);
+        for (at, n) in noted.iter().enumerate() {
+            let (start, end, pairs) = (n.start as usize, n.end as usize, n.pairs as usize);
+            let row = match (n.place, &words_chunk, &numbered_chunk) {
+                (Place::Other, ..) => match others.next() {
+                    Some(Other::Row(row)) => row,
+                    Some(Other::Reply(item)) => {
+                        into.items.push((n.tag, item));
+                        continue;
                     }
+                    // Each `Other` place was noted with its reply.
+                    None => continue,
+                },
+                (Place::Words, Some(Ok(chunk)), _) | (Place::Numbered, _, Some(Ok(chunk))) => {
+                    Attributes::shared(chunk, start..end, pairs)
                 }
+                (Place::Words, Some(Err(bytes)), _) => {
+                    Attributes::from_packed_bytes(&bytes[start..end])
+                }
+                (Place::Numbered, _, Some(Err(bytes))) => {
+                    Attributes::from_numbered_bytes(&bytes[start..end], &keys)
+                }
+                // Noted in a chunk: the chunk has its buffer.
+                (Place::Words | Place::Numbered, ..) => Attributes::new(),
             };
             match into.items.last_mut() {
-                Some((last, Item::Rows(rows))) if *last == tag => rows.push(row),
-                _ => into.items.push((tag, Item::Rows(vec![row]))),
+                Some((last, Item::Rows(rows))) if *last == n.tag => rows.push(row),
+                _ => {
+                    // Room for the rest of the read's rows: usually all of one command.
+                    let mut rows = Vec::with_capacity(noted.len() - at);
+                    rows.push(row);
+                    into.items.push((n.tag, Item::Rows(rows)));
+                }
             }
         }
+        noted.clear();
         // A buffer that is not UTF-8 is kept for the next read.
-        if let Some(Err(mut bytes)) = words {
+        if let Some(Err(mut bytes)) = words_chunk {
             bytes.clear();
-            self.rows.words = bytes;
+            *words = bytes;
         }
-        if let Some(Err(bytes)) = numbered {
-            self.rows.numbered.start(bytes);
+        if let Some(Err(bytes)) = numbered_chunk {
+            numbered.start(bytes);
         }
     }
 
@@ -654,14 +672,19 @@ impl Reader {
     }
 }
 
-/// Where the rows of a read go: the packed words of streams' rows, the other rows
-/// compacted, their keys numbered; buffers for them come from `pool`.
+/// What a read brought, noted in order: the packed words of streams' rows, the other rows
+/// compacted (their keys numbered), and the replies that are in neither; buffers for the
+/// chunks come from `pool`.
 #[derive(Debug, Default)]
 struct RowSink {
     /// The packed words of the current read's rows of streams.
     words: Vec<u8>,
     /// The pairs of the current read's other rows (key numbers and values).
     numbered: ChunkWriter,
+    /// The replies of the current read, in order.
+    noted: Vec<Noted>,
+    /// The current read's replies in neither chunk, in order.
+    others: Vec<Other>,
     /// The numbers of the key names read on this connection.
     keys: KeyInterner,
     /// The tags of the commands that stream, as of the last [`Reader::sync`].
@@ -671,54 +694,79 @@ struct RowSink {
 }
 
 impl RowSink {
-    /// A stream's row whose attribute words are `packed` (already in the packed form of
-    /// [`Attributes`]), into the chunk of words of a read of `size` bytes.
-    fn words(&mut self, tag: u64, packed: &[u8], pairs: usize, size: usize) -> Arrived {
+    /// Notes a stream's row whose attribute words are `packed` (already in the packed form
+    /// of [`Attributes`]), in the chunk of words of a read of `size` bytes.
+    fn words(&mut self, tag: u64, packed: &[u8], pairs: usize, size: usize) {
         if self.words.capacity() == 0 {
             self.words = self.pool.take(size);
         }
         let start = self.words.len();
         self.words.extend_from_slice(packed);
-        Arrived::InChunk {
-            tag,
-            start,
-            end: self.words.len(),
-            pairs,
-            compacted: false,
+        if !self.in_chunk(tag, start, self.words.len(), pairs, Place::Words) {
+            self.words.truncate(start);
+            self.other(tag, Other::Row(Attributes::from_packed_bytes(packed)));
         }
     }
 
-    /// A row that `pack` compacts into the chunk of numbered pairs of a read of `size`
-    /// bytes; `None`, with nothing written, if `pack` cannot number its keys.
+    /// Notes a row that `pack` compacts into the chunk of numbered pairs of a read of
+    /// `size` bytes; `false`, with nothing noted, if `pack` cannot number its keys.
     fn numbered(
         &mut self,
         tag: u64,
         size: usize,
         pack: impl FnOnce(&mut KeyInterner, &mut ChunkWriter) -> Option<usize>,
-    ) -> Option<Arrived> {
+    ) -> bool {
         if self.numbered.needs_buffer() {
             self.numbered.start(self.pool.take(size));
         }
         let start = self.numbered.len();
-        let pairs = pack(&mut self.keys, &mut self.numbered)?;
-        Some(Arrived::InChunk {
+        let Some(pairs) = pack(&mut self.keys, &mut self.numbered) else {
+            return false;
+        };
+        let end = self.numbered.len();
+        if !self.in_chunk(tag, start, end, pairs, Place::Numbered) {
+            self.numbered.rewind(start);
+            return false;
+        }
+        true
+    }
+
+    /// Notes a row in a chunk; `false` if its place does not fit the row's 32-bit offsets
+    /// (only with [`Limits`] past 4 GiB).
+    fn in_chunk(&mut self, tag: u64, start: usize, end: usize, pairs: usize, place: Place) -> bool {
+        let (Ok(start), Ok(end), Ok(pairs)) = (
+            u32::try_from(start),
+            u32::try_from(end),
+            u32::try_from(pairs),
+        ) else {
+            return false;
+        };
+        self.noted.push(Noted {
             tag,
             start,
-            end: self.numbered.len(),
+            end,
             pairs,
-            compacted: true,
-        })
+            place,
+        });
+        true
+    }
+
+    /// Notes a reply in neither chunk.
+    fn other(&mut self, tag: u64, other: Other) {
+        self.noted.push(Noted {
+            tag,
+            start: 0,
+            end: 0,
+            pairs: 0,
+            place: Place::Other,
+        });
+        self.others.push(other);
     }
 }
 
 /// Notes one reply of a read. `!re` rows keep their place (and their pairs go into the
 /// read's chunk); `!fatal` and what is not a reply end the connection.
-fn note(
-    sentence: &SentenceRef<'_>,
-    rows: &mut RowSink,
-    size: usize,
-    arrived: &mut Vec<Arrived>,
-) -> Result<(), Disconnect> {
+fn note(sentence: &SentenceRef<'_>, rows: &mut RowSink, size: usize) -> Result<(), Disconnect> {
     let first = sentence.first().unwrap_or_default();
     if ReplyKind::from_word(first) == Some(ReplyKind::Re) {
         // The common case, kept lean: no `Reply`, the tag found from the end (RouterOS puts
@@ -730,7 +778,7 @@ fn note(
             .find_map(|w| w.strip_prefix(b".tag="))
             .and_then(parse_tag)
         {
-            arrived.push(note_row(tag, sentence, rows, size));
+            note_row(tag, sentence, rows, size);
         }
         return Ok(());
     }
@@ -751,25 +799,22 @@ fn note(
         // `!empty`: no rows, `!done` follows.
         ReplyKind::Empty | ReplyKind::Re | ReplyKind::Fatal => return Ok(()),
     };
-    arrived.push(Arrived::Reply { tag, item });
+    rows.other(tag, Other::Reply(item));
     Ok(())
 }
 
 /// Notes a `!re` row of a read of `size` bytes: a stream's as its words came, any other
 /// compacted.
-fn note_row(tag: u64, sentence: &SentenceRef<'_>, rows: &mut RowSink, size: usize) -> Arrived {
-    let own = || Arrived::Own {
-        tag,
-        row: Attributes::from_sentence(sentence),
-    };
+fn note_row(tag: u64, sentence: &SentenceRef<'_>, rows: &mut RowSink, size: usize) {
     if rows.streams.contains(&tag) {
-        return match packed_run(sentence) {
-            Some((run, pairs)) => rows.words(tag, &sentence.raw()[run], pairs, size),
-            None => own(),
-        };
+        if let Some((run, pairs)) = packed_run(sentence) {
+            rows.words(tag, &sentence.raw()[run], pairs, size);
+            return;
+        }
+    } else if rows.numbered(tag, size, |keys, chunk| keys.pack_row(sentence, chunk)) {
+        return;
     }
-    rows.numbered(tag, size, |keys, chunk| keys.pack_row(sentence, chunk))
-        .unwrap_or_else(own)
+    rows.other(tag, Other::Row(Attributes::from_sentence(sentence)));
 }
 
 /// Where the attribute words of a `!re` row are, with their length prefixes, and how many

@@ -127,6 +127,11 @@ impl ChunkWriter {
         &mut self.bytes[self.filled..]
     }
 
+    /// Forgets what was written from `len` on.
+    pub(crate) fn rewind(&mut self, len: usize) {
+        self.filled = self.filled.min(len);
+    }
+
     /// What was written, for the rows; the writer is left without a buffer.
     pub(crate) fn finish(&mut self) -> Vec<u8> {
         self.bytes.truncate(self.filled);
