@@ -1417,6 +1417,59 @@ mod tests {
             ]
         }
 
+        /// A sentence of words that the read path tells apart: rows, ends, our tags and
+        /// others, short and long words, bytes that are not the API.
+        fn any_sentence() -> impl Strategy<Value = Vec<u8>> {
+            let word = prop_oneof![
+                4 => proptest::sample::select(vec![
+                    "=name=a", "=x=", "=comment=é", "=a", ".tag=1", ".tag=2", ".tag=3",
+                    ".tag=01", ".section=1", "=message=no", "!re", "!done", "!trap",
+                ])
+                .prop_map(|w| w.as_bytes().to_vec()),
+                1 => (120_usize..135).prop_map(|n| format!("=long={}", "v".repeat(n)).into_bytes()),
+                1 => proptest::collection::vec(any::<u8>(), 1..6),
+            ];
+            let first = proptest::sample::select(vec![
+                "!re", "!re", "!re", "!done", "!trap", "!empty", "!fatal", "?",
+            ]);
+            (first, proptest::collection::vec(word, 0..7), any::<bool>()).prop_map(
+                |(first, words, raw)| {
+                    let mut out = Vec::new();
+                    let mut all = vec![first.as_bytes().to_vec()];
+                    all.extend(words);
+                    if raw {
+                        // Not framed as a sentence at all, now and then.
+                        all.iter().for_each(|w| out.extend_from_slice(w));
+                    } else {
+                        encode_sentence(&all, &mut out);
+                    }
+                    out
+                },
+            )
+        }
+
+        /// What a connection made of what it received: each command's rows and how it
+        /// ended, and how the connection ended.
+        fn outcome(bytes: &[u8], step: usize, limits: Limits) -> Vec<String> {
+            let mut c = Conn {
+                conn: Connection::new(),
+                reader: Reader::new(Decoder::new(limits)),
+            };
+            let call = c.start(Command::new("/call"), false).unwrap();
+            let stream = c.start(Command::new("/stream"), true).unwrap();
+            let mut streamed = Vec::new();
+            for part in bytes.chunks(step) {
+                c.receive(part);
+                streamed.extend(c.take_rows(stream));
+            }
+            vec![
+                format!("{:?}", c.take_response(call)),
+                format!("{streamed:?}"),
+                format!("{:?}", c.poll_end(stream)),
+                format!("{:?}", c.ended()),
+            ]
+        }
+
         proptest! {
             /// Every row read through a connection, a call's (compacted) or a stream's, is what
             /// `Reply::parse` makes of it, read after any other rows, in reads of any size.
@@ -1464,6 +1517,25 @@ mod tests {
                     detached.detach();
                     prop_assert_eq!(&detached, &parsed.attributes);
                 }
+            }
+
+            /// Any bytes, with small limits, read whole or in pieces of any size: the same
+            /// rows for each command and the same ends, whichever way (the one-pass scan or
+            /// the decoder) each sentence was read.
+            #[test]
+            fn any_bytes_read_whole_or_in_pieces_make_the_same(
+                sentences in proptest::collection::vec(any_sentence(), 0..16),
+                step in 1_usize..80,
+                max_word_len in 1_usize..200,
+                max_sentence_len in 1_usize..600,
+                max_words in 1_usize..10,
+            ) {
+                let bytes = sentences.concat();
+                let limits = Limits { max_word_len, max_sentence_len, max_words };
+                prop_assert_eq!(
+                    outcome(&bytes, bytes.len().max(1), limits),
+                    outcome(&bytes, step, limits)
+                );
             }
         }
     }
