@@ -27,7 +27,9 @@
 //!   dates, rates in bits per second, item ids (`*1A`).
 //! * [`connection`] is the protocol of a logged-in connection, sans I/O: commands in, bytes
 //!   in (a [`connection::Reader`] decodes them and builds the rows, the rows of one read
-//!   sharing one buffer that returns to a bounded pool when they are dropped), replies routed
+//!   sharing one buffer that returns to a bounded pool when they are dropped; a row in the
+//!   usual shape of a listing's is read in one pass off the bytes, any other sentence by
+//!   the codec's decoder), replies routed
 //!   by `.tag` to concurrent commands, bytes out, news out; `!trap`, `!done`, `!empty`,
 //!   `!fatal`, `/cancel`, the end of the stream and back-pressure are all decided here. No
 //!   tokio, socket or clock (CI checks it).
