@@ -1273,32 +1273,20 @@ mod tests {
         let long = format!("={}", "v".repeat(126));
         assert_eq!(scan(&["!re", &long, ".tag=1"]), None, "127 bytes");
         let row = wire(&[&["!re", "=a=1", "=b=2", ".tag=1"]]);
-        let within = |limits| scan_row(&row, limits).is_some();
-        let limits = Limits::default();
-        assert!(within(Limits {
-            max_words: 4,
-            ..limits
-        }));
-        assert!(!within(Limits {
-            max_words: 3,
-            ..limits
-        }));
-        assert!(within(Limits {
-            max_word_len: 6,
-            ..limits
-        }));
-        assert!(!within(Limits {
-            max_word_len: 5,
-            ..limits
-        }));
-        assert!(within(Limits {
-            max_sentence_len: 17,
-            ..limits
-        }));
-        assert!(!within(Limits {
-            max_sentence_len: 16,
-            ..limits
-        }));
+        // The row has 4 words, the longest of 6 bytes, 17 bytes in all: each bound exactly.
+        for ((max_words, max_word_len, max_sentence_len), fits) in [
+            ((4, 6, 17), true),
+            ((3, 6, 17), false),
+            ((4, 5, 17), false),
+            ((4, 6, 16), false),
+        ] {
+            let limits = Limits {
+                max_word_len,
+                max_sentence_len,
+                max_words,
+            };
+            assert_eq!(scan_row(&row, limits).is_some(), fits, "{limits:?}");
+        }
     }
 
     /// A stream's rows past the decoder's limits end the connection as any other sentence

@@ -197,7 +197,7 @@ struct Packing<W> {
 }
 
 impl<W: RowWords> Packing<W> {
-    /// Packs the words from [`word`](Self::word) on while each is the common case:
+    /// Packs the words from the cursor [`words`](Self::words) on while each is the common case:
     /// `=key=value` with the key at its place in `last_row` (far enough from the end of `raw`
     /// to be compared in fixed-size loads) and a value shorter than 127 bytes. Stops at the
     /// first other word (one that is not an attribute among them), or at the end. A loop of its own, over
@@ -390,7 +390,8 @@ impl KeyInterner {
         self.pack(raw, words, count, chunk)
     }
 
-    /// Packs `words` of the sentence `raw`, at most `count` of them.
+    /// Packs `words` of the sentence `raw`; there are at most `count` of them (the room to
+    /// write them is made for that many).
     #[inline]
     fn pack<W: RowWords>(
         &mut self,
