@@ -577,14 +577,15 @@ impl Reader {
         let bytes = self.decoder.unparsed();
         while let Some(row) = scan_row(&bytes[read..], limits) {
             let sentence = &bytes[read..read + row.len];
+            let run = &sentence[row.run.clone()];
             if self.rows.streams.contains(&row.tag) {
-                self.rows
-                    .words(row.tag, &sentence[row.run], row.pairs, size);
+                self.rows.words(row.tag, run, row.pairs, size);
             } else if !self.rows.numbered(row.tag, size, |keys, chunk| {
                 keys.pack_run(sentence, row.run, row.pairs, chunk)
             }) {
-                // A key that cannot be numbered: built on its own, the general way.
-                break;
+                // A key that cannot be numbered: the row built on its own from its run.
+                let own = Attributes::from_packed_bytes(run);
+                self.rows.other(row.tag, Other::Row(own));
             }
             read += row.len;
         }
@@ -633,7 +634,7 @@ impl Reader {
                     None => continue,
                 },
                 (Place::Words, Some(Ok(chunk)), _) | (Place::Numbered, _, Some(Ok(chunk))) => {
-                    Attributes::shared(chunk, start..end, pairs)
+                    Attributes::shared(chunk, n.start..n.end, pairs)
                 }
                 (Place::Words, Some(Err(bytes)), _) => {
                     Attributes::from_packed_bytes(&bytes[start..end])

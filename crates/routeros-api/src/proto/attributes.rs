@@ -719,21 +719,14 @@ impl Attributes {
     /// arrived in one read share one chunk, so that building them costs one allocation per
     /// read, not one per row. Such a row keeps its whole chunk alive (up to a read, 256 KiB)
     /// while it lives; a change, or [`detach`](Self::detach), gives it a string of its own.
-    pub(crate) fn shared(chunk: &Arc<Chunk>, range: std::ops::Range<usize>, len: usize) -> Self {
-        match (u32::try_from(range.start), u32::try_from(range.end)) {
-            (Ok(start), Ok(end)) => Self {
-                packed: Packed::Shared {
-                    chunk: Arc::clone(chunk),
-                    start,
-                    end,
-                },
-                len,
+    pub(crate) fn shared(chunk: &Arc<Chunk>, range: std::ops::Range<u32>, len: usize) -> Self {
+        Self {
+            packed: Packed::Shared {
+                chunk: Arc::clone(chunk),
+                start: range.start,
+                end: range.end,
             },
-            _ => Pairs {
-                pairs: chunk.pairs(range),
-                remaining: len,
-            }
-            .collect(),
+            len,
         }
     }
 
